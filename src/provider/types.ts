@@ -1,0 +1,44 @@
+/**
+ * Inputs and outputs of the CustomImage resource, named as in `@pulumi/digitalocean`'s
+ * `CustomImage` so that programs can switch between the two.
+ */
+
+/** The inputs after `check` has validated and normalised them (what `diff`, `create`, `update` receive). */
+export interface CustomImageInputs {
+  /** Where DigitalOcean downloads the image from (http or https). Changing it replaces the image. */
+  url: string;
+  /** Regions the image is available in; the first is where it is imported, the rest receive transfers. */
+  regions: string[];
+  /** Display name; defaults to the Pulumi resource name. */
+  name: string;
+  /** Free text; an empty string clears it. */
+  description?: string;
+  /** One of DigitalOcean's distribution names, canonical spelling; defaults to `Unknown`. */
+  distribution: string;
+  /** Tag names, duplicates removed, in the order given. */
+  tags?: string[];
+  /** How long `create` (and a resumed create) waits for the import to become `available`, in minutes. */
+  createTimeoutMinutes?: number;
+  /** How long each region transfer is waited for, in minutes. */
+  transferTimeoutMinutes?: number;
+}
+
+/** Everything `create`, `update` and `read` return: the inputs plus what DigitalOcean computes. */
+export interface CustomImageOutputs extends CustomImageInputs {
+  imageId: number;
+  status: string;
+  errorMessage: string;
+  sizeGigabytes: number | null;
+  minDiskSize: number | null;
+  createdAt: string;
+  slug: string | null;
+  type: string;
+  public: boolean;
+}
+
+/** The string Pulumi passes for a value that is not known yet during preview (also nested in arrays). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const DEFAULT_DISTRIBUTION = "Unknown";
+export const DEFAULT_CREATE_TIMEOUT_MINUTES = 60;
+export const DEFAULT_TRANSFER_TIMEOUT_MINUTES = 60;
