@@ -32,18 +32,24 @@ function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+const epochNow = () => performance.timeOrigin + performance.now();
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: realSleep,
   scale: 1,
 };
 
-/** A clock whose simulated time runs `1 / scale` times faster than real time, starting now. */
-export function scaledClock(scale: number, origin: number = Date.now()): Clock {
+/**
+ * A clock whose simulated time runs `1 / scale` times faster than real time. Two processes that
+ * build it from the same `origin` and `realStart` (epoch ms) agree on the simulated time, which is
+ * how a test shares one clock with a provider running in Pulumi's host process.
+ */
+export function scaledClock(scale: number, origin: number = epochNow(), realStart: number = epochNow()): Clock {
   if (!(scale > 0)) throw new RangeError(`clock scale must be a positive number, got ${scale}`);
-  const realStart = performance.now();
   return {
-    now: () => origin + (performance.now() - realStart) / scale,
+    now: () => origin + (epochNow() - realStart) / scale,
     sleep: (ms, signal) => realSleep(ms * scale, signal),
     scale,
   };

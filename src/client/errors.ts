@@ -1,0 +1,153 @@
+/**
+ * One error family for everything that can go wrong talking to DigitalOcean.
+ *
+ * Each class has a stable `code`: DigitalOcean's own error `id` where the API sent one
+ * (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/HTTP-Statuses),
+ * otherwise the class default. Messages are written to be read verbatim in `pulumi up` output and
+ * never contain the token: they are built only from the method, the path, the status and
+ * DigitalOcean's error body, never from request headers or got's error objects (which carry the
+ * request options, Authorization header included).
+ */
+
+export interface ErrorDetails {
+  method?: string;
+  path?: string;
+  status?: number;
+  /** DigitalOcean's error `id` (e.g. `not_found`). */
+  apiCode?: string;
+  /** DigitalOcean's own error message. */
+  apiMessage?: string;
+  requestId?: string;
+  /** What the caller was doing, e.g. `import image "web"` (prefixed to the message). */
+  operation?: string;
+  /** For network errors: Node's error code (`ECONNRESET`, `ECONNREFUSED`, ...). */
+  networkCode?: string;
+}
+
+export class DigitalOceanError extends Error {
+  static readonly defaultCode: string = "digitalocean_error";
+  readonly code: string;
+  readonly method?: string;
+  readonly path?: string;
+  readonly status?: number;
+  readonly requestId?: string;
+  readonly apiMessage?: string;
+  readonly networkCode?: string;
+
+  constructor(details: ErrorDetails, summary?: string) {
+    super(describe(details, summary));
+    this.name = new.target.name;
+    this.code = details.apiCode ?? (new.target as typeof DigitalOceanError).defaultCode;
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.apiMessage = details.apiMessage;
+    this.networkCode = details.networkCode;
+  }
+}
+
+function describe(details: ErrorDetails, summary?: string): string {
+  if (!details.method && summary) return summary;
+  const request = details.method && details.path ? `DigitalOcean API ${details.method} ${details.path}` : "DigitalOcean API";
+  const status = details.status === undefined ? "" : ` ${details.status}`;
+  const apiCode = details.apiCode ? ` ${details.apiCode}` : "";
+  const text = details.apiMessage ?? summary ?? "request failed";
+  const requestId = details.requestId ? ` (request id ${details.requestId})` : "";
+  const prefix = details.operation ? `${details.operation}: ` : "";
+  return `${prefix}${request} failed:${status}${apiCode}: ${text}${requestId}`;
+}
+
+/** 404: the image, action or tag does not exist (or belongs to another account). */
+export class NotFoundError extends DigitalOceanError {
+  static override readonly defaultCode = "not_found";
+}
+
+/** 401: the token is missing, malformed, expired or revoked. */
+export class UnauthorizedError extends DigitalOceanError {
+  static override readonly defaultCode = "unauthorized";
+}
+
+/** 403: the token is valid but lacks a scope (custom images need `image:create`, `image:update`, `image:delete`, `tag:create`). */
+export class ForbiddenError extends DigitalOceanError {
+  static override readonly defaultCode = "forbidden";
+}
+
+/** 429 after every retry: the account's request budget (250/min, 5,000/h) is spent. */
+export class RateLimitError extends DigitalOceanError {
+  static override readonly defaultCode = "too_many_requests";
+}
+
+/** 400 or 422: DigitalOcean rejected the request's content. */
+export class ValidationError extends DigitalOceanError {
+  static override readonly defaultCode = "unprocessable_entity";
+}
+
+/** 5xx after every retry. */
+export class ServerError extends DigitalOceanError {
+  static override readonly defaultCode = "server_error";
+}
+
+/** The connection failed or broke, or the response could not be read. */
+export class NetworkError extends DigitalOceanError {
+  static override readonly defaultCode = "network_error";
+}
+
+/** No response within the request timeout. */
+export class TimeoutError extends DigitalOceanError {
+  static override readonly defaultCode = "timeout";
+}
+
+/** No token was found in any of the places a token can come from. */
+export class MissingTokenError extends DigitalOceanError {
+  static override readonly defaultCode = "missing_token";
+  constructor() {
+    super(
+      {},
+      "No DigitalOcean API token found. Set one with `pulumi config set --secret digitalocean:token <token>`, " +
+        "or export DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN.",
+    );
+  }
+}
+
+/** A wait (for an import or a transfer) ran past its bound. */
+export class WaitTimeoutError extends DigitalOceanError {
+  static override readonly defaultCode = "wait_timeout";
+  readonly imageId: number;
+  constructor(what: string, imageId: number, waitedMs: number, lastStatus: string) {
+    super({}, `Timed out after ${formatDuration(waitedMs)} waiting for ${what} (image ${imageId}, last status "${lastStatus}")`);
+    this.imageId = imageId;
+  }
+}
+
+/** DigitalOcean ended an import as `deleted`, or a transfer as `errored`. */
+export class ImportFailedError extends DigitalOceanError {
+  static override readonly defaultCode = "import_failed";
+  readonly imageId: number;
+  constructor(imageId: number, message: string) {
+    super({}, message);
+    this.imageId = imageId;
+  }
+}
+
+const classByStatus: Record<number, typeof DigitalOceanError> = {
+  400: ValidationError,
+  401: UnauthorizedError,
+  403: ForbiddenError,
+  404: NotFoundError,
+  422: ValidationError,
+  429: RateLimitError,
+};
+
+/** Builds the error for an HTTP error response from DigitalOcean's body `{ id, message, request_id }`. */
+export function errorFromResponse(details: ErrorDetails & { status: number }): DigitalOceanError {
+  const ErrorClass = classByStatus[details.status] ?? (details.status >= 500 ? ServerError : DigitalOceanError);
+  return new ErrorClass(details);
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+}

@@ -1,0 +1,193 @@
+import type { DigitalOceanClient } from "./digitalocean-client";
+import { DigitalOceanError, ImportFailedError, NotFoundError, WaitTimeoutError } from "./errors";
+import type { Action, Image } from "./wire";
+
+/**
+ * One poller for every image (and transfer) the process is waiting on.
+ *
+ * The Terraform provider polls each import on its own, first after 1 s and then at least 60 s
+ * apart, so it notices an available image up to a minute late, and N imports cost N requests a
+ * minute. Here one loop serves every wait: its interval starts short and grows to a cap (5 s by
+ * default), and each tick costs the cheaper of one GET per image or one listing of the account's
+ * private images (200 per page), so 100 imports cost one request per tick, not 100.
+ */
+export interface ImageWaiterOptions {
+  /** First interval between checks, simulated ms. */
+  minIntervalMs: number;
+  /** The interval grows by `growth` each tick up to this cap. */
+  maxIntervalMs: number;
+  growth: number;
+  /** How often each wait reports progress while nothing changes. */
+  progressEveryMs: number;
+}
+
+export const defaultImageWaiterOptions: ImageWaiterOptions = {
+  minIntervalMs: 1_000,
+  maxIntervalMs: 5_000,
+  growth: 1.5,
+  progressEveryMs: 30_000,
+};
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** Called on every status change and every `progressEveryMs`: for Pulumi's log. */
+  onProgress?: (status: string, elapsedMs: number) => void;
+}
+
+interface Wait<T> {
+  kind: "image" | "action";
+  imageId: number;
+  actionId?: number;
+  what: string;
+  startedAt: number;
+  deadline: number;
+  lastStatus: string;
+  lastReportAt: number;
+  options: WaitOptions;
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+export interface WaiterStats {
+  ticks: number;
+  gets: number;
+  listings: number;
+}
+
+export class ImageWaiter {
+  private readonly options: ImageWaiterOptions;
+  private readonly images = new Set<Wait<Image>>();
+  private readonly actions = new Set<Wait<Action>>();
+  private running = false;
+  /** Pages one listing of private images took last time: the cost to compare with one GET per image. */
+  private listingPages = 1;
+  readonly stats: WaiterStats = { ticks: 0, gets: 0, listings: 0 };
+
+  constructor(
+    private readonly client: DigitalOceanClient,
+    options: Partial<ImageWaiterOptions> = {},
+  ) {
+    this.options = { ...defaultImageWaiterOptions, ...options };
+  }
+
+  /** Resolves with the image once it is `available`; rejects when DigitalOcean ends the import, or at the deadline. */
+  waitForImage(imageId: number, options: WaitOptions, lastStatus = "NEW"): Promise<Image> {
+    return this.enqueue(this.images, { kind: "image", imageId, what: `the import of image ${imageId} to become available` }, options, lastStatus);
+  }
+
+  /** Resolves with the action once it is `completed`; rejects when it `errored`, or at the deadline. */
+  waitForAction(imageId: number, action: Action, what: string, options: WaitOptions): Promise<Action> {
+    return this.enqueue(this.actions, { kind: "action", imageId, actionId: action.id, what }, options, action.status);
+  }
+
+  private enqueue<T>(set: Set<Wait<T>>, wait: Pick<Wait<T>, "kind" | "imageId" | "actionId" | "what">, options: WaitOptions, lastStatus: string): Promise<T> {
+    const now = this.client.clock.now();
+    return new Promise<T>((resolve, reject) => {
+      const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, options, resolve, reject };
+      set.add(entry);
+      const settle = () => set.delete(entry);
+      entry.resolve = (value) => (settle(), resolve(value));
+      entry.reject = (error) => (settle(), reject(error));
+      if (!this.running) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    let interval = this.options.minIntervalMs;
+    try {
+      while (this.images.size + this.actions.size > 0) {
+        await this.client.clock.sleep(Math.min(interval, this.untilNextDeadline()));
+        this.stats.ticks++;
+        await Promise.all([this.checkImages(), this.checkActions()]);
+        interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private untilNextDeadline(): number {
+    const deadlines = [...this.images, ...this.actions].map((wait) => wait.deadline);
+    return Math.max(0, Math.min(...deadlines) - this.client.clock.now());
+  }
+
+  private async checkImages(): Promise<void> {
+    const waits = [...this.images];
+    if (waits.length === 0) return;
+    const found = new Map<number, Image>();
+    if (waits.length > this.listingPages) {
+      try {
+        this.stats.listings++;
+        const images = await this.client.images.list({ private: true });
+        this.listingPages = Math.max(1, Math.ceil(images.length / 200));
+        for (const image of images) found.set(image.id, image);
+      } catch (error) {
+        this.reportError(waits, error);
+      }
+    }
+    // Listings leave out deleted images, so a wait the listing did not answer gets its own GET
+    // (which also carries DigitalOcean's error_message for a failed import).
+    await Promise.all(
+      waits.map(async (wait) => {
+        let image = found.get(wait.imageId);
+        if (!image) {
+          try {
+            this.stats.gets++;
+            image = await this.client.images.get(wait.imageId);
+          } catch (error) {
+            if (error instanceof NotFoundError) return wait.reject(new ImportFailedError(wait.imageId, `Image ${wait.imageId} disappeared (404) while waiting for ${wait.what}; it was deleted outside Pulumi`));
+            return this.reportError([wait], error);
+          }
+        }
+        if (image.status === "available") return wait.resolve(image);
+        if (image.status === "deleted" || image.status === "retired") {
+          const reason = image.errorMessage || `DigitalOcean ended it with status "${image.status}"`;
+          return wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean could not import image ${wait.imageId} ("${image.name}"): ${reason}`));
+        }
+        this.progress(wait, image.status);
+      }),
+    );
+  }
+
+  private async checkActions(): Promise<void> {
+    await Promise.all(
+      [...this.actions].map(async (wait) => {
+        try {
+          this.stats.gets++;
+          const action = await this.client.imageActions.get(wait.imageId, wait.actionId!);
+          if (action.status === "completed") return wait.resolve(action);
+          if (action.status === "errored") return wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
+          this.progress(wait, action.status);
+        } catch (error) {
+          this.reportError([wait], error);
+        }
+      }),
+    );
+  }
+
+  private progress<T>(wait: Wait<T>, status: string): void {
+    const now = this.client.clock.now();
+    if (now >= wait.deadline) {
+      wait.reject(new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, status));
+      return;
+    }
+    if (status !== wait.lastStatus || now - wait.lastReportAt >= this.options.progressEveryMs) {
+      wait.lastStatus = status;
+      wait.lastReportAt = now;
+      wait.options.onProgress?.(status, now - wait.startedAt);
+    }
+  }
+
+  /** A failed check (after the client's own retries) fails the wait only once its deadline has passed. */
+  private reportError<T>(waits: Wait<T>[], error: unknown): void {
+    const now = this.client.clock.now();
+    for (const wait of waits) {
+      if (now < wait.deadline) continue;
+      const cause = error instanceof DigitalOceanError ? ` (last check failed: ${error.message})` : "";
+      const timeout = new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, wait.lastStatus);
+      timeout.message += cause;
+      wait.reject(timeout);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * When and how long to wait before retrying a request, written once as data and one pure function.
+ *
+ * got performs the retries (its `retry.calculateDelay` calls `retryDelay`); the POST that imports an
+ * image adds its own verify-then-retry step on top (see `createCustom` in digitalocean-client.ts).
+ */
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  limit: number;
+  /** Methods retried on any retryable status or network error: idempotent by RFC 9110 §9.2.2. */
+  idempotentMethods: string[];
+  /** Statuses worth retrying (DigitalOcean: 429 rate limited, 5xx transient). */
+  statusCodes: number[];
+  /** Network errors worth retrying on an idempotent method. */
+  errorCodes: string[];
+  /**
+   * Failures after which the server has certainly not acted, so that even a POST may be retried:
+   * a 429 (DigitalOcean rejects the request before processing it) and connection errors raised
+   * before a single byte was sent (refused, DNS). A reset or a timeout may come after the server
+   * acted, so a POST that fails that way is never retried blindly.
+   */
+  unsentStatusCodes: number[];
+  unsentErrorCodes: string[];
+  /** First backoff delay; doubles each attempt. */
+  baseDelayMs: number;
+  /** Ceiling of the exponential backoff. */
+  maxDelayMs: number;
+  /**
+   * Ceiling on a server hint (`Retry-After`, `ratelimit-reset`). got gives up entirely when a
+   * `Retry-After` exceeds its `maxRetryAfter`; we wait the cap instead and try again.
+   */
+  maxRetryAfterMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  limit: 5,
+  idempotentMethods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"],
+  statusCodes: [429, 500, 502, 503, 504],
+  errorCodes: ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "ERR_BODY_PARSE_FAILURE"],
+  unsentStatusCodes: [429],
+  unsentErrorCodes: ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"],
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
+
+export interface RetryAttempt {
+  /** 1 for the first retry. */
+  attempt: number;
+  method: string;
+  /** Set when the server answered. */
+  statusCode?: number;
+  /** Set for network errors (`ECONNRESET`, `ETIMEDOUT`, ...). */
+  errorCode?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  /** The request is safe to repeat even though its method is not (e.g. assigning a tag). */
+  idempotent?: boolean;
+  /** Epoch milliseconds now, for `ratelimit-reset` and HTTP-date `Retry-After`. */
+  now: number;
+  /** A number in [0, 1) for jitter. */
+  random: number;
+}
+
+/**
+ * Milliseconds to wait before the next attempt, or 0 for "do not retry".
+ *
+ * Backoff is exponential with full jitter (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/)
+ * so that many clients of one account do not retry in lockstep. A server hint wins over the
+ * backoff: `Retry-After` (seconds or an HTTP date), or, on a 429 without it, DigitalOcean's
+ * `ratelimit-reset` (epoch seconds when the oldest request leaves the window,
+ * https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit).
+ */
+export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
+  if (attempt.attempt > policy.limit) return 0;
+  if (!isRetryable(policy, attempt)) return 0;
+  const hint = serverHintMs(attempt);
+  if (hint !== undefined) return Math.max(1, Math.min(hint, policy.maxRetryAfterMs));
+  return backoffDelay(policy, attempt.attempt, attempt.random);
+}
+
+/** Exponential backoff for retry number `attempt` (1-based): half fixed, half random, never zero. */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: number): number {
+  const ceiling = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+  return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random));
+}
+
+function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
+  const method = attempt.method.toUpperCase();
+  if (policy.idempotentMethods.includes(method) || attempt.idempotent) {
+    return attempt.statusCode !== undefined
+      ? policy.statusCodes.includes(attempt.statusCode)
+      : attempt.errorCode !== undefined && policy.errorCodes.includes(attempt.errorCode);
+  }
+  return attempt.statusCode !== undefined
+    ? policy.unsentStatusCodes.includes(attempt.statusCode)
+    : attempt.errorCode !== undefined && policy.unsentErrorCodes.includes(attempt.errorCode);
+}
+
+function header(headers: RetryAttempt["headers"], name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function serverHintMs(attempt: RetryAttempt): number | undefined {
+  const retryAfter = header(attempt.headers, "retry-after");
+  if (retryAfter !== undefined && retryAfter.trim() !== "") {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - attempt.now);
+  }
+  if (attempt.statusCode === 429) {
+    const reset = Number(header(attempt.headers, "ratelimit-reset"));
+    if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - attempt.now);
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * The only place where DigitalOcean's snake_case exists: bodies are converted key by key on the way
+ * in and out, so fields the API adds later are kept (the spec's `Image` accepts additional
+ * properties) rather than dropped.
+ */
+
+/** An image as DigitalOcean describes it (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Images). */
+export interface Image {
+  id: number;
+  name: string;
+  /** `base`, `snapshot`, `backup`, `custom` or `admin`. */
+  type: string;
+  distribution: string;
+  slug: string | null;
+  public: boolean;
+  regions: string[];
+  createdAt: string;
+  minDiskSize: number | null;
+  sizeGigabytes: number | null;
+  description: string;
+  tags: string[];
+  /** `NEW`, `pending`, `available`, `deleted` or `retired`. */
+  status: string;
+  errorMessage: string;
+  [extra: string]: unknown;
+}
+
+/** An image action (transfer, convert) or a generic action. */
+export interface Action {
+  id: number;
+  /** `in-progress`, `completed` or `errored`. */
+  status: string;
+  type: string;
+  startedAt: string;
+  completedAt: string | null;
+  resourceId: number | null;
+  resourceType: string;
+  regionSlug: string | null;
+  [extra: string]: unknown;
+}
+
+export interface Tag {
+  name: string;
+  [extra: string]: unknown;
+}
+
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function mapKeys(value: unknown, rename: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => mapKeys(item, rename));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [rename(key), mapKeys(item, rename)]));
+}
+
+/** Wire (snake_case) to model (camelCase), recursively. */
+export function fromWire<T>(body: unknown): T {
+  return mapKeys(body, camel) as T;
+}
+
+/** Model (camelCase) to wire (snake_case), recursively; `undefined` fields are left out. */
+export function toWire(body: Record<string, unknown>): Record<string, unknown> {
+  const defined = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+  return mapKeys(defined, snake) as Record<string, unknown>;
+}
+
+/** Fills the fields DigitalOcean may omit or send as null so that callers see the documented shape. */
+export function imageFromWire(body: unknown): Image {
+  const image = fromWire<Partial<Image>>(body);
+  return {
+    ...image,
+    id: image.id as number,
+    name: image.name ?? "",
+    type: image.type ?? "custom",
+    distribution: image.distribution ?? "Unknown",
+    slug: image.slug ?? null,
+    public: image.public ?? false,
+    regions: image.regions ?? [],
+    createdAt: image.createdAt ?? "",
+    minDiskSize: image.minDiskSize ?? null,
+    sizeGigabytes: image.sizeGigabytes ?? null,
+    description: image.description ?? "",
+    tags: image.tags ?? [],
+    status: image.status ?? "",
+    errorMessage: image.errorMessage ?? "",
+  };
+}
+
+/** Image-action responses are wrapped as `{ "action": {...} }` although DigitalOcean's spec shows a bare action. */
+export function actionFromWire(body: unknown): Action {
+  const raw = body !== null && typeof body === "object" && "action" in body ? (body as { action: unknown }).action : body;
+  const action = fromWire<Partial<Action>>(raw);
+  return {
+    ...action,
+    id: action.id as number,
+    status: action.status ?? "",
+    type: action.type ?? "",
+    startedAt: action.startedAt ?? "",
+    completedAt: action.completedAt ?? null,
+    resourceId: action.resourceId ?? null,
+    resourceType: action.resourceType ?? "",
+    regionSlug: action.regionSlug ?? null,
+  };
+}

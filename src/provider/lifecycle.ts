@@ -1,0 +1,242 @@
+import type { DigitalOceanClient } from "../client/digitalocean-client";
+import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, formatDuration } from "../client/errors";
+import type { ImageWaiter } from "../client/image-waiter";
+import type { Image } from "../client/wire";
+import { redactUrl } from "./presigned-url";
+import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
+
+/**
+ * create, read, update and delete of a custom image, as the provider calls them. The contract of
+ * each follows `pulumi.dynamic.ResourceProvider` (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/):
+ * `create` throws a plain error only when nothing exists in DigitalOcean; once an image exists it
+ * throws a `ResourceInitError` carrying the image id, so Pulumi records the image instead of losing it.
+ */
+export interface ProviderLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface Runtime {
+  client: DigitalOceanClient;
+  waiter: ImageWaiter;
+  log: ProviderLog;
+}
+
+/**
+ * A create or update that failed after the image existed. The dynamic-provider host turns an error
+ * with `id`, `properties` and `reasons` into `ErrorResourceInitFailed`, and the engine records the
+ * resource with init errors; the next `pulumi up` calls `update`, which resumes.
+ */
+export class ResourceInitError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: object,
+    readonly reasons: string[] = [message],
+  ) {
+    super(message);
+    this.name = "ResourceInitError";
+  }
+}
+
+const MINUTE_MS = 60_000;
+
+/** Inputs as stored, then everything DigitalOcean computes; never an `undefined` value (it breaks gRPC structs). */
+export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): CustomImageOutputs {
+  const outputs: Record<string, unknown> = {
+    ...inputs,
+    name: image.name,
+    description: image.description,
+    distribution: image.distribution,
+    tags: image.tags,
+    regions: orderedRegions(inputs.regions ?? [], image.regions),
+    imageId: image.id,
+    status: image.status,
+    errorMessage: image.errorMessage,
+    sizeGigabytes: image.sizeGigabytes,
+    minDiskSize: image.minDiskSize,
+    createdAt: image.createdAt,
+    slug: image.slug,
+    type: image.type,
+    public: image.public,
+  };
+  for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
+  return outputs as unknown as CustomImageOutputs;
+}
+
+/**
+ * DigitalOcean lists an image's regions in its own order; keep the program's order for the regions
+ * that are there (the first one is where the image was imported) and append any others.
+ */
+function orderedRegions(wanted: string[], live: string[]): string[] {
+  return [...wanted.filter((region) => live.includes(region)), ...live.filter((region) => !wanted.includes(region))];
+}
+
+function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
+  return id === undefined ? `image "${inputs.name}"` : `image "${inputs.name}" (${id})`;
+}
+
+export async function create(runtime: Runtime, inputs: CustomImageInputs): Promise<{ id: string; outs: CustomImageOutputs }> {
+  const [importRegion] = inputs.regions;
+  let image: Image;
+  try {
+    image = await runtime.client.images.createCustom({
+      name: inputs.name,
+      url: inputs.url,
+      region: importRegion!,
+      distribution: inputs.distribution,
+      description: inputs.description,
+      tags: inputs.tags,
+    });
+  } catch (error) {
+    throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
+  }
+  runtime.log.info(`Importing ${label(inputs, image.id)} into ${importRegion}: DigitalOcean accepted the import (status ${image.status})`);
+  return { id: String(image.id), outs: await converge(runtime, inputs, image, "create") };
+}
+
+/**
+ * Brings an existing image to the inputs: waits for the import if it is still running, applies
+ * name/description/distribution with one PUT, the tag changes, and the missing regions by
+ * parallel transfers. Used by `create` after the POST, and by `update`, which also resumes a
+ * create that was interrupted (a timed-out wait recorded as a partial failure).
+ */
+async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, operation: "create" | "update"): Promise<CustomImageOutputs> {
+  const { client } = runtime;
+  const fail = (error: unknown, what: string, current: Image): never => {
+    throw new ResourceInitError(withContext(error, `${what} ${label(inputs, current.id)}`).message, String(current.id), toOutputs(inputs, current));
+  };
+
+  if (image.status !== "available") {
+    image = await waitForImport(runtime, inputs, image).catch((error: unknown) => {
+      // A failed import has been cleaned up: nothing exists, so a plain error is the truth.
+      if (error instanceof ImportFailedError) throw error;
+      return fail(error, "waiting for the import of", image);
+    });
+  }
+
+  const changes: { name?: string; description?: string; distribution?: string } = {};
+  if (image.name !== inputs.name) changes.name = inputs.name;
+  if (inputs.description !== undefined && image.description !== inputs.description) changes.description = inputs.description;
+  if (image.distribution !== inputs.distribution) changes.distribution = inputs.distribution;
+  if (Object.keys(changes).length > 0) {
+    image = await client.images.update(image.id, changes).catch((error: unknown) => fail(error, "updating", image));
+  }
+
+  const wantedTags = inputs.tags ?? [];
+  const tagsToAdd = wantedTags.filter((tag) => !image.tags.includes(tag));
+  const tagsToRemove = operation === "update" ? image.tags.filter((tag) => !wantedTags.includes(tag)) : [];
+  if (tagsToAdd.length + tagsToRemove.length > 0) {
+    await setTags(runtime, image.id, tagsToAdd, tagsToRemove).catch((error: unknown) => fail(error, "tagging", image));
+  }
+
+  const missing = inputs.regions.filter((region) => !image.regions.includes(region));
+  if (missing.length > 0) {
+    await transfer(runtime, inputs, image, missing).catch((error: unknown) => fail(error, `transferring to ${missing.join(", ")}`, image));
+  }
+
+  if (tagsToAdd.length + tagsToRemove.length + missing.length > 0) {
+    image = await client.images.get(image.id).catch((error: unknown) => fail(error, "reading", image));
+  }
+  return toOutputs(inputs, image);
+}
+
+async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image: Image): Promise<Image> {
+  const timeoutMs = (inputs.createTimeoutMinutes ?? DEFAULT_CREATE_TIMEOUT_MINUTES) * MINUTE_MS;
+  try {
+    return await runtime.waiter.waitForImage(
+      image.id,
+      {
+        timeoutMs,
+        onProgress: (status, elapsedMs) => runtime.log.info(`Importing ${label(inputs, image.id)}: ${status} after ${formatDuration(elapsedMs)}`),
+      },
+      image.status,
+    );
+  } catch (error) {
+    if (!(error instanceof ImportFailedError)) throw error;
+    // DigitalOcean leaves a failed import behind as `deleted`; delete it for good before reporting,
+    // so that nothing Pulumi does not know about remains.
+    await deleteImage(runtime, image.id).catch((cleanup: unknown) => runtime.log.warn(`Could not delete failed import ${image.id}: ${String(cleanup)}`));
+    throw new ImportFailedError(image.id, `${error.message}. Nothing was left behind; fix the url and run again.`);
+  }
+}
+
+async function setTags(runtime: Runtime, imageId: number, add: string[], remove: string[]): Promise<void> {
+  const resources = [{ resourceId: imageId, resourceType: "image" as const }];
+  await Promise.all([
+    ...add.map(async (tag) => {
+      await runtime.client.tags.create(tag);
+      await runtime.client.tags.assignResources(tag, resources);
+    }),
+    ...remove.map((tag) =>
+      runtime.client.tags.unassignResources(tag, resources).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      }),
+    ),
+  ]);
+}
+
+/** Transfers run in parallel: DigitalOcean copies to each region independently. */
+async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[]): Promise<void> {
+  const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
+  const results = await Promise.allSettled(
+    regions.map(async (region) => {
+      const action = await runtime.client.imageActions.transfer(image.id, region);
+      runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id})`);
+      await runtime.waiter.waitForAction(image.id, action, `the transfer of image ${image.id} to ${region}`, {
+        timeoutMs,
+        onProgress: (status, elapsedMs) => runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region}: ${status} after ${formatDuration(elapsedMs)}`),
+      });
+    }),
+  );
+  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failures.length > 0) throw new Error(failures.map((failure) => errorMessage(failure.reason)).join("; "));
+}
+
+export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs>): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+  let image: Image;
+  try {
+    image = await runtime.client.images.get(Number(id));
+  } catch (error) {
+    if (error instanceof NotFoundError) return { props: {} };
+    throw withContext(error, `reading image ${id}`);
+  }
+  // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
+  if (image.status === "deleted") return { props: {} };
+  const { imageId: _imageId, ...inputs } = props;
+  return { id, props: toOutputs(inputs, image) };
+}
+
+export async function update(runtime: Runtime, id: string, inputs: CustomImageInputs): Promise<CustomImageOutputs> {
+  let image: Image;
+  try {
+    image = await runtime.client.images.get(Number(id));
+  } catch (error) {
+    throw withContext(error, `updating ${label(inputs, Number(id))}`);
+  }
+  return converge(runtime, inputs, image, "update");
+}
+
+/** A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. */
+export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
+  try {
+    await runtime.client.images.delete(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return;
+    if (error instanceof ValidationError && /already deleted/i.test(error.apiMessage ?? "")) return;
+    throw withContext(error, `deleting image ${id}`);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Prefixes what was being done, keeping the error's class and code. */
+function withContext(error: unknown, what: string): Error {
+  if (error instanceof DigitalOceanError && !error.message.startsWith(what)) {
+    error.message = `${what}: ${error.message}`;
+    return error;
+  }
+  return error instanceof Error ? error : new Error(`${what}: ${String(error)}`);
+}
