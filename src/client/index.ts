@@ -5,3 +5,4 @@ export * from "./errors";
 export * from "./rate-budget";
 export * from "./retry-policy";
 export * from "./wire";
+export * from "./image-waiter";

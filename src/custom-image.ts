@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * `pulumi.dynamic.Resource` serializes the provider object it is given into the resource's state
+ * (`__provider`), together with everything that object reaches. This shim reaches nothing but the
+ * package name: each method loads the real implementation (src/provider/) with `require` when
+ * the dynamic-provider host calls it. State stays a few hundred characters, holds no credential,
+ * and all resources in the host share one client, rate budget and image waiter. A fix to the
+ * provider ships with `npm update`, and `delete`/`refresh` (which run the code stored in state,
+ * pulumi#6238) run it too.
+ */
+// Short names on purpose: this text is stored in state for every resource (goal: ≤ 2,048 characters).
+const p = (): Required<pulumi.dynamic.ResourceProvider> => require("pulumi-digitalocean-custom-image/provider");
+const customImageProvider: pulumi.dynamic.ResourceProvider = {
+  configure: (...a) => p().configure(...a),
+  check: (...a) => p().check(...a),
+  diff: (...a) => p().diff(...a),
+  create: (...a) => p().create(...a),
+  read: (...a) => p().read(...a),
+  update: (...a) => p().update(...a),
+  delete: (...a) => p().delete(...a),
+};
+
+/** The provider object as it is serialized into state (exported for tests that measure it). */
+export { customImageProvider };
+
+/** Inputs of a CustomImage, named as in `@pulumi/digitalocean`'s `CustomImage`. */
+export interface CustomImageArgs {
+  /** http(s) URL DigitalOcean downloads the image from. Changing it replaces the image (a re-signed presigned URL does not). */
+  url: pulumi.Input<string>;
+  /** At least one region slug. The first is where the image is imported; the others receive transfers. Removing a region or changing the first replaces the image. */
+  regions: pulumi.Input<pulumi.Input<string>[]>;
+  /** Display name; defaults to the resource name. */
+  name?: pulumi.Input<string>;
+  /** Free text; an empty string clears it. */
+  description?: pulumi.Input<string>;
+  /** One of DigitalOcean's distribution names, matched case-insensitively; default `Unknown`. */
+  distribution?: pulumi.Input<string>;
+  /** Tag names (`^[a-zA-Z0-9_\-:]{1,255}$`); duplicates are removed. */
+  tags?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Minutes to wait for the import to become available (default 60). Pulumi's customTimeouts do not reach dynamic providers. */
+  createTimeoutMinutes?: pulumi.Input<number>;
+  /** Minutes to wait for each region transfer (default 60). */
+  transferTimeoutMinutes?: pulumi.Input<number>;
+}
+
+/**
+ * A DigitalOcean custom image imported from a URL, spread over regions and tagged. Its id is the
+ * image id; hand `imageId` to a droplet's `image`.
+ */
+export class CustomImage extends pulumi.dynamic.Resource {
+  declare public readonly url: pulumi.Output<string>;
+  declare public readonly regions: pulumi.Output<string[]>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly description: pulumi.Output<string>;
+  declare public readonly distribution: pulumi.Output<string>;
+  declare public readonly tags: pulumi.Output<string[]>;
+  declare public readonly createTimeoutMinutes: pulumi.Output<number | undefined>;
+  declare public readonly transferTimeoutMinutes: pulumi.Output<number | undefined>;
+  declare public readonly imageId: pulumi.Output<number>;
+  declare public readonly status: pulumi.Output<string>;
+  declare public readonly errorMessage: pulumi.Output<string>;
+  declare public readonly sizeGigabytes: pulumi.Output<number | null>;
+  declare public readonly minDiskSize: pulumi.Output<number | null>;
+  declare public readonly createdAt: pulumi.Output<string>;
+  declare public readonly slug: pulumi.Output<string | null>;
+  declare public readonly type: pulumi.Output<string>;
+  declare public readonly public: pulumi.Output<boolean>;
+
+  constructor(name: string, args: CustomImageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      customImageProvider,
+      name,
+      {
+        ...args,
+        name: args?.name ?? name,
+        // Output-only properties are declared as undefined so that the SDK resolves them.
+        imageId: undefined,
+        status: undefined,
+        errorMessage: undefined,
+        sizeGigabytes: undefined,
+        minDiskSize: undefined,
+        createdAt: undefined,
+        slug: undefined,
+        type: undefined,
+        public: undefined,
+      },
+      opts,
+      "digitalocean",
+      "CustomImage",
+    );
+  }
+
+  /**
+   * Adopts an existing image by id (read-only in this program). `pulumi import` cannot work for
+   * dynamic providers, because the host needs the serialized provider that only a program supplies.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): CustomImage {
+    return new CustomImage(name, { url: undefined, regions: undefined } as unknown as CustomImageArgs, { ...opts, id });
+  }
+}
