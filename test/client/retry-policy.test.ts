@@ -1,0 +1,89 @@
+import { backoffDelay, defaultRetryPolicy, retryDelay, type RetryAttempt } from "../../src/client/retry-policy";
+
+const now = Date.UTC(2026, 10, 23, 12, 0, 0);
+const attempt = (overrides: Partial<RetryAttempt>): RetryAttempt => ({ attempt: 1, method: "GET", now, random: 0.5, ...overrides });
+
+describe("retryDelay", () => {
+  test.each([
+    ["GET", 429],
+    ["GET", 500],
+    ["GET", 502],
+    ["GET", 503],
+    ["GET", 504],
+    ["PUT", 503],
+    ["DELETE", 502],
+  ])("retries a %s on %i", (method, statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ["GET", 400],
+    ["GET", 401],
+    ["GET", 403],
+    ["GET", 404],
+    ["PUT", 422],
+    ["DELETE", 501],
+  ])("does not retry a %s on %i", (method, statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBe(0);
+  });
+
+  test.each(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ERR_BODY_PARSE_FAILURE"])("retries a GET after %s", (errorCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
+  });
+
+  test.each([[500], [502], [503], [504]])("never retries a POST blindly on %i: the server may have acted", (statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode }))).toBe(0);
+  });
+
+  test.each(["ECONNRESET", "ETIMEDOUT", "EPIPE", "ERR_BODY_PARSE_FAILURE"])("never retries a POST blindly after %s", (errorCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBe(0);
+  });
+
+  test("retries a POST on 429, which DigitalOcean answers before acting", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode: 429 }))).toBeGreaterThan(0);
+  });
+
+  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"])("retries a POST after %s, raised before anything was sent", (errorCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBeGreaterThan(0);
+  });
+
+  test("retries a POST marked idempotent like a GET", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode: 503, idempotent: true }))).toBeGreaterThan(0);
+  });
+
+  test("stops after the policy's limit", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit, statusCode: 503 }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, statusCode: 503 }))).toBe(0);
+  });
+
+  test("honours Retry-After in seconds", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "7" } }))).toBe(7000);
+  });
+
+  test("honours Retry-After as an HTTP date", () => {
+    const date = new Date(now + 12_000).toUTCString();
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 503, headers: { "retry-after": date } }))).toBe(12_000);
+  });
+
+  test("uses ratelimit-reset on a 429 that has no Retry-After", () => {
+    const reset = String(Math.floor(now / 1000) + 20);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "ratelimit-reset": reset } }))).toBe(20_000);
+  });
+
+  test("caps a server hint at maxRetryAfterMs instead of giving up like got does", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "3600" } }))).toBe(defaultRetryPolicy.maxRetryAfterMs);
+  });
+
+  test("waits at least a millisecond when the hint is already past", () => {
+    const reset = String(Math.floor(now / 1000) - 5);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "ratelimit-reset": reset } }))).toBe(1);
+  });
+});
+
+describe("backoffDelay", () => {
+  test("doubles each attempt up to the ceiling, with jitter in the upper half", () => {
+    const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(policy, n, 0))).toEqual([50, 100, 200, 400, 500]);
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(policy, n, 0.999))).toEqual([100, 200, 400, 800, 1000]);
+  });
+});
