@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
  * pulumi#6238) run it too.
  */
 // Short names on purpose: this text is stored in state for every resource (goal: ≤ 2,048 characters).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by name at call time, inside the host
 const p = (): Required<pulumi.dynamic.ResourceProvider> => require("pulumi-digitalocean-custom-image/provider");
 const customImageProvider: pulumi.dynamic.ResourceProvider = {
   configure: (...a) => p().configure(...a),

@@ -3,6 +3,7 @@ import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, f
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
+import { tagIdentity } from "./tag-identity";
 import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
 /**
@@ -123,9 +124,11 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
     image = await client.images.update(image.id, changes).catch((error: unknown) => fail(error, "updating", image));
   }
 
+  // Tag names are case stable in DigitalOcean: `prod` and `PROD` are one tag.
   const wantedTags = inputs.tags ?? [];
-  const tagsToAdd = wantedTags.filter((tag) => !image.tags.includes(tag));
-  const tagsToRemove = operation === "update" ? image.tags.filter((tag) => !wantedTags.includes(tag)) : [];
+  const has = (tags: string[], tag: string) => tags.some((other) => tagIdentity(other) === tagIdentity(tag));
+  const tagsToAdd = wantedTags.filter((tag) => !has(image.tags, tag));
+  const tagsToRemove = operation === "update" ? image.tags.filter((tag) => !has(wantedTags, tag)) : [];
   if (tagsToAdd.length + tagsToRemove.length > 0) {
     await setTags(runtime, image.id, tagsToAdd, tagsToRemove).catch((error: unknown) => fail(error, "tagging", image));
   }

@@ -1,0 +1,348 @@
+/**
+ * `check`: validates and normalises a CustomImage's inputs. Pure, so it runs at preview without
+ * touching DigitalOcean, and a mistake fails there instead of half-way through `pulumi up`.
+ *
+ * Contract (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/): the returned
+ * `inputs` are what `diff`, `create` and `update` receive. Values not known yet during preview
+ * arrive as the string `UNKNOWN`, also as array elements; they pass through and are checked
+ * when known. `undefined` never appears in `inputs` (it cannot cross gRPC): absent keys are omitted.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
+import { redactUrl } from "./presigned-url";
+import { tagIdentity } from "./tag-identity";
+import {
+  type CustomImageInputs,
+  DEFAULT_CREATE_TIMEOUT_MINUTES,
+  DEFAULT_DISTRIBUTION,
+  DEFAULT_TRANSFER_TIMEOUT_MINUTES,
+  UNKNOWN,
+} from "./types";
+
+export interface CheckOptions {
+  /** The Pulumi resource name, used as the image name when `name` is not given. */
+  resourceName?: string;
+}
+
+export interface CheckOutcome {
+  inputs: Record<string, unknown>;
+  failures: pulumi.dynamic.CheckFailure[];
+  /** Accepted but doubtful inputs, worded to be shown to the user as they are. */
+  warnings: string[];
+}
+
+/**
+ * Length and range limits. DigitalOcean documents only the tag limit; the others guard against
+ * mistakes (a file pasted into a field) and are generous enough for any real value.
+ */
+export const INPUT_LIMITS = {
+  /**
+   * Presigned URLs carrying an STS session token easily exceed the 2,048 characters browsers
+   * once allowed; 8 KiB is the request-line limit of common HTTP servers (nginx
+   * `large_client_header_buffers`), so a longer URL could not be downloaded anyway.
+   */
+  urlCharacters: 8192,
+  /** Undocumented by DigitalOcean; 255 is the limit it documents for tag names. */
+  nameCharacters: 255,
+  /** Undocumented by DigitalOcean. */
+  descriptionCharacters: 1024,
+  /** "There is a limit of 255 characters per tag" (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Tags). */
+  tagCharacters: 255,
+  /** A day: imports of the largest images DigitalOcean accepts (100 GB) take hours, not days. */
+  timeoutMinutes: 24 * 60,
+} as const;
+
+/** The input Pulumi adds to every dynamic resource: the serialized provider. Passed through untouched. */
+const PROVIDER_PROPERTY = "__provider";
+
+/** Region slugs are three letters and a digit (https://docs.digitalocean.com/platform/regional-availability/). */
+const REGION_SLUG_PATTERN = /^[a-z]{3}[0-9]$/;
+
+/** DigitalOcean's tag name pattern (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Tags). */
+const TAG_PATTERN = new RegExp(`^[a-zA-Z0-9_\\-:]{1,${INPUT_LIMITS.tagCharacters}}$`);
+
+/**
+ * Whitespace and control characters. `new URL` silently strips surrounding whitespace and tabs or
+ * newlines inside, so it would accept a string other than the one DigitalOcean is sent.
+ */
+const URL_FORBIDDEN_CHARACTERS = /[\s\p{Cc}]/u;
+
+const KNOWN_REGION_SLUGS: ReadonlySet<string> = new Set(REGION_SLUGS);
+
+/** Reports problems with one property; a property's check returns its normalised value. */
+interface PropertyReport {
+  fail(reason: string): undefined;
+  warn(message: string): void;
+  readonly options: CheckOptions;
+}
+
+/**
+ * One check per input, in the order inputs are returned. Each receives `undefined` for an absent
+ * (or null) value and returns the value to keep, or `undefined` to omit the key.
+ */
+const PROPERTY_CHECKS: { readonly [P in keyof Required<CustomImageInputs>]: (value: unknown, report: PropertyReport) => unknown } = {
+  url: checkUrl,
+  regions: checkRegions,
+  name: checkName,
+  description: checkDescription,
+  distribution: checkDistribution,
+  tags: checkTags,
+  createTimeoutMinutes: (value, report) => checkTimeout("createTimeoutMinutes", value, report, DEFAULT_CREATE_TIMEOUT_MINUTES),
+  transferTimeoutMinutes: (value, report) =>
+    checkTimeout("transferTimeoutMinutes", value, report, DEFAULT_TRANSFER_TIMEOUT_MINUTES),
+};
+
+/** The names a CustomImage accepts as inputs, in the order `check` returns them. */
+export const INPUT_PROPERTY_NAMES = Object.keys(PROPERTY_CHECKS) as (keyof CustomImageInputs)[];
+
+/**
+ * Validates `news`, the program's inputs, and returns them normalised with defaults filled in,
+ * every failure (all of them, not only the first) and warnings. `olds` (the previous inputs) are
+ * not consulted: the same program always checks to the same inputs, so `diff` sees no change
+ * where the program made none.
+ */
+export function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  options: CheckOptions = {},
+): CheckOutcome {
+  const inputs: Record<string, unknown> = {};
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const warnings: string[] = [];
+
+  for (const property of INPUT_PROPERTY_NAMES) {
+    const given = news[property] ?? undefined;
+    const failuresBefore = failures.length;
+    const report: PropertyReport = {
+      fail: (reason) => {
+        failures.push({ property, reason });
+        return undefined;
+      },
+      warn: (message) => warnings.push(message),
+      options,
+    };
+    const normalised = PROPERTY_CHECKS[property](given, report);
+    // An invalid value is returned as given, so the engine shows what the program said.
+    const kept = failures.length > failuresBefore ? given : normalised;
+    if (kept !== undefined) inputs[property] = kept;
+  }
+
+  for (const property of Object.keys(news)) {
+    // `undefined` is absent, as Pulumi's serializer treats it.
+    if (property === PROVIDER_PROPERTY || Object.hasOwn(PROPERTY_CHECKS, property) || news[property] === undefined) continue;
+    failures.push({ property, reason: unknownPropertyReason(property) });
+  }
+  if (news[PROVIDER_PROPERTY] !== undefined) inputs[PROVIDER_PROPERTY] = news[PROVIDER_PROPERTY];
+
+  return { inputs, failures, warnings };
+}
+
+function checkUrl(value: unknown, report: PropertyReport): unknown {
+  const allowed = "an http or https URL with a host, such as https://example.com/image.qcow2";
+  if (value === undefined) return report.fail(`url is required: ${allowed}, from which DigitalOcean downloads the image`);
+  if (value === UNKNOWN) return value;
+  if (typeof value !== "string") return report.fail(`url must be ${allowed}, got ${describeType(value)}`);
+  if (value.length > INPUT_LIMITS.urlCharacters) {
+    return report.fail(`url is ${value.length} characters long; at most ${INPUT_LIMITS.urlCharacters} are allowed`);
+  }
+  // Messages show the URL redacted: presigned URLs carry credentials in the query string.
+  if (URL_FORBIDDEN_CHARACTERS.test(value)) {
+    return report.fail(
+      `url must not contain whitespace or control characters (percent-encode a space as %20): ${JSON.stringify(redactUrl(value))}`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return report.fail(`url ${JSON.stringify(redactUrl(value))} is not a valid absolute URL; expected ${allowed}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return report.fail(
+      `url ${JSON.stringify(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`,
+    );
+  }
+  // http and https URLs without a host do not parse; this guards the rule, not a reachable case.
+  if (parsed.hostname === "") return report.fail(`url ${JSON.stringify(redactUrl(value))} names no host; expected ${allowed}`);
+  // Kept as given: re-encoding it could invalidate a presigned URL's signature.
+  return value;
+}
+
+/**
+ * Repeated slugs are dropped with a warning rather than rejected: a region list is a set to
+ * DigitalOcean (an image is in a region or not) and a repeat is harmless, as in Terraform's
+ * digitalocean_custom_image where `regions` is a set. Slugs are lower-cased as DigitalOcean spells them.
+ */
+function checkRegions(value: unknown, report: PropertyReport): unknown {
+  const allowed = `a list of region slugs such as ["nyc3", "ams3"]; the image is imported into the first and transferred to the others`;
+  if (value === undefined) return report.fail(`regions is required: ${allowed}`);
+  if (value === UNKNOWN) return value;
+  if (!Array.isArray(value)) return report.fail(`regions must be ${allowed}, got ${describeType(value)}`);
+  if (value.length === 0) return report.fail(`regions must name at least one region: ${allowed}`);
+
+  const regions: unknown[] = [];
+  const seen = new Map<string, number>();
+  value.forEach((element: unknown, index) => {
+    if (element === UNKNOWN) {
+      regions.push(element);
+      return;
+    }
+    if (typeof element !== "string") {
+      report.fail(`regions[${index}] must be a region slug (three letters and a digit, such as "nyc3"), got ${describeType(element)}`);
+      return;
+    }
+    const slug = element.trim().toLowerCase();
+    if (!REGION_SLUG_PATTERN.test(slug)) {
+      report.fail(
+        `regions[${index}] ${quote(element)} is not a region slug: expected three letters and a digit, such as "nyc3" (DigitalOcean's list: ${REGION_SLUGS.join(", ")})`,
+      );
+      return;
+    }
+    const first = seen.get(slug);
+    if (first !== undefined) {
+      report.warn(`regions[${index}] ${quote(slug)} repeats regions[${first}] and is ignored`);
+      return;
+    }
+    seen.set(slug, index);
+    if (!KNOWN_REGION_SLUGS.has(slug)) {
+      report.warn(
+        `regions[${index}] ${quote(slug)} is not in DigitalOcean's published list (${REGION_SLUGS.join(", ")}); it is used anyway because DigitalOcean opens new regions, and DigitalOcean will reject it if it does not exist`,
+      );
+    }
+    regions.push(slug);
+  });
+  return regions;
+}
+
+/** Surrounding whitespace is dropped: it is invisible in DigitalOcean's control panel and never meant. */
+function checkName(value: unknown, report: PropertyReport): unknown {
+  const allowed = `1 to ${INPUT_LIMITS.nameCharacters} characters`;
+  const given = value ?? report.options.resourceName;
+  if (given === undefined) return report.fail(`name is required when no resource name is available: ${allowed}`);
+  if (given === UNKNOWN) return given;
+  if (typeof given !== "string") return report.fail(`name must be a string of ${allowed}, got ${describeType(given)}`);
+  const name = given.trim();
+  if (name === "") return report.fail(`name must be ${allowed}, not empty or only whitespace`);
+  const length = characterCount(name);
+  if (length > INPUT_LIMITS.nameCharacters) {
+    return report.fail(`name is ${length} characters long; at most ${INPUT_LIMITS.nameCharacters} are allowed`);
+  }
+  return name;
+}
+
+/** Kept exactly as given (an empty string clears the description); DigitalOcean stores free text. */
+function checkDescription(value: unknown, report: PropertyReport): unknown {
+  if (value === undefined || value === UNKNOWN) return value;
+  const allowed = `a string of at most ${INPUT_LIMITS.descriptionCharacters} characters (an empty string clears it)`;
+  if (typeof value !== "string") return report.fail(`description must be ${allowed}, got ${describeType(value)}`);
+  const length = characterCount(value);
+  if (length > INPUT_LIMITS.descriptionCharacters) {
+    return report.fail(`description is ${length} characters long; at most ${INPUT_LIMITS.descriptionCharacters} are allowed`);
+  }
+  return value;
+}
+
+/**
+ * DigitalOcean stores `Unknown` for any distribution it does not know, without an error, so an
+ * unknown name would show as a change on every preview: reject it here instead.
+ * `Unknown OS`, which the API reports but does not accept, becomes `Unknown` (see canonicalDistribution).
+ */
+function checkDistribution(value: unknown, report: PropertyReport): unknown {
+  if (value === undefined) return DEFAULT_DISTRIBUTION;
+  if (value === UNKNOWN) return value;
+  const allowed = `one of ${DISTRIBUTIONS.join(", ")} (any case)`;
+  if (typeof value !== "string") return report.fail(`distribution must be ${allowed}, got ${describeType(value)}`);
+  return (
+    canonicalDistribution(value) ??
+    report.fail(
+      `distribution ${quote(value)} is not one DigitalOcean knows, and DigitalOcean would silently store "Unknown" instead; use ${allowed}`,
+    )
+  );
+}
+
+/**
+ * Repeated tags are dropped, keeping the first spelling and the order given. Tags differing only in
+ * case are repeats: DigitalOcean treats them as one tag (see tagIdentity).
+ */
+function checkTags(value: unknown, report: PropertyReport): unknown {
+  if (value === undefined || value === UNKNOWN) return value;
+  const allowed = `1 to ${INPUT_LIMITS.tagCharacters} letters, digits, colons, dashes and underscores`;
+  if (!Array.isArray(value)) return report.fail(`tags must be a list of tag names of ${allowed}, got ${describeType(value)}`);
+
+  const tags: unknown[] = [];
+  const seen = new Set<string>();
+  value.forEach((element: unknown, index) => {
+    if (element === UNKNOWN) {
+      tags.push(element);
+      return;
+    }
+    if (typeof element !== "string") {
+      report.fail(`tags[${index}] must be a tag name of ${allowed}, got ${describeType(element)}`);
+      return;
+    }
+    if (!TAG_PATTERN.test(element)) {
+      report.fail(`tags[${index}] ${quote(element)} is not a valid tag name: use ${allowed}`);
+      return;
+    }
+    if (seen.has(tagIdentity(element))) return;
+    seen.add(tagIdentity(element));
+    tags.push(element);
+  });
+  return tags;
+}
+
+/** Minutes, fractions allowed; DigitalOcean never sees them, the provider's waits do. */
+function checkTimeout(property: string, value: unknown, report: PropertyReport, defaultMinutes: number): unknown {
+  if (value === undefined) return defaultMinutes;
+  if (value === UNKNOWN) return value;
+  const allowed = `a number of minutes greater than 0 and at most ${INPUT_LIMITS.timeoutMinutes} (default ${defaultMinutes})`;
+  if (typeof value !== "number") return report.fail(`${property} must be ${allowed}, got ${describeType(value)}`);
+  if (!Number.isFinite(value) || value <= 0 || value > INPUT_LIMITS.timeoutMinutes) {
+    return report.fail(`${property} is ${value}; it must be ${allowed}`);
+  }
+  return value;
+}
+
+function unknownPropertyReason(property: string): string {
+  const suggestion = closestPropertyName(property);
+  const hint = suggestion ? ` Did you mean "${suggestion}"?` : "";
+  return `"${property}" is not an input of CustomImage.${hint} Valid inputs: ${INPUT_PROPERTY_NAMES.join(", ")}`;
+}
+
+/** A valid name that differs from a misspelt one only in case or by a letter or two (`region`, `Tags`). */
+function closestPropertyName(property: string): string | undefined {
+  const folded = property.toLowerCase();
+  return INPUT_PROPERTY_NAMES.find((name) => editDistance(name.toLowerCase(), folded) <= 2);
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Counts characters as people do, not UTF-16 code units (an emoji is one). */
+function characterCount(text: string): number {
+  return [...text].length;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+/** A user's string for a message: quoted, escaped, and short. */
+function quote(text: string): string {
+  const limit = 64;
+  return JSON.stringify(text.length > limit ? `${text.slice(0, limit)}…` : text);
+}

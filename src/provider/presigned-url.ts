@@ -1,0 +1,115 @@
+/**
+ * Image URLs are often presigned: object stores put a signature and an expiry in the query string,
+ * and a program that signs its URL on every run sends a different string every time. These helpers
+ * tell such a re-signed URL apart from a different image, and print URLs without their secrets.
+ */
+
+/** One way of signing a URL: the query parameters that carry credentials, expiry and signature. */
+interface SigningScheme {
+  /** Where the parameters are defined. */
+  readonly docs: string;
+  /** Lower-cased parameter names that are all present when a URL is signed this way. */
+  readonly markers: readonly string[];
+  /** Lower-cased names of the parameters the signing adds. */
+  readonly params?: readonly string[];
+  /** Lower-cased prefixes of the parameters the signing adds. */
+  readonly prefixes?: readonly string[];
+}
+
+/**
+ * A scheme's parameters are ignored only when its markers are present, so that an ordinary URL
+ * whose query happens to contain `sp` or `Expires` still counts every parameter.
+ */
+const SIGNING_SCHEMES: readonly SigningScheme[] = [
+  {
+    // AWS Signature Version 4, also what DigitalOcean Spaces presigns with
+    // (https://docs.digitalocean.com/products/spaces/how-to/use-aws-sdks/).
+    docs: "https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html",
+    markers: ["x-amz-signature"],
+    prefixes: ["x-amz-"],
+  },
+  {
+    docs: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth",
+    markers: ["awsaccesskeyid", "signature"],
+    params: ["awsaccesskeyid", "signature", "expires", "x-amz-security-token"],
+  },
+  {
+    docs: "https://cloud.google.com/storage/docs/authentication/signatures",
+    markers: ["x-goog-signature"],
+    prefixes: ["x-goog-"],
+  },
+  {
+    docs: "https://cloud.google.com/storage/docs/access-control/signed-urls-v2",
+    markers: ["googleaccessid", "signature"],
+    params: ["googleaccessid", "signature", "expires"],
+  },
+  {
+    // Service, account and user delegation SAS tokens.
+    docs: "https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas",
+    markers: ["sig", "sv"],
+    params: [
+      "sv", "ss", "srt", "sr", "sp", "st", "se", "sip", "spr", "si", "sig", "sdd", "ses",
+      "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "sduoid",
+    ],
+  },
+  {
+    docs: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-canned-policy.html",
+    markers: ["key-pair-id", "signature"],
+    params: ["key-pair-id", "signature", "expires", "policy"],
+  },
+];
+
+function signs(scheme: SigningScheme, lowerCaseName: string): boolean {
+  return (
+    (scheme.params?.includes(lowerCaseName) ?? false) ||
+    (scheme.prefixes?.some((prefix) => lowerCaseName.startsWith(prefix)) ?? false)
+  );
+}
+
+/** The parts of a URL that name what is downloaded, as one comparable string. */
+function imageSourceKey(url: URL): string {
+  const names = new Set([...url.searchParams.keys()].map((name) => name.toLowerCase()));
+  const schemes = SIGNING_SCHEMES.filter((scheme) => scheme.markers.every((marker) => names.has(marker)));
+  const remaining = [...url.searchParams]
+    .filter(([name]) => !schemes.some((scheme) => signs(scheme, name.toLowerCase())))
+    .map(([name, value]) => JSON.stringify([name, value]))
+    // A signer may emit the parameters in any order (SigV4 sorts them); the server does not care.
+    .sort();
+  // Credentials in the userinfo rotate like signatures, and the fragment is never sent to the server.
+  return JSON.stringify([url.protocol, url.host, url.pathname, remaining]);
+}
+
+function parse(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether two URLs download the same image: equal, or different only in userinfo, fragment,
+ * query parameter order or the parameters of a presigned URL (AWS SigV4 and SigV2, DigitalOcean
+ * Spaces, Google Cloud Storage V4 and V2, Azure SAS, CloudFront).
+ */
+export function sameImageSource(a: string, b: string): boolean {
+  if (a === b) return true;
+  const urlA = parse(a);
+  const urlB = parse(b);
+  if (!urlA || !urlB) return false;
+  return imageSourceKey(urlA) === imageSourceKey(urlB);
+}
+
+/**
+ * A URL safe to print in messages and logs: scheme, host and path only. Userinfo (`user:pass@`)
+ * and the query string (where presigned URLs carry their signature and sometimes a session token)
+ * are dropped, and so is the fragment. A string that is not such a URL is cut the same way.
+ */
+export function redactUrl(url: string): string {
+  const parsed = parse(url);
+  if (parsed?.href.startsWith(`${parsed.protocol}//`)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  // Without an authority (`user:pass@host/path` parses as scheme `user:`), cut by hand.
+  const withoutQuery = url.split(/[?#]/, 1)[0] ?? "";
+  // Everything before the last "@" of the authority is userinfo.
+  return withoutQuery.replace(/^([^/]*\/\/)?[^/]*@/, "$1");
+}
