@@ -12,7 +12,7 @@ import {
   ValidationError,
   errorFromResponse,
 } from "./errors";
-import { type RateBudget, type RateBudgetOptions, sharedRateBudget } from "./rate-budget";
+import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay } from "./retry-policy";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
@@ -106,6 +106,7 @@ export class DigitalOceanClient {
         statusCodes: policy.statusCodes,
         errorCodes: [...new Set([...policy.errorCodes, ...policy.unsentErrorCodes])],
         // got's own rules are replaced by `retryDelay`, which also decides when a POST may be repeated.
+        enforceRetryRules: false,
         calculateDelay: ({ attemptCount, error }) => {
           const delay = retryDelay(policy, {
             attempt: attemptCount,
@@ -125,9 +126,14 @@ export class DigitalOceanClient {
         },
       },
       hooks: {
-        beforeRequest: [(request) => budget.acquire(request.signal ?? undefined)],
+        beforeRequest: [
+          async (request) => {
+            request.context.rateTicket = await budget.acquire(request.signal ?? undefined);
+          },
+        ],
         afterResponse: [
           (response) => {
+            budget.settle(response.request.options.context.rateTicket as RateTicket | undefined);
             budget.observe(response.headers);
             return response;
           },
@@ -223,7 +229,7 @@ export class DigitalOceanClient {
       actionFromWire(await this.request("GET", `v2/images/${imageId}/actions/${actionId}`)),
 
     list: async (imageId: number): Promise<Action[]> => {
-      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions?per_page=200`);
+      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions`);
       return bodies.flatMap((body) => body.actions.map(actionFromWire));
     },
   };

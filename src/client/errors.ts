@@ -50,12 +50,11 @@ export class DigitalOceanError extends Error {
 function describe(details: ErrorDetails, summary?: string): string {
   if (!details.method && summary) return summary;
   const request = details.method && details.path ? `DigitalOcean API ${details.method} ${details.path}` : "DigitalOcean API";
-  const status = details.status === undefined ? "" : ` ${details.status}`;
-  const apiCode = details.apiCode ? ` ${details.apiCode}` : "";
+  const head = [details.status, details.apiCode].filter((part) => part !== undefined && part !== "").join(" ");
   const text = details.apiMessage ?? summary ?? "request failed";
   const requestId = details.requestId ? ` (request id ${details.requestId})` : "";
   const prefix = details.operation ? `${details.operation}: ` : "";
-  return `${prefix}${request} failed:${status}${apiCode}: ${text}${requestId}`;
+  return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${text}${requestId}`;
 }
 
 /** 404: the image, action or tag does not exist (or belongs to another account). */

@@ -29,8 +29,13 @@ export interface RateBudgetSnapshot {
 
 const MINUTE_MS = 60_000;
 
+/** One request counted against the per-minute budget; `at` moves to when its response arrived. */
+export interface RateTicket {
+  at: number;
+}
+
 export class RateBudget {
-  private readonly sent: number[] = [];
+  private sent: RateTicket[] = [];
   private limit?: number;
   private remaining?: number;
   private resetAt?: number;
@@ -42,16 +47,26 @@ export class RateBudget {
   ) {}
 
   /** Waits until a request fits in both budgets, then counts it as sent. */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  async acquire(signal?: AbortSignal): Promise<RateTicket> {
     for (;;) {
       const waitMs = this.waitMs(this.clock.now());
       if (waitMs <= 0) break;
       this.throttledMs += waitMs;
       await this.clock.sleep(waitMs, signal);
     }
-    const now = this.clock.now();
-    this.sent.push(now);
+    const ticket = { at: this.clock.now() };
+    this.sent.push(ticket);
     if (this.remaining !== undefined) this.remaining -= 1;
+    return ticket;
+  }
+
+  /**
+   * Marks the request as answered now. The server counted it somewhere between `acquire` and
+   * now; counting it from the later time keeps the local window from running ahead of the
+   * server's when responses take a while.
+   */
+  settle(ticket: RateTicket | undefined): void {
+    if (ticket) ticket.at = this.clock.now();
   }
 
   /** Reads DigitalOcean's `ratelimit-*` headers from any response, errors included. */
@@ -81,14 +96,16 @@ export class RateBudget {
   }
 
   private prune(now: number): void {
-    while (this.sent.length > 0 && this.sent[0]! <= now - MINUTE_MS) this.sent.shift();
+    this.sent = this.sent.filter((ticket) => ticket.at > now - MINUTE_MS);
   }
 
   private waitMs(now: number): number {
     this.prune(now);
     const { perMinute, perHour, reserve } = this.options;
     const minuteCap = Math.max(1, Math.floor(perMinute * (1 - reserve)));
-    const minuteWait = this.sent.length >= minuteCap ? this.sent[this.sent.length - minuteCap]! + MINUTE_MS - now : 0;
+    const times = this.sent.map((ticket) => ticket.at).sort((a, b) => a - b);
+    // The request that must leave the window before one more fits is `minuteCap` places from the end.
+    const minuteWait = times.length >= minuteCap ? times[times.length - minuteCap]! + MINUTE_MS - now : 0;
 
     const hourFloor = Math.ceil((this.limit ?? perHour) * reserve);
     let hourWait = 0;

@@ -86,15 +86,14 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
 }
 
 function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
-  const method = attempt.method.toUpperCase();
-  if (policy.idempotentMethods.includes(method) || attempt.idempotent) {
-    return attempt.statusCode !== undefined
-      ? policy.statusCodes.includes(attempt.statusCode)
-      : attempt.errorCode !== undefined && policy.errorCodes.includes(attempt.errorCode);
-  }
-  return attempt.statusCode !== undefined
-    ? policy.unsentStatusCodes.includes(attempt.statusCode)
-    : attempt.errorCode !== undefined && policy.unsentErrorCodes.includes(attempt.errorCode);
+  const safe = policy.idempotentMethods.includes(attempt.method.toUpperCase()) || attempt.idempotent;
+  const statusCodes = safe ? policy.statusCodes : policy.unsentStatusCodes;
+  const errorCodes = safe ? policy.errorCodes : policy.unsentErrorCodes;
+  // A body that fails to parse comes with a status (often 200), so both are looked at.
+  return (
+    (attempt.statusCode !== undefined && statusCodes.includes(attempt.statusCode)) ||
+    (attempt.errorCode !== undefined && errorCodes.includes(attempt.errorCode))
+  );
 }
 
 function header(headers: RetryAttempt["headers"], name: string): string | undefined {

@@ -1,0 +1,389 @@
+import { inspect } from "node:util";
+import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
+import {
+  DigitalOceanError,
+  MissingTokenError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  UnauthorizedError,
+  ValidationError,
+} from "../../src/client/errors";
+import { clientFor, withEmulator } from "../helpers/emulator-fixture";
+
+const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
+
+describe("images", () => {
+  test("imports a custom image and returns it in camelCase with every field of the Image model", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom({ ...importRequest("web"), tags: ["base"] });
+      expect(image).toMatchObject({ name: "web", type: "custom", distribution: "Ubuntu", public: false, description: "image web", tags: ["base"], status: "NEW", errorMessage: "" });
+      expect(typeof image.id).toBe("number");
+      expect(Object.keys(image)).toEqual(expect.arrayContaining(["id", "slug", "regions", "createdAt", "minDiskSize", "sizeGigabytes"]));
+      expect(emulator.requests[0]).toMatchObject({ method: "POST", path: "/v2/images", body: { name: "web", region: "nyc3", distribution: "Ubuntu", tags: ["base"] } });
+    }));
+
+  test("gets an image by id and a public image by slug", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const created = await client.images.createCustom(importRequest("web"));
+      expect((await client.images.get(created.id)).name).toBe("web");
+      const [distribution] = await client.images.list({ type: "distribution" });
+      expect(distribution!.slug).toBeTruthy();
+      expect((await client.images.get(distribution!.slug!)).id).toBe(distribution!.id);
+    }));
+
+  test("follows links.pages.next through every page of a listing", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      for (const name of ["a", "b", "c", "d", "e"]) await client.images.createCustom(importRequest(name));
+      const images = await client.images.list({ private: true, perPage: 2 });
+      expect(images.map((image) => image.name)).toEqual(["a", "b", "c", "d", "e"]);
+      const pages = emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images");
+      expect(pages.map((request) => request.query.page ?? "1")).toEqual(["1", "2", "3"]);
+      expect(pages.every((request) => request.query.private === "true" && request.query.per_page === "2")).toBe(true);
+    }));
+
+  test("passes the type, private and tag_name filters to DigitalOcean", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await client.images.createCustom({ ...importRequest("tagged"), tags: ["golden"] });
+      await client.images.createCustom(importRequest("untagged"));
+      expect((await client.images.list({ tagName: "golden" })).map((image) => image.name)).toEqual(["tagged"]);
+      expect((await client.images.list({ private: true })).map((image) => image.name)).toEqual(["tagged", "untagged"]);
+      const applications = await client.images.list({ type: "application" });
+      expect(applications.length).toBeGreaterThan(0);
+      expect(applications.every((image) => image.public)).toBe(true);
+    }));
+
+  test("updates name, description and distribution, and can clear the description", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      const updated = await client.images.update(image.id, { name: "web-2", distribution: "Debian", description: "" });
+      expect(updated).toMatchObject({ name: "web-2", distribution: "Debian", description: "" });
+      expect(emulator.requests.at(-1)).toMatchObject({ method: "PUT", body: { name: "web-2", distribution: "Debian", description: "" } });
+    }));
+
+  test("deletes an image", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await client.images.delete(image.id);
+      expect(emulator.audit()[0]).toMatchObject({ id: image.id, fate: "deleted" });
+    }));
+});
+
+describe("image actions", () => {
+  test("starts a transfer, parses the { action } wrapper, and reads the action back", () =>
+    withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      const action = await client.imageActions.transfer(image.id, "lon1");
+      expect(action).toMatchObject({ type: "transfer", status: "in-progress", regionSlug: "lon1", resourceId: image.id, resourceType: "image" });
+      const again = await client.imageActions.get(image.id, action.id);
+      expect(again.id).toBe(action.id);
+      expect((await client.imageActions.list(image.id)).map((listed) => listed.id)).toContain(action.id);
+    }));
+
+  test("starts a conversion", () =>
+    withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      expect((await client.imageActions.convert(image.id)).type).toBe("convert");
+    }));
+});
+
+describe("tags", () => {
+  test("creates a tag, accepts creating it again, and assigns and unassigns an image", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await client.tags.create("golden");
+      await client.tags.create("golden");
+      await client.tags.assignResources("golden", [{ resourceId: image.id, resourceType: "image" }]);
+      expect((await client.images.get(image.id)).tags).toEqual(["golden"]);
+      await client.tags.unassignResources("golden", [{ resourceId: image.id, resourceType: "image" }]);
+      expect((await client.images.get(image.id)).tags).toEqual([]);
+      expect(emulator.requests.filter((request) => request.path === "/v2/tags/golden/resources").map((request) => request.body)).toEqual([
+        { resources: [{ resource_id: String(image.id), resource_type: "image" }] },
+        { resources: [{ resource_id: String(image.id), resource_type: "image" }] },
+      ]);
+    }));
+});
+
+describe("errors", () => {
+  test("a missing image is a NotFoundError showing method, path, status, DigitalOcean's id, message and request id", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const error = await client.images.get(424242).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ code: "not_found", status: 404, method: "GET", path: "/v2/images/424242" });
+      const requestId = (error as NotFoundError).requestId;
+      expect(requestId).toBeTruthy();
+      expect((error as Error).message).toBe(`DigitalOcean API GET /v2/images/424242 failed: 404 not_found: The resource you were accessing could not be found. (request id ${requestId})`);
+    }));
+
+  test("a wrong token is an UnauthorizedError and is not retried", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { token: "wrong-token" });
+      await expect(client.images.get(1)).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(emulator.requests).toHaveLength(1);
+    }));
+
+  test("a rejected request is a ValidationError with DigitalOcean's message", () =>
+    withEmulator({ importDurationMs: 60_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      const error = await client.imageActions.transfer(image.id, "lon1").catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).status).toBe(422);
+    }));
+
+  test("a 5xx that outlasts every retry is a ServerError", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { retry: { limit: 2 } });
+      emulator.inject({ kind: "status", status: 502 }, { method: "GET", count: 3 });
+      await expect(client.images.get(1)).rejects.toBeInstanceOf(ServerError);
+      expect(emulator.requests).toHaveLength(3);
+    }));
+
+  test("a 429 that outlasts every retry is a RateLimitError", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { retry: { limit: 1 } });
+      emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { count: 2 });
+      const error = await client.images.list().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RateLimitError);
+      expect((error as RateLimitError).code).toBe("too_many_requests");
+    }));
+
+  test("a response that never comes is a TimeoutError after the configured timeout", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { timeoutMs: 100, retry: { limit: 0 } });
+      emulator.inject({ kind: "hang" });
+      const error = await client.images.get(1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect((error as Error).message).toMatch(/GET \/v2\/images\/1 failed: no response within 100ms/);
+    }));
+
+  test("a reset connection is a NetworkError", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { retry: { limit: 0 } });
+      emulator.inject({ kind: "reset" });
+      const error = await client.images.get(1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NetworkError);
+      expect(error).toMatchObject({ code: "network_error", networkCode: "ECONNRESET" });
+    }));
+
+  test("a connection refused is a NetworkError", async () => {
+    const client = new DigitalOceanClient({ token: "t", apiEndpoint: "http://127.0.0.1:9", retry: { limit: 0 } });
+    await expect(client.images.get(1)).rejects.toMatchObject({ code: "network_error", networkCode: "ECONNREFUSED" });
+  });
+
+  test("a missing token fails before any request, naming where a token can come from", () =>
+    withEmulator({}, async (emulator) => {
+      expect(() => new DigitalOceanClient({ token: "", apiEndpoint: emulator.url })).toThrow(MissingTokenError);
+      expect(() => new DigitalOceanClient({ token: " ", apiEndpoint: emulator.url })).toThrow(/digitalocean:token.*DIGITALOCEAN_TOKEN.*DIGITALOCEAN_ACCESS_TOKEN/);
+      expect(emulator.requests).toHaveLength(0);
+    }));
+
+  test("every error belongs to one family", () => {
+    for (const ErrorClass of [NotFoundError, UnauthorizedError, ValidationError, ServerError, RateLimitError, NetworkError, TimeoutError, MissingTokenError]) {
+      expect(new ErrorClass({ method: "GET", path: "/" })).toBeInstanceOf(DigitalOceanError);
+    }
+  });
+});
+
+describe("retries", () => {
+  test.each([429, 500, 502, 503, 504] as const)("retries a GET on %i and succeeds", (status) =>
+    withEmulator({}, async (emulator) => {
+      const { client, logs } = clientFor(emulator);
+      emulator.inject({ kind: "status", status }, { method: "GET" });
+      await expect(client.images.list({ type: "distribution" })).resolves.not.toHaveLength(0);
+      expect(emulator.requests.map((request) => request.status)).toEqual([status, 200]);
+      expect(logs.some((log) => log.level === "warn" && log.message.includes(`after ${status}`))).toBe(true);
+    }));
+
+  test("retries a GET after a reset connection, a hang past the timeout and malformed JSON", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { timeoutMs: 100 });
+      emulator.inject({ kind: "reset" }, { method: "GET" });
+      emulator.inject({ kind: "hang" }, { method: "GET" });
+      emulator.inject({ kind: "malformed-json" }, { method: "GET" });
+      await expect(client.images.list({ type: "distribution" })).resolves.not.toHaveLength(0);
+      expect(emulator.requests.map((request) => request.fault ?? request.status)).toEqual(["reset", "hang", "malformed-json", 200]);
+    }));
+
+  test("retries a GET on 503 and honours Retry-After", () =>
+    withEmulator({}, async (emulator) => {
+      const { client, logs } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 503, headers: { "retry-after": "7" } });
+      await client.images.list({ type: "distribution" });
+      expect(logs.map((log) => log.message)).toContain("retrying GET /v2/images?per_page=200&type=distribution in 7000ms after 503 (retry 1 of 5)");
+      const [first, second] = emulator.requests;
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(7000);
+    }));
+
+  test("honours ratelimit-reset on a 429 that carries no Retry-After", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const reset = Math.ceil(emulator.clock.now() / 1000) + 20;
+      emulator.inject({ kind: "status", status: 429, headers: { "ratelimit-reset": String(reset) } });
+      await client.images.list({ type: "distribution" });
+      const [, second] = emulator.requests;
+      expect(second!.at).toBeGreaterThanOrEqual(reset * 1000 - 5);
+    }));
+
+  test("retries a PUT and a DELETE on 503", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      emulator.inject({ kind: "status", status: 503 }, { method: "PUT" });
+      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE" });
+      await client.images.update(image.id, { name: "renamed" });
+      await client.images.delete(image.id);
+      expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 202", "PUT 503", "PUT 200", "DELETE 503", "DELETE 204"]);
+    }));
+
+  test("does not retry a 404, a 401 or a 422", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await expect(client.images.get(99)).rejects.toBeInstanceOf(NotFoundError);
+      expect(emulator.requests).toHaveLength(1);
+    }));
+});
+
+describe("imports are never duplicated", () => {
+  test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
+    withEmulator({}, async (emulator) => {
+      const { client, logs } = clientFor(emulator);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      const image = await client.images.createCustom(importRequest("web"));
+      expect(emulator.audit()).toHaveLength(1);
+      expect(emulator.audit()[0]!.id).toBe(image.id);
+      expect(emulator.duplicates()).toEqual([]);
+      expect(logs.some((log) => log.message.includes("DigitalOcean had acted on it"))).toBe(true);
+    }));
+
+  test("an import that timed out after DigitalOcean created the image adopts that image", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { timeoutMs: 100 });
+      emulator.inject({ kind: "delay", ms: 1_000_000 }, { method: "POST", path: "/v2/images" });
+      const image = await client.images.createCustom(importRequest("web")).catch((error: unknown) => error);
+      // The delayed request is handled only after the timeout: either the client adopted it, or it
+      // sent the import again because nothing existed yet; never both.
+      expect(image).not.toBeInstanceOf(Error);
+      expect(emulator.duplicates()).toEqual([]);
+    }));
+
+  test("an import that met a 503 before DigitalOcean acted is sent again once a listing shows no image", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
+      const image = await client.images.createCustom(importRequest("web"));
+      expect(emulator.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
+        "POST /v2/images 503",
+        "GET /v2/images 200",
+        "POST /v2/images 202",
+      ]);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
+    }));
+
+  test("an import is retried on 429 without a listing: DigitalOcean rejected it before acting", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", path: "/v2/images" });
+      await client.images.createCustom(importRequest("web"));
+      expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 429", "POST 202"]);
+    }));
+
+  test("two imports with the same name in one process never adopt each other's image", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const first = await client.images.createCustom(importRequest("web"));
+      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
+      const second = await client.images.createCustom(importRequest("web"));
+      expect(second.id).not.toBe(first.id);
+      expect(emulator.audit()).toHaveLength(2);
+    }));
+
+  test("a transfer whose connection reset after DigitalOcean started it is not started twice", () =>
+    withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: `/v2/images/${image.id}/actions` });
+      const action = await client.imageActions.transfer(image.id, "lon1");
+      expect(action.regionSlug).toBe("lon1");
+      expect(emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"))).toHaveLength(1);
+    }));
+});
+
+describe("rate budget", () => {
+  test("slows down before DigitalOcean's per-minute limit instead of meeting a 429", () =>
+    // A slower clock than elsewhere: at 1,000× a millisecond of loopback latency is a simulated second.
+    withEmulator({ timeFactor: 0.02, rateLimit: { perMinute: 20, perHour: 5000 } }, async (emulator) => {
+      const { client } = clientFor(emulator, { rateBudget: { perMinute: 20 } });
+      await Promise.all(Array.from({ length: 40 }, () => client.images.list({ type: "distribution" })));
+      expect(emulator.rateLimited).toBe(0);
+      expect(emulator.requests.every((request) => request.status === 200)).toBe(true);
+      expect(client.budget.snapshot().throttledMs).toBeGreaterThan(0);
+    }));
+
+  test("one budget serves every client of the same token and endpoint", () =>
+    withEmulator({}, async (emulator) => {
+      expect(clientFor(emulator).client.budget).toBe(clientFor(emulator).client.budget);
+    }));
+});
+
+describe("requests", () => {
+  test("carry the bearer token and a User-Agent naming the package and its version", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await client.images.list({ type: "distribution" });
+      expect(emulator.requests[0]!.headers).toMatchObject({ authorization: "Bearer test-token", "user-agent": USER_AGENT });
+      expect(USER_AGENT).toMatch(/^pulumi-digitalocean-custom-image\/\d+\.\d+\.\d+/);
+    }));
+
+  test("never follow a pagination link to another host", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { apiEndpoint: emulator.url.replace("127.0.0.1", "localhost") });
+      for (const name of ["a", "b", "c"]) await client.images.createCustom(importRequest(name));
+      await expect(client.images.list({ private: true, perPage: 1 })).rejects.toThrow(/refusing to follow a pagination link to another host/);
+    }));
+});
+
+describe("the token never leaks", () => {
+  const canary = "dop_v1_canary0123456789abcdef";
+
+  test("into any error message, property, serialized error or log line", () =>
+    withEmulator({ tokens: [canary] }, async (emulator) => {
+      const { client, logs } = clientFor(emulator, { token: canary, timeoutMs: 100, retry: { limit: 1 } });
+      const { client: wrongClient } = clientFor(emulator, { token: `${canary}-wrong`, retry: { limit: 0 } });
+      emulator.inject({ kind: "status", status: 500 }, { count: 2, path: "/v2/images/1" });
+      emulator.inject({ kind: "hang" }, { count: 2, path: "/v2/images/2" });
+      emulator.inject({ kind: "reset" }, { count: 2, path: "/v2/images/3" });
+      emulator.inject({ kind: "malformed-json" }, { count: 2, path: "/v2/images/4" });
+      const errors = await Promise.all([
+        client.images.get(1),
+        client.images.get(2),
+        client.images.get(3),
+        client.images.get(4),
+        client.images.get(5),
+        wrongClient.images.get(6),
+        client.images.createCustom({ name: "x", url: "https://a.example/x.img", region: "nyc3", distribution: "Ubuntu" }).then(() => client.images.update(999, { name: "y" })),
+      ].map((promise) => promise.then(() => undefined, (error: unknown) => error)));
+      expect(errors.filter((error) => error instanceof DigitalOceanError)).toHaveLength(7);
+      for (const error of errors) {
+        const views = [String(error), (error as Error).stack, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })];
+        for (const view of views) expect(view).not.toContain(canary);
+      }
+      expect(JSON.stringify(logs)).not.toContain(canary);
+      expect(logs.length).toBeGreaterThan(0);
+    }));
+});
