@@ -114,7 +114,7 @@ export class WaitTimeoutError extends DigitalOceanError {
   static override readonly defaultCode = "wait_timeout";
   readonly imageId: number;
   constructor(what: string, imageId: number, waitedMs: number, lastStatus: string) {
-    super({}, `Timed out after ${formatDuration(waitedMs)} waiting for ${what} (image ${imageId}, last status "${lastStatus}")`);
+    super({}, `Timed out after ${formatDuration(waitedMs)} waiting for ${what} (last status "${lastStatus}")`);
     this.imageId = imageId;
   }
 }

@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
@@ -105,7 +105,8 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs): Promi
 async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, operation: "create" | "update"): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = (error: unknown, what: string, current: Image): never => {
-    throw new ResourceInitError(withContext(error, `${what} ${label(inputs, current.id)}`).message, String(current.id), toOutputs(inputs, current));
+    const message = `${withContext(error, `${what} ${label(inputs, current.id)}`).message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`;
+    throw new ResourceInitError(message, String(current.id), toOutputs(inputs, current));
   };
 
   if (image.status !== "available") {
@@ -235,8 +236,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Prefixes what was being done, keeping the error's class and code. */
+/** Prefixes what was being done, keeping the error's class and code; waits already name their image. */
 function withContext(error: unknown, what: string): Error {
+  if (error instanceof WaitTimeoutError || error instanceof ImportFailedError) return error;
   if (error instanceof DigitalOceanError && !error.message.startsWith(what)) {
     error.message = `${what}: ${error.message}`;
     return error;

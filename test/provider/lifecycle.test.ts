@@ -1,0 +1,222 @@
+import { ImportFailedError } from "../../src/client/errors";
+import { check } from "../../src/provider/check";
+import { diff } from "../../src/provider/diff";
+import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
+import type { CustomImageInputs } from "../../src/provider/types";
+import { withEmulator } from "../helpers/emulator-fixture";
+import { runtimeFor } from "../helpers/provider-runtime";
+
+/** Inputs as `check` leaves them, the way the provider receives them. */
+function inputs(overrides: Record<string, unknown> = {}): CustomImageInputs {
+  const result = check({}, { name: "web", url: "https://images.example.com/web.qcow2.gz", regions: ["nyc3"], distribution: "ubuntu", description: "web server", tags: ["base"], ...overrides });
+  expect(result.failures).toEqual([]);
+  return result.inputs as unknown as CustomImageInputs;
+}
+
+const noUndefined = (value: object) => expect(JSON.stringify(value, (_key, item: unknown) => (item === undefined ? "UNDEFINED" : item))).not.toContain("UNDEFINED");
+
+describe("create", () => {
+  test("imports into the region, waits until available and returns every output, with no diff afterwards", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const wanted = inputs();
+      const { id, outs } = await create(runtime, wanted);
+      expect(outs).toMatchObject({
+        ...wanted,
+        imageId: Number(id),
+        status: "available",
+        errorMessage: "",
+        regions: ["nyc3"],
+        tags: ["base"],
+        distribution: "Ubuntu",
+        type: "custom",
+        public: false,
+        slug: null,
+      });
+      expect(typeof outs.sizeGigabytes).toBe("number");
+      expect(typeof outs.minDiskSize).toBe("number");
+      expect(outs.createdAt).toMatch(/^\d{4}-/);
+      noUndefined(outs);
+      expect(diff(id, outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+    }));
+
+  test("reports the status and elapsed time through Pulumi's log every so often while waiting", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      await create(runtime, inputs());
+      const progress = lines.filter((line) => /^info: Importing image "web" \(\d+\): pending after \d+m?\d*s?$/.test(line));
+      // A line on the change to pending, then one every 30 s: about ten in five minutes, not one per poll.
+      expect(progress.length).toBeGreaterThanOrEqual(5);
+      expect(progress.length).toBeLessThanOrEqual(12);
+    }));
+
+  test("transfers to the other regions in parallel, each awaited", () =>
+    // At 1,000× a millisecond of loopback latency is a simulated second: run this one slower.
+    withEmulator({ timeFactor: 0.01, transferDurationMs: 20_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { outs } = await create(runtime, inputs({ regions: ["nyc3", "lon1", "sgp1"] }));
+      expect(outs.regions).toEqual(["nyc3", "lon1", "sgp1"]);
+      const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
+      expect(transfers.map((request) => (request.body as { region: string }).region).sort()).toEqual(["lon1", "sgp1"]);
+      // Both started before either could finish: parallel, not one after another.
+      expect(Math.abs(transfers[1]!.at - transfers[0]!.at)).toBeLessThan(20_000);
+    }));
+
+  test("fails with DigitalOcean's error_message when the import ends deleted, and leaves nothing behind", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const error = await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error).not.toBeInstanceOf(ResourceInitError);
+      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): Unsupported image compression/);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
+      expect(emulator.requests.some((request) => request.method === "DELETE")).toBe(true);
+    }));
+
+  test("reports a wait that runs out of time as a partial failure carrying the image id and its properties", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const error = await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ResourceInitError);
+      const partial = error as ResourceInitError;
+      const imageId = emulator.audit()[0]!.id;
+      expect(partial.id).toBe(String(imageId));
+      expect(partial.properties).toMatchObject({ imageId, name: "web", url: "https://images.example.com/web.qcow2.gz" });
+      expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "pending"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
+      noUndefined(partial.properties);
+    }));
+
+  test("never prints a presigned URL's signature in an error", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", count: 10 });
+      const url = "https://bucket.nyc3.digitaloceanspaces.com/web.img?X-Amz-Signature=secretsig&X-Amz-Credential=AKIA";
+      const error = await create(runtime, inputs({ url })).catch((caught: unknown) => caught as Error);
+      expect(error.message).toContain("https://bucket.nyc3.digitaloceanspaces.com/web.img");
+      expect(error.message).not.toContain("secretsig");
+    }));
+});
+
+describe("update", () => {
+  test("resumes a create that timed out, then applies the inputs", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const outs = await update(runtime, partial.id, inputs({ createTimeoutMinutes: 30, regions: ["nyc3", "ams3"] }));
+      expect(outs).toMatchObject({ status: "available", regions: ["nyc3", "ams3"], createTimeoutMinutes: 30 });
+      expect(emulator.audit()).toHaveLength(1);
+    }));
+
+  test.each([
+    ["name", { name: "web-2" }, { name: "web-2" }],
+    ["description", { description: "new words" }, { description: "new words" }],
+    ["a cleared description", { description: "" }, { description: "" }],
+    ["distribution", { distribution: "debian" }, { distribution: "Debian" }],
+  ])("changes %s with one PUT", (_what, change, body) =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      const before = emulator.requests.length;
+      const outs = await update(runtime, id, inputs(change));
+      const sent = emulator.requests.slice(before).filter((request) => request.method !== "GET");
+      expect(sent).toEqual([expect.objectContaining({ method: "PUT", path: `/v2/images/${id}`, body })]);
+      expect(outs).toMatchObject(body);
+    }));
+
+  test("adds and removes tags through the tag endpoints", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ tags: ["base", "old"] }));
+      const before = emulator.requests.length;
+      const outs = await update(runtime, id, inputs({ tags: ["base", "new"] }));
+      expect(outs.tags?.slice().sort()).toEqual(["base", "new"]);
+      const sent = emulator.requests.slice(before).filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
+      expect(sent.sort()).toEqual(["DELETE /v2/tags/old/resources", "POST /v2/tags", "POST /v2/tags/new/resources"]);
+    }));
+
+  test("adds regions through parallel transfers and returns the full output set", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      const outs = await update(runtime, id, inputs({ regions: ["nyc3", "fra1", "tor1"] }));
+      expect(outs.regions).toEqual(["nyc3", "fra1", "tor1"]);
+      expect(Object.keys(outs)).toEqual(expect.arrayContaining(["imageId", "status", "errorMessage", "sizeGigabytes", "minDiskSize", "createdAt", "slug", "type", "public", "url"]));
+      noUndefined(outs);
+    }));
+
+  test("reports an errored transfer as a partial failure naming the region", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.failTransfers("fra1");
+      const error = (await update(runtime, id, inputs({ regions: ["nyc3", "fra1"] })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect(error.id).toBe(id);
+      expect(error.message).toMatch(/fra1/);
+    }));
+});
+
+describe("read", () => {
+  test("shows drift in name, description, distribution, tags and regions, which the next diff reports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const wanted = inputs({ regions: ["nyc3", "lon1"] });
+      const { id, outs } = await create(runtime, wanted);
+      const unchanged = await read(runtime, id, outs);
+      expect(unchanged.props).toEqual(outs);
+      emulator.mutateImage(Number(id), { name: "renamed", description: "edited", distribution: "Fedora", tags: ["other"], regions: ["nyc3"] });
+      const drifted = await read(runtime, id, outs);
+      expect(drifted).toMatchObject({ id, props: { name: "renamed", description: "edited", distribution: "Fedora", tags: ["other"], regions: ["nyc3"], url: wanted.url } });
+      const result = diff(id, drifted.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>);
+      expect(result.changes).toBe(true);
+      expect(result.replaces ?? []).toEqual([]);
+    }));
+
+  test("an image deleted out of band is gone (no id), during its deleted linger and after", () =>
+    withEmulator({ deletedLingerMs: 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+      expect(await read(runtime, id, outs)).toEqual({ props: {} });
+      await emulator.clock.sleep(61_000);
+      expect(await read(runtime, id, outs)).toEqual({ props: {} });
+    }));
+
+  test("adopts an existing image from its id alone, as CustomImage.get does", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      const adopted = await read(runtime, id, {});
+      expect(adopted).toMatchObject({ id, props: { imageId: Number(id), name: "web", status: "available", tags: ["base"] } });
+      noUndefined(adopted.props);
+    }));
+});
+
+describe("delete", () => {
+  test("deletes the image, and deleting it again succeeds", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await deleteImage(runtime, Number(id));
+      await deleteImage(runtime, Number(id));
+      await emulator.clock.sleep(120_000);
+      await deleteImage(runtime, Number(id));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+});
+
+describe("replace", () => {
+  test("a new url creates a new image before the old one is deleted", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const first = await create(runtime, inputs());
+      const wanted = inputs({ url: "https://images.example.com/web-v2.qcow2.gz" });
+      expect(diff(first.id, first.outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ replaces: ["url"], deleteBeforeReplace: false });
+      const second = await create(runtime, wanted);
+      await deleteImage(runtime, Number(first.id));
+      expect(emulator.audit().map((entry) => [entry.id, entry.fate])).toEqual([
+        [Number(first.id), "deleted"],
+        [Number(second.id), "available"],
+      ]);
+    }));
+});
