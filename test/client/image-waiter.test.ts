@@ -1,0 +1,105 @@
+import { ImportFailedError, WaitTimeoutError } from "../../src/client/errors";
+import { ImageWaiter } from "../../src/client/image-waiter";
+import { clientFor, withEmulator } from "../helpers/emulator-fixture";
+
+const MINUTE = 60_000;
+const request = (name: string) => ({ name, url: `https://images.example.com/${name}.img`, region: "nyc3" });
+
+describe("ImageWaiter", () => {
+  test("serves 100 concurrent imports with one listing per tick, far below 250 requests a minute", () =>
+    withEmulator({ importDurationMs: (url) => (1 + (Number(/img-(\d+)/.exec(url)![1]) % 10)) * MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const images = await Promise.all(Array.from({ length: 100 }, (_, index) => client.images.createCustom(request(`img-${index}`))));
+      const start = emulator.requests.length;
+      const done = await Promise.all(images.map((image) => waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE })));
+      expect(done.every((image) => image.status === "available")).toBe(true);
+
+      const polls = emulator.requests.slice(start);
+      const perMinute = new Map<number, number>();
+      for (const poll of polls) perMinute.set(Math.floor(poll.at / MINUTE), (perMinute.get(Math.floor(poll.at / MINUTE)) ?? 0) + 1);
+      expect(Math.max(...perMinute.values())).toBeLessThanOrEqual(15);
+      expect(waiter.stats.listings).toBeGreaterThan(0);
+      // GETs only once a single image is left, when one GET is cheaper than a listing.
+      expect(waiter.stats.gets).toBeLessThanOrEqual(waiter.stats.listings / 10);
+      expect(emulator.rateLimited).toBe(0);
+    }));
+
+  test("uses one GET per tick for a single image, which is cheaper than a listing", () =>
+    withEmulator({ importDurationMs: MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("one"));
+      await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
+      expect(waiter.stats.listings).toBe(0);
+      expect(emulator.requests.slice(1).every((entry) => entry.path === `/v2/images/${image.id}`)).toBe(true);
+    }));
+
+  test("starts polling short and grows the interval to its cap", () =>
+    withEmulator({ timeFactor: 0.01, importDurationMs: MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client, { minIntervalMs: 1_000, maxIntervalMs: 5_000, growth: 1.5 });
+      const image = await client.images.createCustom(request("one"));
+      await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
+      const times = emulator.requests.slice(1).map((entry) => entry.at);
+      const gaps = times.slice(1).map((time, index) => time - times[index]!);
+      expect(times[0]! - emulator.requests[0]!.at).toBeLessThan(2_000);
+      expect(gaps[0]).toBeLessThan(2_500);
+      expect(Math.max(...gaps)).toBeLessThan(6_500);
+      expect(gaps.at(-1)).toBeGreaterThan(4_000);
+    }));
+
+  test("notices an image within seconds of it becoming available", () =>
+    withEmulator({ timeFactor: 0.01, importDurationMs: 2 * MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("one"));
+      const availableAt = Date.parse(image.createdAt) + 2 * MINUTE;
+      await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
+      expect(client.clock.now() - availableAt).toBeLessThan(7_000);
+    }));
+
+  test("rejects with DigitalOcean's error_message when an import ends deleted", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      emulator.failImports("bad", "Failed to download image from URL");
+      const image = await client.images.createCustom(request("bad"));
+      await expect(waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE })).rejects.toThrow(
+        new ImportFailedError(image.id, `DigitalOcean could not import image ${image.id} ("bad"): Failed to download image from URL`),
+      );
+    }));
+
+  test("rejects when the image disappears (404) in the middle of a wait", () =>
+    withEmulator({ importDurationMs: 10 * MINUTE, deletedLingerMs: 0 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("gone"));
+      const wait = waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE });
+      await emulator.clock.sleep(MINUTE);
+      emulator.deleteImageOutOfBand(image.id);
+      await expect(wait).rejects.toThrow(`Image ${image.id} disappeared (404)`);
+    }));
+
+  test("rejects at the deadline, saying what it waited for, how long and the last status", () =>
+    withEmulator({ importDurationMs: 60 * MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("slow"));
+      const error = await waiter.waitForImage(image.id, { timeoutMs: 3 * MINUTE }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(WaitTimeoutError);
+      expect((error as Error).message).toMatch(new RegExp(`^Timed out after 3m(\\d+s)? waiting for the import of image ${image.id} to become available \\(last status "NEW"\\)$`));
+    }));
+
+  test("waits for a transfer action to complete", () =>
+    withEmulator({ importDurationMs: MINUTE, transferDurationMs: MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("one"));
+      await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
+      const action = await client.imageActions.transfer(image.id, "lon1");
+      const done = await waiter.waitForAction(image.id, action, "the transfer to lon1", { timeoutMs: 10 * MINUTE });
+      expect(done.status).toBe("completed");
+      expect((await client.images.get(image.id)).regions.sort()).toEqual(["lon1", "nyc3"]);
+    }));
+});
