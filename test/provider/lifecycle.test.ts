@@ -91,7 +91,7 @@ describe("create", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", count: 10 });
       const url = "https://bucket.nyc3.digitaloceanspaces.com/web.img?X-Amz-Signature=secretsig&X-Amz-Credential=AKIA";
-      const error = await create(runtime, inputs({ url })).catch((caught: unknown) => caught as Error);
+      const error = (await create(runtime, inputs({ url })).catch((caught: unknown) => caught)) as Error;
       expect(error.message).toContain("https://bucket.nyc3.digitaloceanspaces.com/web.img");
       expect(error.message).not.toContain("secretsig");
     }));
