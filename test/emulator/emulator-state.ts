@@ -1,0 +1,538 @@
+import type { Clock } from "../../src/client/clock";
+import { ApiError } from "./api-error";
+import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
+import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
+import { isRegionSlug, regionWire } from "./regions";
+import { isoSeconds, type ActionWire, type ImageStatus, type ImageWire, type TagWire } from "./wire";
+
+/**
+ * The account the emulator serves: images, their actions and tags. Nothing runs on timers: every
+ * call first settles whatever finished by `clock.now()` (an import that ended, a transfer that
+ * completed), at the simulated moment it finished, so a scaled or hand-driven clock is enough.
+ */
+
+export interface StateOptions {
+  clock: Clock;
+  importDurationMs: number | ((url: string) => number);
+  transferDurationMs: number | ((region: string) => number);
+  deletedLingerMs: number;
+  publicImages: readonly PublicImageSeed[];
+  /** The emulator's base URL (known once it listens), for tags' `last_tagged_uri`. */
+  baseUrl: () => string;
+}
+
+export interface CreateCustomImage {
+  name: string;
+  url: string;
+  region: string;
+  distribution?: string;
+  description?: string;
+  tags?: string[] | null;
+}
+
+export interface ImageFilter {
+  type?: "application" | "distribution";
+  private?: boolean;
+  tagName?: string;
+}
+
+/** Fields a test may change behind the client's back (drift). */
+export interface ImagePatch {
+  name: string;
+  description: string;
+  distribution: string;
+  tags: string[];
+  regions: string[];
+}
+
+/** One image created through `POST /v2/images`, as the test audit reports it. */
+export interface AuditEntry {
+  id: number;
+  name: string;
+  url: string;
+  region: string;
+  /** Simulated epoch ms. */
+  createdAt: number;
+  status: ImageStatus;
+  fate: "importing" | "available" | "failed" | "deleted";
+  /** Simulated epoch ms when it became `deleted` (by DELETE, out of band, or a failed import). */
+  deletedAt?: number;
+  errorMessage?: string;
+}
+
+/** An import of the same name and URL as an earlier image that was not deleted at the time. */
+export interface DuplicateImport {
+  id: number;
+  /** The earliest image with that name and URL that was still alive (not `deleted`) then. */
+  duplicateOf: number;
+  name: string;
+  url: string;
+}
+
+export interface TagResource {
+  resource_id?: string;
+  resource_type?: string;
+}
+
+interface ImportRecord {
+  url: string;
+  region: string;
+  endsAt: number;
+  plan: ImportPlan;
+  /** Set once the import's time is up (and it was not deleted before). */
+  outcome?: "available" | "failed";
+  settled: boolean;
+}
+
+interface ImageRecord {
+  id: number;
+  name: string;
+  distribution: string;
+  description: string;
+  tags: string[];
+  regions: string[];
+  createdAt: number;
+  minDiskSize: number | null;
+  sizeGigabytes: number | null;
+  errorMessage: string;
+  /** Set once the image is `deleted`; it still answers GET for `deletedLingerMs` after. */
+  deletedAt?: number;
+  /** DigitalOcean's own images. */
+  public?: { slug: string; category: PublicImageSeed["category"] };
+  /** Custom images: the import that created them. */
+  import?: ImportRecord;
+}
+
+type CustomImageRecord = ImageRecord & { import: ImportRecord };
+
+interface ActionRecord {
+  id: number;
+  imageId: number;
+  type: "transfer" | "convert";
+  region: string;
+  startedAt: number;
+  endsAt: number;
+  fails: boolean;
+  settled: boolean;
+}
+
+// Distinct ranges, so an image id can never be mistaken for an action id in a test.
+const FIRST_PUBLIC_IMAGE_ID = 100_000_001;
+const FIRST_CUSTOM_IMAGE_ID = 200_000_001;
+const FIRST_ACTION_ID = 300_000_001;
+// The share of an import's duration spent in `NEW` before `pending`.
+const NEW_SHARE = 0.1;
+const TAG_PATTERN = /^[a-zA-Z0-9_\-:]{1,255}$/;
+
+export class EmulatorState {
+  private readonly images = new Map<number, ImageRecord>();
+  private readonly actions = new Map<number, ActionRecord>();
+  private readonly tags = new Map<string, { lastTaggedImageId?: number }>();
+  private readonly importFailures: ImportFailureRule[] = [];
+  private readonly transferFailures = new Set<string>();
+  private nextImageId = FIRST_CUSTOM_IMAGE_ID;
+  private nextActionId = FIRST_ACTION_ID;
+
+  constructor(private readonly options: StateOptions) {
+    options.publicImages.forEach((seed, index) => {
+      const id = FIRST_PUBLIC_IMAGE_ID + index;
+      this.images.set(id, {
+        id,
+        name: seed.name,
+        distribution: seed.distribution,
+        description: seed.description ?? "",
+        tags: [],
+        regions: [...PUBLIC_IMAGE_REGIONS],
+        createdAt: Date.parse(seed.createdAt),
+        minDiskSize: seed.minDiskSize,
+        sizeGigabytes: seed.sizeGigabytes,
+        errorMessage: "",
+        public: { slug: seed.slug, category: seed.category },
+      });
+    });
+  }
+
+  private get now(): number {
+    return this.options.clock.now();
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  createCustom(request: CreateCustomImage): ImageWire {
+    const now = this.settle();
+    const plan = planImport(request.url, this.options.importDurationMs, this.importFailures);
+    const tags = uniqueTags(request.tags ?? []);
+    tags.forEach(assertTagName);
+    tags.forEach((tag) => this.ensureTag(tag));
+    const id = this.nextImageId++;
+    const image: CustomImageRecord = {
+      id,
+      name: request.name,
+      // https://github.com/digitalocean/openapi: an unknown distribution is stored as `Unknown`.
+      distribution: request.distribution ?? "Unknown",
+      description: request.description ?? "",
+      tags,
+      regions: [],
+      createdAt: now,
+      minDiskSize: null,
+      sizeGigabytes: null,
+      errorMessage: "",
+      import: { url: request.url, region: request.region, endsAt: now + plan.durationMs, plan, settled: false },
+    };
+    this.images.set(id, image);
+    tags.forEach((tag) => this.noteTagged(tag, id));
+    return this.wire(image, now);
+  }
+
+  /** Images a listing shows, oldest id first: never `deleted` ones. */
+  listImages(filter: ImageFilter): ImageWire[] {
+    const now = this.settle();
+    return [...this.images.values()]
+      .filter((image) => statusOf(image, now) !== "deleted")
+      .filter((image) => (filter.private ? !image.public : true))
+      .filter((image) => (filter.type ? image.public?.category === filter.type : true))
+      .filter((image) => (filter.tagName !== undefined ? image.tags.includes(filter.tagName) : true))
+      .sort((a, b) => a.id - b.id)
+      .map((image) => this.wire(image, now));
+  }
+
+  /** By id, or by slug for DigitalOcean's public images. */
+  getImage(idOrSlug: string): ImageWire {
+    const now = this.settle();
+    const image = /^\d+$/.test(idOrSlug)
+      ? this.visibleImage(Number(idOrSlug), now)
+      : [...this.images.values()].find((candidate) => candidate.public?.slug === idOrSlug);
+    if (!image) throw ApiError.notFound();
+    return this.wire(image, now);
+  }
+
+  updateImage(id: number, patch: { name?: string; description?: string; distribution?: string }): ImageWire {
+    const now = this.settle();
+    const image = this.ownImage(id, now);
+    if (statusOf(image, now) === "deleted") throw ApiError.unprocessable("Can not update a deleted image");
+    if (patch.name !== undefined) image.name = patch.name;
+    if (patch.description !== undefined) image.description = patch.description;
+    if (patch.distribution !== undefined) image.distribution = patch.distribution;
+    return this.wire(image, now);
+  }
+
+  deleteImage(id: number): void {
+    const now = this.settle();
+    const image = this.ownImage(id, now);
+    // Quirk of the real API (see SOURCE.md): the error's message is all a client can go by.
+    if (statusOf(image, now) === "deleted") throw ApiError.unprocessable("Can not delete an already deleted image");
+    image.deletedAt = now;
+  }
+
+  // ---- actions ------------------------------------------------------------------------------
+
+  createAction(imageId: number, request: { type: string; region?: string }): ActionWire {
+    const now = this.settle();
+    const image = this.ownImage(imageId, now);
+    const status = statusOf(image, now);
+    if (request.type === "convert") {
+      // Converting applies to backups and snapshots; for a custom image it completes at once.
+      return this.actionWire(this.addAction({ imageId, type: "convert", region: image.import.region, startedAt: now, endsAt: now, fails: false }), now);
+    }
+    const region = request.region;
+    if (region === undefined) throw ApiError.unprocessable("region is required to transfer an image.");
+    if (!isRegionSlug(region)) throw ApiError.unprocessable(`${region} is not a valid region.`);
+    if (status !== "available") throw ApiError.unprocessable(`Image ${imageId} can not be transferred while its status is ${status}.`);
+    if (image.regions.includes(region)) throw ApiError.unprocessable(`Image ${imageId} is already available in ${region}.`);
+    const inFlight = [...this.actions.values()].some((action) => action.imageId === imageId && action.region === region && !action.settled);
+    if (inFlight) throw ApiError.unprocessable(`Image ${imageId} is already being transferred to ${region}.`);
+    const duration = this.options.transferDurationMs;
+    const endsAt = now + (typeof duration === "function" ? duration(region) : duration);
+    return this.actionWire(this.addAction({ imageId, type: "transfer", region, startedAt: now, endsAt, fails: this.transferFailures.has(region) }), now);
+  }
+
+  listImageActions(imageId: number): ActionWire[] {
+    const now = this.settle();
+    this.ownImage(imageId, now);
+    return [...this.actions.values()].filter((action) => action.imageId === imageId).map((action) => this.actionWire(action, now));
+  }
+
+  getImageAction(imageId: number, actionId: number): ActionWire {
+    const now = this.settle();
+    this.ownImage(imageId, now);
+    const action = this.actions.get(actionId);
+    if (!action || action.imageId !== imageId) throw ApiError.notFound();
+    return this.actionWire(action, now);
+  }
+
+  getAction(actionId: number): ActionWire {
+    const now = this.settle();
+    const action = this.actions.get(actionId);
+    if (!action) throw ApiError.notFound();
+    return this.actionWire(action, now);
+  }
+
+  listActions(): ActionWire[] {
+    const now = this.settle();
+    return [...this.actions.values()].map((action) => this.actionWire(action, now));
+  }
+
+  // ---- tags ---------------------------------------------------------------------------------
+
+  /** Creating a tag that exists answers that tag, as DigitalOcean does. */
+  createTag(name: string): TagWire {
+    this.ensureTag(name);
+    return this.tagWire(name, this.settle());
+  }
+
+  listTags(): TagWire[] {
+    const now = this.settle();
+    return [...this.tags.keys()].map((name) => this.tagWire(name, now));
+  }
+
+  getTag(name: string): TagWire {
+    const now = this.settle();
+    if (!this.tags.has(name)) throw ApiError.notFound();
+    return this.tagWire(name, now);
+  }
+
+  /** Deleting a tag removes it from every resource. */
+  deleteTag(name: string): void {
+    if (!this.tags.delete(name)) throw ApiError.notFound();
+    for (const image of this.images.values()) image.tags = image.tags.filter((tag) => tag !== name);
+  }
+
+  tagResources(name: string, resources: TagResource[], assign: boolean): void {
+    const now = this.settle();
+    if (!this.tags.has(name)) throw ApiError.notFound();
+    const images = resources.map((resource) => {
+      if (resource.resource_type !== "image") {
+        throw ApiError.unprocessable(`The emulator holds only images; can not tag a ${resource.resource_type ?? "resource without a type"}.`);
+      }
+      const id = Number(resource.resource_id);
+      if (!Number.isInteger(id)) throw ApiError.unprocessable(`${resource.resource_id ?? "(missing)"} is not a valid image id.`);
+      return this.ownImage(id, now);
+    });
+    for (const image of images) {
+      if (!assign) image.tags = image.tags.filter((tag) => tag !== name);
+      else if (!image.tags.includes(name)) {
+        image.tags.push(name);
+        this.noteTagged(name, image.id);
+      }
+    }
+  }
+
+  // ---- test hooks ---------------------------------------------------------------------------
+
+  failImports(rule: ImportFailureRule): void {
+    this.importFailures.push(rule);
+  }
+
+  failTransfers(region: string): void {
+    this.transferFailures.add(region);
+  }
+
+  audit(): AuditEntry[] {
+    const now = this.settle();
+    return this.customImages().map((image) => {
+      const { url, region, outcome } = image.import;
+      const status = statusOf(image, now);
+      const fate = outcome === "failed" ? "failed" : status === "deleted" ? "deleted" : status === "available" ? "available" : "importing";
+      return {
+        id: image.id,
+        name: image.name,
+        url,
+        region,
+        createdAt: image.createdAt,
+        status,
+        fate,
+        ...(image.deletedAt !== undefined && image.deletedAt <= now ? { deletedAt: image.deletedAt } : {}),
+        ...(image.errorMessage ? { errorMessage: image.errorMessage } : {}),
+      };
+    });
+  }
+
+  /**
+   * Images created while an earlier image with the same name and URL existed and was not yet
+   * `deleted` (deleted by DELETE or out of band, or ended by a failed import). Importing again
+   * after a failure or a delete is not a duplicate; importing again while the first is still
+   * `NEW` or `pending` is.
+   */
+  duplicates(): DuplicateImport[] {
+    this.settle();
+    const all = this.customImages();
+    return all.flatMap((image) => {
+      const { url } = image.import;
+      const original = all.find(
+        (earlier) =>
+          earlier.id < image.id &&
+          earlier.name === image.name &&
+          earlier.import.url === url &&
+          (earlier.deletedAt === undefined || earlier.deletedAt > image.createdAt),
+      );
+      return original ? [{ id: image.id, duplicateOf: original.id, name: image.name, url }] : [];
+    });
+  }
+
+  mutateImage(id: number, patch: Partial<ImagePatch>): void {
+    this.settle();
+    const image = this.requireCustom(id);
+    if (patch.tags) {
+      image.tags = uniqueTags(patch.tags);
+      image.tags.forEach((tag) => this.ensureTag(tag));
+    }
+    if (patch.regions) image.regions = [...patch.regions];
+    if (patch.name !== undefined) image.name = patch.name;
+    if (patch.description !== undefined) image.description = patch.description;
+    if (patch.distribution !== undefined) image.distribution = patch.distribution;
+  }
+
+  deleteImageOutOfBand(id: number): void {
+    const now = this.settle();
+    const image = this.requireCustom(id);
+    image.deletedAt ??= now;
+  }
+
+  /** The image as GET would answer it now, even while it lingers deleted; undefined when gone. */
+  peekImage(id: number): ImageWire | undefined {
+    const now = this.settle();
+    const image = this.visibleImage(id, now);
+    return image ? this.wire(image, now) : undefined;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** Applies everything that finished by now, at the moment it finished; returns now. */
+  private settle(): number {
+    const now = this.now;
+    for (const image of this.images.values()) {
+      const record = image.import;
+      if (!record || record.settled || record.endsAt > now) continue;
+      record.settled = true;
+      if (image.deletedAt !== undefined && image.deletedAt <= record.endsAt) continue;
+      if (record.plan.failure !== undefined) {
+        // A failed import ends `deleted` with a readable `error_message` (SOURCE.md).
+        record.outcome = "failed";
+        image.deletedAt = record.endsAt;
+        image.errorMessage = record.plan.failure;
+      } else {
+        record.outcome = "available";
+        image.regions = [record.region, ...image.regions.filter((region) => region !== record.region)];
+        image.minDiskSize = record.plan.minDiskSize;
+        image.sizeGigabytes = record.plan.sizeGigabytes;
+      }
+    }
+    for (const action of this.actions.values()) {
+      if (action.settled || action.endsAt > now) continue;
+      action.settled = true;
+      const image = this.images.get(action.imageId);
+      const alive = image && (image.deletedAt === undefined || image.deletedAt > action.endsAt);
+      if (action.type === "transfer" && !action.fails && alive && !image.regions.includes(action.region)) image.regions.push(action.region);
+    }
+    return now;
+  }
+
+  private customImages(): CustomImageRecord[] {
+    return [...this.images.values()].filter(isCustom).sort((a, b) => a.id - b.id);
+  }
+
+  /** An image GET can see: not past its linger after deletion. */
+  private visibleImage(id: number, now: number): ImageRecord | undefined {
+    const image = this.images.get(id);
+    if (!image) return undefined;
+    if (image.deletedAt !== undefined && now >= image.deletedAt + this.options.deletedLingerMs) return undefined;
+    return image;
+  }
+
+  /** A visible image of this account; DigitalOcean's public images can be read but not changed. */
+  private ownImage(id: number, now: number): CustomImageRecord {
+    const image = this.visibleImage(id, now);
+    if (!image) throw ApiError.notFound();
+    if (!isCustom(image)) throw new ApiError(403, "forbidden", "You are not allowed to modify DigitalOcean's public images.");
+    return image;
+  }
+
+  private requireCustom(id: number): CustomImageRecord {
+    const image = this.images.get(id);
+    if (!image || !isCustom(image)) throw new Error(`The emulator has no custom image ${id}.`);
+    return image;
+  }
+
+  private addAction(fields: Omit<ActionRecord, "id" | "settled">): ActionRecord {
+    const action = { ...fields, id: this.nextActionId++, settled: false };
+    this.actions.set(action.id, action);
+    return action;
+  }
+
+  private ensureTag(name: string): void {
+    assertTagName(name);
+    if (!this.tags.has(name)) this.tags.set(name, {});
+  }
+
+  private noteTagged(name: string, imageId: number): void {
+    const tag = this.tags.get(name);
+    if (tag) tag.lastTaggedImageId = imageId;
+  }
+
+  private wire(image: ImageRecord, now: number): ImageWire {
+    return {
+      id: image.id,
+      name: image.name,
+      type: image.public ? "snapshot" : "custom",
+      distribution: image.distribution,
+      slug: image.public?.slug ?? null,
+      public: Boolean(image.public),
+      regions: [...image.regions],
+      created_at: isoSeconds(image.createdAt),
+      min_disk_size: image.minDiskSize,
+      size_gigabytes: image.sizeGigabytes,
+      description: image.description,
+      tags: [...image.tags],
+      status: statusOf(image, now),
+      error_message: image.errorMessage,
+    };
+  }
+
+  private actionWire(action: ActionRecord, now: number): ActionWire {
+    const done = now >= action.endsAt;
+    return {
+      id: action.id,
+      status: !done ? "in-progress" : action.fails ? "errored" : "completed",
+      type: action.type,
+      started_at: isoSeconds(action.startedAt),
+      completed_at: done ? isoSeconds(action.endsAt) : null,
+      resource_id: action.imageId,
+      resource_type: "image",
+      region: regionWire(action.region),
+      region_slug: action.region,
+    };
+  }
+
+  private tagWire(name: string, now: number): TagWire {
+    const tagged = [...this.images.values()].filter((image) => image.tags.includes(name) && statusOf(image, now) !== "deleted");
+    const lastId = this.tags.get(name)?.lastTaggedImageId;
+    const last = lastId !== undefined && tagged.some((image) => image.id === lastId) ? { last_tagged_uri: `${this.options.baseUrl()}/v2/images/${lastId}` } : {};
+    const none = { count: 0 };
+    return {
+      name,
+      resources: { count: tagged.length, ...last, droplets: none, images: { count: tagged.length, ...last }, volumes: none, volume_snapshots: none, databases: none },
+    };
+  }
+}
+
+function statusOf(image: ImageRecord, now: number): ImageStatus {
+  if (image.deletedAt !== undefined && now >= image.deletedAt) return "deleted";
+  const record = image.import;
+  if (!record || record.settled || now >= record.endsAt) return "available";
+  return now - image.createdAt < NEW_SHARE * record.plan.durationMs ? "NEW" : "pending";
+}
+
+function isCustom(image: ImageRecord): image is CustomImageRecord {
+  return image.import !== undefined;
+}
+
+// The spec's tag pattern, which `images_create_custom` does not repeat for its `tags`.
+function assertTagName(name: string): void {
+  if (!TAG_PATTERN.test(name)) {
+    throw ApiError.unprocessable(`tag name ${JSON.stringify(name)} is invalid: use letters, numbers, colons, dashes and underscores (at most 255).`);
+  }
+}
+
+function uniqueTags(tags: readonly string[]): string[] {
+  return [...new Set(tags)];
+}

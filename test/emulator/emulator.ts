@@ -1,0 +1,420 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { scaledClock, systemClock, type Clock } from "../../src/client/clock";
+import { ApiError } from "./api-error";
+import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch } from "./emulator-state";
+import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
+import { OPERATIONS } from "./operations";
+import { DEFAULT_PUBLIC_IMAGES, type PublicImageSeed } from "./public-images";
+import { RateLimiter, type RateDecision, type RateLimit } from "./rate-limiter";
+import { loadSpecValidator, type SpecValidator } from "./spec-validator";
+import type { ImageWire } from "./wire";
+
+export type { AuditEntry, DuplicateImport, ImagePatch } from "./emulator-state";
+export type { Fault, FaultMatch, InjectedFault } from "./faults";
+export type { PublicImageSeed } from "./public-images";
+export type { RateLimit } from "./rate-limiter";
+export type { ActionWire, ImageStatus, ImageWire, TagWire } from "./wire";
+export { DURATION_MARKER } from "./import-plan";
+
+/** All durations are simulated milliseconds on `clock`. */
+export interface EmulatorOptions {
+  /** Default `systemClock`; share a `scaledClock` with the client to run simulated hours in seconds. */
+  clock?: Clock;
+  /** Shortcut for `clock: scaledClock(timeFactor)`; ignored when `clock` is given. */
+  timeFactor?: number;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** Accepted bearer tokens; default `["test-token"]`. */
+  tokens?: string[];
+  /**
+   * From `POST /v2/images` to `available` (or to `deleted` for a failing import); `NEW` for the
+   * first 10 %, then `pending`. Default 30 s. An image URL with `?emulator_duration_s=N` takes N s.
+   */
+  importDurationMs?: number | ((url: string) => number);
+  /** From a transfer action's creation to `completed`; default 20 s. */
+  transferDurationMs?: number | ((region: string) => number);
+  /** How long a deleted image still answers GET with `status: "deleted"`; default 60 s. */
+  deletedLingerMs?: number;
+  /** Per token, sliding windows; default 250/minute and 5,000/hour. `false`: no limit and no `ratelimit-*` headers. */
+  rateLimit?: RateLimit | false;
+  /** DigitalOcean's public images; default a few distributions and 1-click apps; `false` for none. */
+  publicImages?: boolean | readonly PublicImageSeed[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  query: Record<string, string | string[]>;
+  /** As received, `authorization` included. */
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON; the raw text when it is not JSON; undefined when empty. */
+  body: unknown;
+  /**
+   * The status answered, or that would have been for `reset-after-processing`; null when no
+   * answer was produced (`hang`, `reset`, a request still in flight).
+   */
+  status: number | null;
+  fault?: Fault["kind"];
+  operationId?: string;
+  requestId: string;
+  /** Simulated epoch ms when the request arrived. */
+  at: number;
+}
+
+/**
+ * Something the spec does not allow, or the emulator could not do: `request` (the client sent
+ * what DigitalOcean would reject, or a route the spec does not have), `response` (the emulator
+ * answered outside the spec: an emulator bug), `unimplemented` (an operation of the spec the
+ * emulator does not serve), `internal` (the emulator threw).
+ */
+export interface Violation {
+  kind: "request" | "response" | "unimplemented" | "internal";
+  operationId?: string;
+  method: string;
+  path: string;
+  status?: number;
+  errors: string[];
+}
+
+export interface Emulator {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly clock: Clock;
+  readonly requests: RequestLogEntry[];
+  readonly violations: Violation[];
+  /** 429s sent because a token exceeded the rate limit (injected 429s not included). */
+  readonly rateLimited: number;
+  /** Real ms this process spent loading the spec (once, shared by every emulator). */
+  readonly specInitMs: number;
+  /** The next `match.count` (default 1) requests matching `match` get `fault`. */
+  inject(fault: Fault, match?: FaultMatch): InjectedFault;
+  /** Imports from URLs containing (string) or matching (RegExp) `matcher` end `deleted` with `message`. */
+  failImports(matcher: string | RegExp, message?: string): void;
+  /** Transfers to `region` started from now on end `errored`. */
+  failTransfers(region: string): void;
+  /** Every image created through `POST /v2/images`, oldest first. */
+  audit(): AuditEntry[];
+  /** Imports repeated while an earlier image with the same name and URL was not deleted. */
+  duplicates(): DuplicateImport[];
+  /** The image as GET would answer it now (also while it lingers deleted); undefined when gone. */
+  getImage(id: number): ImageWire | undefined;
+  /** Changes a custom image behind the client's back (drift); tags are created as needed. */
+  mutateImage(id: number, patch: Partial<ImagePatch>): void;
+  /** Deletes a custom image behind the client's back; it lingers like any deleted image. */
+  deleteImageOutOfBand(id: number): void;
+  /** Stops listening and destroys every connection, hanging or kept alive. */
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  operationId?: string;
+}
+
+const DEFAULTS = {
+  tokens: ["test-token"],
+  importDurationMs: 30_000,
+  transferDurationMs: 20_000,
+  deletedLingerMs: 60_000,
+  rateLimit: { perMinute: 250, perHour: 5000 },
+  port: 0,
+} satisfies Partial<EmulatorOptions>;
+
+// The spec shows these actions bare; the real API wraps them in `{ "action": ... }` (SOURCE.md).
+const BARE_ACTION_IN_SPEC = new Set(["imageActions_post", "imageActions_get"]);
+// Who is counted when no valid token was sent.
+const ANONYMOUS = "";
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const spec = await loadSpecValidator();
+  const emulator = new EmulatorServer(spec, options);
+  await emulator.listen(options.port ?? DEFAULTS.port);
+  return emulator;
+}
+
+class EmulatorServer implements Emulator {
+  readonly clock: Clock;
+  readonly requests: RequestLogEntry[] = [];
+  readonly violations: Violation[] = [];
+  rateLimited = 0;
+  url = "";
+
+  private readonly server: Server;
+  private readonly faults = new FaultQueue();
+  private readonly limiter: RateLimiter | undefined;
+  private readonly tokens: ReadonlySet<string>;
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
+  private readonly state: EmulatorState;
+
+  constructor(
+    private readonly spec: SpecValidator,
+    options: EmulatorOptions,
+  ) {
+    this.clock = options.clock ?? (options.timeFactor !== undefined ? scaledClock(options.timeFactor) : systemClock);
+    this.tokens = new Set(options.tokens ?? DEFAULTS.tokens);
+    const rateLimit = options.rateLimit ?? DEFAULTS.rateLimit;
+    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
+    const seeds = options.publicImages;
+    this.state = new EmulatorState({
+      clock: this.clock,
+      importDurationMs: options.importDurationMs ?? DEFAULTS.importDurationMs,
+      transferDurationMs: options.transferDurationMs ?? DEFAULTS.transferDurationMs,
+      deletedLingerMs: options.deletedLingerMs ?? DEFAULTS.deletedLingerMs,
+      publicImages: seeds === false ? [] : seeds === true || seeds === undefined ? DEFAULT_PUBLIC_IMAGES : seeds,
+      baseUrl: () => this.url,
+    });
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        // `handle` answers every error it expects; anything else is a bug worth seeing in tests.
+        this.violations.push({ kind: "internal", method: request.method ?? "", path: request.url ?? "", errors: [String(error)] });
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+    });
+  }
+
+  get specInitMs(): number {
+    return this.spec.initMs;
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve());
+    });
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  inject(fault: Fault, match?: FaultMatch): InjectedFault {
+    return this.faults.add(fault, match);
+  }
+
+  failImports(matcher: string | RegExp, message?: string): void {
+    this.state.failImports({ matcher, message });
+  }
+
+  failTransfers(region: string): void {
+    this.state.failTransfers(region);
+  }
+
+  audit(): AuditEntry[] {
+    return this.state.audit();
+  }
+
+  duplicates(): DuplicateImport[] {
+    return this.state.duplicates();
+  }
+
+  getImage(id: number): ImageWire | undefined {
+    return this.state.peekImage(id);
+  }
+
+  mutateImage(id: number, patch: Partial<ImagePatch>): void {
+    this.state.mutateImage(id, patch);
+  }
+
+  deleteImageOutOfBand(id: number): void {
+    this.state.deleteImageOutOfBand(id);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort(new Error("the emulator closed"));
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closed;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const at = this.clock.now();
+    const raw = await readBody(request);
+    if (raw === undefined) return; // the client went away while sending
+    // Concatenated, not resolved: a path starting `//` must not become a host.
+    const url = new URL(`${this.url}${request.url ?? "/"}`);
+    const entry: RequestLogEntry = {
+      method: request.method ?? "GET",
+      path: url.pathname,
+      query: queryObject(url.searchParams),
+      headers: request.headers,
+      body: parseLoosely(raw),
+      status: null,
+      requestId: randomUUID(),
+      at,
+    };
+    this.requests.push(entry);
+
+    const fault = this.faults.take(entry.method, entry.path);
+    if (fault) entry.fault = fault.kind;
+    switch (fault?.kind) {
+      case "status":
+        this.send(response, entry, faultReply(fault, entry.requestId));
+        return;
+      case "hang":
+        await new Promise((resolve) => response.once("close", resolve));
+        return;
+      case "reset":
+        request.socket.resetAndDestroy();
+        return;
+      case "malformed-json":
+        this.send(response, entry, { status: fault.status ?? 200, headers: { "x-request-id": entry.requestId, "content-type": "application/json; charset=utf-8" }, body: '{"images": [{"id": 1, "name": "trunc' });
+        return;
+      case "delay":
+        try {
+          await this.clock.sleep(fault.ms, this.closing.signal);
+        } catch {
+          return; // closed while waiting
+        }
+        break;
+    }
+
+    const reply = this.reply(entry, raw, url);
+    entry.operationId = reply.operationId;
+    if (reply.operationId) this.checkResponse(entry, reply);
+    if (fault?.kind === "reset-after-processing") {
+      entry.status = reply.status;
+      request.socket.resetAndDestroy();
+      return;
+    }
+    this.send(response, entry, reply);
+  }
+
+  /** Routing, authentication, rate limiting, validation and the operation, in DigitalOcean's order. */
+  private reply(entry: RequestLogEntry, raw: string, url: URL): Reply {
+    const { method, path, requestId } = entry;
+    const token = bearerToken(entry.headers.authorization);
+    const known = token !== undefined && this.tokens.has(token);
+    const matched = this.spec.match(method, path);
+    if (!matched) {
+      this.violations.push({ kind: "request", method, path, errors: [`no operation of the spec matches ${method} ${path}`] });
+      return this.error(ApiError.notFound(), requestId, this.peekRate(known ? token : ANONYMOUS));
+    }
+    const { operationId, params } = matched;
+    const withOperation = (reply: Reply): Reply => ({ ...reply, operationId });
+    if (!known) {
+      return withOperation(this.error(new ApiError(401, "unauthorized", "Unable to authenticate you"), requestId, this.peekRate(ANONYMOUS)));
+    }
+    const rate = this.limiter?.take(token, this.clock.now());
+    if (rate && !rate.allowed) {
+      this.rateLimited += 1;
+      const reply = this.error(new ApiError(429, "too_many_requests", "API Rate limit exceeded."), requestId, rate);
+      return withOperation({ ...reply, headers: { ...reply.headers, "retry-after": String(rate.retryAfter) } });
+    }
+
+    const body = parseJson(raw);
+    const errors =
+      body === INVALID_JSON ? ["body is not valid JSON"] : this.spec.validateRequest(operationId, { method, path, query: entry.query, headers: entry.headers, body });
+    if (errors.length > 0) {
+      this.violations.push({ kind: "request", operationId, method, path, errors });
+      return withOperation(this.error(ApiError.badRequest(errors.join("; ")), requestId, rate, operationId, errors));
+    }
+    const operation = OPERATIONS[operationId];
+    if (!operation) {
+      this.violations.push({ kind: "unimplemented", operationId, method, path, errors: [`the emulator does not implement ${operationId}`] });
+      return withOperation(this.error(new ApiError(501, "not_implemented", `The emulator does not implement ${operationId}.`), requestId, rate));
+    }
+    try {
+      const result = operation({ state: this.state, params, query: entry.query, body, url });
+      return { status: result.status, headers: this.headers(requestId, rate), body: result.body, operationId };
+    } catch (error) {
+      if (error instanceof ApiError) return withOperation(this.error(error, requestId, rate, operationId));
+      throw error;
+    }
+  }
+
+  private error(error: ApiError, requestId: string, rate: RateDecision | undefined, operationId?: string, details: string[] = [error.message]): Reply {
+    const body: Record<string, unknown> = { id: error.id, message: error.message, request_id: requestId };
+    if (operationId && this.spec.requiredResponseFields(operationId, error.status).includes("root_causes")) {
+      // tags_create documents its 400 as `{ error, messages, root_causes }`; send both shapes.
+      Object.assign(body, { error: error.message, messages: details, root_causes: details });
+    }
+    return { status: error.status, headers: this.headers(requestId, rate), body };
+  }
+
+  private headers(requestId: string, rate: RateDecision | undefined): Record<string, string> {
+    const headers: Record<string, string> = { "x-request-id": requestId };
+    if (rate) {
+      headers["ratelimit-limit"] = String(rate.limit);
+      headers["ratelimit-remaining"] = String(rate.remaining);
+      headers["ratelimit-reset"] = String(rate.reset);
+    }
+    return headers;
+  }
+
+  private peekRate(key: string): RateDecision | undefined {
+    return this.limiter?.peek(key, this.clock.now());
+  }
+
+  private checkResponse(entry: RequestLogEntry, reply: Reply): void {
+    const operationId = reply.operationId as string;
+    const body = BARE_ACTION_IN_SPEC.has(operationId) && reply.status < 300 ? (reply.body as { action?: unknown }).action : reply.body;
+    const errors = this.spec.validateResponse(operationId, reply.status, body, reply.headers);
+    if (errors.length > 0) {
+      this.violations.push({ kind: "response", operationId, method: entry.method, path: entry.path, status: reply.status, errors });
+    }
+  }
+
+  private send(response: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
+    entry.status = reply.status;
+    if (response.destroyed) return;
+    const headers = { ...reply.headers };
+    let text: string | undefined;
+    if (typeof reply.body === "string") {
+      text = reply.body;
+      headers["content-type"] ??= "text/plain; charset=utf-8";
+    } else if (reply.body !== undefined) {
+      text = JSON.stringify(reply.body);
+      headers["content-type"] = "application/json; charset=utf-8";
+    }
+    if (text !== undefined) headers["content-length"] = String(Buffer.byteLength(text));
+    response.writeHead(reply.status, headers).end(text);
+  }
+}
+
+function faultReply(fault: Extract<Fault, { kind: "status" }>, requestId: string): Reply {
+  return { status: fault.status, headers: { "x-request-id": requestId, ...fault.headers }, body: fault.body ?? faultErrorBody(fault.status, requestId) };
+}
+
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", () => resolve(undefined));
+  });
+}
+
+function queryObject(params: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    query[key] = values.length === 1 ? values[0] : values;
+  }
+  return query;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+}
+
+const INVALID_JSON = Symbol("invalid JSON");
+
+/** The body's JSON; undefined when empty. */
+function parseJson(raw: string): unknown {
+  if (raw === "") return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
+function parseLoosely(raw: string): unknown {
+  const parsed = parseJson(raw);
+  return parsed === INVALID_JSON ? raw : parsed;
+}

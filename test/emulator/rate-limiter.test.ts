@@ -1,0 +1,35 @@
+import { RateLimiter } from "./rate-limiter";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe("RateLimiter", () => {
+  it("reports the hourly limit, what remains and when the oldest request expires", () => {
+    const limiter = new RateLimiter({ perMinute: 10, perHour: 100 });
+    expect(limiter.peek("a", T0)).toEqual({ allowed: true, limit: 100, remaining: 100, reset: T0 / 1000 });
+    limiter.take("a", T0);
+    expect(limiter.take("a", T0 + 1_500)).toEqual({ allowed: true, limit: 100, remaining: 98, reset: T0 / 1000 + 3600 });
+  });
+
+  it("refuses past the minute limit until the oldest request of that minute expires", () => {
+    const limiter = new RateLimiter({ perMinute: 2, perHour: 100 });
+    limiter.take("a", T0);
+    limiter.take("a", T0 + 20_000);
+    expect(limiter.take("a", T0 + 30_000)).toMatchObject({ allowed: false, retryAfter: 30, remaining: 98 });
+    expect(limiter.take("a", T0 + 60_000)).toMatchObject({ allowed: true, remaining: 97 });
+  });
+
+  it("takes the longer wait when both windows are exhausted, and rounds up to whole seconds", () => {
+    const limiter = new RateLimiter({ perMinute: 2, perHour: 2 });
+    limiter.take("a", T0);
+    limiter.take("a", T0 + 59_999);
+    expect(limiter.take("a", T0 + 59_999)).toMatchObject({ allowed: false, retryAfter: 3541 });
+  });
+
+  it("forgets requests older than an hour and keeps keys apart", () => {
+    const limiter = new RateLimiter({ perMinute: 1, perHour: 1 });
+    limiter.take("a", T0);
+    expect(limiter.take("b", T0).allowed).toBe(true);
+    expect(limiter.take("a", T0 + 3_599_999).allowed).toBe(false);
+    expect(limiter.take("a", T0 + 3_600_000)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * DigitalOcean's rate limits: per token, 5,000 requests per hour and 250 per minute, both sliding
+ * windows; a request counts for an hour after it was made. Every response reports the hourly
+ * window in `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds when the
+ * oldest request in the window expires). https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit
+ *
+ * Rejected requests are not counted, so a client that waits as long as `retry-after` says is
+ * admitted.
+ */
+
+export interface RateLimit {
+  perMinute: number;
+  perHour: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** `ratelimit-limit`: the hourly limit. */
+  limit: number;
+  /** `ratelimit-remaining`: requests left in the hourly window after this one. */
+  remaining: number;
+  /** `ratelimit-reset`: epoch seconds when the oldest request in the hourly window expires. */
+  reset: number;
+  /** Whole seconds until the exceeded window admits a request again; set when not allowed. */
+  retryAfter?: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+export class RateLimiter {
+  /** Request times per key, oldest first, none older than an hour. */
+  private readonly windows = new Map<string, number[]>();
+
+  constructor(private readonly limits: RateLimit) {}
+
+  /** Counts a request by `key` at `now` (simulated ms) if both windows admit it. */
+  take(key: string, now: number): RateDecision {
+    const times = this.window(key, now);
+    const minuteStart = firstIndexAfter(times, now - MINUTE);
+    const minuteCount = times.length - minuteStart;
+    const waits: number[] = [];
+    // The request that must expire before one more is admitted is the one `limit` places from the end.
+    if (times.length >= this.limits.perHour) waits.push(times[times.length - this.limits.perHour] + HOUR - now);
+    if (minuteCount >= this.limits.perMinute) waits.push(times[times.length - this.limits.perMinute] + MINUTE - now);
+    if (waits.length > 0) {
+      return { ...this.report(times, now), allowed: false, retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) };
+    }
+    times.push(now);
+    return this.report(times, now);
+  }
+
+  /** The headers `key` would see now, without counting a request. */
+  peek(key: string, now: number): RateDecision {
+    return this.report(this.window(key, now), now);
+  }
+
+  private report(times: number[], now: number): RateDecision {
+    const oldest = times[0] ?? now;
+    return {
+      allowed: true,
+      limit: this.limits.perHour,
+      remaining: Math.max(0, this.limits.perHour - times.length),
+      reset: Math.ceil((times.length > 0 ? oldest + HOUR : now) / 1000),
+    };
+  }
+
+  private window(key: string, now: number): number[] {
+    let times = this.windows.get(key);
+    if (!times) {
+      times = [];
+      this.windows.set(key, times);
+    }
+    const expired = firstIndexAfter(times, now - HOUR);
+    if (expired > 0) times.splice(0, expired);
+    return times;
+  }
+}
+
+/** Index of the first time strictly after `limit` in ascending `times` (binary search). */
+function firstIndexAfter(times: number[], limit: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (times[middle] <= limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
