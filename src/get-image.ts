@@ -41,7 +41,10 @@ export async function getImage(args: GetImageArgs, client: DigitalOceanClient = 
   throw new Error(`getImage: ${matches.length} images named "${args.name}" in source "${source}" (ids ${matches.map((image) => image.id).join(", ")}); look it up by id instead`);
 }
 
-/** `getImage` for Output arguments. */
-export function getImageOutput(args: pulumi.Input<pulumi.Unwrap<GetImageArgs>>): pulumi.Output<Image> {
-  return pulumi.output(args).apply((resolved) => getImage(resolved));
+/** `getImage`'s arguments as Pulumi Inputs. */
+export type GetImageOutputArgs = { [K in keyof GetImageArgs]?: pulumi.Input<GetImageArgs[K]> };
+
+/** `getImage` for Output arguments (Pulumi's convention for functions). */
+export function getImageOutput(args: GetImageOutputArgs): pulumi.Output<Image> {
+  return pulumi.output(args).apply((resolved) => getImage(resolved as GetImageArgs));
 }

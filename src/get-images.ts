@@ -49,8 +49,11 @@ export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanCl
   return { images: filtered };
 }
 
-/** `getImages` for Output arguments. */
-export function getImagesOutput(args: pulumi.Input<pulumi.Unwrap<GetImagesArgs>> = {}): pulumi.Output<GetImagesResult> {
+/** `getImages`'s arguments as Pulumi Inputs. */
+export type GetImagesOutputArgs = { [K in keyof GetImagesArgs]?: pulumi.Input<GetImagesArgs[K]> };
+
+/** `getImages` for Output arguments (Pulumi's convention for functions). */
+export function getImagesOutput(args: GetImagesOutputArgs = {}): pulumi.Output<GetImagesResult> {
   return pulumi.output(args).apply((resolved) => getImages(resolved as GetImagesArgs));
 }
 
