@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+
+/**
+ * The runner's state between runs: a small JSON file in the spirit of Pulumi's checkpoint
+ * (`pulumi stack export`), not its format. Values are stored in plain text: secrets are not encrypted.
+ */
+export interface StackState {
+  version: 1;
+  project: string;
+  stack: string;
+  /** In registration order; deletes run in reverse. */
+  resources: ResourceState[];
+  /** The stack's outputs from the last `up` (engine wire form: unknowns never, secrets as signature objects). */
+  outputs: Record<string, unknown>;
+}
+
+export interface ResourceState {
+  urn: string;
+  type: string;
+  /** False for components and the root stack: no provider, nothing to create or delete. */
+  custom: boolean;
+  /** The provider's id; "" for components. */
+  id: string;
+  parent?: string;
+  /** The inputs after `check`, `__provider` included. */
+  inputs: Record<string, unknown>;
+  /** What create, update or read returned, `__provider` included. */
+  outputs: Record<string, unknown>;
+  /** A partial failure's reasons: the resource exists but its create or update did not finish. The next `up` updates it. */
+  initErrors?: string[];
+  /** Read with `Resource.get`: the program does not own it, so the runner never deletes it. */
+  external?: boolean;
+  /** Replaced (create before delete) and still to be deleted: the next `up` retries the delete. */
+  pendingDelete?: boolean;
+}
+
+export function emptyState(project: string, stack: string): StackState {
+  return { version: 1, project, stack, resources: [], outputs: {} };
+}
+
+/** The state in `file`, or an empty stack when the file does not exist yet. */
+export function loadState(file: string, project: string, stack: string): StackState {
+  if (!existsSync(file)) return emptyState(project, stack);
+  const state = JSON.parse(readFileSync(file, "utf8")) as StackState;
+  if (state.version !== 1) throw new Error(`${file} is not a program runner state file (version ${String(state.version)})`);
+  if (state.project !== project || state.stack !== stack) {
+    throw new Error(`${file} holds stack ${state.project}/${state.stack}, not ${project}/${stack}`);
+  }
+  return state;
+}
+
+/** Written to a temporary file and renamed, so an interrupted run never leaves half a state file. */
+export function saveState(file: string, state: StackState): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(temporary, file);
+}
