@@ -50,7 +50,9 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     description: image.description,
     distribution: image.distribution,
     tags: image.tags,
-    regions: orderedRegions(inputs.regions ?? [], image.regions),
+    // An import still running lists no region yet; it is on its way to the first one, and showing
+    // `[]` would make the next preview report a region change the program never made.
+    regions: importing(image) ? (inputs.regions ?? image.regions) : orderedRegions(inputs.regions ?? [], image.regions),
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,
@@ -63,6 +65,10 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
   };
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
+}
+
+function importing(image: Image): boolean {
+  return image.status === "NEW" || image.status === "pending";
 }
 
 /**
@@ -104,9 +110,11 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs): Promi
  */
 async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, operation: "create" | "update"): Promise<CustomImageOutputs> {
   const { client } = runtime;
-  const fail = (error: unknown, what: string, current: Image): never => {
+  const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
     const message = `${withContext(error, `${what} ${label(inputs, current.id)}`).message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`;
-    throw new ResourceInitError(message, String(current.id), toOutputs(inputs, current));
+    // Record the image as it is now (status, regions); the last answer is the fallback.
+    const latest = await client.images.get(current.id).catch(() => current);
+    throw new ResourceInitError(message, String(current.id), toOutputs(inputs, latest));
   };
 
   if (image.status !== "available") {
