@@ -94,10 +94,16 @@ export class ImageWaiter {
 
   private async run(): Promise<void> {
     this.running = true;
+    const { clock } = this.client;
     let interval = this.options.minIntervalMs;
+    let tickStarted = clock.now();
     try {
       while (this.images.size + this.actions.size > 0) {
-        await this.client.clock.sleep(Math.min(interval, this.untilNextDeadline()));
+        // Ticks start `interval` apart however long the checks took, so a finished import is
+        // noticed at most one interval after it finished, not an interval plus a round trip.
+        const nextTick = tickStarted + interval;
+        await clock.sleep(Math.max(0, Math.min(nextTick - clock.now(), this.untilNextDeadline())));
+        tickStarted = clock.now();
         this.stats.ticks++;
         await Promise.all([this.checkImages(), this.checkActions()]);
         interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
@@ -151,16 +157,30 @@ export class ImageWaiter {
   }
 
   private async checkActions(): Promise<void> {
+    const byImage = new Map<number, Wait<Action>[]>();
+    for (const wait of this.actions) byImage.set(wait.imageId, [...(byImage.get(wait.imageId) ?? []), wait]);
     await Promise.all(
-      [...this.actions].map(async (wait) => {
+      [...byImage].map(async ([imageId, waits]) => {
         try {
-          this.stats.gets++;
-          const action = await this.client.imageActions.get(wait.imageId, wait.actionId!);
-          if (action.status === "completed") return wait.resolve(action);
-          if (action.status === "errored") return wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
-          this.progress(wait, action.status);
+          // Several transfers of one image (one per extra region) are answered by one listing of
+          // its actions instead of one GET each.
+          let actions: Action[];
+          if (waits.length > 1) {
+            this.stats.listings++;
+            actions = await this.client.imageActions.list(imageId);
+          } else {
+            this.stats.gets++;
+            actions = [await this.client.imageActions.get(imageId, waits[0]!.actionId!)];
+          }
+          for (const wait of waits) {
+            const action = actions.find((candidate) => candidate.id === wait.actionId);
+            if (!action) continue;
+            if (action.status === "completed") wait.resolve(action);
+            else if (action.status === "errored") wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
+            else this.progress(wait, action.status);
+          }
         } catch (error) {
-          this.reportError([wait], error);
+          this.reportError(waits, error);
         }
       }),
     );

@@ -102,4 +102,19 @@ describe("ImageWaiter", () => {
       expect(done.status).toBe("completed");
       expect((await client.images.get(image.id)).regions.sort()).toEqual(["lon1", "nyc3"]);
     }));
+
+  test("answers several transfers of one image with one listing of its actions per tick", () =>
+    withEmulator({ importDurationMs: MINUTE, transferDurationMs: 2 * MINUTE }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const waiter = new ImageWaiter(client);
+      const image = await client.images.createCustom(request("spread"));
+      await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
+      const regions = ["lon1", "fra1", "sgp1", "tor1"];
+      const actions = await Promise.all(regions.map((region) => client.imageActions.transfer(image.id, region)));
+      const before = emulator.requests.length;
+      await Promise.all(actions.map((action, index) => waiter.waitForAction(image.id, action, `the transfer to ${regions[index]}`, { timeoutMs: 10 * MINUTE })));
+      const polls = emulator.requests.slice(before);
+      expect(polls.every((entry) => entry.path === `/v2/images/${image.id}/actions`)).toBe(true);
+      expect((await client.images.get(image.id)).regions.sort()).toEqual(["fra1", "lon1", "nyc3", "sgp1", "tor1"]);
+    }));
 });
