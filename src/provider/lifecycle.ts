@@ -127,7 +127,9 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
 
   const changes: { name?: string; description?: string; distribution?: string } = {};
   if (image.name !== inputs.name) changes.name = inputs.name;
-  if (inputs.description !== undefined && image.description !== inputs.description) changes.description = inputs.description;
+  // A description removed from the program is cleared, as DigitalOcean stores no description as "".
+  const description = inputs.description ?? "";
+  if (image.description !== description) changes.description = description;
   if (image.distribution !== inputs.distribution) changes.distribution = inputs.distribution;
   if (Object.keys(changes).length > 0) {
     image = await client.images.update(image.id, changes).catch((error: unknown) => fail(error, "updating", image));
@@ -144,7 +146,7 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
 
   const missing = inputs.regions.filter((region) => !image.regions.includes(region));
   if (missing.length > 0) {
-    await transfer(runtime, inputs, image, missing).catch((error: unknown) => fail(error, `transferring to ${missing.join(", ")}`, image));
+    await transfer(runtime, inputs, image, missing, operation).catch((error: unknown) => fail(error, "transferring", image));
   }
 
   if (tagsToAdd.length + tagsToRemove.length + missing.length > 0) {
@@ -188,13 +190,19 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
   ]);
 }
 
-/** Transfers run in parallel: DigitalOcean copies to each region independently. */
-async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[]): Promise<void> {
+/**
+ * Transfers run in parallel: DigitalOcean copies to each region independently. An update may find
+ * a transfer already under way (started by a create whose wait ran out of time): it waits for
+ * that one, because DigitalOcean refuses a second transfer to the same region.
+ */
+async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], operation: "create" | "update"): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
+  const running = operation === "update" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
   const results = await Promise.allSettled(
     regions.map(async (region) => {
-      const action = await runtime.client.imageActions.transfer(image.id, region);
-      runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id})`);
+      const underWay = running.find((action) => action.regionSlug === region);
+      const action = underWay ?? (await runtime.client.imageActions.transfer(image.id, region));
+      runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id}${underWay ? ", already under way" : ""})`);
       await runtime.waiter.waitForAction(image.id, action, `the transfer of image ${image.id} to ${region}`, {
         timeoutMs,
         onProgress: (status, elapsedMs) => runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region}: ${status} after ${formatDuration(elapsedMs)}`),
@@ -251,5 +259,6 @@ function withContext(error: unknown, what: string): Error {
     error.message = `${what}: ${error.message}`;
     return error;
   }
-  return error instanceof Error ? error : new Error(`${what}: ${String(error)}`);
+  if (error instanceof DigitalOceanError) return error;
+  return new Error(`${what}: ${errorMessage(error)}`);
 }
