@@ -7,6 +7,7 @@ import {
   type DigitalOceanError,
   MissingTokenError,
   NetworkError,
+  NotFoundError,
   ServerError,
   TimeoutError,
   ValidationError,
@@ -83,8 +84,8 @@ export class DigitalOceanClient {
   private readonly http: Got;
   private readonly policy: RetryPolicy;
   private readonly log: ClientLogger;
-  /** Images this process created, so that the duplicate check never adopts one of them twice. */
-  private readonly created = new Set<number>();
+  /** Images this process created or adopted, so that no later lookup adopts one of them again. */
+  readonly claimed = new Set<number>();
 
   constructor(options: DigitalOceanClientOptions) {
     if (!options.token?.trim()) throw new MissingTokenError();
@@ -176,14 +177,14 @@ export class DigitalOceanClient {
           return images.find(
             (image) =>
               image.name === request.name &&
-              !this.created.has(image.id) &&
+              !this.claimed.has(image.id) &&
               Date.parse(image.createdAt) >= startedAt - CLOCK_SKEW_MS &&
               (request.description === undefined || image.description === request.description),
           );
         },
         `import of image "${request.name}"`,
       );
-      this.created.add(image.id);
+      this.claimed.add(image.id);
       return image;
     },
 
@@ -248,6 +249,15 @@ export class DigitalOceanClient {
 
     assignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {
       await this.request("POST", `v2/tags/${encodeURIComponent(tag)}/resources`, { json: tagResources(resources), idempotent: true });
+    },
+
+    /** Deletes the tag (untagging everything that carries it); a tag already gone is success. */
+    delete: async (name: string): Promise<void> => {
+      try {
+        await this.request("DELETE", `v2/tags/${encodeURIComponent(name)}`);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
     },
 
     unassignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {

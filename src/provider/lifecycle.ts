@@ -3,6 +3,7 @@ import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, W
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
+import { importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
 import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
@@ -49,7 +50,7 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     name: image.name,
     description: image.description,
     distribution: image.distribution,
-    tags: image.tags,
+    tags: image.tags.filter((tag) => !isImportMarker(tag)),
     // An import still running lists no region yet; it is on its way to the first one, and showing
     // `[]` would make the next preview report a region change the program never made.
     regions: importing(image) ? (inputs.regions ?? image.regions) : orderedRegions(inputs.regions ?? [], image.regions),
@@ -83,23 +84,64 @@ function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
   return id === undefined ? `image "${inputs.name}"` : `image "${inputs.name}" (${id})`;
 }
 
+/** Creates of one image (same marker) in this process run their lookup-then-POST one at a time. */
+const importsInFlight = new Map<string, Promise<unknown>>();
+
 export async function create(runtime: Runtime, inputs: CustomImageInputs): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
+  const marker = importMarker(inputs);
   let image: Image;
   try {
-    image = await runtime.client.images.createCustom({
-      name: inputs.name,
-      url: inputs.url,
-      region: importRegion!,
-      distribution: inputs.distribution,
-      description: inputs.description,
-      tags: inputs.tags,
-    });
+    image = await oneAtATime(marker, () => adoptOrImport(runtime, inputs, marker));
   } catch (error) {
     throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
   }
-  runtime.log.info(`Importing ${label(inputs, image.id)} into ${importRegion}: DigitalOcean accepted the import (status ${image.status})`);
-  return { id: String(image.id), outs: await converge(runtime, inputs, image, "create") };
+  const outs = await converge(runtime, inputs, image, "create");
+  // Pulumi records the image as soon as this returns: the marker has done its work.
+  await removeMarker(runtime, image.id, marker);
+  return { id: String(image.id), outs };
+}
+
+async function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {
+  const previous = importsInFlight.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(step);
+  importsInFlight.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (importsInFlight.get(key) === current) importsInFlight.delete(key);
+  }
+}
+
+/** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
+async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker: string): Promise<Image> {
+  const { client } = runtime;
+  const left = (await client.images.list({ tagName: marker })).find((image) => !client.claimed.has(image.id) && image.status !== "deleted");
+  if (left) {
+    client.claimed.add(left.id);
+    runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
+    return left;
+  }
+  const image = await client.images.createCustom({
+    name: inputs.name,
+    url: inputs.url,
+    region: inputs.regions[0]!,
+    distribution: inputs.distribution,
+    description: inputs.description,
+    tags: [...(inputs.tags ?? []), marker],
+  });
+  runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
+  return image;
+}
+
+/** Best effort: a marker left behind only costs a tag, and the next update removes it from the image. */
+async function removeMarker(runtime: Runtime, imageId: number, marker: string): Promise<void> {
+  try {
+    await runtime.client.tags.unassignResources(marker, [{ resourceId: imageId, resourceType: "image" }]);
+    await runtime.client.tags.delete(marker);
+  } catch (error) {
+    runtime.log.warn(`Could not remove the import marker tag ${marker} from image ${imageId}: ${errorMessage(error)}`);
+  }
 }
 
 /**

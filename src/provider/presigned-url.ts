@@ -100,6 +100,12 @@ export function sameImageSource(a: string, b: string): boolean {
   return imageSourceKey(urlA) === imageSourceKey(urlB);
 }
 
+/** What `sameImageSource` compares: equal for two URLs of the same image. */
+export function imageSourceId(url: string): string {
+  const parsed = parse(url);
+  return parsed ? imageSourceKey(parsed) : url;
+}
+
 /**
  * A URL safe to print in messages and logs: scheme, host and path only. Userinfo (`user:pass@`)
  * and the query string (where presigned URLs carry their signature and sometimes a session token)

@@ -1,3 +1,4 @@
+import { importMarker } from "../../src/provider/import-marker";
 import { type Deployed, IN_PLACE, NO_CHANGE, PROGRAM_INPUTS, replacing, routes, URN, withHostAndEmulator, writes } from "./host-fixture";
 
 /**
@@ -9,12 +10,18 @@ import { type Deployed, IN_PLACE, NO_CHANGE, PROGRAM_INPUTS, replacing, routes, 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 describe("create", () => {
-  test("imports an image into one region with one POST and returns every output, __provider included", () =>
+  test("imports an image into one region with one POST, removes its import marker, and returns every output, __provider included", () =>
     withHostAndEmulator({}, async (fixture) => {
       const { result: deployed, requests } = await fixture.requestsDuring(() => fixture.create());
 
       const { regions: _regions, ...imported } = PROGRAM_INPUTS;
-      expect(writes(requests)).toEqual([{ route: "POST /v2/images", body: { ...imported, region: "nyc3" } }]);
+      const marker = importMarker({ ...PROGRAM_INPUTS, regions: [...PROGRAM_INPUTS.regions] });
+      const markerPath = `/v2/tags/${encodeURIComponent(marker)}`;
+      expect(writes(requests)).toEqual([
+        { route: "POST /v2/images", body: { ...imported, tags: [...PROGRAM_INPUTS.tags, marker], region: "nyc3" } },
+        { route: `DELETE ${markerPath}/resources`, body: { resources: [{ resource_id: deployed.id, resource_type: "image" }] } },
+        { route: `DELETE ${markerPath}`, body: undefined },
+      ]);
       expect(deployed.outputs).toEqual({
         ...PROGRAM_INPUTS,
         createTimeoutMinutes: 60,

@@ -2,6 +2,7 @@ import { ImportFailedError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
+import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
 import { withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
@@ -96,6 +97,43 @@ describe("create", () => {
       const error = (await create(runtime, inputs({ url })).catch((caught: unknown) => caught)) as Error;
       expect(error.message).toContain("https://bucket.nyc3.digitaloceanspaces.com/web.img");
       expect(error.message).not.toContain("secretsig");
+    }));
+});
+
+describe("an interrupted create", () => {
+  test("leaves an image marked so that the next create adopts it instead of importing a second copy", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const wanted = inputs();
+      // The first run's host dies after the POST, before Pulumi records anything.
+      const first = runtimeFor(emulator).runtime;
+      const interrupted = create(first, wanted);
+      await emulator.clock.sleep(60_000);
+      const [orphan] = emulator.audit();
+      expect(emulator.getImage(orphan!.id)!.tags).toEqual(["base", importMarker(wanted)]);
+
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, wanted);
+      expect(Number(id)).toBe(orphan!.id);
+      expect(emulator.audit()).toHaveLength(1);
+      expect(lines).toContain(`warn: Adopting image "web" (${id}), imported by an earlier run that was interrupted before Pulumi recorded it (status pending)`);
+      expect(outs.tags).toEqual(["base"]);
+      expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
+      await interrupted.catch(() => undefined);
+    }));
+
+  test("a re-signed presigned URL still finds the image the interrupted run imported", () => {
+    const signed = (signature: string) => inputs({ url: `https://bucket.example.com/web.img?X-Amz-Signature=${signature}&X-Amz-Credential=AKIA&X-Amz-Date=2026` });
+    expect(importMarker(signed("aaa"))).toBe(importMarker(signed("bbb")));
+    expect(importMarker(inputs())).not.toBe(importMarker(inputs({ regions: ["lon1"] })));
+    expect(importMarker(inputs())).toMatch(/^[a-zA-Z0-9_\-:]{1,255}$/);
+  });
+
+  test("two creates of the same image in one process never adopt each other's import", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const [a, b] = await Promise.all([create(runtime, inputs()), create(runtime, inputs())]);
+      expect(a.id).not.toBe(b.id);
+      expect(emulator.audit()).toHaveLength(2);
     }));
 });
 

@@ -1,0 +1,25 @@
+import { createHash } from "node:crypto";
+import { imageSourceId } from "./presigned-url";
+import type { CustomImageInputs } from "./types";
+
+/**
+ * A tag that marks an image while Pulumi may not know about it yet.
+ *
+ * The engine records a created resource only when `create` returns, and `create` waits for the
+ * import (minutes to an hour). If the deployment is killed meanwhile (a cancelled CI job, a lost
+ * runner), the image exists and no state names it. The marker is sent in the import POST itself,
+ * so it is on the image from its first moment; the next `create` of the same image (same name,
+ * same source URL up to a presigned signature, same first region) finds it by tag and adopts it
+ * instead of importing a second copy. `create` removes the marker once it returns the image to
+ * Pulumi. Tag names allow letters, digits, `_`, `-` and `:` (DigitalOcean's tag pattern).
+ */
+export const IMPORT_MARKER_PREFIX = "pulumi-import:";
+
+export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "regions">): string {
+  const identity = JSON.stringify([inputs.name, imageSourceId(inputs.url), inputs.regions[0]]);
+  return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
+}
+
+export function isImportMarker(tag: string): boolean {
+  return tag.startsWith(IMPORT_MARKER_PREFIX);
+}
