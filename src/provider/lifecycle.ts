@@ -90,13 +90,14 @@ const importsInFlight = new Map<string, Promise<unknown>>();
 export async function create(runtime: Runtime, inputs: CustomImageInputs): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
-  let image: Image;
+  let found: { image: Image; history: ImageHistory };
   try {
-    image = await oneAtATime(marker, () => adoptOrImport(runtime, inputs, marker));
+    found = await oneAtATime(marker, () => adoptOrImport(runtime, inputs, marker));
   } catch (error) {
     throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
   }
-  const outs = await converge(runtime, inputs, image, "create");
+  const { image, history } = found;
+  const outs = await converge(runtime, inputs, image, history);
   // Pulumi records the image as soon as this returns: the marker has done its work.
   await removeMarker(runtime, image.id, marker);
   return { id: String(image.id), outs };
@@ -114,13 +115,13 @@ async function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {
 }
 
 /** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
-async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker: string): Promise<Image> {
+async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker: string): Promise<{ image: Image; history: ImageHistory }> {
   const { client } = runtime;
   const left = (await client.images.list({ tagName: marker })).find((image) => !client.claimed.has(image.id) && image.status !== "deleted");
   if (left) {
     client.claimed.add(left.id);
     runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
-    return left;
+    return { image: left, history: "existing" };
   }
   const image = await client.images.createCustom({
     name: inputs.name,
@@ -131,7 +132,7 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
     tags: [...(inputs.tags ?? []), marker],
   });
   runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
-  return image;
+  return { image, history: "fresh" };
 }
 
 /** Best effort: a marker left behind only costs a tag, and the next update removes it from the image. */
@@ -150,7 +151,13 @@ async function removeMarker(runtime: Runtime, imageId: number, marker: string): 
  * parallel transfers. Used by `create` after the POST, and by `update`, which also resumes a
  * create that was interrupted (a timed-out wait recorded as a partial failure).
  */
-async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, operation: "create" | "update"): Promise<CustomImageOutputs> {
+/**
+ * `fresh`: an image this call just imported, which has no transfers and no extra tags yet.
+ * `existing`: an image that may have both (an update, or an interrupted create adopted).
+ */
+type ImageHistory = "fresh" | "existing";
+
+async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
     const message = `${withContext(error, `${what} ${label(inputs, current.id)}`).message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`;
@@ -181,14 +188,14 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   const wantedTags = inputs.tags ?? [];
   const has = (tags: string[], tag: string) => tags.some((other) => tagIdentity(other) === tagIdentity(tag));
   const tagsToAdd = wantedTags.filter((tag) => !has(image.tags, tag));
-  const tagsToRemove = operation === "update" ? image.tags.filter((tag) => !has(wantedTags, tag)) : [];
+  const tagsToRemove = history === "existing" ? image.tags.filter((tag) => !has(wantedTags, tag)) : [];
   if (tagsToAdd.length + tagsToRemove.length > 0) {
     await setTags(runtime, image.id, tagsToAdd, tagsToRemove).catch((error: unknown) => fail(error, "tagging", image));
   }
 
   const missing = inputs.regions.filter((region) => !image.regions.includes(region));
   if (missing.length > 0) {
-    await transfer(runtime, inputs, image, missing, operation).catch((error: unknown) => fail(error, "transferring", image));
+    await transfer(runtime, inputs, image, missing, history).catch((error: unknown) => fail(error, "transferring", image));
   }
 
   if (tagsToAdd.length + tagsToRemove.length + missing.length > 0) {
@@ -237,9 +244,9 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
  * a transfer already under way (started by a create whose wait ran out of time): it waits for
  * that one, because DigitalOcean refuses a second transfer to the same region.
  */
-async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], operation: "create" | "update"): Promise<void> {
+async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], history: ImageHistory): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
-  const running = operation === "update" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
+  const running = history === "existing" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
   const results = await Promise.allSettled(
     regions.map(async (region) => {
       const underWay = running.find((action) => action.regionSlug === region);
@@ -276,7 +283,7 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
   } catch (error) {
     throw withContext(error, `updating ${label(inputs, Number(id))}`);
   }
-  return converge(runtime, inputs, image, "update");
+  return converge(runtime, inputs, image, "existing");
 }
 
 /** A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. */

@@ -121,6 +121,20 @@ describe("an interrupted create", () => {
       await interrupted.catch(() => undefined);
     }));
 
+  test("interrupted during a transfer, is finished by the next create, which waits for that transfer instead of starting another", () =>
+    withEmulator({ importDurationMs: 60_000, transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const wanted = inputs({ regions: ["nyc3", "lon1"] });
+      const interrupted = create(runtimeFor(emulator).runtime, wanted);
+      while (!emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions"))) await emulator.clock.sleep(5_000);
+
+      const { runtime } = runtimeFor(emulator);
+      const { outs } = await create(runtime, wanted);
+      expect(outs.regions).toEqual(["nyc3", "lon1"]);
+      expect(emulator.audit()).toHaveLength(1);
+      expect(emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"))).toHaveLength(1);
+      await interrupted.catch(() => undefined);
+    }));
+
   test("a re-signed presigned URL still finds the image the interrupted run imported", () => {
     const signed = (signature: string) => inputs({ url: `https://bucket.example.com/web.img?X-Amz-Signature=${signature}&X-Amz-Credential=AKIA&X-Amz-Date=2026` });
     expect(importMarker(signed("aaa"))).toBe(importMarker(signed("bbb")));
