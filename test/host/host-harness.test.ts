@@ -7,6 +7,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/
 import { customImageUrn, SECRET_SIG, SIG_KEY, UNKNOWN } from "../helpers/engine-values";
 import { REPO_ROOT } from "../helpers/example-package";
 import { type ProviderHost, ProviderHostError, serializedProvider, serializeProvider, startProviderHost } from "../helpers/provider-host";
+import { PROGRAM_INPUTS } from "./host-fixture";
 
 /**
  * The harness itself: the SDK's real dynamic-provider host, spoken to over gRPC as the engine does,
@@ -30,16 +31,7 @@ function sharedClock(scale = 0.001) {
 
 /** The inputs a program like examples/basic sends (the SDK leaves out undefined output keys). */
 async function programInputs(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  return {
-    url: "https://example.com/images/flatcar.qcow2.gz",
-    regions: ["nyc3"],
-    name: "basic",
-    description: "Flatcar, imported by Pulumi",
-    distribution: "Unknown",
-    tags: ["pulumi", "custom-image-basic"],
-    __provider: await serializedProvider(),
-    ...overrides,
-  };
+  return { ...PROGRAM_INPUTS, __provider: await serializedProvider(), ...overrides };
 }
 
 /** Runs `test` with a host, closing it whatever happens. */

@@ -19,7 +19,6 @@ describe("create", () => {
       const markerPath = `/v2/tags/${encodeURIComponent(marker)}`;
       expect(writes(requests)).toEqual([
         { route: "POST /v2/images", body: { ...imported, tags: [...PROGRAM_INPUTS.tags, marker], region: "nyc3" } },
-        { route: `DELETE ${markerPath}/resources`, body: { resources: [{ resource_id: deployed.id, resource_type: "image" }] } },
         { route: `DELETE ${markerPath}`, body: undefined },
       ]);
       expect(deployed.outputs).toEqual({
