@@ -75,6 +75,8 @@ export class CustomImage extends pulumi.dynamic.Resource {
       {
         ...args,
         name: args?.name ?? name,
+        // Scopes the import marker to this stack's resource (see src/provider/import-marker.ts).
+        __importScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         // Output-only properties are declared as undefined so that the SDK resolves them.
         imageId: undefined,
         status: undefined,

@@ -52,8 +52,11 @@ export const INPUT_LIMITS = {
   timeoutMinutes: 24 * 60,
 } as const;
 
-/** The input Pulumi adds to every dynamic resource: the serialized provider. Passed through untouched. */
-const PROVIDER_PROPERTY = "__provider";
+/**
+ * Inputs set by the SDK and by CustomImage rather than by users, passed through untouched: the
+ * serialized provider, and the scope of the import marker.
+ */
+const PASS_THROUGH = ["__provider", "__importScope"];
 
 /** Region slugs are three letters and a digit (https://docs.digitalocean.com/platform/regional-availability/). */
 const REGION_SLUG_PATTERN = /^[a-z]{3}[0-9]$/;
@@ -129,10 +132,10 @@ export function check(
 
   for (const property of Object.keys(news)) {
     // `undefined` is absent, as Pulumi's serializer treats it.
-    if (property === PROVIDER_PROPERTY || Object.hasOwn(PROPERTY_CHECKS, property) || news[property] === undefined) continue;
+    if (PASS_THROUGH.includes(property) || Object.hasOwn(PROPERTY_CHECKS, property) || news[property] === undefined) continue;
     failures.push({ property, reason: unknownPropertyReason(property) });
   }
-  if (news[PROVIDER_PROPERTY] !== undefined) inputs[PROVIDER_PROPERTY] = news[PROVIDER_PROPERTY];
+  for (const property of PASS_THROUGH) if (news[property] !== undefined) inputs[property] = news[property];
 
   return { inputs, failures, warnings };
 }

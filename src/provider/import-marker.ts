@@ -8,15 +8,26 @@ import type { CustomImageInputs } from "./types";
  * The engine records a created resource only when `create` returns, and `create` waits for the
  * import (minutes to an hour). If the deployment is killed meanwhile (a cancelled CI job, a lost
  * runner), the image exists and no state names it. The marker is sent in the import POST itself,
- * so it is on the image from its first moment; the next `create` of the same image (same name,
- * same source URL up to a presigned signature, same first region) finds it by tag and adopts it
- * instead of importing a second copy. `create` removes the marker once it returns the image to
- * Pulumi. Tag names allow letters, digits, `_`, `-` and `:` (DigitalOcean's tag pattern).
+ * so it is on the image from its first moment; the next `create` of the same resource (same
+ * project, stack and resource name, same image name, same source URL up to a presigned
+ * signature, same first region) finds it by tag and adopts it instead of importing a second copy.
+ * `create` removes the marker once it returns the image to Pulumi, also as a partial failure, so
+ * that a recorded image is never adopted by a replacement. Tag names allow letters, digits, `_`, `-` and `:` (DigitalOcean's tag pattern).
  */
 export const IMPORT_MARKER_PREFIX = "pulumi-import:";
 
-export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "regions">): string {
-  const identity = JSON.stringify([inputs.name, imageSourceId(inputs.url), inputs.regions[0]]);
+/**
+ * Set by CustomImage, not by users: `<project>/<stack>/<resource name>`, so that the marker of one
+ * stack's resource never matches another's.
+ */
+export interface ImportScope {
+  __importScope?: string;
+}
+
+export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "regions"> & ImportScope): string {
+  // The scope (project, stack, resource name) keeps two stacks importing the same image at the
+  // same time from adopting each other's import.
+  const identity = JSON.stringify([inputs.__importScope ?? "", inputs.name, imageSourceId(inputs.url), inputs.regions[0]]);
   return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
 }
 

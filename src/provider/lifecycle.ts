@@ -3,7 +3,7 @@ import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, W
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
-import { importMarker, isImportMarker } from "./import-marker";
+import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
 import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
@@ -87,7 +87,7 @@ function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
 /** Creates of one image (same marker) in this process run their lookup-then-POST one at a time. */
 const importsInFlight = new Map<string, Promise<unknown>>();
 
-export async function create(runtime: Runtime, inputs: CustomImageInputs): Promise<{ id: string; outs: CustomImageOutputs }> {
+export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
   let found: { image: Image; history: ImageHistory };
@@ -97,10 +97,14 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs): Promi
     throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
   }
   const { image, history } = found;
-  const outs = await converge(runtime, inputs, image, history);
-  // Pulumi records the image as soon as this returns: the marker has done its work.
-  await removeMarker(runtime, image.id, marker);
-  return { id: String(image.id), outs };
+  try {
+    const outs = await converge(runtime, inputs, image, history);
+    return { id: String(image.id), outs };
+  } finally {
+    // Pulumi records the image as soon as this returns (or throws a partial failure): the marker
+    // has done its work. After a plain failure nothing is left to adopt either.
+    await removeMarker(runtime, image.id, marker);
+  }
 }
 
 async function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {

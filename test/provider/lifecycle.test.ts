@@ -142,6 +142,27 @@ describe("an interrupted create", () => {
     expect(importMarker(inputs())).toMatch(/^[a-zA-Z0-9_\-:]{1,255}$/);
   });
 
+  test("is adopted only by the same stack's resource: another stack importing the same image imports its own", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const dev = { ...inputs(), __importScope: "app/dev/web" };
+      const prod = { ...inputs(), __importScope: "app/prod/web" };
+      expect(importMarker(dev)).not.toBe(importMarker(prod));
+      const interrupted = create(runtimeFor(emulator).runtime, dev);
+      await emulator.clock.sleep(30_000);
+      const { id } = await create(runtimeFor(emulator).runtime, prod);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([expect.any(Number), Number(id)]);
+      expect(emulator.audit()[0]!.id).not.toBe(Number(id));
+      await interrupted.catch(() => undefined);
+    }));
+
+  test("removes its marker also when it ends as a partial failure, so a later replacement cannot adopt the recorded image", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial).toBeInstanceOf(ResourceInitError);
+      expect(emulator.getImage(Number(partial.id))!.tags).toEqual(["base"]);
+    }));
+
   test("two creates of the same image in one process never adopt each other's import", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
