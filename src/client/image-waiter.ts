@@ -22,7 +22,7 @@ export interface ImageWaiterOptions {
 }
 
 export const defaultImageWaiterOptions: ImageWaiterOptions = {
-  minIntervalMs: 1_000,
+  minIntervalMs: 2_000,
   maxIntervalMs: 5_000,
   growth: 1.5,
   progressEveryMs: 30_000,

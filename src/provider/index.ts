@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Clock, scaledClock, systemClock } from "../client/clock";
 import { resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
-import { ImageWaiter } from "../client/image-waiter";
+import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { check as checkInputs } from "./check";
 import { diff as diffInputs } from "./diff";
 import { type ProviderLog, type Runtime, ResourceInitError, create as createImage, deleteImage, read as readImage, update as updateImage } from "./lifecycle";
@@ -58,7 +58,7 @@ export function getRuntime(): Runtime {
       logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
     });
     const maxIntervalMs = seconds(config[CONFIG.pollIntervalSeconds], CONFIG.pollIntervalSeconds);
-    const waiter = new ImageWaiter(client, maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(1_000, maxIntervalMs) });
+    const waiter = new ImageWaiter(client, maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(defaultImageWaiterOptions.minIntervalMs, maxIntervalMs) });
     runtime = { client, waiter, log };
   }
   return runtime;

@@ -36,7 +36,7 @@ export interface ImageTimes {
 
 const IMAGE = /^\/v2\/images\/(\d+)$/;
 const IMAGE_WRITE = /^\/v2\/images\/(\d+)\//;
-const IMAGE_ACTION = /^\/v2\/images\/\d+\/actions\/\d+$/;
+const IMAGE_ACTION = /^\/v2\/images\/\d+\/actions(\/\d+)?$/;
 const ACTION = /^\/v2\/actions\/\d+$/;
 
 /** `known`: phases the client itself recorded, by request id (the Terraform replay knows its reads). */
