@@ -118,17 +118,20 @@ async function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-const listings = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
+const markedImages = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
 
 /**
- * One listing of the account's images answers every create that starts while it is in flight, so
- * 100 creates started together cost one listing (per 200 images), not 100 lookups by tag.
+ * The account's images that carry an import marker, listed once per host process: an image left
+ * by an interrupted run existed before this deployment started (Pulumi locks the stack), so one
+ * listing answers every create of the deployment, however many start and whenever.
  */
-function sharedListing(client: DigitalOceanClient): Promise<Image[]> {
-  let listing = listings.get(client);
+function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
+  let listing = markedImages.get(client);
   if (!listing) {
-    listing = client.images.list({ private: true }).finally(() => listings.delete(client));
-    listings.set(client, listing);
+    listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));
+    // A failed listing is not kept: the next create tries again.
+    listing.catch(() => markedImages.delete(client));
+    markedImages.set(client, listing);
   }
   return listing;
 }
@@ -136,7 +139,7 @@ function sharedListing(client: DigitalOceanClient): Promise<Image[]> {
 /** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
 async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker: string): Promise<{ image: Image; history: ImageHistory }> {
   const { client } = runtime;
-  const left = (await sharedListing(client)).find((image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted");
+  const left = (await imagesWithMarkers(client)).find((image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted");
   if (left) {
     client.claimed.add(left.id);
     runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
