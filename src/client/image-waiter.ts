@@ -43,6 +43,8 @@ interface Wait<T> {
   deadline: number;
   lastStatus: string;
   lastReportAt: number;
+  /** 404s in a row: one may be a glitch, two mean the image is gone. */
+  notFound: number;
   options: WaitOptions;
   resolve: (value: T) => void;
   reject: (error: Error) => void;
@@ -59,6 +61,8 @@ export class ImageWaiter {
   private readonly images = new Set<Wait<Image>>();
   private readonly actions = new Set<Wait<Action>>();
   private running = false;
+  /** Waits whose check is still in flight: a slow or hanging check holds up only its own waits. */
+  private readonly checking = new Set<unknown>();
   /** Pages one listing of private images took last time: the cost to compare with one GET per image. */
   private listingPages = 1;
   readonly stats: WaiterStats = { ticks: 0, gets: 0, listings: 0 };
@@ -83,7 +87,7 @@ export class ImageWaiter {
   private enqueue<T>(set: Set<Wait<T>>, wait: Pick<Wait<T>, "kind" | "imageId" | "actionId" | "what">, options: WaitOptions, lastStatus: string): Promise<T> {
     const now = this.client.clock.now();
     return new Promise<T>((resolve, reject) => {
-      const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, options, resolve, reject };
+      const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, notFound: 0, options, resolve, reject };
       set.add(entry);
       const settle = () => set.delete(entry);
       entry.resolve = (value) => (settle(), resolve(value));
@@ -105,7 +109,9 @@ export class ImageWaiter {
         await clock.sleep(Math.max(0, Math.min(nextTick - clock.now(), this.untilNextDeadline())));
         tickStarted = clock.now();
         this.stats.ticks++;
-        await Promise.all([this.checkImages(), this.checkActions()]);
+        // Not awaited: the next tick comes on time even while a check hangs until its timeout.
+        void this.checkImages();
+        void this.checkActions();
         interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
       }
     } finally {
@@ -118,9 +124,25 @@ export class ImageWaiter {
     return Math.max(0, Math.min(...deadlines) - this.client.clock.now());
   }
 
-  private async checkImages(): Promise<void> {
-    const waits = [...this.images];
+  /** Marks the waits not already being checked as being checked, for the duration of `check`. */
+  private async exclusively<T>(all: Iterable<Wait<T>>, check: (waits: Wait<T>[]) => Promise<void>): Promise<void> {
+    const waits = [...all].filter((wait) => !this.checking.has(wait));
     if (waits.length === 0) return;
+    for (const wait of waits) this.checking.add(wait);
+    try {
+      await check(waits);
+    } catch (error) {
+      this.reportError(waits, error);
+    } finally {
+      for (const wait of waits) this.checking.delete(wait);
+    }
+  }
+
+  private checkImages(): Promise<void> {
+    return this.exclusively(this.images, (waits) => this.checkImagesNow(waits));
+  }
+
+  private async checkImagesNow(waits: Wait<Image>[]): Promise<void> {
     const found = new Map<number, Image>();
     if (waits.length > this.listingPages) {
       try {
@@ -142,10 +164,11 @@ export class ImageWaiter {
             this.stats.gets++;
             image = await this.client.images.get(wait.imageId);
           } catch (error) {
-            if (error instanceof NotFoundError) return wait.reject(new ImportFailedError(wait.imageId, `Image ${wait.imageId} disappeared (404) while waiting for ${wait.what}; it was deleted outside Pulumi`));
+            if (error instanceof NotFoundError && ++wait.notFound >= 2) return wait.reject(new ImportFailedError(wait.imageId, `Image ${wait.imageId} disappeared (404 twice in a row) while waiting for ${wait.what}; it was deleted outside Pulumi`));
             return this.reportError([wait], error);
           }
         }
+        wait.notFound = 0;
         if (image.status === "available") return wait.resolve(image);
         if (image.status === "deleted" || image.status === "retired") {
           const reason = image.errorMessage || `DigitalOcean ended it with status "${image.status}"`;
@@ -156,9 +179,13 @@ export class ImageWaiter {
     );
   }
 
-  private async checkActions(): Promise<void> {
+  private checkActions(): Promise<void> {
+    return this.exclusively(this.actions, (waits) => this.checkActionsNow(waits));
+  }
+
+  private async checkActionsNow(all: Wait<Action>[]): Promise<void> {
     const byImage = new Map<number, Wait<Action>[]>();
-    for (const wait of this.actions) byImage.set(wait.imageId, [...(byImage.get(wait.imageId) ?? []), wait]);
+    for (const wait of all) byImage.set(wait.imageId, [...(byImage.get(wait.imageId) ?? []), wait]);
     await Promise.all(
       [...byImage].map(async ([imageId, waits]) => {
         try {

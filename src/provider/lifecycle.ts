@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImportFailedError, NotFoundError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
@@ -97,13 +97,40 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
     throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
   }
   const { image, history } = found;
+  let outs: CustomImageOutputs | undefined;
+  let failure: unknown;
   try {
-    const outs = await converge(runtime, inputs, image, history);
-    return { id: String(image.id), outs };
-  } finally {
-    // Pulumi records the image as soon as this returns (or throws a partial failure): the marker
-    // has done its work. After a plain failure nothing is left to adopt either.
-    await removeMarker(runtime, image.id, marker);
+    outs = await converge(runtime, inputs, image, history);
+  } catch (error) {
+    failure = error;
+  }
+  // An import POST that timed out may still be carried out after the client sent it again: any
+  // other image with this resource's marker is such a late copy, known to nobody.
+  await deleteLateCopies(runtime, image.id, marker);
+  // Pulumi records the image as soon as this returns (or throws a partial failure), so the
+  // marker must go first: a recorded image that still carried it could be adopted by a later
+  // replacement. If it cannot go, the image stays unrecorded and the next `pulumi up` adopts it.
+  try {
+    await runtime.client.tags.delete(marker);
+  } catch (error) {
+    throw new Error(
+      `${label(inputs, image.id)} could not be handed to Pulumi: removing its import marker tag ${marker} failed (${errorMessage(error)}). ` +
+        "Run `pulumi up` again: it adopts the image.",
+    );
+  }
+  if (failure !== undefined) throw failure;
+  return { id: String(image.id), outs: outs! };
+}
+
+async function deleteLateCopies(runtime: Runtime, imageId: number, marker: string): Promise<void> {
+  try {
+    const copies = (await runtime.client.images.list({ tagName: marker })).filter((copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id));
+    for (const copy of copies) {
+      runtime.log.warn(`Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`);
+      await deleteImage(runtime, copy.id);
+    }
+  } catch (error) {
+    runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
   }
 }
 
@@ -155,16 +182,6 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
   });
   runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
   return { image, history: "fresh" };
-}
-
-/** Best effort: a marker left behind only costs a tag, and the next update removes it from the image. */
-async function removeMarker(runtime: Runtime, imageId: number, marker: string): Promise<void> {
-  try {
-    // Deleting a tag untags every resource that carries it: one request.
-    await runtime.client.tags.delete(marker);
-  } catch (error) {
-    runtime.log.warn(`Could not remove the import marker tag ${marker} from image ${imageId}: ${errorMessage(error)}`);
-  }
 }
 
 /**
@@ -315,6 +332,14 @@ export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
   } catch (error) {
     if (error instanceof NotFoundError) return;
     if (error instanceof ValidationError && /already deleted/i.test(error.apiMessage ?? "")) return;
+    // After a timeout, a reset or a 5xx DigitalOcean may have deleted it all the same: look.
+    if (error instanceof TimeoutError || error instanceof NetworkError || error instanceof ServerError) {
+      const gone = await runtime.client.images.get(id).then(
+        (image) => image.status === "deleted",
+        (lookup: unknown) => lookup instanceof NotFoundError,
+      );
+      if (gone) return;
+    }
     throw withContext(error, `deleting image ${id}`);
   }
 }
