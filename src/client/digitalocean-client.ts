@@ -83,6 +83,7 @@ export class DigitalOceanClient {
   readonly clock: Clock;
   private readonly http: Got;
   private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
   private readonly log: ClientLogger;
   /** Images this process created or adopted, so that no later lookup adopts one of them again. */
   readonly claimed = new Set<number>();
@@ -91,6 +92,7 @@ export class DigitalOceanClient {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
     this.clock = options.clock ?? systemClock;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.log = options.logger ?? (() => {});
     this.budget = sharedRateBudget(options.token, this.apiEndpoint, this.clock, options.rateBudget);
@@ -100,7 +102,7 @@ export class DigitalOceanClient {
       prefixUrl: this.apiEndpoint,
       headers: { authorization: `Bearer ${options.token.trim()}`, "user-agent": USER_AGENT },
       responseType: "json",
-      timeout: { request: options.timeoutMs ?? 30_000 },
+      timeout: { request: this.timeoutMs },
       retry: {
         limit: policy.limit,
         methods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", "PATCH"],
@@ -293,6 +295,22 @@ export class DigitalOceanClient {
   }
 
   /**
+   * Looks for what a failed POST created, again and again for `SETTLE_TIMEOUTS` request
+   * timeouts (real time: the timeout is real), so that a request carried out late is found
+   * rather than sent a second time.
+   */
+  private async settle<T>(findExisting: () => Promise<T | undefined>): Promise<T | undefined> {
+    const realToSimulated = this.clock.scale > 0 ? 1 / this.clock.scale : 0;
+    const step = (this.timeoutMs / 2) * realToSimulated;
+    for (let check = 0; check <= 2 * SETTLE_TIMEOUTS; check++) {
+      if (check > 0) await this.clock.sleep(step);
+      const existing = await findExisting();
+      if (existing !== undefined) return existing;
+    }
+    return undefined;
+  }
+
+  /**
    * Sends a non-idempotent POST so that it takes effect at most once: after an ambiguous failure,
    * `findExisting` looks for what the POST would have created before the POST is sent again.
    */
@@ -302,7 +320,8 @@ export class DigitalOceanClient {
         return await send();
       } catch (error) {
         if (!isAmbiguous(error, this.policy) || attempt > this.policy.limit) throw error;
-        const existing = await findExisting();
+        // With an answer in hand the request has run its course; without one it may still arrive.
+        const existing = error.status !== undefined ? await findExisting() : await this.settle(findExisting);
         if (existing !== undefined) {
           this.log("warn", `${what}: the request failed (${error.message}) but DigitalOcean had acted on it; continuing with the result`);
           return existing;
@@ -314,6 +333,12 @@ export class DigitalOceanClient {
     }
   }
 }
+
+/**
+ * How long, in request timeouts, a request that failed ambiguously may still be carried out: a
+ * request stuck behind a slow proxy can reach DigitalOcean after the client gave up on it.
+ */
+const SETTLE_TIMEOUTS = 2;
 
 /** A failure after which the server may or may not have acted. */
 function isAmbiguous(error: unknown, policy: RetryPolicy): error is DigitalOceanError {

@@ -283,6 +283,17 @@ describe("imports are never duplicated", () => {
       expect(emulator.duplicates()).toEqual([]);
     }));
 
+  test("an import carried out only after its request timed out is found and adopted, not sent again", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { timeoutMs: 100 });
+      // Reaches DigitalOcean 150 real ms after it was sent, 50 ms after the client gave up on it.
+      emulator.inject({ kind: "delay", ms: 150 / emulator.clock.scale }, { method: "POST", path: "/v2/images" });
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_000 / emulator.clock.scale);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
+      expect(emulator.requests.filter((request) => request.method === "POST")).toHaveLength(1);
+    }));
+
   test("an import that met a 503 before DigitalOcean acted is sent again once a listing shows no image", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);

@@ -1,0 +1,76 @@
+import { isImportMarker } from "../../src/provider/import-marker";
+import type { AuditEntry, DuplicateImport, Emulator } from "../emulator/emulator";
+import type { ResourceState } from "./engine";
+
+/**
+ * What "never lose track of an image, never create one twice" means, checked against the
+ * emulator's audit of every image ever created: no image alive that no state names (an orphan),
+ * no import repeated while an earlier one of the same name and URL was alive (a duplicate), and
+ * no state naming an image that is gone.
+ */
+export interface Accounting {
+  /** Images not deleted that no state names. */
+  orphans: AuditEntry[];
+  duplicates: DuplicateImport[];
+  /** Ids the state names whose image is gone or deleted. */
+  lost: number[];
+}
+
+/**
+ * `scope` limits the audit to one suite's or one cell's images (by their current name).
+ * `replacements`: a replacement is created before its original is deleted, so the emulator counts
+ * it as a repeated import; those the engine made on purpose are not duplicates.
+ */
+export function accounting(
+  emulator: Emulator,
+  stateIds: Iterable<number>,
+  scope: (name: string) => boolean = () => true,
+  replacements: readonly { original: number; replacement: number }[] = [],
+): Accounting {
+  const ids = new Set(stateIds);
+  const audit = emulator.audit().filter((entry) => scope(entry.name));
+  return {
+    orphans: audit.filter((entry) => entry.status !== "deleted" && !ids.has(entry.id)),
+    duplicates: emulator
+      .duplicates()
+      .filter((duplicate) => scope(duplicate.name) && !replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id)),
+    lost: [...ids].filter((id) => {
+      const image = emulator.getImage(id);
+      return !image || image.status === "deleted";
+    }),
+  };
+}
+
+/** Each problem as a sentence; empty when the account and the state agree. */
+export function accountingProblems(result: Accounting): string[] {
+  return [
+    ...result.orphans.map((entry) => `orphan: image ${entry.id} "${entry.name}" (${entry.status}) is in no state`),
+    ...result.duplicates.map((duplicate) => `duplicate: image ${duplicate.id} repeats ${duplicate.duplicateOf} ("${duplicate.name}")`),
+    ...result.lost.map((id) => `lost: the state names image ${id}, which is gone`),
+  ];
+}
+
+/**
+ * Fields of a resource's outputs that differ from the image in the emulator (regions and tags as
+ * sets, import markers left out). Used after a step that succeeded, when they must agree.
+ */
+export function stateDisagreements(emulator: Emulator, resource: ResourceState): string[] {
+  const image = emulator.getImage(Number(resource.id));
+  if (!image) return [`image ${resource.id} does not exist`];
+  const problems: string[] = [];
+  const outputs = resource.outputs;
+  for (const field of ["name", "description", "distribution"] as const) {
+    if (outputs[field] !== image[field]) problems.push(`${field}: state ${JSON.stringify(outputs[field])}, DigitalOcean ${JSON.stringify(image[field])}`);
+  }
+  const set = (value: unknown) => (Array.isArray(value) ? [...new Set(value.map(String))].filter((tag) => !isImportMarker(tag)).sort() : []);
+  for (const field of ["regions", "tags"] as const) {
+    const ours = set(outputs[field]);
+    const theirs = set(image[field]);
+    if (JSON.stringify(ours) !== JSON.stringify(theirs)) problems.push(`${field}: state ${JSON.stringify(ours)}, DigitalOcean ${JSON.stringify(theirs)}`);
+  }
+  if (outputs.imageId !== image.id) problems.push(`imageId: state ${JSON.stringify(outputs.imageId)}, DigitalOcean ${image.id}`);
+  if (outputs.status !== image.status) problems.push(`status: state ${JSON.stringify(outputs.status)}, DigitalOcean ${image.status}`);
+  const markers = image.tags.filter(isImportMarker);
+  if (markers.length > 0) problems.push(`the image still carries the import marker ${markers.join(", ")}`);
+  return problems;
+}
