@@ -41,16 +41,30 @@ export const systemClock: Clock = {
   scale: 1,
 };
 
+export interface ScaledClock extends Clock {
+  /** `scale,origin,realStart`: `clockFromSpec` rebuilds this very clock in another process. */
+  readonly spec: string;
+}
+
 /**
  * A clock whose simulated time runs `1 / scale` times faster than real time. Two processes that
  * build it from the same `origin` and `realStart` (epoch ms) agree on the simulated time, which is
- * how a test shares one clock with a provider running in Pulumi's host process.
+ * how a test shares one clock with a provider running in Pulumi's host process (its `spec` goes
+ * into the stack config).
  */
-export function scaledClock(scale: number, origin: number = epochNow(), realStart: number = epochNow()): Clock {
+export function scaledClock(scale: number, origin: number = epochNow(), realStart: number = epochNow()): ScaledClock {
   if (!(scale > 0)) throw new RangeError(`clock scale must be a positive number, got ${scale}`);
   return {
     now: () => origin + (epochNow() - realStart) / scale,
     sleep: (ms, signal) => realSleep(ms * scale, signal),
     scale,
+    spec: `${scale},${origin},${realStart}`,
   };
+}
+
+/** The clock a `ScaledClock.spec` describes; the system clock when there is none. */
+export function clockFromSpec(spec: string | undefined): Clock {
+  if (!spec) return systemClock;
+  const [scale, origin, realStart] = spec.split(",").map(Number);
+  return scaledClock(scale!, origin, realStart);
 }

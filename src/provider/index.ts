@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type Clock, scaledClock, systemClock } from "../client/clock";
+import { clockFromSpec } from "../client/clock";
 import { resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
@@ -48,7 +48,7 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
 export function getRuntime(): Runtime {
   if (!runtime) {
     const { token, apiEndpoint } = resolveCredentials(config);
-    const clock = clockFromConfig(config[CONFIG.clock]);
+    const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
     const client = new DigitalOceanClient({
       token,
@@ -71,11 +71,6 @@ function seconds(value: string | undefined, key: string): number | undefined {
   return number * 1000;
 }
 
-function clockFromConfig(value: string | undefined): Clock {
-  if (!value) return systemClock;
-  const [scale, origin, realStart] = value.split(",").map(Number);
-  return scaledClock(scale!, origin, realStart);
-}
 
 const PROVIDER_KEY = "__provider";
 

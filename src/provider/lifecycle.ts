@@ -351,10 +351,9 @@ function errorMessage(error: unknown): string {
 /** Prefixes what was being done, keeping the error's class and code; waits already name their image. */
 function withContext(error: unknown, what: string): Error {
   if (error instanceof WaitTimeoutError || error instanceof ImportFailedError) return error;
-  if (error instanceof DigitalOceanError && !error.message.startsWith(what)) {
-    error.message = `${what}: ${error.message}`;
+  if (error instanceof DigitalOceanError) {
+    if (!error.message.startsWith(what)) error.message = `${what}: ${error.message}`;
     return error;
   }
-  if (error instanceof DigitalOceanError) return error;
   return new Error(`${what}: ${errorMessage(error)}`);
 }

@@ -50,10 +50,8 @@ export async function startRig(
   emulatorOptions: Omit<EmulatorOptions, "clock" | "timeFactor"> = {},
   providerConfig: Record<string, string> = {},
 ): Promise<Rig> {
-  // Both processes build the clock from the same origin and real start, so they agree on simulated time.
-  const origin = Date.now();
-  const realStart = performance.timeOrigin + performance.now();
-  const clock = scaledClock(scale, origin, realStart);
+  // The provider rebuilds this clock from its spec, so both processes agree on simulated time.
+  const clock = scaledClock(scale);
   const ours = await startEmulator({ ...emulatorOptions, clock });
   const terraform = await startEmulator({ ...emulatorOptions, clock });
   let host: ProviderHost | undefined;
@@ -61,7 +59,7 @@ export async function startRig(
     await host?.close();
     await Promise.all([ours.close(), terraform.close()]);
   };
-  const config = { "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": ours.url, "digitalocean-custom-image:clock": `${scale},${origin},${realStart}`, ...providerConfig };
+  const config = { "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": ours.url, "digitalocean-custom-image:clock": clock.spec, ...providerConfig };
   try {
     host = await startProviderHost();
     await host.configure(config, SECRET_KEYS);

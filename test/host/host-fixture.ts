@@ -87,10 +87,8 @@ export interface HostFixture {
 /** Starts an emulator and a configured host. Prefer `withHostAndEmulator`, which always closes them. */
 export async function startHostAndEmulator(options: HostFixtureOptions = {}): Promise<HostFixture> {
   const scale = options.scale ?? 0.001;
-  // Both processes build the clock from the same origin and real start, so they agree on simulated time.
-  const origin = Date.now();
-  const realStart = performance.timeOrigin + performance.now();
-  const clock = scaledClock(scale, origin, realStart);
+  // The provider rebuilds this clock from its spec, so both processes agree on simulated time.
+  const clock = scaledClock(scale);
   const emulator = await startEmulator({ ...options.emulator, clock });
   let host: ProviderHost;
   try {
@@ -107,7 +105,7 @@ export async function startHostAndEmulator(options: HostFixtureOptions = {}): Pr
   const config = definedValues({
     "digitalocean:token": TOKEN,
     "digitalocean:apiEndpoint": emulator.url,
-    "digitalocean-custom-image:clock": `${scale},${origin},${realStart}`,
+    "digitalocean-custom-image:clock": clock.spec,
     ...FAST_POLLING,
     ...options.config,
   });

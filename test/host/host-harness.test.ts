@@ -24,9 +24,8 @@ const FAST_POLLING = { "digitalocean-custom-image:pollIntervalSeconds": "2" };
  * build it from the same origin and real start, and 30 simulated seconds of import take 30 ms.
  */
 function sharedClock(scale = 0.001) {
-  const origin = Date.now();
-  const realStart = performance.timeOrigin + performance.now();
-  return { clock: scaledClock(scale, origin, realStart), config: { "digitalocean-custom-image:clock": `${scale},${origin},${realStart}` } };
+  const clock = scaledClock(scale);
+  return { clock, config: { "digitalocean-custom-image:clock": clock.spec } };
 }
 
 /** The inputs a program like examples/basic sends (the SDK leaves out undefined output keys). */

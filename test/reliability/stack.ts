@@ -58,15 +58,13 @@ export async function programInputs(name: string, fields: Record<string, unknown
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const scale = options.scale;
-  // Both processes build the clock from the same origin and real start, so they agree on simulated time.
-  const origin = Date.now();
-  const realStart = performance.timeOrigin + performance.now();
-  const clock = scaledClock(scale, origin, realStart);
+  // The provider rebuilds this clock from its spec, so both processes agree on simulated time.
+  const clock = scaledClock(scale);
   const emulator = await startEmulator({ ...options.emulator, clock });
   const config = definedValues({
     "digitalocean:token": TOKEN,
     "digitalocean:apiEndpoint": emulator.url,
-    "digitalocean-custom-image:clock": `${scale},${origin},${realStart}`,
+    "digitalocean-custom-image:clock": clock.spec,
     ...options.config,
   });
   const hosts: ProviderHost[] = [];

@@ -18,15 +18,14 @@ const TOKEN = "test-token";
  * so `scale` real ms pass per simulated ms on both sides: at 0.02, a 90 s import takes 1.8 s.
  */
 export async function startEmulatorStack(scale: number, options: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens"> = {}): Promise<EmulatorStack> {
-  const origin = Date.now();
-  const realStart = performance.timeOrigin + performance.now();
-  const emulator = await startEmulator({ ...options, clock: scaledClock(scale, origin, realStart), tokens: [TOKEN] });
+  const clock = scaledClock(scale);
+  const emulator = await startEmulator({ ...options, clock, tokens: [TOKEN] });
   return {
     emulator,
     config: {
       "digitalocean:token": TOKEN,
       "digitalocean:apiEndpoint": emulator.url,
-      [CONFIG.clock]: `${scale},${origin},${realStart}`,
+      [CONFIG.clock]: clock.spec,
     },
     secretKeys: ["digitalocean:token"],
   };
