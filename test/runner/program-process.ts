@@ -5,6 +5,8 @@ import type { ChildMessage, DoneMessage, ParentMessage, RegisterMessage, StartMe
 
 const CHILD_SCRIPT = join(__dirname, "run-program-child.ts");
 const REGISTER_TYPESCRIPT = join(__dirname, "swc-register.cts");
+/** Node strips types by default from 22.18 and 23.6; from 22.6 on it does so behind this flag. */
+const STRIP_TYPES = process.features.typescript ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 
 export interface ProgramProcessOptions {
   start: Omit<StartMessage, "kind">;
@@ -32,7 +34,7 @@ export function runProgramProcess(options: ProgramProcessOptions): Promise<Progr
   const child = fork(CHILD_SCRIPT, [], {
     cwd: options.start.programDir,
     env,
-    execArgv: ["--require", REGISTER_TYPESCRIPT],
+    execArgv: [...STRIP_TYPES, "--require", REGISTER_TYPESCRIPT],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   createInterface({ input: child.stdout! }).on("line", options.onOutput);

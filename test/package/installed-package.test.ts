@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../helpers/example-package";
+import { run } from "./npm-command";
+
+/**
+ * The tarball as a user receives it: packed, installed into an empty project next to
+ * `@pulumi/pulumi` and `typescript` (the versions this repository tests with, so that npm finds them
+ * in its cache), then loaded and typechecked the ways a user's program does.
+ */
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; devDependencies: Record<string, string> };
+const NAME = manifest.name;
+
+/** A program that only compiles if the package's declarations resolve and are the real ones, not `any`. */
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { CustomImage, type CustomImageArgs } from "${NAME}";
+
+const args: CustomImageArgs = { url: "https://example.com/image.qcow2.gz", regions: ["nyc3"] };
+// @ts-expect-error regions is required
+const missing: CustomImageArgs = { url: args.url };
+export const imageId: pulumi.Output<number> = new CustomImage("image", args).imageId;
+void missing;
+`;
+
+const TSCONFIG = (compilerOptions: Record<string, unknown>, file: string) =>
+  JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions }, files: [file] });
+
+describe("the packed package installed into an empty project", () => {
+  const project = mkdtempSync(join(tmpdir(), "custom-image-user-"));
+  let installOutput: string;
+
+  beforeAll(async () => {
+    const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], REPO_ROOT);
+    const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+    writeFileSync(
+      join(project, "package.json"),
+      // protobufjs comes with @pulumi/pulumi, so every Pulumi project meets its postinstall, which only prints a hint (see the README's "Install scripts").
+      JSON.stringify({ name: "user-program", private: true, allowScripts: { protobufjs: false } }),
+    );
+    const output = await run(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", `./${filename}`, `@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`],
+      project,
+    );
+    installOutput = output.stdout + output.stderr;
+  }, 300_000);
+
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  test("installs without printing a warning", () => {
+    expect(installOutput).not.toMatch(/warn/i);
+    expect(installOutput).toMatch(/added \d+ packages/);
+  });
+
+  test("loads with require, from the main entry and the provider entry", async () => {
+    const script = `const p = require("${NAME}"); const provider = require("${NAME}/provider"); console.log(typeof p.CustomImage, typeof provider.configure);`;
+    expect(await run("node", ["-e", script], project)).toEqual({ stdout: "function function\n", stderr: "" });
+  });
+
+  test("loads with import, named exports included", async () => {
+    const script = `import { CustomImage } from "${NAME}"; import { configure } from "${NAME}/provider"; console.log(typeof CustomImage, typeof configure);`;
+    expect(await run("node", ["--input-type=module", "-e", script], project)).toEqual({ stdout: "function function\n", stderr: "" });
+  });
+
+  test.each([
+    ["a CommonJS program as Pulumi's TypeScript template configures it", "commonjs.ts", { module: "commonjs", moduleResolution: "node10", esModuleInterop: true }],
+    ["a CommonJS program with nodenext resolution", "commonjs.cts", { module: "nodenext" }],
+    ["an ES module program with nodenext resolution", "esm.mts", { module: "nodenext" }],
+  ])("its types resolve for %s", async (_, file, compilerOptions) => {
+    writeFileSync(join(project, file), PROGRAM);
+    writeFileSync(join(project, `tsconfig.${file}.json`), TSCONFIG(compilerOptions, file));
+    expect(await run("node", [join("node_modules", "typescript", "bin", "tsc"), "-p", `tsconfig.${file}.json`], project)).toEqual({ stdout: "", stderr: "" });
+  });
+});

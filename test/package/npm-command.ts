@@ -1,0 +1,36 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The environment a user's shell would give a command: without what `npm test` and Jest add
+ * (`npm_*` variables naming this repository, `NODE_OPTIONS=--experimental-vm-modules`, whose
+ * ExperimentalWarning would count as a printed warning).
+ */
+export function userEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.toLowerCase().startsWith("npm_")));
+}
+
+/** Runs a command to completion in `cwd`; rejects with its output when it exits non-zero. */
+export async function run(command: string, args: string[], cwd: string): Promise<CommandOutput> {
+  try {
+    const { stdout, stderr } = await execFileAsync(command, args, { cwd, env: userEnvironment(), maxBuffer: 64 * 1024 * 1024 });
+    return { stdout, stderr };
+  } catch (error) {
+    const { stdout, stderr } = error as CommandOutput;
+    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout}\n${stderr}`);
+  }
+}
+
+/** What `npm pack --dry-run --json` reports; scripts are skipped so that `prepack` does not rebuild dist under running tests. */
+export async function packedFiles(cwd: string): Promise<string[]> {
+  const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], cwd);
+  const [pack] = JSON.parse(stdout) as { files: { path: string }[] }[];
+  return pack!.files.map((file) => file.path).sort();
+}
