@@ -8,6 +8,13 @@
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   limit: number;
+  /**
+   * Fewer retries after failures that repeating seldom cures, by Node's error code (see
+   * `retryLimit`): a refused or unresolvable endpoint is nearly always a wrong `apiEndpoint` or no
+   * network, and a request that gets no answer costs a whole request timeout per try, so an
+   * endpoint that never answers would otherwise take six timeouts (3 minutes) to fail.
+   */
+  limitByErrorCode: Readonly<Record<string, number>>;
   /** Methods retried on any retryable status or network error: idempotent by RFC 9110 §9.2.2. */
   idempotentMethods: string[];
   /** Statuses worth retrying (DigitalOcean: 429 rate limited, 5xx transient). */
@@ -35,6 +42,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = {
   limit: 5,
+  limitByErrorCode: { ECONNREFUSED: 2, ENOTFOUND: 2, EAI_AGAIN: 2, ENETUNREACH: 2, ETIMEDOUT: 1 },
   idempotentMethods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"],
   statusCodes: [429, 500, 502, 503, 504],
   errorCodes: ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "ERR_BODY_PARSE_FAILURE"],
@@ -72,11 +80,20 @@ export interface RetryAttempt {
  * https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit).
  */
 export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
-  if (attempt.attempt > policy.limit) return 0;
+  if (attempt.attempt > retryLimit(policy, attempt.errorCode)) return 0;
   if (!isRetryable(policy, attempt)) return 0;
   const hint = serverHintMs(attempt);
   if (hint !== undefined) return Math.max(1, Math.min(hint, policy.maxRetryAfterMs));
   return backoffDelay(policy, attempt.attempt, attempt.random);
+}
+
+/**
+ * How many retries a request may have had when it fails this way: the policy's limit, or the lower
+ * one for its network error code. The count includes retries after other failures, so a request
+ * that has already been retried twice after a 503 is not retried after a refused connection.
+ */
+export function retryLimit(policy: RetryPolicy, errorCode: string | undefined): number {
+  return errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
 }
 
 /** Exponential backoff for retry number `attempt` (1-based): half fixed, half random, never zero. */
