@@ -63,6 +63,15 @@ export interface UpdateImageRequest {
 
 export type ImageActionRequest = { type: "transfer"; region: string } | { type: "convert" };
 
+/**
+ * got's per-request user data. got copies it shallowly for each retry, so `failures` (attempts
+ * failed, by error code, for `RetryPolicy.limitByErrorCode`) is one object across the retries.
+ */
+interface RequestContext {
+  idempotent?: boolean;
+  failures: Record<string, number>;
+}
+
 interface RequestOptions {
   json?: Record<string, unknown>;
   /** Safe to repeat although the method is not idempotent (assigning a tag, creating a tag). */
@@ -115,19 +124,24 @@ export class DigitalOceanClient {
         // got's own rules are replaced by `retryDelay`, which also decides when a POST may be repeated.
         enforceRetryRules: false,
         calculateDelay: ({ attemptCount, error }) => {
+          const context = error.options.context as RequestContext;
+          const sameFailures = (context.failures[error.code] = (context.failures[error.code] ?? 0) + 1);
           const delay = retryDelay(policy, {
             attempt: attemptCount,
             method: error.options.method,
             statusCode: error.response?.statusCode,
             errorCode: error.code,
+            sameFailures,
             headers: error.response?.headers,
-            idempotent: Boolean((error.options.context as { idempotent?: boolean }).idempotent),
+            idempotent: Boolean(context.idempotent),
             now: clock.now(),
             random: Math.random(),
           });
           if (delay > 0) {
             const reason = error.response ? String(error.response.statusCode) : error.code;
-            log("warn", `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${attemptCount} of ${retryLimit(policy, error.code)})`);
+            const limit = retryLimit(policy, error.code);
+            const retry = limit < policy.limit ? sameFailures : attemptCount;
+            log("warn", `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`);
           }
           return delay > 0 ? Math.max(1, delay * clock.scale) : 0;
         },
@@ -273,7 +287,8 @@ export class DigitalOceanClient {
 
   private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     try {
-      const response = await this.http<T>(path, { method, json: options.json, context: { idempotent: options.idempotent } });
+      const context: RequestContext = { idempotent: options.idempotent, failures: {} };
+      const response = await this.http<T>(path, { method, json: options.json, context });
       return response.body;
     } catch (error) {
       throw toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource });

@@ -61,6 +61,8 @@ export interface RetryAttempt {
   statusCode?: number;
   /** Set for network errors (`ECONNRESET`, `ETIMEDOUT`, ...). */
   errorCode?: string;
+  /** How many attempts of this request, this one included, failed with `errorCode`; default `attempt`. */
+  sameFailures?: number;
   headers?: Record<string, string | string[] | undefined>;
   /** The request is safe to repeat even though its method is not (e.g. assigning a tag). */
   idempotent?: boolean;
@@ -80,7 +82,8 @@ export interface RetryAttempt {
  * https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit).
  */
 export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
-  if (attempt.attempt > retryLimit(policy, attempt.errorCode)) return 0;
+  if (attempt.attempt > policy.limit) return 0;
+  if ((attempt.sameFailures ?? attempt.attempt) > retryLimit(policy, attempt.errorCode)) return 0;
   if (!isRetryable(policy, attempt)) return 0;
   const hint = serverHintMs(attempt);
   if (hint !== undefined) return Math.max(1, Math.min(hint, policy.maxRetryAfterMs));
@@ -88,12 +91,13 @@ export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
 }
 
 /**
- * How many retries a request may have had when it fails this way: the policy's limit, or the lower
- * one for its network error code. The count includes retries after other failures, so a request
- * that has already been retried twice after a 503 is not retried after a refused connection.
+ * How many failures of one kind a request is retried after: the policy's limit, or the lower one
+ * for its network error code. Other failures do not count against it: a request that hung once
+ * and was reset once is retried after both.
  */
 export function retryLimit(policy: RetryPolicy, errorCode: string | undefined): number {
-  return errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
+  const forCode = errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
+  return Math.min(policy.limit, forCode);
 }
 
 /** Exponential backoff for retry number `attempt` (1-based): half fixed, half random, never zero. */

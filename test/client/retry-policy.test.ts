@@ -70,6 +70,17 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 2, errorCode: "ETIMEDOUT" }))).toBe(0);
   });
 
+  test("counts only failures of the same kind against a lower limit: a first timeout after two resets is retried", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBe(0);
+  });
+
+  test("never retries more than the policy's limit, even for a kind with a higher one", () => {
+    const policy = { ...defaultRetryPolicy, limit: 0 };
+    expect(retryDelay(policy, attempt({ attempt: 1, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBe(0);
+    expect(retryLimit(policy, "ECONNREFUSED")).toBe(0);
+  });
+
   test("keeps the policy's limit for codes it has no lower limit for, whatever their name", () => {
     expect(retryLimit(defaultRetryPolicy, "ECONNRESET")).toBe(defaultRetryPolicy.limit);
     expect(retryLimit(defaultRetryPolicy, "constructor")).toBe(defaultRetryPolicy.limit);
