@@ -67,10 +67,10 @@ export type ImageActionRequest = { type: "transfer"; region: string } | { type: 
  * got's per-request user data. got copies it shallowly for each retry, so `failures` (attempts
  * failed, by error code, for `RetryPolicy.limitByErrorCode`) is one object across the retries.
  */
-interface RequestContext {
+type RequestContext = {
   idempotent?: boolean;
   failures: Record<string, number>;
-}
+};
 
 interface RequestOptions {
   json?: Record<string, unknown>;

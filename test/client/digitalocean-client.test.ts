@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { inspect } from "node:util";
 import { API_ENDPOINT_SOURCES } from "../../src/client/credentials";
 import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
@@ -13,6 +12,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../src/client/errors";
+import { closedPortUrl } from "../helpers/closed-port";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
 const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
@@ -445,12 +445,3 @@ describe("the token never leaks", () => {
       expect(logs.length).toBeGreaterThan(0);
     }));
 });
-
-/** An http URL of a local port nothing listens on, so that connecting is refused at once. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}

@@ -111,7 +111,7 @@ describe("create", () => {
   test("an error of the lookup for an interrupted import names the import the user asked for, not the lookup's request", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 403, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
       const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as DigitalOceanError;
       expect(error.message).toMatch(
         /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3 failed: 403 forbidden: You do not have access for the attempted action\.( \(request id [^)]+\))?$/,
