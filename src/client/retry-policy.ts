@@ -42,7 +42,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = {
   limit: 5,
-  limitByErrorCode: { ECONNREFUSED: 2, ENOTFOUND: 2, EAI_AGAIN: 2, ENETUNREACH: 2, ETIMEDOUT: 1 },
+  limitByErrorCode: { ECONNREFUSED: 2, ENOTFOUND: 2, EAI_AGAIN: 2, ENETUNREACH: 2, ETIMEDOUT: 2 },
   idempotentMethods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"],
   statusCodes: [429, 500, 502, 503, 504],
   errorCodes: ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "ERR_BODY_PARSE_FAILURE"],

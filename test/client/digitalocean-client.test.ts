@@ -215,7 +215,7 @@ describe("errors", () => {
     expect(error.message).not.toContain("hunter2");
   });
 
-  test("an endpoint that never answers fails after two request timeouts, naming itself and its setting", () =>
+  test("an endpoint that never answers fails after three request timeouts, naming itself and its setting", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { timeoutMs: 100, apiEndpointSource: API_ENDPOINT_SOURCES.env, retry: { baseDelayMs: 1 } });
       emulator.inject({ kind: "hang" }, { count: 10 });
@@ -224,7 +224,7 @@ describe("errors", () => {
       expect((error as Error).message).toBe(
         `DigitalOcean API GET /v2/images/1 failed: no response within 100ms timeout from ${emulator.url}; the API endpoint ${API_ENDPOINT_SOURCES.env}`,
       );
-      expect(emulator.requests).toHaveLength(2);
+      expect(emulator.requests).toHaveLength(3);
     }));
 
   test("a missing token fails before any request, naming where a token can come from", () =>

@@ -64,15 +64,15 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, statusCode: 503 }))).toBeGreaterThan(0);
   });
 
-  test("retries a request that got no answer once, so an endpoint that never answers fails after two request timeouts", () => {
-    expect(retryLimit(defaultRetryPolicy, "ETIMEDOUT")).toBe(1);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 1, errorCode: "ETIMEDOUT" }))).toBeGreaterThan(0);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 2, errorCode: "ETIMEDOUT" }))).toBe(0);
+  test("retries a request that got no answer twice, so an endpoint that never answers fails after three request timeouts", () => {
+    expect(retryLimit(defaultRetryPolicy, "ETIMEDOUT")).toBe(2);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 2, errorCode: "ETIMEDOUT" }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT" }))).toBe(0);
   });
 
-  test("counts only failures of the same kind against a lower limit: a first timeout after two resets is retried", () => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBeGreaterThan(0);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBe(0);
+  test("counts only failures of the same kind against a lower limit: a second timeout after two resets is retried", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 3 }))).toBe(0);
   });
 
   test("never retries more than the policy's limit, even for a kind with a higher one", () => {
