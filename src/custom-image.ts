@@ -4,8 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
  * `pulumi.dynamic.Resource` serializes the provider object it is given into the resource's state
  * (`__provider`), together with everything that object reaches. This shim reaches nothing but the
  * package name: each method loads the real implementation (src/provider/) with `require` when
- * the dynamic-provider host calls it. State stays a few hundred characters, holds no credential,
- * and all resources in the host share one client, rate budget and image waiter. A fix to the
+ * the dynamic-provider host calls it. `__provider` in state stays about 2,025 characters per
+ * resource (measured, docs/PERFORMANCE.md), holds no credential, and all resources in the host
+ * share one client, rate budget and image waiter. A fix to the
  * provider ships with `npm update`, and `delete`/`refresh` (which run the code stored in state,
  * pulumi#6238) run it too.
  */
@@ -27,21 +28,30 @@ export { customImageProvider };
 
 /** Inputs of a CustomImage, named as in `@pulumi/digitalocean`'s `CustomImage`. */
 export interface CustomImageArgs {
-  /** http(s) URL DigitalOcean downloads the image from. Changing it replaces the image (a re-signed presigned URL does not). */
+  /**
+   * http or https URL with a host, which DigitalOcean downloads the image from. Changing it replaces
+   * the image, except a presigned URL signed again (AWS Signature V4 and V2, DigitalOcean Spaces,
+   * Google Cloud Storage V4 and V2, Azure SAS, CloudFront; the README lists the parameters).
+   */
   url: pulumi.Input<string>;
-  /** At least one region slug. The first is where the image is imported; the others receive transfers. Removing a region or changing the first replaces the image. */
+  /**
+   * At least one region slug. The image is imported into the first and transferred to the others.
+   * A new region, even a new first one, is transferred to in place; removing a region replaces the
+   * image; reordering changes nothing. A region the image was transferred to outside Pulumi is
+   * kept, left out of this output, with a warning at refresh.
+   */
   regions: pulumi.Input<pulumi.Input<string>[]>;
-  /** Display name; defaults to the resource name. */
+  /** Display name, 1 to 255 characters; defaults to the resource name. */
   name?: pulumi.Input<string>;
-  /** Free text; an empty string clears it. */
+  /** Up to 1024 characters; an empty string clears it. */
   description?: pulumi.Input<string>;
-  /** One of DigitalOcean's distribution names, matched case-insensitively; default `Unknown`. */
+  /** One of DigitalOcean's distribution names (listed in the README), matched case-insensitively; default `Unknown`. Others are rejected. */
   distribution?: pulumi.Input<string>;
-  /** Tag names (`^[a-zA-Z0-9_\-:]{1,255}$`); duplicates are removed. */
+  /** Tag names (`^[a-zA-Z0-9_\-:]{1,255}$`); duplicates, also differing only in case, are removed. */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Minutes to wait for the import to become available (default 60). Pulumi's customTimeouts do not reach dynamic providers. */
+  /** Minutes to wait for the import to become available (default 60, at most 1440). Pulumi's customTimeouts do not reach dynamic providers. */
   createTimeoutMinutes?: pulumi.Input<number>;
-  /** Minutes to wait for each region transfer (default 60). */
+  /** Minutes to wait for each region transfer (default 60, at most 1440). */
   transferTimeoutMinutes?: pulumi.Input<number>;
 }
 

@@ -12,11 +12,11 @@ let client: DigitalOceanClient | undefined;
 export function programClient(): DigitalOceanClient {
   if (!client) {
     const read = (key: string) => pulumi.runtime.getConfig(key);
-    const { token, apiEndpoint } = resolveCredentials({
+    const { token, apiEndpoint, apiEndpointSource } = resolveCredentials({
       "digitalocean:token": read("digitalocean:token"),
       "digitalocean:apiEndpoint": read("digitalocean:apiEndpoint"),
     });
-    client = new DigitalOceanClient({ token, apiEndpoint, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
+    client = new DigitalOceanClient({ token, apiEndpoint, apiEndpointSource, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
   }
   return client;
 }

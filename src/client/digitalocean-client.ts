@@ -14,7 +14,7 @@ import {
   errorFromResponse,
 } from "./errors";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
-import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay } from "./retry-policy";
+import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
 export type LogLevel = "debug" | "info" | "warn";
@@ -25,6 +25,8 @@ export interface DigitalOceanClientOptions {
   token: string;
   /** Default `https://api.digitalocean.com`. */
   apiEndpoint?: string;
+  /** Where `apiEndpoint` came from (see `resolveCredentials`), named when it cannot be reached. */
+  apiEndpointSource?: string;
   /** Real milliseconds before a request with no response is abandoned (and, for reads, retried). Default 30 s. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -61,6 +63,15 @@ export interface UpdateImageRequest {
 
 export type ImageActionRequest = { type: "transfer"; region: string } | { type: "convert" };
 
+/**
+ * got's per-request user data. got copies it shallowly for each retry, so `failures` (attempts
+ * failed, by error code, for `RetryPolicy.limitByErrorCode`) is one object across the retries.
+ */
+type RequestContext = {
+  idempotent?: boolean;
+  failures: Record<string, number>;
+};
+
 interface RequestOptions {
   json?: Record<string, unknown>;
   /** Safe to repeat although the method is not idempotent (assigning a tag, creating a tag). */
@@ -79,6 +90,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  */
 export class DigitalOceanClient {
   readonly apiEndpoint: string;
+  private readonly apiEndpointSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
   private readonly http: Got;
@@ -91,6 +103,7 @@ export class DigitalOceanClient {
   constructor(options: DigitalOceanClientOptions) {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
+    this.apiEndpointSource = options.apiEndpointSource;
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
@@ -111,19 +124,24 @@ export class DigitalOceanClient {
         // got's own rules are replaced by `retryDelay`, which also decides when a POST may be repeated.
         enforceRetryRules: false,
         calculateDelay: ({ attemptCount, error }) => {
+          const context = error.options.context as RequestContext;
+          const sameFailures = (context.failures[error.code] = (context.failures[error.code] ?? 0) + 1);
           const delay = retryDelay(policy, {
             attempt: attemptCount,
             method: error.options.method,
             statusCode: error.response?.statusCode,
             errorCode: error.code,
+            sameFailures,
             headers: error.response?.headers,
-            idempotent: Boolean((error.options.context as { idempotent?: boolean }).idempotent),
+            idempotent: Boolean(context.idempotent),
             now: clock.now(),
             random: Math.random(),
           });
           if (delay > 0) {
             const reason = error.response ? String(error.response.statusCode) : error.code;
-            log("warn", `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${attemptCount} of ${policy.limit})`);
+            const limit = retryLimit(policy, error.code);
+            const retry = limit < policy.limit ? sameFailures : attemptCount;
+            log("warn", `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`);
           }
           return delay > 0 ? Math.max(1, delay * clock.scale) : 0;
         },
@@ -269,10 +287,11 @@ export class DigitalOceanClient {
 
   private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     try {
-      const response = await this.http<T>(path, { method, json: options.json, context: { idempotent: options.idempotent } });
+      const context: RequestContext = { idempotent: options.idempotent, failures: {} };
+      const response = await this.http<T>(path, { method, json: options.json, context });
       return response.body;
     } catch (error) {
-      throw toDigitalOceanError(error, method, `/${path}`);
+      throw toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource });
     }
   }
 
@@ -323,11 +342,11 @@ export class DigitalOceanClient {
         // With an answer in hand the request has run its course; without one it may still arrive.
         const existing = error.status !== undefined ? await findExisting() : await this.settle(findExisting);
         if (existing !== undefined) {
-          this.log("warn", `${what}: the request failed (${error.message}) but DigitalOcean had acted on it; continuing with the result`);
+          this.log("warn", `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`);
           return existing;
         }
         const delay = backoffDelay(this.policy, attempt, Math.random());
-        this.log("warn", `${what}: the request failed (${error.message}) and DigitalOcean has not acted on it; sending it again in ${Math.round(delay)}ms`);
+        this.log("warn", `${what}: the request failed (${error.message}) and nothing it would have created was found, so DigitalOcean is taken not to have carried it out; sending it again in ${Math.round(delay)}ms`);
         await this.clock.sleep(delay);
       }
     }
@@ -350,15 +369,33 @@ function tagResources(resources: { resourceId: string | number; resourceType: "i
   return { resources: resources.map((resource) => ({ resource_id: String(resource.resourceId), resource_type: resource.resourceType })) };
 }
 
+/** An endpoint as messages show it: a `user:password@` in it is a credential. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1");
+}
+
 function pathOf(url: unknown): string {
   return url instanceof URL ? `${url.pathname}${url.search}` : String(url);
 }
 
 /**
- * got's errors carry the request options, Authorization header included; only the method, path,
- * status, DigitalOcean's error body and got's error code survive into our errors.
+ * Connection failures that mean the endpoint cannot be reached at all, in words: the message names
+ * the endpoint and its setting, since the usual cause is a wrong `apiEndpoint` or no network.
  */
-function toDigitalOceanError(error: unknown, method: string, path: string): Error {
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed",
+  ENETUNREACH: "network unreachable",
+  EHOSTUNREACH: "host unreachable",
+};
+
+/**
+ * got's errors carry the request options, Authorization header included; only the method, path,
+ * status, DigitalOcean's error body, got's error code and the endpoint (`endpoint`, with where it
+ * came from) survive into our errors.
+ */
+function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
   if (response && response.statusCode >= 300) {
@@ -372,11 +409,15 @@ function toDigitalOceanError(error: unknown, method: string, path: string): Erro
       requestId: body.request_id ?? headerValue(response.headers["x-request-id"]),
     });
   }
+  const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";
   if (error.code === "ETIMEDOUT" || error.name === "TimeoutError") {
-    return new TimeoutError({ method, path, apiMessage: `no response within ${error.options.timeout.request ?? "the"}ms timeout` });
+    return new TimeoutError({ method, path, apiMessage: `no response within ${error.options.timeout.request ?? "the"}ms timeout from ${endpoint.url}${source}` });
   }
   if (error.code === "ERR_BODY_PARSE_FAILURE") {
     return new NetworkError({ method, path, status: response?.statusCode, apiMessage: "the response was not valid JSON" });
+  }
+  if (Object.hasOwn(UNREACHABLE, error.code)) {
+    return new NetworkError({ method, path, networkCode: error.code, apiMessage: `cannot connect to ${endpoint.url} (${error.code}: ${UNREACHABLE[error.code]})${source}` });
   }
   return new NetworkError({ method, path, networkCode: error.code, apiMessage: `connection failed (${error.code})` });
 }

@@ -45,16 +45,31 @@ export class DigitalOceanError extends Error {
     this.apiMessage = details.apiMessage;
     this.networkCode = details.networkCode;
   }
+
+  /**
+   * Names `operation` where the message names the request, for a failure of a request the user
+   * did not ask for (a lookup the provider makes on its own): "importing image "web" ... failed:
+   * 503 ...". `method` and `path` still say which request it was.
+   */
+  restate(operation: string): this {
+    const request = `${requestLabel(this)} failed: `;
+    if (this.message.startsWith(request)) this.message = `${operation} failed: ${this.message.slice(request.length)}`;
+    return this;
+  }
 }
 
 function describe(details: ErrorDetails, summary?: string): string {
   if (!details.method && summary) return summary;
-  const request = details.method && details.path ? `DigitalOcean API ${details.method} ${details.path}` : "DigitalOcean API";
+  const request = requestLabel(details);
   const head = [details.status, details.apiCode].filter((part) => part !== undefined && part !== "").join(" ");
   const text = details.apiMessage ?? summary ?? "request failed";
   const requestId = details.requestId ? ` (request id ${details.requestId})` : "";
   const prefix = details.operation ? `${details.operation}: ` : "";
   return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${text}${requestId}`;
+}
+
+function requestLabel(details: Pick<ErrorDetails, "method" | "path">): string {
+  return details.method && details.path ? `DigitalOcean API ${details.method} ${details.path}` : "DigitalOcean API";
 }
 
 /** 404: the image, action or tag does not exist (or belongs to another account). */
@@ -119,12 +134,15 @@ export class WaitTimeoutError extends DigitalOceanError {
   }
 }
 
-/** DigitalOcean ended an import as `deleted`, or a transfer as `errored`. */
+/**
+ * DigitalOcean ended an import as `deleted`, or a transfer as `errored`, or the image disappeared
+ * during the wait. `apiMessage` is DigitalOcean's `error_message` when it gave one.
+ */
 export class ImportFailedError extends DigitalOceanError {
   static override readonly defaultCode = "import_failed";
   readonly imageId: number;
-  constructor(imageId: number, message: string) {
-    super({}, message);
+  constructor(imageId: number, message: string, apiMessage?: string) {
+    super({ apiMessage }, message);
     this.imageId = imageId;
   }
 }

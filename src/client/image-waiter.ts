@@ -171,8 +171,11 @@ export class ImageWaiter {
         wait.notFound = 0;
         if (image.status === "available") return wait.resolve(image);
         if (image.status === "deleted" || image.status === "retired") {
-          const reason = image.errorMessage || `DigitalOcean ended it with status "${image.status}"`;
-          return wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean could not import image ${wait.imageId} ("${image.name}"): ${reason}`));
+          // Without an error_message the status cannot tell a failed import from an image deleted outside Pulumi.
+          const message = image.errorMessage
+            ? `DigitalOcean could not import image ${wait.imageId} ("${image.name}"): ${image.errorMessage}`
+            : `Image ${wait.imageId} ("${image.name}") became "${image.status}" while waiting for ${wait.what}, and DigitalOcean gave no reason: it was deleted outside Pulumi, or DigitalOcean ended the import without saying why`;
+          return wait.reject(new ImportFailedError(wait.imageId, message, image.errorMessage || undefined));
         }
         this.progress(wait, image.status);
       }),

@@ -8,6 +8,13 @@
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   limit: number;
+  /**
+   * Fewer retries after failures that repeating seldom cures, by Node's error code (see
+   * `retryLimit`): a refused or unresolvable endpoint is nearly always a wrong `apiEndpoint` or no
+   * network, and a request that gets no answer costs a whole request timeout per try, so an
+   * endpoint that never answers would otherwise take six timeouts (3 minutes) to fail.
+   */
+  limitByErrorCode: Readonly<Record<string, number>>;
   /** Methods retried on any retryable status or network error: idempotent by RFC 9110 §9.2.2. */
   idempotentMethods: string[];
   /** Statuses worth retrying (DigitalOcean: 429 rate limited, 5xx transient). */
@@ -35,6 +42,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = {
   limit: 5,
+  limitByErrorCode: { ECONNREFUSED: 2, ENOTFOUND: 2, EAI_AGAIN: 2, ENETUNREACH: 2, ETIMEDOUT: 2 },
   idempotentMethods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"],
   statusCodes: [429, 500, 502, 503, 504],
   errorCodes: ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "ERR_BODY_PARSE_FAILURE"],
@@ -53,6 +61,8 @@ export interface RetryAttempt {
   statusCode?: number;
   /** Set for network errors (`ECONNRESET`, `ETIMEDOUT`, ...). */
   errorCode?: string;
+  /** How many attempts of this request, this one included, failed with `errorCode`; default `attempt`. */
+  sameFailures?: number;
   headers?: Record<string, string | string[] | undefined>;
   /** The request is safe to repeat even though its method is not (e.g. assigning a tag). */
   idempotent?: boolean;
@@ -73,10 +83,21 @@ export interface RetryAttempt {
  */
 export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
   if (attempt.attempt > policy.limit) return 0;
+  if ((attempt.sameFailures ?? attempt.attempt) > retryLimit(policy, attempt.errorCode)) return 0;
   if (!isRetryable(policy, attempt)) return 0;
   const hint = serverHintMs(attempt);
   if (hint !== undefined) return Math.max(1, Math.min(hint, policy.maxRetryAfterMs));
   return backoffDelay(policy, attempt.attempt, attempt.random);
+}
+
+/**
+ * How many failures of one kind a request is retried after: the policy's limit, or the lower one
+ * for its network error code. Other failures do not count against it: a request that hung once
+ * and was reset once is retried after both.
+ */
+export function retryLimit(policy: RetryPolicy, errorCode: string | undefined): number {
+  const forCode = errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
+  return Math.min(policy.limit, forCode);
 }
 
 /** Exponential backoff for retry number `attempt` (1-based): half fixed, half random, never zero. */

@@ -9,7 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
-import { redactUrl } from "./presigned-url";
+import { hasAuthority, redactUrl } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import {
   type CustomImageInputs,
@@ -165,8 +165,9 @@ function checkUrl(value: unknown, report: PropertyReport): unknown {
       `url ${JSON.stringify(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`,
     );
   }
-  // http and https URLs without a host do not parse; this guards the rule, not a reachable case.
-  if (parsed.hostname === "") return report.fail(`url ${JSON.stringify(redactUrl(value))} names no host; expected ${allowed}`);
+  if (parsed.hostname === "" || !hasAuthority(value)) {
+    return report.fail(`url ${JSON.stringify(redactUrl(value))} names no host after "${parsed.protocol}//"; expected ${allowed}`);
+  }
   // Kept as given: re-encoding it could invalidate a presigned URL's signature.
   return value;
 }

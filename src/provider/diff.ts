@@ -118,8 +118,9 @@ function compareUrl(old: unknown, news: unknown): InputChange {
  *   drift is repaired: a region the image lost is missing from the refreshed outputs, shows as an
  *   addition, and the update transfers the image back;
  * - the same set in another order is no change.
- * A region added outside Pulumi shows after a refresh as a region removed from the program, hence
- * a replacement: add it to `regions` to keep the image.
+ * A region the image was transferred to outside Pulumi never reaches the outputs (`read` leaves
+ * it out and warns, see `orderedRegions` in lifecycle.ts), so it cannot read here as a region the
+ * program removed: only the program dropping a region it listed replaces the image.
  */
 function compareRegions(old: unknown, news: unknown): InputChange {
   if (!Array.isArray(old) || !Array.isArray(news)) return old === news ? "none" : "update";

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { resolveCredentials } from "../client/credentials";
+import { findToken, resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
+import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { check as checkInputs } from "./check";
 import { diff as diffInputs } from "./diff";
@@ -26,6 +27,7 @@ type ConfigSource = { get(key: string): string | undefined };
 
 let config: Record<string, string | undefined> = {};
 let runtime: Runtime | undefined;
+let tokenChecked = false;
 
 const pulumiLog: ProviderLog = {
   info: (message) => void pulumi.log.info(message),
@@ -41,18 +43,20 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
   const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ...Object.values(CONFIG)];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
+  tokenChecked = false;
   return Promise.resolve();
 }
 
 /** The shared client and waiter, built on first use from the config (or the environment). */
 export function getRuntime(): Runtime {
   if (!runtime) {
-    const { token, apiEndpoint } = resolveCredentials(config);
+    const { token, apiEndpoint, apiEndpointSource } = resolveCredentials(config);
     const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
     const client = new DigitalOceanClient({
       token,
       apiEndpoint,
+      apiEndpointSource,
       clock,
       timeoutMs: seconds(config[CONFIG.requestTimeoutSeconds], CONFIG.requestTimeoutSeconds) ?? 30_000,
       logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
@@ -87,7 +91,20 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
   for (const warning of result.warnings) pulumiLog.warn(warning);
+  warnOnceIfNoToken();
   return { inputs: result.inputs, failures: result.failures };
+}
+
+/**
+ * `pulumi preview` calls only `check` and `diff`, which need no token, so a preview without one
+ * succeeds; CI previews of pull requests are often given none on purpose. A warning (once per
+ * host, from the config `configure` received and the environment, without an API call) tells
+ * the user before `pulumi up` fails.
+ */
+function warnOnceIfNoToken(): void {
+  if (tokenChecked) return;
+  tokenChecked = true;
+  if (findToken(config) === undefined) pulumiLog.warn(`${new MissingTokenError().message} Preview needs none, but \`pulumi up\` fails without one.`);
 }
 
 export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {

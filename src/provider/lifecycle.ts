@@ -73,11 +73,28 @@ function importing(image: Image): boolean {
 }
 
 /**
- * DigitalOcean lists an image's regions in its own order; keep the program's order for the regions
- * that are there (the first one is where the image was imported) and append any others.
+ * The program's regions the image is in, in the program's order (DigitalOcean lists them in its
+ * own). A region the image lost is left out, so that the next diff proposes transferring it back.
+ * A region the program never listed (a transfer made outside Pulumi) is left out too, and kept
+ * in DigitalOcean: reported, it would read as a region the program removed, and the next `up`
+ * would replace the image (a new download, a new id) to drop a region nobody asked to drop.
+ * `read` and `update` warn about such regions (`warnAboutExtraRegions`). Without program regions
+ * (an image adopted by `CustomImage.get`) every live region is reported.
  */
 function orderedRegions(wanted: string[], live: string[]): string[] {
-  return [...wanted.filter((region) => live.includes(region)), ...live.filter((region) => !wanted.includes(region))];
+  return wanted.length === 0 ? live : wanted.filter((region) => live.includes(region));
+}
+
+/** Regions the image is in that the program does not list (see `orderedRegions`), named once in a warning. */
+function warnAboutExtraRegions(runtime: Runtime, inputs: Partial<Pick<CustomImageInputs, "name" | "regions">>, image: Image): void {
+  const wanted = inputs.regions ?? [];
+  const extra = wanted.length === 0 ? [] : image.regions.filter((region) => !wanted.includes(region));
+  if (extra.length === 0) return;
+  const regions = extra.length === 1 ? `region ${extra[0]}, which the program does not list` : `regions ${extra.join(", ")}, which the program does not list`;
+  runtime.log.warn(
+    `${label({ name: inputs.name ?? image.name }, image.id)} is also in ${regions} (transferred outside Pulumi). ` +
+      "It stays there and is left out of the `regions` output; add it to `regions` to manage it.",
+  );
 }
 
 function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
@@ -94,7 +111,10 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   try {
     found = await oneAtATime(marker, () => adoptOrImport(runtime, inputs, marker));
   } catch (error) {
-    throw withContext(error, `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`);
+    // The user asked for an import; the listing that looks for an interrupted one first is this
+    // provider's own business, so the message names the import whichever request failed.
+    const what = `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`;
+    throw error instanceof DigitalOceanError && error.method !== undefined ? error.restate(what) : withContext(error, what);
   }
   const { image, history } = found;
   let outs: CustomImageOutputs | undefined;
@@ -115,7 +135,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   } catch (error) {
     throw new Error(
       `${label(inputs, image.id)} could not be handed to Pulumi: removing its import marker tag ${marker} failed (${errorMessage(error)}). ` +
-        "Run `pulumi up` again: it adopts the image.",
+        "Pulumi has not recorded the image; run `pulumi up` again with the same program: it adopts the image.",
     );
   }
   if (failure !== undefined) throw failure;
@@ -259,7 +279,9 @@ async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image:
     // DigitalOcean leaves a failed import behind as `deleted`; delete it for good before reporting,
     // so that nothing Pulumi does not know about remains.
     await deleteImage(runtime, image.id).catch((cleanup: unknown) => runtime.log.warn(`Could not delete failed import ${image.id}: ${String(cleanup)}`));
-    throw new ImportFailedError(image.id, `${error.message}. Nothing was left behind; fix the url and run again.`);
+    // Only DigitalOcean's own reason (error_message) says something about the url.
+    const next = error.apiMessage ? "Nothing was left behind; check the url, then run `pulumi up` again." : "Nothing was left behind; run `pulumi up` again to import it anew.";
+    throw new ImportFailedError(image.id, `${error.message.replace(/\.+$/, "")}. ${next}`, error.apiMessage);
   }
 }
 
@@ -312,6 +334,7 @@ export async function read(runtime: Runtime, id: string, props: Partial<CustomIm
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
   if (image.status === "deleted") return { props: {} };
   const { imageId: _imageId, ...inputs } = props;
+  warnAboutExtraRegions(runtime, inputs, image);
   return { id, props: toOutputs(inputs, image) };
 }
 
@@ -322,6 +345,7 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
   } catch (error) {
     throw withContext(error, `updating ${label(inputs, Number(id))}`);
   }
+  warnAboutExtraRegions(runtime, inputs, image);
   return converge(runtime, inputs, image, "existing");
 }
 

@@ -79,6 +79,15 @@ function imageSourceKey(url: URL): string {
   return JSON.stringify([url.protocol, url.host, url.pathname, remaining]);
 }
 
+/**
+ * Whether the text itself has an authority (`scheme://host`). WHATWG URL parsing repairs
+ * `https:///a.img`, `https:/a.img` and `https:\\a.img` into `https://a.img/`, but DigitalOcean is
+ * sent the text as written, so the parsed host is not the one it would download from.
+ */
+export function hasAuthority(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/\\?#]/i.test(url);
+}
+
 function parse(url: string): URL | undefined {
   try {
     return new URL(url);
@@ -113,7 +122,7 @@ export function imageSourceId(url: string): string {
  */
 export function redactUrl(url: string): string {
   const parsed = parse(url);
-  if (parsed?.href.startsWith(`${parsed.protocol}//`)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  if (parsed?.href.startsWith(`${parsed.protocol}//`) && hasAuthority(url)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   // Without an authority (`user:pass@host/path` parses as scheme `user:`), cut by hand.
   const withoutQuery = url.split(/[?#]/, 1)[0] ?? "";
   // Everything before the last "@" of the authority is userinfo.

@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { API_ENDPOINT_SOURCES } from "../../src/client/credentials";
 import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
@@ -11,6 +12,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../src/client/errors";
+import { closedPortUrl } from "../helpers/closed-port";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
 const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
@@ -181,9 +183,49 @@ describe("errors", () => {
     }));
 
   test("a connection refused is a NetworkError", async () => {
-    const client = new DigitalOceanClient({ token: "t", apiEndpoint: "http://127.0.0.1:9", retry: { limit: 0 } });
+    const client = new DigitalOceanClient({ token: "t", apiEndpoint: await closedPortUrl(), retry: { limit: 0 } });
     await expect(client.images.get(1)).rejects.toMatchObject({ code: "network_error", networkCode: "ECONNREFUSED" });
   });
+
+  test.each(Object.entries(API_ENDPOINT_SOURCES))(
+    "an endpoint that refuses connections (set by %s) is tried three times, and the error names it and its setting, never the token",
+    async (_source, apiEndpointSource) => {
+      const apiEndpoint = await closedPortUrl();
+      const token = "dop_v1_refused_canary";
+      const logs: string[] = [];
+      const client = new DigitalOceanClient({ token, apiEndpoint, apiEndpointSource, retry: { baseDelayMs: 1 }, logger: (_level, message) => logs.push(message) });
+
+      const error = (await client.images.list({ private: true }).catch((caught: unknown) => caught)) as NetworkError;
+
+      expect(error).toMatchObject({ code: "network_error", networkCode: "ECONNREFUSED" });
+      expect(error.message).toBe(
+        `DigitalOcean API GET /v2/images?per_page=200&private=true failed: cannot connect to ${apiEndpoint} (ECONNREFUSED: connection refused); the API endpoint ${apiEndpointSource}`,
+      );
+      expect(error.message).toMatch(/digitalocean:apiEndpoint/);
+      expect(logs.filter((message) => message.startsWith("retrying"))).toEqual([expect.stringMatching(/after ECONNREFUSED \(retry 1 of 2\)$/), expect.stringMatching(/\(retry 2 of 2\)$/)]);
+      expect([error.message, inspect(error), ...logs].join("\n")).not.toContain(token);
+    },
+  );
+
+  test("an endpoint given with a user and password is named without them", async () => {
+    const apiEndpoint = await closedPortUrl();
+    const client = new DigitalOceanClient({ token: "t", apiEndpoint: apiEndpoint.replace("//", "//user:hunter2@"), retry: { limit: 0 } });
+    const error = (await client.images.get(1).catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toContain(`cannot connect to ${apiEndpoint} (`);
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  test("an endpoint that never answers fails after three request timeouts, naming itself and its setting", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { timeoutMs: 100, apiEndpointSource: API_ENDPOINT_SOURCES.env, retry: { baseDelayMs: 1 } });
+      emulator.inject({ kind: "hang" }, { count: 10 });
+      const error = await client.images.get(1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect((error as Error).message).toBe(
+        `DigitalOcean API GET /v2/images/1 failed: no response within 100ms timeout from ${emulator.url}; the API endpoint ${API_ENDPOINT_SOURCES.env}`,
+      );
+      expect(emulator.requests).toHaveLength(3);
+    }));
 
   test("a missing token fails before any request, naming where a token can come from", () =>
     withEmulator({}, async (emulator) => {
@@ -269,7 +311,10 @@ describe("imports are never duplicated", () => {
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.audit()[0]!.id).toBe(image.id);
       expect(emulator.duplicates()).toEqual([]);
-      expect(logs.some((log) => log.message.includes("DigitalOcean had acted on it"))).toBe(true);
+      // The client found a matching image; it cannot know that DigitalOcean acted, and says so.
+      expect(logs.map((log) => log.message)).toContainEqual(
+        expect.stringMatching(/^import of image "web": the request failed \(.*ECONNRESET.*\), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that$/),
+      );
     }));
 
   test("an import that timed out after DigitalOcean created the image adopts that image", () =>

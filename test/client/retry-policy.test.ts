@@ -1,4 +1,4 @@
-import { backoffDelay, defaultRetryPolicy, retryDelay, type RetryAttempt } from "../../src/client/retry-policy";
+import { backoffDelay, defaultRetryPolicy, retryDelay, retryLimit, type RetryAttempt } from "../../src/client/retry-policy";
 
 const now = Date.UTC(2026, 10, 23, 12, 0, 0);
 const attempt = (overrides: Partial<RetryAttempt>): RetryAttempt => ({ attempt: 1, method: "GET", now, random: 0.5, ...overrides });
@@ -54,6 +54,37 @@ describe("retryDelay", () => {
   test("stops after the policy's limit", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit, statusCode: 503 }))).toBeGreaterThan(0);
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, statusCode: 503 }))).toBe(0);
+  });
+
+  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH"])("retries an unreachable endpoint (%s) fewer times than a 503", (errorCode) => {
+    const limit = defaultRetryPolicy.limitByErrorCode[errorCode]!;
+    expect(limit).toBeLessThan(defaultRetryPolicy.limit);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit, errorCode }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, errorCode }))).toBe(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, statusCode: 503 }))).toBeGreaterThan(0);
+  });
+
+  test("retries a request that got no answer twice, so an endpoint that never answers fails after three request timeouts", () => {
+    expect(retryLimit(defaultRetryPolicy, "ETIMEDOUT")).toBe(2);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 2, errorCode: "ETIMEDOUT" }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 3, errorCode: "ETIMEDOUT" }))).toBe(0);
+  });
+
+  test("counts only failures of the same kind against a lower limit: a second timeout after two resets is retried", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBeGreaterThan(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 3 }))).toBe(0);
+  });
+
+  test("never retries more than the policy's limit, even for a kind with a higher one", () => {
+    const policy = { ...defaultRetryPolicy, limit: 0 };
+    expect(retryDelay(policy, attempt({ attempt: 1, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBe(0);
+    expect(retryLimit(policy, "ECONNREFUSED")).toBe(0);
+  });
+
+  test("keeps the policy's limit for codes it has no lower limit for, whatever their name", () => {
+    expect(retryLimit(defaultRetryPolicy, "ECONNRESET")).toBe(defaultRetryPolicy.limit);
+    expect(retryLimit(defaultRetryPolicy, "constructor")).toBe(defaultRetryPolicy.limit);
+    expect(retryLimit(defaultRetryPolicy, undefined)).toBe(defaultRetryPolicy.limit);
   });
 
   test("honours Retry-After in seconds", () => {

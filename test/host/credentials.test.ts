@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { closedPortUrl } from "../helpers/closed-port";
 import { failureOf, URN, withHostAndEmulator } from "./host-fixture";
 
 /**
@@ -80,6 +81,27 @@ describe("the token", () => {
       expect(error.message).toContain("DIGITALOCEAN_ACCESS_TOKEN");
       expect(fixture.emulator.requests).toEqual([]);
     }));
+
+  test("missing from the config and the environment, Check (what preview runs) passes and warns once that `pulumi up` will fail, without a request", () =>
+    withHostAndEmulator({ config: { "digitalocean:token": undefined } }, async (fixture) => {
+      const first = await fixture.host.check(URN, {}, await fixture.inputs());
+      const second = await fixture.host.check(URN, {}, await fixture.inputs({ name: "second" }));
+
+      expect([first.failures, second.failures]).toEqual([[], []]);
+      const warnings = fixture.host.logs.filter((line) => line.includes("No DigitalOcean API token found"));
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          "No DigitalOcean API token found. Set one with `pulumi config set --secret digitalocean:token <token>`, or export DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN. Preview needs none, but `pulumi up` fails without one.",
+        ),
+      ]);
+      expect(fixture.emulator.requests).toEqual([]);
+    }));
+
+  test("present, Check warns about nothing", () =>
+    withHostAndEmulator({}, async (fixture) => {
+      await fixture.host.check(URN, {}, await fixture.inputs());
+      expect(fixture.host.logs.join("\n")).not.toContain("No DigitalOcean API token found");
+    }));
 });
 
 describe("a presigned URL's signature", () => {
@@ -105,6 +127,30 @@ describe("a presigned URL's signature", () => {
 });
 
 describe("the API endpoint", () => {
+  test.each([
+    ["stack config digitalocean:apiEndpoint", (url: string) => ({ config: { "digitalocean:apiEndpoint": url } }), "was set by stack config digitalocean:apiEndpoint"],
+    [
+      "DIGITALOCEAN_API_URL",
+      (url: string) => ({ config: { "digitalocean:apiEndpoint": undefined }, env: { DIGITALOCEAN_API_URL: url } }),
+      "was set by the environment variable DIGITALOCEAN_API_URL (stack config digitalocean:apiEndpoint is not set)",
+    ],
+  ])("refusing connections, set by %s: Create fails after two retries, naming the import, the endpoint and that setting, never the token", async (_source, settings, source) => {
+    const endpoint = await closedPortUrl();
+    const token = canary("unreachable");
+    const { config, env } = settings(endpoint) as { config: Record<string, string | undefined>; env?: Record<string, string> };
+    await withHostAndEmulator({ config: { ...config, "digitalocean:token": token }, env }, async (fixture) => {
+      const error = await failureOf(fixture.create());
+
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toContain(
+        `importing image "basic" from https://example.com/images/flatcar.qcow2.gz into nyc3 failed: cannot connect to ${endpoint} (ECONNREFUSED: connection refused); the API endpoint ${source}`,
+      );
+      expect(error.message).not.toContain("GET /v2/images");
+      expect(fixture.host.logs.filter((line) => /retrying GET .* after ECONNREFUSED/.test(line))).toHaveLength(2);
+      expect([error.message, ...fixture.host.logs].join("\n")).not.toContain(token);
+    });
+  });
+
   /** A port nothing listens on: a request sent there would fail. */
   const NOWHERE = "http://127.0.0.1:9";
 

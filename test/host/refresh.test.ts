@@ -52,16 +52,26 @@ describe("refresh", () => {
     }),
   );
 
-  test("a region added outside Pulumi shows in Read, then in Diff as a replacement until the program lists it", () =>
+  test("a region added outside Pulumi is kept: Read warns and leaves it out, Diff proposes no replacement, and only dropping a listed region replaces", () =>
     withHostAndEmulator({}, async (fixture) => {
-      const deployed = await fixture.create();
-      fixture.emulator.mutateImage(Number(deployed.id), { regions: ["nyc3", "sgp1"] });
+      const deployed = await fixture.create({ regions: ["nyc3", "ams3"] });
+      fixture.emulator.mutateImage(Number(deployed.id), { regions: ["sgp1", "ams3", "nyc3"] });
 
       const { deployed: drifted } = await refresh(fixture, deployed);
 
-      expect(drifted.outputs.regions).toEqual(["nyc3", "sgp1"]);
-      expect((await fixture.preview(drifted)).diff).toEqual(replacing("regions"));
-      expect((await fixture.preview(drifted, { regions: ["sgp1", "nyc3"] })).diff).toEqual(NO_CHANGE);
+      expect(drifted.outputs).toEqual(deployed.outputs);
+      expect(fixture.host.logs.join("\n")).toContain(
+        `image "basic" (${deployed.id}) is also in region sgp1, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`,
+      );
+      expect((await fixture.preview(drifted, { regions: ["nyc3", "ams3"] })).diff).toEqual(NO_CHANGE);
+      expect((await fixture.preview(drifted, { regions: ["ams3", "nyc3", "sgp1"] })).diff).toEqual(IN_PLACE);
+      expect((await fixture.preview(drifted, { regions: ["nyc3"] })).diff).toEqual(replacing("regions"));
+
+      const { result, requests } = await fixture.requestsDuring(() => fixture.update(drifted, { regions: ["nyc3", "ams3", "sgp1"] }));
+      expect(result.diff).toEqual(IN_PLACE);
+      expect(result.deployed.outputs.regions).toEqual(["nyc3", "ams3", "sgp1"]);
+      // Listing it adopts the region: nothing to transfer.
+      expect(routes(requests)).toEqual([`GET /v2/images/${deployed.id}`]);
     }));
 
   test.each([

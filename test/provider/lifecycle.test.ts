@@ -1,4 +1,4 @@
-import { ImportFailedError } from "../../src/client/errors";
+import { type DigitalOceanError, ImportFailedError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
@@ -72,6 +72,68 @@ describe("create", () => {
       expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): Unsupported image compression/);
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
       expect(emulator.requests.some((request) => request.method === "DELETE")).toBe(true);
+    }));
+
+  test("a failed import's message ends DigitalOcean's reason with one full stop and asks to check the url", () =>
+    // DigitalOcean answers a failed import as deleted for a while; long enough here for any machine's polling.
+    withEmulator({ deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const error = (await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught)) as ImportFailedError;
+      expect(error.message).toMatch(
+        /^DigitalOcean could not import image \d+ \("web"\): Unsupported image compression format: zip\. Use gzip or bzip2, or upload an uncompressed image\. Nothing was left behind; check the url, then run `pulumi up` again\.$/,
+      );
+      expect(error.message).not.toContain("..");
+      expect(error.apiMessage).toMatch(/^Unsupported image compression/);
+    }));
+
+  test.each([
+    ["answers 404 at once", 0, /^Image (\d+) disappeared \(404 twice in a row\) while waiting for the import of image \1 to become available; it was deleted outside Pulumi\. /],
+    [
+      "still answers it as deleted, without a reason",
+      60 * 60_000,
+      /^Image (\d+) \("web"\) became "deleted" while waiting for the import of image \1 to become available, and DigitalOcean gave no reason: it was deleted outside Pulumi, or DigitalOcean ended the import without saying why\. /,
+    ],
+  ])("an image deleted outside Pulumi during its import (DigitalOcean %s) fails saying so, without blaming the url", (_case, deletedLingerMs, expected) =>
+    withEmulator({ importDurationMs: 5 * 60_000, deletedLingerMs }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+      emulator.deleteImageOutOfBand(emulator.audit()[0]!.id);
+
+      const error = (await creating) as ImportFailedError;
+
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toMatch(expected);
+      expect(error.message).toMatch(/Nothing was left behind; run `pulumi up` again to import it anew\.$/);
+      expect(error.message).not.toMatch(/url/);
+    }));
+
+  test("an error of the lookup for an interrupted import names the import the user asked for, not the lookup's request", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as DigitalOceanError;
+      expect(error.message).toMatch(
+        /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3 failed: 403 forbidden: You do not have access for the attempted action\.( \(request id [^)]+\))?$/,
+      );
+      expect(error).toMatchObject({ code: "forbidden", method: "GET", path: "/v2/images?per_page=200&private=true" });
+      expect(emulator.audit()).toEqual([]);
+    }));
+
+  test("when its import marker cannot be removed, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 500 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+      const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as Error;
+      const [image] = emulator.audit();
+      expect(error).not.toBeInstanceOf(ResourceInitError);
+      expect(error.message).toMatch(
+        new RegExp(`^image "web" \\(${image!.id}\\) could not be handed to Pulumi: removing its import marker tag pulumi-import:\\S+ failed \\(.*500.*\\)\\. Pulumi has not recorded the image; run \`pulumi up\` again with the same program: it adopts the image\\.$`),
+      );
+      // The next `pulumi up` runs in a new host process.
+      const next = runtimeFor(emulator).runtime;
+      expect((await create(next, inputs())).id).toBe(String(image!.id));
+      expect(emulator.audit()).toHaveLength(1);
     }));
 
   test("reports a wait that runs out of time as a partial failure carrying the image id and its properties", () =>
@@ -245,6 +307,25 @@ describe("read", () => {
       const result = diff(id, drifted.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>);
       expect(result.changes).toBe(true);
       expect(result.replaces ?? []).toEqual([]);
+    }));
+
+  test("keeps a region the image was transferred to outside Pulumi out of the outputs, warns about it, and the next diff proposes nothing", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs({ regions: ["nyc3", "lon1"] });
+      const { id, outs } = await create(runtime, wanted);
+      emulator.mutateImage(Number(id), { regions: ["sgp1", "lon1", "nyc3", "ams3"] });
+
+      const refreshed = await read(runtime, id, outs);
+
+      expect(refreshed.props.regions).toEqual(["nyc3", "lon1"]);
+      expect(diff(id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+      const warning = `warn: image "web" (${id}) is also in regions sgp1, ams3, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`;
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([warning]);
+      // An update warns too, and leaves the extra regions alone.
+      await update(runtime, id, { ...wanted, description: "changed" });
+      expect(lines.filter((line) => line === warning)).toHaveLength(2);
+      expect(emulator.getImage(Number(id))?.regions.sort()).toEqual(["ams3", "lon1", "nyc3", "sgp1"]);
     }));
 
   test("an image deleted out of band is gone (no id), during its deleted linger and after", () =>

@@ -108,6 +108,7 @@ describe("redactUrl", () => {
     ["drops userinfo from a URL without a scheme", "alice:pw@host/x?sig=secret", "host/x"],
     ["drops userinfo whose password has an @", "bad url://alice:p@ss@host/x", "bad url://host/x"],
     ["keeps an @ in the path", "not a url/a@b?sig=secret", "not a url/a@b"],
+    ["keeps a url without a host as written, not as URL parsing repairs it", "https:///a.img?sig=secret", "https:///a.img"],
   ])("%s", (_case, url, redacted) => {
     expect(redactUrl(url)).toBe(redacted);
   });

@@ -33,6 +33,7 @@ export const BAD_INPUTS: BadInput[] = [
   { what: "url empty", inputs: { url: "" }, property: "url", allowed: URL_ALLOWED },
   { what: "url of 9,000 characters", inputs: { url: `https://images.example.com/${"a".repeat(9000)}.qcow2` }, property: "url", allowed: /at most 8192/ },
   { what: "url without a scheme", inputs: { url: "images.example.com/image.qcow2" }, property: "url", allowed: URL_ALLOWED },
+  { what: "url with an empty host (https:///a.img)", inputs: { url: "https:///a.img" }, property: "url", allowed: URL_ALLOWED },
   { what: "url with the ftp scheme", inputs: { url: "ftp://images.example.com/image.qcow2" }, property: "url", allowed: URL_ALLOWED },
   { what: "url with the file scheme", inputs: { url: "file:///var/images/image.qcow2" }, property: "url", allowed: URL_ALLOWED },
   { what: "url with the javascript scheme", inputs: { url: "javascript:alert(1)" }, property: "url", allowed: URL_ALLOWED },

@@ -263,7 +263,7 @@ function markerLeftBehindThenReplaced(checks: Expectations): Promise<ScenarioRes
     outage.cancel();
     const marked = aliveNamed(stack, "leftover").map((entry) => entry.id);
     step(`up with regions nyc3, ams3 while the marker's removal fails: ${describe(first)}; state: ${stack.engine.state("leftover")?.id ?? "nothing"}; images ${marked.join(", ")}`);
-    expect("the first up fails plainly, saying the next up adopts the image", !first.ok && /Run `pulumi up` again: it adopts the image/.test(describe(first)), describe(first));
+    expect("the first up fails plainly, saying the next up adopts the image", !first.ok && /run `pulumi up` again with the same program: it adopts the image/.test(describe(first)), describe(first));
     expect("nothing is recorded while the image carries its marker", stack.engine.state("leftover") === undefined);
     await stack.restartHost();
     const adopted = await stack.engine.up("leftover", await program(["nyc3", "ams3"]));
