@@ -69,7 +69,7 @@ describe("create", () => {
       const error = await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ImportFailedError);
       expect(error).not.toBeInstanceOf(ResourceInitError);
-      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): Unsupported image compression/);
+      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): We don't support the compression format of your image/);
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
       expect(emulator.requests.some((request) => request.method === "DELETE")).toBe(true);
     }));
