@@ -178,13 +178,11 @@ export class DigitalOceanClient {
     createCustom: async (request: CreateCustomImageRequest): Promise<Image> => {
       const startedAt = this.clock.now();
       const image = await this.postWithoutDuplicates(
-        async () => imageFromWire((
-            await this.request<{ image: unknown }>("POST", "v2/images", {
-              operation: "images_create_custom",
-              extraScopes: request.tags?.length ? [IMPORT_TAGS_SCOPE] : [],
-              json: toWire({ ...request }),
-            })
-          ).image),
+        async () => {
+          const extraScopes = request.tags?.length ? [IMPORT_TAGS_SCOPE] : [];
+          const body = await this.request<{ image: unknown }>("POST", "v2/images", { operation: "images_create_custom", extraScopes, json: toWire({ ...request }) });
+          return imageFromWire(body.image);
+        },
         async () => {
           const images = await this.images.list({ private: true });
           return images.find(
