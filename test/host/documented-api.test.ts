@@ -81,6 +81,22 @@ describe("rate limits", () => {
       // The documented burst answer reached the provider: retry-after of at most a minute, the import 30 s.
       expect(fixture.clock.now() - started).toBeLessThan(5 * 60_000);
     }), 60_000);
+
+  test("an hourly 429 met because another tool spent the hour, which carries no retry-after, delays the create until ratelimit-reset, then it completes", () =>
+    withHostAndEmulator({ emulator: { rateLimit: { perMinute: 250, perHour: 25 }, importDurationMs: 30_000 } }, async (fixture) => {
+      const other = otherTool(fixture);
+      const spentFrom = fixture.clock.now();
+      await Promise.all(Array.from({ length: 25 }, () => other.tags.create("busy")));
+      const deployed = await fixture.create();
+      expect(deployed.outputs.status).toBe("available");
+      const limited = fixture.emulator.requests.filter((request) => request.status === 429);
+      expect(limited.length).toBeGreaterThan(0);
+      // Nothing is admitted before the other tool's first request leaves the hour.
+      const admitted = fixture.emulator.requests.filter((request) => request.path === "/v2/images" && request.method === "POST" && request.status === 202);
+      expect(admitted).toHaveLength(1);
+      expect(admitted[0]!.at - spentFrom).toBeGreaterThanOrEqual(60 * 60_000 - 1_000);
+      expect(fixture.clock.now() - spentFrom).toBeLessThan(75 * 60_000);
+    }));
 });
 
 describe("imports DigitalOcean refuses", () => {
