@@ -104,7 +104,9 @@ describe("imports DigitalOcean refuses", () => {
     ["a gzip-compressed tar archive", "https://example.com/images/talos.tar.gz", undefined, /We don't support the compression format of your image\. Please try again with a supported format \(gzip, bzip2\) or an uncompressed image file\./],
     ["a server that does not answer HEAD", "https://cdn.example.com/images/flatcar.qcow2.gz", "cdn.example.com", /Failed to download image from URL: https:\/\/cdn\.example\.com\/images\/flatcar\.qcow2\.gz \(the server does not support HEAD requests\)/],
   ])("%s fails the create with DigitalOcean's error_message and leaves nothing behind", (_case, url, refuseHead, message) =>
-    withHostAndEmulator({}, async (fixture) => {
+    // The failed image lingers `deleted` for a simulated hour: at this scale the default minute is
+    // 60 real ms, which a poll on a busy machine can miss (then the image has simply disappeared).
+    withHostAndEmulator({ emulator: { deletedLingerMs: 60 * 60_000 } }, async (fixture) => {
       if (refuseHead) fixture.emulator.refuseHead(refuseHead);
       const error = await failureOf(fixture.create({ url }));
       expect(error.message).toMatch(message);
