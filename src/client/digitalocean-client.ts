@@ -15,6 +15,7 @@ import {
 } from "./errors";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
+import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
 export type LogLevel = "debug" | "info" | "warn";
@@ -73,6 +74,10 @@ type RequestContext = {
 };
 
 interface RequestOptions {
+  /** DigitalOcean's operation, which names the token scopes a 403 reports. */
+  operation: OperationId;
+  /** Scopes beyond the operation's own that this request needs (`tag:create` for an import with tags). */
+  extraScopes?: readonly string[];
   json?: Record<string, unknown>;
   /** Safe to repeat although the method is not idempotent (assigning a tag, creating a tag). */
   idempotent?: boolean;
@@ -170,13 +175,13 @@ export class DigitalOceanClient {
       if (options.type) query.set("type", options.type);
       if (options.private !== undefined) query.set("private", String(options.private));
       if (options.tagName) query.set("tag_name", options.tagName);
-      const bodies = await this.paginate<{ images: unknown[] }>(`v2/images?${query}`);
+      const bodies = await this.paginate<{ images: unknown[] }>(`v2/images?${query}`, "images_list");
       return bodies.flatMap((body) => body.images.map(imageFromWire));
     },
 
     /** By numeric id, or by slug for public images. */
     get: async (idOrSlug: number | string): Promise<Image> => {
-      const body = await this.request<{ image: unknown }>("GET", `v2/images/${encodeURIComponent(String(idOrSlug))}`);
+      const body = await this.request<{ image: unknown }>("GET", `v2/images/${encodeURIComponent(String(idOrSlug))}`, { operation: "images_get" });
       return imageFromWire(body.image);
     },
 
@@ -191,7 +196,11 @@ export class DigitalOceanClient {
     createCustom: async (request: CreateCustomImageRequest): Promise<Image> => {
       const startedAt = this.clock.now();
       const image = await this.postWithoutDuplicates(
-        async () => imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { json: toWire({ ...request }) })).image),
+        async () => {
+          const extraScopes = request.tags?.length ? [IMPORT_TAGS_SCOPE] : [];
+          const body = await this.request<{ image: unknown }>("POST", "v2/images", { operation: "images_create_custom", extraScopes, json: toWire({ ...request }) });
+          return imageFromWire(body.image);
+        },
         async () => {
           const images = await this.images.list({ private: true });
           return images.find(
@@ -210,12 +219,12 @@ export class DigitalOceanClient {
 
     /** Changes name, description and distribution; an empty description clears it. */
     update: async (id: number, request: UpdateImageRequest): Promise<Image> => {
-      const body = await this.request<{ image: unknown }>("PUT", `v2/images/${id}`, { json: toWire({ ...request }) });
+      const body = await this.request<{ image: unknown }>("PUT", `v2/images/${id}`, { operation: "images_update", json: toWire({ ...request }) });
       return imageFromWire(body.image);
     },
 
     delete: async (id: number): Promise<void> => {
-      await this.request("DELETE", `v2/images/${id}`);
+      await this.request("DELETE", `v2/images/${id}`, { operation: "images_delete" });
     },
   };
 
@@ -227,7 +236,7 @@ export class DigitalOceanClient {
     post: async (imageId: number, request: ImageActionRequest): Promise<Action> => {
       const startedAt = this.clock.now();
       return this.postWithoutDuplicates(
-        async () => actionFromWire(await this.request("POST", `v2/images/${imageId}/actions`, { json: toWire({ ...request }) })),
+        async () => actionFromWire(await this.request("POST", `v2/images/${imageId}/actions`, { operation: "imageActions_post", json: toWire({ ...request }) })),
         async () => {
           const actions = await this.imageActions.list(imageId);
           return actions.find(
@@ -247,10 +256,10 @@ export class DigitalOceanClient {
     convert: (imageId: number): Promise<Action> => this.imageActions.post(imageId, { type: "convert" }),
 
     get: async (imageId: number, actionId: number): Promise<Action> =>
-      actionFromWire(await this.request("GET", `v2/images/${imageId}/actions/${actionId}`)),
+      actionFromWire(await this.request("GET", `v2/images/${imageId}/actions/${actionId}`, { operation: "imageActions_get" })),
 
     list: async (imageId: number): Promise<Action[]> => {
-      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions`);
+      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions`, "imageActions_list");
       return bodies.flatMap((body) => body.actions.map(actionFromWire));
     },
   };
@@ -259,7 +268,7 @@ export class DigitalOceanClient {
     /** Creates the tag unless it exists already (DigitalOcean answers 201 or 422 for an existing tag). */
     create: async (name: string): Promise<Tag> => {
       try {
-        const body = await this.request<{ tag: unknown }>("POST", "v2/tags", { json: { name }, idempotent: true });
+        const body = await this.request<{ tag: unknown }>("POST", "v2/tags", { operation: "tags_create", json: { name }, idempotent: true });
         return fromWire<Tag>(body.tag);
       } catch (error) {
         if (error instanceof ValidationError && /already exists/i.test(error.apiMessage ?? "")) return { name };
@@ -268,40 +277,41 @@ export class DigitalOceanClient {
     },
 
     assignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {
-      await this.request("POST", `v2/tags/${encodeURIComponent(tag)}/resources`, { json: tagResources(resources), idempotent: true });
+      await this.request("POST", `v2/tags/${encodeURIComponent(tag)}/resources`, { operation: "tags_assign_resources", json: tagResources(resources), idempotent: true });
     },
 
     /** Deletes the tag (untagging everything that carries it); a tag already gone is success. */
     delete: async (name: string): Promise<void> => {
       try {
-        await this.request("DELETE", `v2/tags/${encodeURIComponent(name)}`);
+        await this.request("DELETE", `v2/tags/${encodeURIComponent(name)}`, { operation: "tags_delete" });
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }
     },
 
     unassignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {
-      await this.request("DELETE", `v2/tags/${encodeURIComponent(tag)}/resources`, { json: tagResources(resources) });
+      await this.request("DELETE", `v2/tags/${encodeURIComponent(tag)}/resources`, { operation: "tags_unassign_resources", json: tagResources(resources) });
     },
   };
 
-  private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  private async request<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     try {
       const context: RequestContext = { idempotent: options.idempotent, failures: {} };
       const response = await this.http<T>(path, { method, json: options.json, context });
       return response.body;
     } catch (error) {
-      throw toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource });
+      const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
+      throw toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
     }
   }
 
   /** Every page of a listing, following DigitalOcean's absolute `links.pages.next`. */
-  private async paginate<T extends object>(firstPage: string): Promise<T[]> {
+  private async paginate<T extends object>(firstPage: string, operation: OperationId): Promise<T[]> {
     const origin = new URL(this.apiEndpoint).origin;
     const bodies: T[] = [];
     let path: string | undefined = firstPage;
     while (path !== undefined) {
-      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", path);
+      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", path, { operation });
       bodies.push(body);
       const next = body.links?.pages?.next;
       if (!next) break;
@@ -395,7 +405,7 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
  * status, DigitalOcean's error body, got's error code and the endpoint (`endpoint`, with where it
  * came from) survive into our errors.
  */
-function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }): Error {
+function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[]): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
   if (response && response.statusCode >= 300) {
@@ -407,6 +417,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       apiCode: body.id,
       apiMessage: body.message ?? response.statusMessage,
       requestId: body.request_id ?? headerValue(response.headers["x-request-id"]),
+      requiredScopes,
     });
   }
   const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";

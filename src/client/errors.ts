@@ -22,6 +22,8 @@ export interface ErrorDetails {
   operation?: string;
   /** For network errors: Node's error code (`ECONNRESET`, `ECONNREFUSED`, ...). */
   networkCode?: string;
+  /** The token scopes the request needs; a 403 names them, since DigitalOcean's answer does not. */
+  requiredScopes?: readonly string[];
 }
 
 export class DigitalOceanError extends Error {
@@ -65,7 +67,15 @@ function describe(details: ErrorDetails, summary?: string): string {
   const text = details.apiMessage ?? summary ?? "request failed";
   const requestId = details.requestId ? ` (request id ${details.requestId})` : "";
   const prefix = details.operation ? `${details.operation}: ` : "";
-  return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${text}${requestId}`;
+  return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${withScopes(text, details)}${requestId}`;
+}
+
+/** DigitalOcean's 403 does not say which scope the token lacks: name those the request needs. */
+function withScopes(text: string, details: ErrorDetails): string {
+  const scopes = details.requiredScopes ?? [];
+  if (details.status !== 403 || scopes.length === 0) return text;
+  const plural = scopes.length > 1;
+  return `${text.replace(/\.$/, "")}. This request needs the token scope${plural ? "s" : ""} ${scopes.join(" and ")}: use a token with full access or add ${plural ? "them" : "it"} to its custom scopes`;
 }
 
 function requestLabel(details: Pick<ErrorDetails, "method" | "path">): string {
@@ -82,9 +92,17 @@ export class UnauthorizedError extends DigitalOceanError {
   static override readonly defaultCode = "unauthorized";
 }
 
-/** 403: the token is valid but lacks a scope (custom images need `image:create`, `image:update`, `image:delete`, `tag:create`). */
+/**
+ * 403: the token is valid but lacks a scope (custom images need `image:create`, `image:read`,
+ * `image:update`, `image:delete`, `tag:create`, `tag:delete`); the message names the scopes the request needs.
+ */
 export class ForbiddenError extends DigitalOceanError {
   static override readonly defaultCode = "forbidden";
+  readonly requiredScopes: readonly string[];
+  constructor(details: ErrorDetails, summary?: string) {
+    super(details, summary);
+    this.requiredScopes = details.requiredScopes ?? [];
+  }
 }
 
 /** 429 after every retry: the account's request budget (250/min, 5,000/h) is spent. */

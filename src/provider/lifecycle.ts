@@ -225,7 +225,8 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
     throw new ResourceInitError(message, String(current.id), toOutputs(inputs, latest));
   };
 
-  if (image.status !== "available") {
+  // A `retired` image was imported long ago: waiting would treat it as a failed import and delete it.
+  if (image.status !== "available" && image.status !== "retired") {
     image = await waitForImport(runtime, inputs, image).catch((error: unknown) => {
       // A failed import has been cleaned up: nothing exists, so a plain error is the truth.
       if (error instanceof ImportFailedError) throw error;
@@ -289,8 +290,10 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
   const resources = [{ resourceId: imageId, resourceType: "image" as const }];
   await Promise.all([
     ...add.map(async (tag) => {
-      await runtime.client.tags.create(tag);
-      await runtime.client.tags.assignResources(tag, resources);
+      // A tag that exists in another capitalization keeps it, and URLs must use it: assigning
+      // `prod` to an existing `PROD` is `POST /v2/tags/PROD/resources` (tags_create in DigitalOcean's spec).
+      const { name } = await runtime.client.tags.create(tag);
+      await runtime.client.tags.assignResources(name, resources);
     }),
     ...remove.map((tag) =>
       runtime.client.tags.unassignResources(tag, resources).catch((error: unknown) => {

@@ -1,6 +1,24 @@
 import { actionFromWire, imageFromWire, toWire } from "../../src/client/wire";
 
 describe("wire mapping", () => {
+  test("fills the fields the 202 of an import leaves out (slug, public, min_disk_size, size_gigabytes) with their documented empty values", () => {
+    // The example of images_create_custom's 202 in DigitalOcean's spec, field for field.
+    const accepted = imageFromWire({
+      created_at: "2018-09-20T19:28:00Z",
+      description: "Cloud-optimized image w/ small footprint",
+      distribution: "Ubuntu",
+      error_message: "",
+      id: 38413969,
+      name: "ubuntu-18.04-minimal",
+      regions: [],
+      type: "custom",
+      tags: ["base-image", "prod"],
+      status: "NEW",
+    });
+    expect(accepted).toMatchObject({ slug: null, public: false, minDiskSize: null, sizeGigabytes: null, regions: [], status: "NEW" });
+    expect(Object.values(accepted)).not.toContain(undefined);
+  });
+
   test("maps every Image field from snake_case to camelCase and keeps unknown fields", () => {
     const image = imageFromWire({
       id: 7,

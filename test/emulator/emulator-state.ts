@@ -3,7 +3,8 @@ import { ApiError } from "./api-error";
 import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
-import { isoSeconds, type ActionWire, type ImageStatus, type ImageWire, type TagWire } from "./wire";
+import { DISTRIBUTIONS, UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
+import { isoSeconds, type ActionWire, type ImageStatus, type ImageWire, type ImportAcceptedWire, type TagWire } from "./wire";
 
 /**
  * The account the emulator serves: images, their actions and tags. Nothing runs on timers: every
@@ -97,6 +98,8 @@ interface ImageRecord {
   errorMessage: string;
   /** Set once the image is `deleted`; it still answers GET for `deletedLingerMs` after. */
   deletedAt?: number;
+  /** Set by `retireImage`: the image answers `retired` from then on (unless deleted). */
+  retired?: boolean;
   /** DigitalOcean's own images. */
   public?: { slug: string; category: PublicImageSeed["category"] };
   /** Custom images: the import that created them. */
@@ -127,7 +130,8 @@ const TAG_PATTERN = /^[a-zA-Z0-9_\-:]{1,255}$/;
 export class EmulatorState {
   private readonly images = new Map<number, ImageRecord>();
   private readonly actions = new Map<number, ActionRecord>();
-  private readonly tags = new Map<string, { lastTaggedImageId?: number }>();
+  /** By lower-cased name: tag names are case stable (the first spelling is canonical, see `ensureTag`). */
+  private readonly tags = new Map<string, { name: string; lastTaggedImageId?: number }>();
   private readonly importFailures: ImportFailureRule[] = [];
   private readonly transferFailures = new Set<string>();
   private nextImageId = FIRST_CUSTOM_IMAGE_ID;
@@ -158,18 +162,21 @@ export class EmulatorState {
 
   // ---- images -------------------------------------------------------------------------------
 
-  createCustom(request: CreateCustomImage): ImageWire {
+  /**
+   * The 202 of an import is "a subset of the standard image attributes" (images_create_custom):
+   * the spec's example has no `slug`, `public`, `min_disk_size` nor `size_gigabytes`. A distribution
+   * outside the spec's list is stored as `Unknown` and this answer says `Unknown OS` (doctl#671).
+   */
+  createCustom(request: CreateCustomImage): ImportAcceptedWire {
     const now = this.settle();
     const plan = planImport(request.url, this.options.importDurationMs, this.importFailures);
-    const tags = uniqueTags(request.tags ?? []);
-    tags.forEach(assertTagName);
-    tags.forEach((tag) => this.ensureTag(tag));
+    (request.tags ?? []).forEach(assertTagName);
+    const tags = this.canonicalTags(request.tags ?? []);
     const id = this.nextImageId++;
     const image: CustomImageRecord = {
       id,
       name: request.name,
-      // https://github.com/digitalocean/openapi: an unknown distribution is stored as `Unknown`.
-      distribution: request.distribution ?? "Unknown",
+      distribution: storedDistribution(request.distribution),
       description: request.description ?? "",
       tags,
       regions: [],
@@ -181,7 +188,8 @@ export class EmulatorState {
     };
     this.images.set(id, image);
     tags.forEach((tag) => this.noteTagged(tag, id));
-    return this.wire(image, now);
+    const { slug: _slug, public: _public, min_disk_size: _minDiskSize, size_gigabytes: _sizeGigabytes, ...accepted } = this.wire(image, now);
+    return { ...accepted, distribution: isDistribution(request.distribution ?? "Unknown") ? accepted.distribution : UNKNOWN_OS };
   }
 
   /** Images a listing shows, oldest id first: never `deleted` ones. */
@@ -212,7 +220,7 @@ export class EmulatorState {
     if (statusOf(image, now) === "deleted") throw ApiError.unprocessable("Can not update a deleted image");
     if (patch.name !== undefined) image.name = patch.name;
     if (patch.description !== undefined) image.description = patch.description;
-    if (patch.distribution !== undefined) image.distribution = patch.distribution;
+    if (patch.distribution !== undefined) image.distribution = storedDistribution(patch.distribution);
     return this.wire(image, now);
   }
 
@@ -274,32 +282,31 @@ export class EmulatorState {
 
   // ---- tags ---------------------------------------------------------------------------------
 
-  /** Creating a tag that exists answers that tag, as DigitalOcean does. */
+  /** Creating a tag that exists, in any capitalization, answers that tag as first spelt, as DigitalOcean does. */
   createTag(name: string): TagWire {
-    this.ensureTag(name);
-    return this.tagWire(name, this.settle());
+    return this.tagWire(this.ensureTag(name), this.settle());
   }
 
   listTags(): TagWire[] {
     const now = this.settle();
-    return [...this.tags.keys()].map((name) => this.tagWire(name, now));
+    return [...this.tags.values()].map(({ name }) => this.tagWire(name, now));
   }
 
   getTag(name: string): TagWire {
     const now = this.settle();
-    if (!this.tags.has(name)) throw ApiError.notFound();
-    return this.tagWire(name, now);
+    return this.tagWire(this.tagInPath(name), now);
   }
 
   /** Deleting a tag removes it from every resource. */
   deleteTag(name: string): void {
-    if (!this.tags.delete(name)) throw ApiError.notFound();
-    for (const image of this.images.values()) image.tags = image.tags.filter((tag) => tag !== name);
+    const canonical = this.tagInPath(name);
+    this.tags.delete(tagKey(canonical));
+    for (const image of this.images.values()) image.tags = image.tags.filter((tag) => tag !== canonical);
   }
 
   tagResources(name: string, resources: TagResource[], assign: boolean): void {
     const now = this.settle();
-    if (!this.tags.has(name)) throw ApiError.notFound();
+    this.tagInPath(name);
     const images = resources.map((resource) => {
       if (resource.resource_type !== "image") {
         throw ApiError.unprocessable(`The emulator holds only images; can not tag a ${resource.resource_type ?? "resource without a type"}.`);
@@ -327,12 +334,17 @@ export class EmulatorState {
     this.transferFailures.add(region);
   }
 
+  retireImage(id: number): void {
+    this.settle();
+    this.requireCustom(id).retired = true;
+  }
+
   audit(): AuditEntry[] {
     const now = this.settle();
     return this.customImages().map((image) => {
       const { url, region, outcome } = image.import;
       const status = statusOf(image, now);
-      const fate = outcome === "failed" ? "failed" : status === "deleted" ? "deleted" : status === "available" ? "available" : "importing";
+      const fate = outcome === "failed" ? "failed" : status === "deleted" ? "deleted" : status === "available" || status === "retired" ? "available" : "importing";
       return {
         id: image.id,
         name: image.name,
@@ -372,10 +384,7 @@ export class EmulatorState {
   mutateImage(id: number, patch: Partial<ImagePatch>): void {
     this.settle();
     const image = this.requireCustom(id);
-    if (patch.tags) {
-      image.tags = uniqueTags(patch.tags);
-      image.tags.forEach((tag) => this.ensureTag(tag));
-    }
+    if (patch.tags) image.tags = this.canonicalTags(patch.tags);
     if (patch.regions) image.regions = [...patch.regions];
     if (patch.name !== undefined) image.name = patch.name;
     if (patch.description !== undefined) image.description = patch.description;
@@ -459,13 +468,32 @@ export class EmulatorState {
     return action;
   }
 
-  private ensureTag(name: string): void {
+  /** The tag's canonical name, creating it with this spelling if no capitalization of it exists. */
+  private ensureTag(name: string): string {
     assertTagName(name);
-    if (!this.tags.has(name)) this.tags.set(name, {});
+    const key = tagKey(name);
+    const tag = this.tags.get(key) ?? { name };
+    this.tags.set(key, tag);
+    return tag.name;
+  }
+
+  /** Canonical names, created as needed, each once: `["prod", "PROD"]` is one tag. */
+  private canonicalTags(names: readonly string[]): string[] {
+    return [...new Set(names.map((name) => this.ensureTag(name)))];
+  }
+
+  /**
+   * A tag named in a URL must be spelt canonically: "if you create a tag named "PROD", the URL to
+   * add that tag to a resource would be /v2/tags/PROD/resources (not /v2/tags/prod/resources)" (tags_create in the spec).
+   */
+  private tagInPath(name: string): string {
+    const canonical = this.tags.get(tagKey(name))?.name;
+    if (canonical !== name) throw ApiError.notFound();
+    return canonical;
   }
 
   private noteTagged(name: string, imageId: number): void {
-    const tag = this.tags.get(name);
+    const tag = this.tags.get(tagKey(name));
     if (tag) tag.lastTaggedImageId = imageId;
   }
 
@@ -505,7 +533,7 @@ export class EmulatorState {
 
   private tagWire(name: string, now: number): TagWire {
     const tagged = [...this.images.values()].filter((image) => image.tags.includes(name) && statusOf(image, now) !== "deleted");
-    const lastId = this.tags.get(name)?.lastTaggedImageId;
+    const lastId = this.tags.get(tagKey(name))?.lastTaggedImageId;
     const last = lastId !== undefined && tagged.some((image) => image.id === lastId) ? { last_tagged_uri: `${this.options.baseUrl()}/v2/images/${lastId}` } : {};
     const none = { count: 0 };
     return {
@@ -517,6 +545,7 @@ export class EmulatorState {
 
 function statusOf(image: ImageRecord, now: number): ImageStatus {
   if (image.deletedAt !== undefined && now >= image.deletedAt) return "deleted";
+  if (image.retired) return "retired";
   const record = image.import;
   if (!record || record.settled || now >= record.endsAt) return "available";
   return now - image.createdAt < NEW_SHARE * record.plan.durationMs ? "NEW" : "pending";
@@ -533,6 +562,15 @@ function assertTagName(name: string): void {
   }
 }
 
-function uniqueTags(tags: readonly string[]): string[] {
-  return [...new Set(tags)];
+function isDistribution(name: string): boolean {
+  return (DISTRIBUTIONS as readonly string[]).includes(name);
+}
+
+// "Any other value will be accepted but ignored, and `Unknown` will be used in its place" (images_create_custom).
+function storedDistribution(requested: string | undefined): string {
+  return requested !== undefined && isDistribution(requested) ? requested : "Unknown";
+}
+
+function tagKey(name: string): string {
+  return name.toLowerCase();
 }

@@ -57,20 +57,20 @@ describe("custom image imports", () => {
   it("goes NEW, then pending, then available, and only then has regions and sizes", async () => {
     await withEmulator({ importDurationMs: 30_000 }, async (emulator, clock) => {
       const created = await createImage(emulator, { tags: ["web"], description: "base" });
-      expect(created).toMatchObject({
+      // The 202 is "a subset of the standard image attributes": the spec's example, field for field.
+      expect(created).toEqual({
+        id: expect.any(Number),
+        name: "web",
         type: "custom",
-        public: false,
-        slug: null,
         status: "NEW",
         regions: [],
-        min_disk_size: null,
-        size_gigabytes: null,
         distribution: "Unknown",
         description: "base",
         tags: ["web"],
         error_message: "",
         created_at: new Date(clock.now()).toISOString().replace(".000Z", "Z"),
       });
+      expect((await getImage(emulator, created.id)).body.image).toMatchObject({ public: false, slug: null, min_disk_size: null, size_gigabytes: null });
 
       clock.advance(2_999);
       expect((await getImage(emulator, created.id)).body.image.status).toBe("NEW");
@@ -116,12 +116,15 @@ describe("custom image imports", () => {
   });
 
   it.each([
-    ["an unsupported compression", "https://images.example.com/disk.zip?X-Amz-Signature=secret", /^Unsupported image compression format: zip\. Use gzip or bzip2/],
+    ["an unsupported compression", "https://images.example.com/disk.zip?X-Amz-Signature=secret", /^We don't support the compression format of your image\./],
     ["an unreachable host", "https://bucket.nowhere.invalid/disk.img?X-Amz-Signature=secret", /^Failed to download image from URL: https:\/\/bucket\.nowhere\.invalid\/disk\.img /],
+    ["a gzip-compressed tar archive", "https://images.example.com/talos.tar.gz?X-Amz-Signature=secret", /^We don't support the compression format of your image\./],
     ["a URL the test marked", "https://images.example.com/broken.img?X-Amz-Signature=secret", /^Marked broken$/],
+    ["a server that refuses HEAD", "https://no-head.example.com/disk.img?X-Amz-Signature=secret", /^Failed to download image from URL: https:\/\/no-head\.example\.com\/disk\.img \(the server does not support HEAD requests\)\.$/],
   ])("fails for %s: it ends deleted with an error_message that leaves out the URL's query", async (_case, url, message) => {
     await withEmulator({ importDurationMs: 10_000 }, async (emulator, clock) => {
       emulator.failImports(/broken/, "Marked broken");
+      emulator.refuseHead("no-head.example.com");
       const image = await createImage(emulator, { url });
       clock.advance(9_999);
       expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "pending", error_message: "" });
@@ -381,7 +384,7 @@ describe("authentication and rate limits", () => {
     });
   });
 
-  it("reports the hourly window on every response and answers 429 with retry-after past the minute limit", async () => {
+  it("reports the hourly window on every response; past the minute limit answers 429 with remaining 0, the hourly reset and retry-after; past the hourly limit, without retry-after", async () => {
     await withEmulator({ rateLimit: { perMinute: 3, perHour: 5 } }, async (emulator, clock) => {
       const start = clock.now();
       const remaining: Array<string | null> = [];
@@ -397,6 +400,10 @@ describe("authentication and rate limits", () => {
       const limited = await call(emulator, "GET", "/v2/tags");
       expect(limited.status).toBe(429);
       expect(limited.body).toMatchObject({ id: "too_many_requests", message: "API Rate limit exceeded." });
+      // "Sample Rate Limit Headers When Burst Limit is Reached": remaining 0 although the hour has room,
+      // reset when the oldest request of the HOUR expires, and retry-after for the minute.
+      expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+      expect(limited.headers.get("ratelimit-reset")).toBe(String(Math.ceil((start + 3_600_000) / 1000)));
       // The oldest of the three requests leaves the minute window 60 s after it was made.
       expect(limited.headers.get("retry-after")).toBe("30");
       expect(emulator.rateLimited).toBe(1);
@@ -407,8 +414,11 @@ describe("authentication and rate limits", () => {
       expect((await call(emulator, "GET", "/v2/tags")).headers.get("ratelimit-remaining")).toBe("0");
       const hourly = await call(emulator, "GET", "/v2/tags");
       expect(hourly.status).toBe(429);
-      // Now the hour is exhausted: the first request made at `start` expires at start + 1 h.
-      expect(hourly.headers.get("retry-after")).toBe(String(Math.ceil((start + 3_600_000 - clock.now()) / 1000)));
+      // Now the hour is exhausted: the first request made at `start` expires at start + 1 h. DigitalOcean
+      // sends retry-after "only within burst limit error response headers".
+      expect(hourly.headers.get("ratelimit-remaining")).toBe("0");
+      expect(hourly.headers.get("ratelimit-reset")).toBe(String(Math.ceil((start + 3_600_000) / 1000)));
+      expect(hourly.headers.get("retry-after")).toBeNull();
       expect(emulator.rateLimited).toBe(2);
     });
   });
@@ -536,11 +546,9 @@ describe("spec validation", () => {
   it.each([
     ["a missing region", "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img" }, "body must have required property 'region'"],
     ["an unknown region", "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "xyz9" }, "body.region must be equal to one of the allowed values"],
-    ["a bad distribution", "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3", distribution: "Windows" }, "body.distribution must be equal to one of the allowed values"],
     ["per_page above 200", "GET", "/v2/images?per_page=500", undefined, "query.per_page must be <= 200"],
     ["a tag name with spaces", "POST", "/v2/tags", { name: "my tag" }, "body.name must match pattern"],
     ["a non-numeric id to update", "PUT", "/v2/images/web", { name: "x" }, "path.image_id must be integer"],
-    ["a transfer of an unknown type", "POST", "/v2/images/1/actions", { type: "move" }, "body.type must be equal to one of the allowed values"],
     ["tag resources without a list", "POST", "/v2/tags/prod/resources", {}, "body must have required property 'resources'"],
   ])("answers 400 to %s and records a request violation", async (_case, method, path, body, error) => {
     await withEmulator({}, async (emulator) => {
@@ -650,6 +658,106 @@ describe("test hooks", () => {
         [failing.id, "failed"],
         [failing.id + 1, "importing"],
       ]);
+    });
+  });
+});
+
+describe("where DigitalOcean differs from its spec", () => {
+  it("treats tag names case-insensitively and keeps the first spelling, which URLs must use", async () => {
+    await withEmulator({}, async (emulator) => {
+      expect((await call(emulator, "POST", "/v2/tags", { name: "PROD" })).body.tag.name).toBe("PROD");
+      const again = await call(emulator, "POST", "/v2/tags", { name: "prod" });
+      expect(again.status).toBe(201);
+      expect(again.body.tag.name).toBe("PROD");
+      const image = await createImage(emulator, { tags: ["prod", "Web", "web"] });
+      expect(image.tags).toEqual(["PROD", "Web"]);
+      expect((await call(emulator, "GET", "/v2/tags")).body.tags.map((tag: Json) => tag.name)).toEqual(["PROD", "Web"]);
+      const resources = { resources: [{ resource_id: String(image.id), resource_type: "image" }] };
+      // "the URL to add that tag to a resource would be /v2/tags/PROD/resources (not /v2/tags/prod/resources)"
+      expect((await call(emulator, "POST", "/v2/tags/prod/resources", resources)).status).toBe(404);
+      expect((await call(emulator, "GET", "/v2/tags/prod")).status).toBe(404);
+      expect((await call(emulator, "DELETE", "/v2/tags/PROD/resources", resources)).status).toBe(204);
+      expect((await getImage(emulator, image.id)).body.image.tags).toEqual(["Web"]);
+      emulator.mutateImage(image.id, { tags: ["WEB", "prod"] });
+      expect((await getImage(emulator, image.id)).body.image.tags).toEqual(["Web", "PROD"]);
+    });
+  });
+
+  it("accepts a distribution outside the spec's list, stores Unknown, answers the import with Unknown OS, and records a deviation", async () => {
+    await withEmulator({}, async (emulator) => {
+      const image = await createImage(emulator, { distribution: "talos" });
+      expect(image.distribution).toBe("Unknown OS");
+      expect((await getImage(emulator, image.id)).body.image.distribution).toBe("Unknown");
+      const updated = await call(emulator, "PUT", `/v2/images/${image.id}`, { distribution: "Windows" });
+      expect(updated.status).toBe(200);
+      expect(updated.body.image.distribution).toBe("Unknown");
+      expect(emulator.violations).toEqual([
+        { kind: "deviation", operationId: "images_create_custom", method: "POST", path: "/v2/images", errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")] },
+        { kind: "deviation", operationId: "images_update", method: "PUT", path: `/v2/images/${image.id}`, errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")] },
+      ]);
+    });
+  });
+
+  it("accepts a region opened after the spec's enum (atl1) for imports and transfers, and answers with it inside the spec", async () => {
+    await withEmulator({ importDurationMs: 1_000, transferDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator, { region: "atl1" });
+      clock.advance(1_000);
+      expect((await getImage(emulator, image.id)).body.image.regions).toEqual(["atl1"]);
+      const transfer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "nyc3" });
+      expect(transfer.body.action.region_slug).toBe("nyc3");
+      clock.advance(1_000);
+      const back = await createImage(emulator, { name: "other", region: "nyc3" });
+      clock.advance(1_000);
+      const toAtlanta = await call(emulator, "POST", `/v2/images/${back.id}/actions`, { type: "transfer", region: "atl1" });
+      expect(toAtlanta.body.action).toMatchObject({ region_slug: "atl1", region: { slug: "atl1", name: "Atlanta 1" } });
+      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.regions)).toEqual([["atl1", "nyc3"], ["nyc3"]]);
+      expect(emulator.violations).toEqual([]);
+    });
+  });
+
+  it.each([
+    ["without a type", {}],
+    ["of a type that does not exist", { type: "resize" }],
+  ])("answers an image action %s with 404 The specified action type is not available.", async (_case, body) => {
+    await withEmulator({ importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator);
+      clock.advance(1_000);
+      const answer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, body);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ id: "not_found", message: "The specified action type is not available." });
+      expect(emulator.violations).toEqual([expect.objectContaining({ kind: "request", operationId: "imageActions_post" })]);
+    });
+  });
+
+  it("shows a retired image as retired, listed and readable, and refuses to transfer it", async () => {
+    await withEmulator({ importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator);
+      clock.advance(1_000);
+      emulator.retireImage(image.id);
+      expect((await getImage(emulator, image.id)).body.image.status).toBe("retired");
+      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.status)).toEqual(["retired"]);
+      const transfer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "ams3" });
+      expect(transfer.status).toBe(422);
+      expect(transfer.body.message).toBe(`Image ${image.id} can not be transferred while its status is retired.`);
+      expect((await call(emulator, "DELETE", `/v2/images/${image.id}`)).status).toBe(204);
+    });
+  });
+
+  it("answers 403 to a token that lacks a scope the operation needs, including tag:create for an import with tags", async () => {
+    const scoped = { token: "scoped", scopes: ["image:create", "image:read", "image:update", "tag:read"] };
+    await withEmulator({ tokens: [TOKEN, scoped] }, async (emulator) => {
+      const body = { name: "web", url: "https://images.example.com/web.qcow2", region: "nyc3" };
+      const tagged = await call(emulator, "POST", "/v2/images", { ...body, tags: ["prod"] }, "scoped");
+      expect(tagged.status).toBe(403);
+      expect(tagged.body).toMatchObject({ id: "forbidden", message: "You do not have access for the attempted action." });
+      expect(emulator.audit()).toEqual([]);
+      const plain = await call(emulator, "POST", "/v2/images", body, "scoped");
+      expect(plain.status).toBe(202);
+      expect((await call(emulator, "GET", "/v2/tags", undefined, "scoped")).status).toBe(200);
+      expect((await call(emulator, "POST", "/v2/tags", { name: "prod" }, "scoped")).status).toBe(403);
+      expect((await call(emulator, "DELETE", `/v2/images/${plain.body.image.id}`, undefined, "scoped")).status).toBe(403);
+      expect((await call(emulator, "DELETE", `/v2/images/${plain.body.image.id}`)).status).toBe(204);
+      expect(emulator.violations).toEqual([]);
     });
   });
 });

@@ -1,13 +1,16 @@
-import { planImport, redactUrl } from "./import-plan";
+import { planImport, redactUrl, UNSUPPORTED_FORMAT_MESSAGE } from "./import-plan";
 
 describe("planImport", () => {
   it.each([
     ["https://images.example.com/disk.qcow2", undefined],
     ["https://images.example.com/disk.img.gz", undefined],
     ["https://images.example.com/disk.img.bz2", undefined],
-    ["https://images.example.com/disk.zip", "Unsupported image compression format: zip. Use gzip or bzip2, or upload an uncompressed image."],
-    ["https://images.example.com/disk.img.XZ", "Unsupported image compression format: xz. Use gzip or bzip2, or upload an uncompressed image."],
-    ["https://images.example.com/disk.tar?sig=1", "Unsupported image compression format: tar. Use gzip or bzip2, or upload an uncompressed image."],
+    ["https://images.example.com/disk.zip", UNSUPPORTED_FORMAT_MESSAGE],
+    ["https://images.example.com/disk.img.XZ", UNSUPPORTED_FORMAT_MESSAGE],
+    ["https://images.example.com/disk.tar?sig=1", UNSUPPORTED_FORMAT_MESSAGE],
+    ["https://images.example.com/talos.tar.gz", UNSUPPORTED_FORMAT_MESSAGE],
+    ["https://images.example.com/talos.tgz", UNSUPPORTED_FORMAT_MESSAGE],
+    ["https://images.example.com/appliance.ova", UNSUPPORTED_FORMAT_MESSAGE],
     ["https://bucket.nowhere.invalid/disk.img?sig=secret", "Failed to download image from URL: https://bucket.nowhere.invalid/disk.img (could not connect to host bucket.nowhere.invalid)."],
     ["http://unreachable.example:8080/disk.img", "Failed to download image from URL: http://unreachable.example:8080/disk.img (could not connect to host unreachable.example)."],
   ])("decides the fate of %s", (url, failure) => {
@@ -18,6 +21,12 @@ describe("planImport", () => {
     expect(planImport("https://images.example.com/a.zip?run=7", 1, [{ matcher: "run=7", message: "boom" }]).failure).toBe("boom");
     expect(planImport("https://images.example.com/b.img?sig=secret", 1, [{ matcher: /b\.img/ }]).failure).toBe(
       "Failed to import image from https://images.example.com/b.img: the file is not a supported disk image.",
+    );
+  });
+
+  it("fails an import whose server refuses HEAD, which DigitalOcean's importer needs, with a download error that hides the query", () => {
+    expect(planImport("https://cdn.example.com/a.img?sig=secret", 1, [{ matcher: "cdn.example.com", refuseHead: true }]).failure).toBe(
+      "Failed to download image from URL: https://cdn.example.com/a.img (the server does not support HEAD requests).",
     );
   });
 

@@ -10,19 +10,27 @@ describe("RateLimiter", () => {
     expect(limiter.take("a", T0 + 1_500)).toEqual({ allowed: true, limit: 100, remaining: 98, reset: T0 / 1000 + 3600 });
   });
 
-  it("refuses past the minute limit until the oldest request of that minute expires", () => {
+  it("answers a burst-limit refusal as DigitalOcean documents: remaining 0, the hourly reset, and retry-after for the minute", () => {
     const limiter = new RateLimiter({ perMinute: 2, perHour: 100 });
     limiter.take("a", T0);
     limiter.take("a", T0 + 20_000);
-    expect(limiter.take("a", T0 + 30_000)).toMatchObject({ allowed: false, retryAfter: 30, remaining: 98 });
+    // ratelimit-reset stays when the oldest request of the HOUR expires, an hour after T0, not in 30 s.
+    expect(limiter.take("a", T0 + 30_000)).toEqual({ allowed: false, limit: 100, remaining: 0, reset: T0 / 1000 + 3600, exceeded: "minute", retryAfter: 30 });
     expect(limiter.take("a", T0 + 60_000)).toMatchObject({ allowed: true, remaining: 97 });
   });
 
-  it("takes the longer wait when both windows are exhausted, and rounds up to whole seconds", () => {
+  it("answers an hourly refusal with remaining 0 and the reset time but no retry-after, which DigitalOcean sends only for the burst limit", () => {
     const limiter = new RateLimiter({ perMinute: 2, perHour: 2 });
     limiter.take("a", T0);
     limiter.take("a", T0 + 59_999);
-    expect(limiter.take("a", T0 + 59_999)).toMatchObject({ allowed: false, retryAfter: 3541 });
+    expect(limiter.take("a", T0 + 59_999)).toEqual({ allowed: false, limit: 2, remaining: 0, reset: T0 / 1000 + 3600, exceeded: "hour" });
+  });
+
+  it("rounds retry-after up to whole seconds", () => {
+    const limiter = new RateLimiter({ perMinute: 1, perHour: 100 });
+    limiter.take("a", T0);
+    expect(limiter.take("a", T0 + 500)).toMatchObject({ allowed: false, retryAfter: 60 });
+    expect(limiter.take("a", T0 + 59_500)).toMatchObject({ allowed: false, retryAfter: 1 });
   });
 
   it("forgets requests older than an hour and keeps keys apart", () => {

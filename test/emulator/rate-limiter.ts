@@ -1,8 +1,11 @@
 /**
- * DigitalOcean's rate limits: per token, 5,000 requests per hour and 250 per minute, both sliding
- * windows; a request counts for an hour after it was made. Every response reports the hourly
- * window in `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds when the
- * oldest request in the window expires). https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit
+ * DigitalOcean's rate limits: per token, 5,000 requests per hour and 250 per minute (the "burst
+ * limit"), both sliding windows; a request counts for an hour after it was made. Every response
+ * reports the hourly window in `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch
+ * seconds when the oldest request in the window expires). A 429 says `ratelimit-remaining: 0`
+ * whichever limit was met; only the burst limit's 429 adds `retry-after`, and its `ratelimit-reset`
+ * is still the hourly one ("Sample Rate Limit Headers When Burst Limit is Reached",
+ * https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit).
  *
  * Rejected requests are not counted, so a client that waits as long as `retry-after` says is
  * admitted.
@@ -21,7 +24,9 @@ export interface RateDecision {
   remaining: number;
   /** `ratelimit-reset`: epoch seconds when the oldest request in the hourly window expires. */
   reset: number;
-  /** Whole seconds until the exceeded window admits a request again; set when not allowed. */
+  /** Set when not allowed: `minute` for the burst limit, `hour` for the hourly one. */
+  exceeded?: "minute" | "hour";
+  /** Whole seconds until the burst limit admits a request again; set only for a burst-limit 429, as DigitalOcean does. */
   retryAfter?: number;
 }
 
@@ -39,12 +44,11 @@ export class RateLimiter {
     const times = this.window(key, now);
     const minuteStart = firstIndexAfter(times, now - MINUTE);
     const minuteCount = times.length - minuteStart;
-    const waits: number[] = [];
-    // The request that must expire before one more is admitted is the one `limit` places from the end.
-    if (times.length >= this.limits.perHour) waits.push(times[times.length - this.limits.perHour] + HOUR - now);
-    if (minuteCount >= this.limits.perMinute) waits.push(times[times.length - this.limits.perMinute] + MINUTE - now);
-    if (waits.length > 0) {
-      return { ...this.report(times, now), allowed: false, retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) };
+    if (times.length >= this.limits.perHour) return { ...this.report(times, now), allowed: false, remaining: 0, exceeded: "hour" };
+    if (minuteCount >= this.limits.perMinute) {
+      // The request that must expire before one more is admitted is the one `perMinute` places from the end.
+      const waitMs = times[times.length - this.limits.perMinute] + MINUTE - now;
+      return { ...this.report(times, now), allowed: false, remaining: 0, exceeded: "minute", retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     times.push(now);
     return this.report(times, now);

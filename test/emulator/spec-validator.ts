@@ -19,6 +19,13 @@ export interface SpecRequest {
   body: unknown;
 }
 
+/** One way a request breaks the spec: where (`body.region`), the schema keyword (`enum`), and a readable line. */
+export interface SpecIssue {
+  where: string;
+  keyword: string;
+  text: string;
+}
+
 export interface MatchedOperation {
   operationId: string;
   /** Path parameters, percent-decoded. */
@@ -78,23 +85,23 @@ export class SpecValidator {
   }
 
   /** Every way `request` breaks the operation's parameters and body schema; empty when valid. */
-  validateRequest(operationId: string, request: SpecRequest): string[] {
-    const errors: string[] = [];
+  validateRequest(operationId: string, request: SpecRequest): SpecIssue[] {
+    const issues: SpecIssue[] = [];
     const operation = this.api.getOperation(operationId);
     const contentType = String(request.headers["content-type"] ?? "");
     if (operation?.requestBody && request.body !== undefined && !/^application\/json\b/i.test(contentType)) {
       // Every request body in the spec is `application/json` only.
-      errors.push(`content-type must be application/json, got ${contentType || "none"}`);
+      issues.push({ where: "header.content-type", keyword: "content-type", text: `content-type must be application/json, got ${contentType || "none"}` });
     }
     const result = this.api.validateRequest({ ...request, headers: { ...request.headers } as Record<string, string> }, operationId);
-    return [...errors, ...formatErrors(result)];
+    return [...issues, ...issuesOf(result)];
   }
 
   /** Every way a response breaks the operation's documented response for `status` (or `default`). */
-  validateResponse(operationId: string, status: number, body: unknown, headers: Record<string, string>): string[] {
+  validateResponse(operationId: string, status: number, body: unknown, headers: Record<string, string>): SpecIssue[] {
     // A response without content (204) is validated as `null` by openapi-backend.
     const bodyResult = this.api.validateResponse(body ?? null, operationId, status);
-    return [...formatErrors(bodyResult), ...this.validateResponseHeaders(operationId, status, headers)];
+    return [...issuesOf(bodyResult), ...this.validateResponseHeaders(operationId, status, headers)];
   }
 
   /**
@@ -102,7 +109,7 @@ export class SpecValidator {
    * as required). Every operation documents the same `ratelimit-*` headers, so one compiled
    * validator serves them all; openapi-backend's own compiles 4 per status per operation.
    */
-  private validateResponseHeaders(operationId: string, status: number, headers: Record<string, string>): string[] {
+  private validateResponseHeaders(operationId: string, status: number, headers: Record<string, string>): SpecIssue[] {
     const responses = this.api.getOperation(operationId)?.responses ?? {};
     const response = responses[String(status)] ?? responses.default;
     const documented = response && "headers" in response ? (response.headers ?? {}) : {};
@@ -118,7 +125,13 @@ export class SpecValidator {
       this.headerValidators.set(key, validate);
     }
     validate({ headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])) });
-    return formatErrors({ valid: !validate.errors, errors: validate.errors });
+    return issuesOf({ valid: !validate.errors, errors: validate.errors });
+  }
+
+  /** The scopes a custom-scoped token needs for the operation (`security: [bearer_auth: [...]]`). */
+  securityScopes(operationId: string): string[] {
+    const security = this.api.getOperation(operationId)?.security ?? [];
+    return security.flatMap((requirement) => requirement.bearer_auth ?? []);
   }
 
   /**
@@ -145,16 +158,21 @@ export function loadSpecValidator(): Promise<SpecValidator> {
 
 const LOCATIONS: Record<string, string> = { requestBody: "body", query: "query", path: "path", headers: "header" };
 
-function formatErrors(result: ValidationResult): string[] {
+function issuesOf(result: ValidationResult): SpecIssue[] {
   // Branches of an `anyOf` report the same error once each.
-  return [...new Set((result.errors ?? []).map(formatError))];
+  const issues = new Map<string, SpecIssue>();
+  for (const error of result.errors ?? []) {
+    const issue = issueOf(error);
+    issues.set(issue.text, issue);
+  }
+  return [...issues.values()];
 }
 
-function formatError(error: AjvError): string {
+function issueOf(error: AjvError): SpecIssue {
   const segments = error.instancePath.split("/").filter(Boolean);
   const [first, ...rest] = segments;
   const where = first === undefined ? "body" : [LOCATIONS[first] ?? first, ...rest].join(".");
   const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
   const detail = allowed ? ` (${allowed.join(", ")})` : "";
-  return `${where} ${error.message ?? error.keyword}${detail}`;
+  return { where, keyword: error.keyword, text: `${where} ${error.message ?? error.keyword}${detail}` };
 }

@@ -2,7 +2,7 @@ import type { RegionWire } from "./regions";
 
 /** Objects exactly as the emulator sends them: snake_case, the spec's field names. */
 
-export type ImageStatus = "NEW" | "pending" | "available" | "deleted";
+export type ImageStatus = "NEW" | "pending" | "available" | "deleted" | "retired";
 
 export interface ImageWire {
   id: number;
@@ -20,6 +20,9 @@ export interface ImageWire {
   status: ImageStatus;
   error_message: string;
 }
+
+/** The 202 of an import: the image without `slug`, `public`, `min_disk_size` and `size_gigabytes`. */
+export type ImportAcceptedWire = Omit<ImageWire, "slug" | "public" | "min_disk_size" | "size_gigabytes">;
 
 export interface ActionWire {
   id: number;

@@ -106,7 +106,7 @@ describe("a create whose wait for a transfer runs out of time", () => {
 
 describe("an import DigitalOcean ends as deleted", () => {
   test.each([
-    ["a url ending .zip", { url: "https://example.com/images/flatcar.zip" }, /Unsupported image compression format: zip/],
+    ["a url ending .zip", { url: "https://example.com/images/flatcar.zip" }, /We don't support the compression format of your image/],
     ["a url the emulator marks as failing", { url: "https://example.com/images/broken.qcow2.gz" }, /the file is not a supported disk image/],
   ])("fails plainly, without a partial failure, and leaves the image deleted: %s", (_sentence, overrides, reason) =>
     withHostAndEmulator({}, async (fixture) => {

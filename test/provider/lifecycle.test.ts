@@ -69,7 +69,7 @@ describe("create", () => {
       const error = await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ImportFailedError);
       expect(error).not.toBeInstanceOf(ResourceInitError);
-      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): Unsupported image compression/);
+      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): We don't support the compression format of your image/);
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
       expect(emulator.requests.some((request) => request.method === "DELETE")).toBe(true);
     }));
@@ -80,10 +80,10 @@ describe("create", () => {
       const { runtime } = runtimeFor(emulator);
       const error = (await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught)) as ImportFailedError;
       expect(error.message).toMatch(
-        /^DigitalOcean could not import image \d+ \("web"\): Unsupported image compression format: zip\. Use gzip or bzip2, or upload an uncompressed image\. Nothing was left behind; check the url, then run `pulumi up` again\.$/,
+        /^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. Please try again with a supported format \(gzip, bzip2\) or an uncompressed image file\. Nothing was left behind; check the url, then run `pulumi up` again\.$/,
       );
       expect(error.message).not.toContain("..");
-      expect(error.apiMessage).toMatch(/^Unsupported image compression/);
+      expect(error.apiMessage).toMatch(/^We don't support the compression format/);
     }));
 
   test.each([
@@ -114,7 +114,7 @@ describe("create", () => {
       emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
       const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as DigitalOceanError;
       expect(error.message).toMatch(
-        /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3 failed: 403 forbidden: You do not have access for the attempted action\.( \(request id [^)]+\))?$/,
+        /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes( \(request id [^)]+\))?$/,
       );
       expect(error).toMatchObject({ code: "forbidden", method: "GET", path: "/v2/images?per_page=200&private=true" });
       expect(emulator.audit()).toEqual([]);
