@@ -52,6 +52,14 @@ export interface CreateCustomImageRequest {
   tags?: string[];
 }
 
+export interface CreateCustomImageOptions {
+  /**
+   * One of `tags` that only this import carries (the provider's import marker): the one way to
+   * tell, after an ambiguous failure, whether DigitalOcean created the image.
+   */
+  identifyingTag?: string;
+}
+
 export interface UpdateImageRequest {
   name?: string;
   /** An empty string clears the description. */
@@ -70,7 +78,7 @@ interface RequestOptions {
 const packageJson = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
 export const USER_AGENT = `${packageJson.name}/${packageJson.version} node/${process.versions.node}`;
 
-/** Images DigitalOcean may have created although the POST that created them failed: see `createCustom`. */
+/** How far back an action DigitalOcean may have started although the POST that started it failed is looked for: see `imageActions.post`. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
@@ -166,26 +174,26 @@ export class DigitalOceanClient {
      * Imports an image from a URL. The POST is not idempotent: a retry after the server acted
      * would import the image twice, and DigitalOcean offers no idempotency key. So it is repeated
      * by got only when the server certainly did not act (429, connection refused; see
-     * `RetryPolicy.unsentStatusCodes`), and after an ambiguous failure (reset, timeout, 5xx) only
-     * once a listing of the account's images shows that no image of this request was created; an
-     * image that was created is adopted instead.
+     * `RetryPolicy.unsentStatusCodes`). After an ambiguous failure (reset, timeout, 5xx) the image
+     * is looked for by `identifyingTag`, a tag the POST carries and no other image does: found, it
+     * is adopted; certainly not created, the POST is sent again. Name, url and age identify
+     * nothing (another stack, another resource or an earlier import may share them all), so
+     * without an identifying tag an ambiguous failure is thrown as it is.
      */
-    createCustom: async (request: CreateCustomImageRequest): Promise<Image> => {
-      const startedAt = this.clock.now();
-      const image = await this.postWithoutDuplicates(
-        async () => imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { json: toWire({ ...request }) })).image),
-        async () => {
-          const images = await this.images.list({ private: true });
-          return images.find(
-            (image) =>
-              image.name === request.name &&
-              !this.claimed.has(image.id) &&
-              Date.parse(image.createdAt) >= startedAt - CLOCK_SKEW_MS &&
-              (request.description === undefined || image.description === request.description),
-          );
-        },
-        `import of image "${request.name}"`,
-      );
+    createCustom: async (request: CreateCustomImageRequest, options: CreateCustomImageOptions = {}): Promise<Image> => {
+      const { identifyingTag } = options;
+      if (identifyingTag !== undefined && !request.tags?.includes(identifyingTag)) {
+        throw new RangeError(`identifyingTag ${JSON.stringify(identifyingTag)} must be one of the request's tags`);
+      }
+      const send = async () => imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { json: toWire({ ...request }) })).image);
+      const image =
+        identifyingTag === undefined
+          ? await send()
+          : await this.postWithoutDuplicates(
+              send,
+              async () => (await this.images.list({ tagName: identifyingTag })).find((image) => image.tags.includes(identifyingTag) && !this.claimed.has(image.id)),
+              `import of image "${request.name}"`,
+            );
       this.claimed.add(image.id);
       return image;
     },

@@ -172,14 +172,19 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
     runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
     return { image: left, history: "existing" };
   }
-  const image = await client.images.createCustom({
-    name: inputs.name,
-    url: inputs.url,
-    region: inputs.regions[0]!,
-    distribution: inputs.distribution,
-    description: inputs.description,
-    tags: [...(inputs.tags ?? []), marker],
-  });
+  // The marker is the only thing that is this resource's: after an ambiguous POST, an image with
+  // the same name (another stack's, another resource's, the one a replacement replaces) is not.
+  const image = await client.images.createCustom(
+    {
+      name: inputs.name,
+      url: inputs.url,
+      region: inputs.regions[0]!,
+      distribution: inputs.distribution,
+      description: inputs.description,
+      tags: [...(inputs.tags ?? []), marker],
+    },
+    { identifyingTag: marker },
+  );
   runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
   return { image, history: "fresh" };
 }

@@ -13,6 +13,7 @@ import {
 } from "../../src/client/errors";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
+const routes = (emulator: { requests: { method: string; path: string }[] }) => emulator.requests.map((request) => `${request.method} ${request.path}`);
 const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
 
 describe("images", () => {
@@ -261,22 +262,26 @@ describe("retries", () => {
 });
 
 describe("imports are never duplicated", () => {
+  /** An import carrying a tag that only it carries, by which the client identifies it after an ambiguous failure. */
+  const markedImport = (name: string, marker = `marker-${name}`) => [{ ...importRequest(name), tags: ["base", marker] }, { identifyingTag: marker }] as const;
+
   test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
     withEmulator({}, async (emulator) => {
       const { client, logs } = clientFor(emulator);
       emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.audit()[0]!.id).toBe(image.id);
       expect(emulator.duplicates()).toEqual([]);
       expect(logs.some((log) => log.message.includes("DigitalOcean had acted on it"))).toBe(true);
+      expect(emulator.requests.find((request) => request.method === "GET")?.query).toMatchObject({ tag_name: "marker-web" });
     }));
 
   test("an import that timed out after DigitalOcean created the image adopts that image", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       emulator.inject({ kind: "delay", ms: 1_000_000 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web")).catch((error: unknown) => error);
+      const image = await client.images.createCustom(...markedImport("web")).catch((error: unknown) => error);
       // The delayed request is handled only after the timeout: either the client adopted it, or it
       // sent the import again because nothing existed yet; never both.
       expect(image).not.toBeInstanceOf(Error);
@@ -288,17 +293,17 @@ describe("imports are never duplicated", () => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       // Reaches DigitalOcean 150 real ms after it was sent, 50 ms after the client gave up on it.
       emulator.inject({ kind: "delay", ms: 150 / emulator.clock.scale }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       await emulator.clock.sleep(1_000 / emulator.clock.scale);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
       expect(emulator.requests.filter((request) => request.method === "POST")).toHaveLength(1);
     }));
 
-  test("an import that met a 503 before DigitalOcean acted is sent again once a listing shows no image", () =>
+  test("an import that met a 503 before DigitalOcean acted is sent again once a listing by its tag shows no image", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       expect(emulator.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
         "POST /v2/images 503",
         "GET /v2/images 200",
@@ -311,18 +316,33 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", path: "/v2/images" });
-      await client.images.createCustom(importRequest("web"));
+      await client.images.createCustom(...markedImport("web"));
       expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 429", "POST 202"]);
     }));
 
-  test("two imports with the same name in one process never adopt each other's image", () =>
+  test("after a 503 an image of the same name, url and age created by another client is never adopted: only the identifying tag identifies", () =>
+    withEmulator({}, async (emulator) => {
+      const other = await clientFor(emulator).client.images.createCustom(...markedImport("web", "marker-of-another-stack"));
+      const { client } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
+      const mine = await client.images.createCustom(...markedImport("web"));
+      expect(mine.id).not.toBe(other.id);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([other.id, mine.id]);
+    }));
+
+  test("without an identifying tag an ambiguous failure is thrown as it is: neither adopted by name nor sent again", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
-      const first = await client.images.createCustom(importRequest("web"));
-      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const second = await client.images.createCustom(importRequest("web"));
-      expect(second.id).not.toBe(first.id);
-      expect(emulator.audit()).toHaveLength(2);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      await expect(client.images.createCustom(importRequest("web"))).rejects.toMatchObject({ code: "network_error", networkCode: "ECONNRESET" });
+      expect(routes(emulator)).toEqual(["POST /v2/images"]);
+    }));
+
+  test("an identifying tag that the request does not carry is refused before any request", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await expect(client.images.createCustom(importRequest("web"), { identifyingTag: "marker" })).rejects.toThrow('identifyingTag "marker" must be one of the request\'s tags');
+      expect(emulator.requests).toEqual([]);
     }));
 
   test("a transfer whose connection reset after DigitalOcean started it is not started twice", () =>
