@@ -13,6 +13,7 @@ import {
   ValidationError,
   errorFromResponse,
 } from "./errors";
+import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay } from "./retry-policy";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
@@ -377,7 +378,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string): Erro
       status: response.statusCode,
       apiCode: body.id,
       apiMessage: body.message ?? response.statusMessage,
-      requestId: body.request_id ?? headerValue(response.headers["x-request-id"]),
+      requestId: body.request_id ?? header(response.headers, "x-request-id"),
     });
   }
   if (error.code === "ETIMEDOUT" || error.name === "TimeoutError") {
@@ -398,8 +399,4 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
     }
   }
   return body !== null && typeof body === "object" ? (body as { id?: string; message?: string; request_id?: string }) : {};
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

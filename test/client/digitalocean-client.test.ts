@@ -368,6 +368,21 @@ describe("rate budget", () => {
       expect(client.budget.snapshot().throttledMs).toBeGreaterThan(0);
     }));
 
+  test("a burst-limit 429 with DigitalOcean's documented headers holds requests for its retry-after, not until the hour's oldest request expires", () =>
+    // A slow clock (a real millisecond is 50 simulated ones), so that test overhead stays far below the 10 minutes compared with.
+    withEmulator({ timeFactor: 0.02 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const start = emulator.clock.now();
+      const hourReset = String(Math.floor(start / 1000) + 10 * 60);
+      const burst = { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": hourReset, "retry-after": "29" };
+      emulator.inject({ kind: "status", status: 429, headers: burst }, { method: "GET" });
+      await client.images.list({ type: "distribution" });
+      await client.images.list({ type: "application" });
+      const elapsed = emulator.clock.now() - start;
+      expect(elapsed).toBeGreaterThanOrEqual(28_000);
+      expect(elapsed).toBeLessThan(3 * 60_000);
+    }));
+
   test("one budget serves every client of the same token and endpoint", () =>
     withEmulator({}, async (emulator) => {
       expect(clientFor(emulator).client.budget).toBe(clientFor(emulator).client.budget);
