@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { redactUrl } from "./presigned-url";
@@ -100,7 +100,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   let outs: CustomImageOutputs | undefined;
   let failure: unknown;
   try {
-    outs = await converge(runtime, inputs, image, history);
+    outs = await converge(runtime, inputs, image, history, false);
   } catch (error) {
     failure = error;
   }
@@ -201,13 +201,26 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
  */
 type ImageHistory = "fresh" | "existing";
 
-async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory): Promise<CustomImageOutputs> {
+/**
+ * `recorded`: Pulumi's state already names the image (an update), so a failure is reported as
+ * such; a create's image is recorded only by the partial failure `fail` throws.
+ */
+async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory, recorded: boolean): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
-    const message = `${withContext(error, `${what} ${label(inputs, current.id)}`).message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`;
+    const failure = withContext(error, `${what} ${label(inputs, current.id)}`);
     // Record the image as it is now (status, regions); the last answer is the fallback.
-    const latest = await client.images.get(current.id).catch(() => current);
-    throw new ResourceInitError(message, String(current.id), toOutputs(inputs, latest));
+    const latest = await client.images.get(current.id).catch((lookup: unknown) => (lookup instanceof NotFoundError ? undefined : current));
+    if (error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted") {
+      // Nothing is left to resume: saying "run `pulumi up` again to resume" would send the user
+      // into a 404. A create throws a plain error, so that Pulumi records nothing.
+      const next = recorded
+        ? "Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again."
+        : "Nothing was recorded; run `pulumi up` again to import it again.";
+      const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
+      throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
+    }
+    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest));
   };
 
   if (image.status !== "available") {
@@ -302,8 +315,10 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
       });
     }),
   );
-  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failures.length > 0) throw new Error(failures.map((failure) => errorMessage(failure.reason)).join("; "));
+  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected").map((failure) => failure.reason as unknown);
+  const deleted = failures.find((failure) => failure instanceof ImageDeletedError);
+  if (deleted) throw deleted;
+  if (failures.length > 0) throw new Error(failures.map(errorMessage).join("; "));
 }
 
 export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs>): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
@@ -327,7 +342,7 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
   } catch (error) {
     throw withContext(error, `updating ${label(inputs, Number(id))}`);
   }
-  return converge(runtime, inputs, image, "existing");
+  return converge(runtime, inputs, image, "existing", true);
 }
 
 /** A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. */

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
+import { type CreateCustomImageOptions, type CreateCustomImageRequest, DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
   MissingTokenError,
@@ -263,7 +263,7 @@ describe("retries", () => {
 
 describe("imports are never duplicated", () => {
   /** An import carrying a tag that only it carries, by which the client identifies it after an ambiguous failure. */
-  const markedImport = (name: string, marker = `marker-${name}`) => [{ ...importRequest(name), tags: ["base", marker] }, { identifyingTag: marker }] as const;
+  const markedImport = (name: string, marker = `marker-${name}`): [CreateCustomImageRequest, CreateCustomImageOptions] => [{ ...importRequest(name), tags: ["base", marker] }, { identifyingTag: marker }];
 
   test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
     withEmulator({}, async (emulator) => {

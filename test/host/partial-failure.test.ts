@@ -36,8 +36,9 @@ describe("a create whose wait for the import runs out of time", () => {
       const [image] = fixture.emulator.audit();
       expect(image).toMatchObject({ fate: "importing" });
       expect(error.code).toBe(PROVIDER_ERROR);
+      // The deadline does not wait for a check in flight, so on a busy machine the last status seen may still be NEW.
       expect(error.message).toMatch(
-        new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "pending"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`),
+        new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`),
       );
       expect(initFailed).toEqual({
         id: String(image!.id),
@@ -172,5 +173,53 @@ describe("a transfer DigitalOcean ends as errored", () => {
         properties: { ...deployed.outputs, regions: ["nyc3"] },
         reasons: [error.message],
       });
+    }));
+});
+
+describe("an image deleted outside Pulumi during a transfer", () => {
+  // Transfers take 10 simulated minutes and are waited for up to 60 (the default); DigitalOcean
+  // answers for a deleted image for a simulated minute, then 404s.
+  const slowTransfer = { scale: 0.002, emulator: { transferDurationMs: 10 * 60_000, deletedLingerMs: 60_000 } };
+
+  async function deleteDuringTransfer(fixture: HostFixture): Promise<number> {
+    while (!fixture.emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201)) {
+      await fixture.clock.sleep(5_000);
+    }
+    const [image] = fixture.emulator.audit();
+    fixture.emulator.deleteImageOutOfBand(image!.id);
+    return fixture.clock.now();
+  }
+
+  test("fails a create within minutes, not at the transfer timeout, plainly (nothing to record) and saying the image was deleted", () =>
+    withHostAndEmulator(slowTransfer, async (fixture) => {
+      const { inputs } = await fixture.host.check(URN, {}, await fixture.inputs({ regions: ["nyc3", "ams3"] }));
+
+      const creating = failureOf(fixture.host.create(URN, inputs));
+      const deletedAt = await deleteDuringTransfer(fixture);
+      const error = await creating;
+
+      const [image] = fixture.emulator.audit();
+      expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toMatch(
+        new RegExp(`^transferring image "basic" \\(${image!.id}\\): Image ${image!.id} was deleted outside Pulumi while waiting for the transfer of image ${image!.id} to ams3 \\(404 at two checks in a row\\)\\. Nothing was recorded; run \`pulumi up\` again to import it again\\.$`),
+      );
+      expect(error.message).not.toMatch(/resume/);
+    }));
+
+  test("fails an update within minutes, saying the image was deleted and that a refresh removes it from the stack", () =>
+    withHostAndEmulator(slowTransfer, async (fixture) => {
+      const deployed = await fixture.create();
+
+      const updating = failureOf(fixture.update(deployed, { regions: ["nyc3", "ams3"] }));
+      const deletedAt = await deleteDuringTransfer(fixture);
+      const error = await updating;
+
+      expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+
+      const refreshed = await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs);
+      expect(refreshed.id).toBe("");
     }));
 });
