@@ -51,9 +51,11 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     description: image.description,
     distribution: image.distribution,
     tags: image.tags.filter((tag) => !isImportMarker(tag)),
-    // An import still running lists no region yet; it is on its way to the first one, and showing
-    // `[]` would make the next preview report a region change the program never made.
-    regions: importing(image) ? (inputs.regions ?? image.regions) : orderedRegions(inputs.regions ?? [], image.regions),
+    // An import still running lists no region yet; it is on its way to the first one. Only that
+    // one is shown, never the regions it is still to be transferred to: state that claimed them
+    // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
+    // (and dropping a region never reached propose a replacement).
+    regions: importing(image) ? (inputs.regions ?? image.regions).slice(0, 1) : orderedRegions(inputs.regions ?? [], image.regions),
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,

@@ -43,7 +43,7 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(initFailed).toEqual({
         id: String(image!.id),
         // Every output, as the engine must record them. The import still running is recorded in
-        // the program's regions, so that the next preview shows no region change.
+        // the region it is being imported into, and in no region it is still to reach.
         properties: {
           ...inputs,
           imageId: image!.id,
@@ -72,6 +72,35 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(initFailed.id), fate: "available" })]);
       expect(fixture.emulator.getImage(Number(initFailed.id))?.regions.sort()).toEqual(["ams3", "nyc3"]);
       expect(fixture.emulator.duplicates()).toEqual([]);
+    }));
+
+  test("a refresh while the import still runs keeps the resume: the state shows only the import's region, so the next up transfers ams3", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const program = { regions: ["nyc3", "ams3"], createTimeoutMinutes: 2 };
+      const { inputs, initFailed } = await timedOutCreate(fixture, program);
+      expect(initFailed.properties.regions).toEqual(["nyc3"]);
+
+      // `pulumi refresh`: the image is still pending, the read is clean, and the engine clears the init errors.
+      const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
+      expect(refreshed.properties).toMatchObject({ status: "pending", regions: ["nyc3"] });
+      const afterRefresh: Deployed = { id: refreshed.id, inputs, outputs: refreshed.properties };
+
+      // The next `up` of the unchanged program, now with no init error to force an Update.
+      const { diff, deployed } = await fixture.update(afterRefresh, { ...program, createTimeoutMinutes: 20 });
+
+      expect(diff).toEqual(IN_PLACE);
+      expect(deployed.outputs).toMatchObject({ status: "available", regions: ["nyc3", "ams3"] });
+      expect(fixture.emulator.getImage(Number(initFailed.id))?.regions.sort()).toEqual(["ams3", "nyc3"]);
+    }));
+
+  test("after such a refresh, dropping ams3, which the image never reached, proposes no replacement", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const { inputs, initFailed } = await timedOutCreate(fixture, { regions: ["nyc3", "ams3"] });
+      const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
+
+      const { diff } = await fixture.preview({ id: refreshed.id, inputs, outputs: refreshed.properties }, { regions: ["nyc3"], createTimeoutMinutes: 2 });
+
+      expect(diff.replaces).toEqual([]);
     }));
 
   test("Delete with the recorded outputs deletes the image", () =>
