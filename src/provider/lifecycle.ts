@@ -2,6 +2,7 @@ import type { DigitalOceanClient } from "../client/digitalocean-client";
 import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
+import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
@@ -238,7 +239,8 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   // A description removed from the program is cleared, as DigitalOcean stores no description as "".
   const description = inputs.description ?? "";
   if (image.description !== description) changes.description = description;
-  if (image.distribution !== inputs.distribution) changes.distribution = inputs.distribution;
+  // DigitalOcean answers `Unknown OS` for the `Unknown` it was sent: no change to send.
+  if (!sameDistribution(image.distribution, inputs.distribution)) changes.distribution = inputs.distribution;
   if (Object.keys(changes).length > 0) {
     image = await client.images.update(image.id, changes).catch((error: unknown) => fail(error, "updating", image));
   }

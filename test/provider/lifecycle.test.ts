@@ -198,6 +198,22 @@ describe("update", () => {
       expect(outs).toMatchObject(body);
     }));
 
+  test("sends no distribution for an image DigitalOcean reports as Unknown OS while the program says Unknown, and no PUT at all when nothing else changed", () =>
+    // The spec's enum lacks `Unknown OS`, so the emulator's answers carrying it are response
+    // violations; the provider's requests must still all be valid.
+    withEmulator({ allowViolations: true }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ distribution: "Unknown" }));
+      emulator.mutateImage(Number(id), { distribution: "Unknown OS" });
+
+      const before = emulator.requests.length;
+      await update(runtime, id, inputs({ distribution: "Unknown", tags: ["base", "more"] }));
+      await update(runtime, id, inputs({ distribution: "Unknown", description: "new words" }));
+      const sent = emulator.requests.slice(before).filter((request) => request.method === "PUT");
+      expect(sent.map((request) => request.body)).toEqual([{ description: "new words" }]);
+      expect(emulator.violations.filter((violation) => violation.kind !== "response")).toEqual([]);
+    }));
+
   test("adds and removes tags through the tag endpoints", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
