@@ -285,20 +285,30 @@ export class DigitalOceanClient {
     }
   }
 
-  /** Every page of a listing, following DigitalOcean's absolute `links.pages.next`. */
+  /**
+   * Every page of a listing. DigitalOcean's `links.pages.next` is an absolute URL of its own host
+   * (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Links-and-Pagination),
+   * which names the wrong place when `apiEndpoint` is a proxy or has a path prefix. So only the
+   * query of the link (the page it asks for) is taken, and every page is requested from the
+   * configured endpoint and path: the token never goes to a host a response names.
+   */
   private async paginate<T extends object>(firstPage: string): Promise<T[]> {
-    const origin = new URL(this.apiEndpoint).origin;
+    const [path, firstQuery = ""] = firstPage.split("?", 2) as [string, string?];
     const bodies: T[] = [];
-    let path: string | undefined = firstPage;
-    while (path !== undefined) {
-      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", path);
+    const asked = new Set<string>();
+    let query = firstQuery;
+    for (;;) {
+      asked.add(query);
+      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", query ? `${path}?${query}` : path);
       bodies.push(body);
       const next = body.links?.pages?.next;
       if (!next) break;
-      const url = new URL(next, `${this.apiEndpoint}/`);
-      // Never send the token to another host, whatever a response says.
-      if (url.origin !== origin) throw new NetworkError({ method: "GET", path: `/${path}` }, `refusing to follow a pagination link to another host (${url.origin})`);
-      path = `${url.pathname.replace(/^\/+/, "")}${url.search}`;
+      const params = new URLSearchParams(firstQuery);
+      for (const [key, value] of new URL(next, "https://api.digitalocean.com/").searchParams) params.set(key, value);
+      query = params.toString();
+      if (asked.has(query)) {
+        throw new NetworkError({ method: "GET", path: `/${path}` }, `DigitalOcean's pagination link asks again for a page already read (?${query}); stopping instead of looping`);
+      }
     }
     return bodies;
   }

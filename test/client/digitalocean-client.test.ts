@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { type CreateCustomImageOptions, type CreateCustomImageRequest, DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
@@ -398,13 +400,70 @@ describe("requests", () => {
       expect(USER_AGENT).toMatch(/^pulumi-digitalocean-custom-image\/\d+\.\d+\.\d+/);
     }));
 
-  test("never follow a pagination link to another host", () =>
+  test("take only the page from a pagination link naming another host: every page is asked of the configured endpoint", () =>
     withEmulator({}, async (emulator) => {
+      // The emulator's links name 127.0.0.1, as DigitalOcean's name api.digitalocean.com.
       const { client } = clientFor(emulator, { apiEndpoint: emulator.url.replace("127.0.0.1", "localhost") });
       for (const name of ["a", "b", "c"]) await client.images.createCustom(importRequest(name));
-      await expect(client.images.list({ private: true, perPage: 1 })).rejects.toThrow(/refusing to follow a pagination link to another host/);
+      expect((await client.images.list({ private: true, perPage: 1 })).map((image) => image.name)).toEqual(["a", "b", "c"]);
+      const pages = emulator.requests.filter((request) => request.method === "GET");
+      expect(pages.map((request) => [request.headers.host, request.query.page ?? "1", request.query.private])).toEqual([
+        [new URL(client.apiEndpoint).host, "1", "true"],
+        [new URL(client.apiEndpoint).host, "2", "true"],
+        [new URL(client.apiEndpoint).host, "3", "true"],
+      ]);
     }));
+
+  test("page through an apiEndpoint behind a proxy with a path prefix, whose answers carry DigitalOcean's absolute links", () =>
+    withEmulator({}, async (emulator) =>
+      withPrefixProxy(emulator.url, "/digitalocean", async (proxyUrl, seen) => {
+        const { client } = clientFor(emulator, { apiEndpoint: `${proxyUrl}/digitalocean` });
+        for (const name of ["a", "b", "c"]) await client.images.createCustom(importRequest(name));
+        expect((await client.images.list({ private: true, perPage: 2 })).map((image) => image.name)).toEqual(["a", "b", "c"]);
+        expect(seen.filter((path) => path.startsWith("GET"))).toEqual([
+          "GET /digitalocean/v2/images?per_page=2&private=true",
+          "GET /digitalocean/v2/images?per_page=2&private=true&page=2",
+        ]);
+      }),
+    ));
+
+  test("stop with an error when a pagination link asks again for a page already read", () =>
+    withPrefixProxy("http://127.0.0.1:9", "", async (url) => {
+      const client = new DigitalOceanClient({ token: "t", apiEndpoint: url, retry: { limit: 0 } });
+      await expect(client.images.list()).rejects.toThrow("DigitalOcean API GET /v2/images failed: DigitalOcean's pagination link asks again for a page already read (?per_page=200); stopping instead of looping");
+    }, () => ({ images: [], links: { pages: { next: "https://api.digitalocean.com/v2/images?per_page=200" } }, meta: { total: 1 } })),
+  );
 });
+
+/**
+ * A reverse proxy on 127.0.0.1 port 0 that serves `target` under `prefix`, as a company proxy
+ * might, passing answers through unchanged (DigitalOcean's links included); or, given `answer`,
+ * a server that answers every request with that body. Closed in `finally`.
+ */
+async function withPrefixProxy<T>(target: string, prefix: string, body: (url: string, seen: string[]) => Promise<T>, answer?: () => unknown): Promise<T> {
+  const seen: string[] = [];
+  const server = createServer((request, response) => {
+    seen.push(`${request.method} ${request.url}`);
+    if (answer) {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer()));
+      return;
+    }
+    const url = new URL(request.url!.slice(prefix.length), target);
+    const upstream = httpRequest(url, { method: request.method, headers: { ...request.headers, host: url.host } }, (reply) => {
+      response.writeHead(reply.statusCode!, reply.headers);
+      reply.pipe(response);
+    });
+    upstream.on("error", () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    return await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 describe("the token never leaks", () => {
   const canary = "dop_v1_canary0123456789abcdef";
