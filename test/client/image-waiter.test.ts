@@ -23,8 +23,11 @@ describe("ImageWaiter", () => {
       for (const poll of polls) perMinute.set(Math.floor(poll.at / MINUTE), (perMinute.get(Math.floor(poll.at / MINUTE)) ?? 0) + 1);
       expect(Math.max(...perMinute.values())).toBeLessThanOrEqual(15);
       expect(waiter.stats.listings).toBeGreaterThan(0);
-      // GETs only once a single image is left, when one GET is cheaper than a listing.
-      expect(waiter.stats.gets).toBeLessThanOrEqual(waiter.stats.listings / 10);
+      // GETs only once a single image is left, when one GET is cheaper than a listing (how many
+      // ticks that last image takes depends on how far apart a busy machine spread the creates).
+      const gets = polls.filter((poll) => /^\/v2\/images\/\d+$/.test(poll.path));
+      expect(new Set(gets.map((poll) => poll.path)).size).toBeLessThanOrEqual(1);
+      expect(waiter.stats.gets).toBeLessThan(waiter.stats.listings);
       expect(emulator.rateLimited).toBe(0);
     }));
 
