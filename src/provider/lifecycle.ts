@@ -349,8 +349,13 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
   return converge(runtime, inputs, image, "existing", true);
 }
 
-/** A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. */
-export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
+/**
+ * A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. DigitalOcean
+ * does not document whether it deletes an image whose import or transfer is still running; should
+ * it refuse (a 4xx), the import or transfers are waited for, as long as a create would wait for
+ * them, and the image is deleted then.
+ */
+export async function deleteImage(runtime: Runtime, id: number, waitedForWork = false): Promise<void> {
   try {
     await runtime.client.images.delete(id);
   } catch (error) {
@@ -364,8 +369,38 @@ export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
       );
       if (gone) return;
     }
+    if (error instanceof ValidationError && !waitedForWork) {
+      const waited = await waitForWorkUnderWay(runtime, id, error).catch((lookup: unknown) => {
+        if (lookup instanceof NotFoundError) return true;
+        throw lookup;
+      });
+      if (waited) return deleteImage(runtime, id, true);
+    }
     throw withContext(error, `deleting image ${id}`);
   }
+}
+
+/** Waits for the import and transfers of an image that DigitalOcean refused to delete; false when none runs. */
+async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: ValidationError): Promise<boolean> {
+  const image = await runtime.client.images.get(id);
+  const transfers = (await runtime.client.imageActions.list(id)).filter((action) => action.type === "transfer" && action.status === "in-progress");
+  if (!importing(image) && transfers.length === 0) return false;
+  const work = importing(image) ? "its import" : `${transfers.length} transfer(s)`;
+  runtime.log.info(`DigitalOcean refused to delete image ${id} (${refusal.apiMessage ?? refusal.message}) while ${work} ran: waiting for ${work} to end, then deleting it`);
+  const log = (status: string, elapsedMs: number) => runtime.log.info(`Waiting to delete image ${id}: ${status} after ${formatDuration(elapsedMs)}`);
+  // An import that fails ends the image too; either way it can be deleted then.
+  if (importing(image)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
+  await Promise.all(
+    transfers.map((action) =>
+      runtime.waiter.waitForAction(id, action, `the transfer of image ${id} to ${action.regionSlug}`, { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
+    ),
+  );
+  return true;
+}
+
+/** A wait that ended because the import or transfer failed, or the image went: nothing runs any more. */
+function endedOrRethrow(error: unknown): void {
+  if (!(error instanceof ImportFailedError || error instanceof ImageDeletedError)) throw error;
 }
 
 function errorMessage(error: unknown): string {

@@ -4,6 +4,7 @@ import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
+import type { Emulator } from "../emulator/emulator";
 import { withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
@@ -293,6 +294,63 @@ describe("delete", () => {
       await emulator.clock.sleep(120_000);
       await deleteImage(runtime, Number(id));
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+});
+
+describe("delete of an image whose import or transfer still runs", () => {
+  // DigitalOcean does not document whether it deletes such an image; the emulator does. These
+  // tests make it refuse once, with a 422, as DigitalOcean might.
+  const refuseOnce = (emulator: Emulator, id: string) =>
+    emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message: "Image is not in a state that allows deletion." } }, { method: "DELETE", path: `/v2/images/${id}` });
+
+  test("deletes an image still importing, as after a create that timed out", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      await deleteImage(runtime, Number(partial.id));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(partial.id), fate: "deleted" })]);
+    }));
+
+  test("refused while the import runs, waits for the import to end and deletes the image then", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      refuseOnce(emulator, partial.id);
+
+      await deleteImage(runtime, Number(partial.id));
+
+      const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${partial.id}`);
+      expect(deletes.map((request) => request.status)).toEqual([422, 204]);
+      const [image] = emulator.audit();
+      expect(image).toMatchObject({ fate: "deleted" });
+      expect(deletes[1]!.at).toBeGreaterThanOrEqual(image!.createdAt + 10 * 60_000);
+      expect(lines).toContain(`info: DigitalOcean refused to delete image ${partial.id} (Image is not in a state that allows deletion.) while its import ran: waiting for its import to end, then deleting it`);
+    }));
+
+  test("refused while a transfer runs, waits for the transfer to end and deletes the image then", () =>
+    withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      refuseOnce(emulator, id);
+
+      await deleteImage(runtime, Number(id));
+
+      const transfer = emulator.requests.find((request) => request.method === "POST" && request.path.endsWith("/actions"))!;
+      const deleted = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`).at(-1)!;
+      expect(deleted).toMatchObject({ status: 204 });
+      expect(deleted.at).toBeGreaterThanOrEqual(transfer.at + 10 * 60_000);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+
+  test("refused with nothing under way, fails with DigitalOcean's message", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      refuseOnce(emulator, id);
+      await expect(deleteImage(runtime, Number(id))).rejects.toThrow(
+        new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 422 unprocessable_entity: Image is not in a state that allows deletion\\.`),
+      );
     }));
 });
 
