@@ -214,16 +214,19 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
     const failure = withContext(error, `${what} ${label(inputs, current.id)}`);
     // Record the image as it is now (status, regions); the last answer is the fallback.
     const latest = await client.images.get(current.id).catch((lookup: unknown) => (lookup instanceof NotFoundError ? undefined : current));
-    if (error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted") {
-      // Nothing is left to resume: saying "run `pulumi up` again to resume" would send the user
-      // into a 404. A create throws a plain error, so that Pulumi records nothing.
+    // Nothing is left to resume: saying "run `pulumi up` again to resume" would send the user into
+    // a 404. A create throws a plain error, so that Pulumi records nothing, once a DELETE has made
+    // sure of it (404s from a proxy would otherwise leave an image nobody knows); if that fails,
+    // the image is recorded after all.
+    const gone = error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted";
+    if (gone && (recorded || (await deleteImage(runtime, current.id).then(() => true, () => false)))) {
       const next = recorded
         ? "Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again."
         : "Nothing was recorded; run `pulumi up` again to import it again.";
       const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
       throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
     }
-    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest));
+    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest ?? current));
   };
 
   if (image.status !== "available") {

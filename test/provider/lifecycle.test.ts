@@ -1,4 +1,4 @@
-import { ImportFailedError } from "../../src/client/errors";
+import { ImageDeletedError, ImportFailedError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
@@ -88,6 +88,25 @@ describe("create", () => {
       expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
       expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
       noUndefined(partial.properties);
+    }));
+
+  test("an image that answers 404 while its import is waited for fails the create plainly, and is deleted in case the 404s were a proxy's: nothing is left unrecorded", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+      const [image] = emulator.audit();
+      // Every GET of the image answers 404 from now on, although the image exists.
+      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+
+      const error = (await creating) as Error;
+
+      expect(error).toBeInstanceOf(ImageDeletedError);
+      expect(error).not.toBeInstanceOf(ResourceInitError);
+      expect(error.message).toBe(
+        `waiting for the import of image "web" (${image!.id}): Image ${image!.id} was deleted outside Pulumi while waiting for the import of image ${image!.id} to become available (404 at two checks in a row). Nothing was recorded; run \`pulumi up\` again to import it again.`,
+      );
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: image!.id, fate: "deleted" })]);
     }));
 
   test("never prints a presigned URL's signature in an error", () =>
