@@ -58,7 +58,7 @@ interface Wait<T> {
 export interface WaiterStats {
   /** Rounds of checks. */
   ticks: number;
-  /** Turns of the loop: ticks, deadlines and nothing else; a loop that spins would show here. */
+  /** Turns of the loop: about one per tick and one per deadline; a loop that spins would show here. */
   turns: number;
   gets: number;
   listings: number;
