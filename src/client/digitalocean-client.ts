@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import got, { type Got, type Method, RequestError } from "got";
+import got, { type Got, type Method, RequestError, type Response } from "got";
 import { type Clock, systemClock } from "./clock";
 import { DEFAULT_API_ENDPOINT } from "./credentials";
 import {
@@ -8,13 +8,16 @@ import {
   MissingTokenError,
   NetworkError,
   NotFoundError,
+  RedirectError,
   ServerError,
   TimeoutError,
+  UnexpectedResponseError,
   ValidationError,
   errorFromResponse,
 } from "./errors";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay } from "./retry-policy";
+import { boundedText, describeType } from "./text";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
 export type LogLevel = "debug" | "info" | "warn";
@@ -102,6 +105,8 @@ export class DigitalOceanClient {
       prefixUrl: this.apiEndpoint,
       headers: { authorization: `Bearer ${options.token.trim()}`, "user-agent": USER_AGENT },
       responseType: "json",
+      // DigitalOcean's API never redirects; a 3xx is reported (see `parseResponse`), never followed.
+      followRedirect: false,
       timeout: { request: this.timeoutMs },
       retry: {
         limit: policy.limit,
@@ -152,8 +157,7 @@ export class DigitalOceanClient {
       if (options.type) query.set("type", options.type);
       if (options.private !== undefined) query.set("private", String(options.private));
       if (options.tagName) query.set("tag_name", options.tagName);
-      const bodies = await this.paginate<{ images: unknown[] }>(`v2/images?${query}`);
-      return bodies.flatMap((body) => body.images.map(imageFromWire));
+      return (await this.paginate(`v2/images?${query}`, "images")).map(imageFromWire);
     },
 
     /** By numeric id, or by slug for public images. */
@@ -232,8 +236,7 @@ export class DigitalOceanClient {
       actionFromWire(await this.request("GET", `v2/images/${imageId}/actions/${actionId}`)),
 
     list: async (imageId: number): Promise<Action[]> => {
-      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions`);
-      return bodies.flatMap((body) => body.actions.map(actionFromWire));
+      return (await this.paginate(`v2/images/${imageId}/actions`, "actions")).map(actionFromWire);
     },
   };
 
@@ -267,31 +270,47 @@ export class DigitalOceanClient {
     },
   };
 
+  /** The response's JSON object (`undefined` for a 204), or a `DigitalOceanError`. */
   private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    let response: Response<unknown>;
     try {
-      const response = await this.http<T>(path, { method, json: options.json, context: { idempotent: options.idempotent } });
-      return response.body;
+      response = await this.http<unknown>(path, { method, json: options.json, context: { idempotent: options.idempotent } });
     } catch (error) {
-      throw toDigitalOceanError(error, method, `/${path}`);
+      const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`);
     }
+    return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
   }
 
-  /** Every page of a listing, following DigitalOcean's absolute `links.pages.next`. */
-  private async paginate<T extends object>(firstPage: string): Promise<T[]> {
+  /**
+   * The items under `key` on every page of a listing, following DigitalOcean's absolute
+   * `links.pages.next`: never to another host, never to a page already read, and for at most
+   * `MAX_PAGES` pages.
+   */
+  private async paginate(firstPage: string, key: string): Promise<unknown[]> {
     const origin = new URL(this.apiEndpoint).origin;
-    const bodies: T[] = [];
-    let path: string | undefined = firstPage;
-    while (path !== undefined) {
-      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", path);
-      bodies.push(body);
+    const items: unknown[] = [];
+    const seen = new Set([firstPage]);
+    let path = firstPage;
+    for (let page = 1; ; page++) {
+      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } } }>("GET", path);
+      const request = { method: "GET", path: `/${path}` };
+      const pageItems = body[key];
+      if (!Array.isArray(pageItems)) throw new UnexpectedResponseError({ ...request, apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}` });
+      items.push(...pageItems);
       const next = body.links?.pages?.next;
-      if (!next) break;
+      if (!next) return items;
+      if (typeof next !== "string") throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
       const url = new URL(next, `${this.apiEndpoint}/`);
       // Never send the token to another host, whatever a response says.
-      if (url.origin !== origin) throw new NetworkError({ method: "GET", path: `/${path}` }, `refusing to follow a pagination link to another host (${url.origin})`);
+      if (url.origin !== origin) throw new NetworkError(request, `refusing to follow a pagination link to another host (${url.origin})`);
       path = `${url.pathname.replace(/^\/+/, "")}${url.search}`;
+      if (seen.has(path)) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next leads back to a page already read (/${boundedText(path, 200)}); stopped after ${page} pages` });
+      if (page >= MAX_PAGES) {
+        throw new UnexpectedResponseError({ ...request, apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, since no account holds that many` });
+      }
+      seen.add(path);
     }
-    return bodies;
   }
 
   /**
@@ -335,6 +354,15 @@ export class DigitalOceanClient {
 }
 
 /**
+ * The most pages a listing may take. The largest listing this package reads is every image an
+ * account can see (its own images, DigitalOcean's distributions and Marketplace applications: a
+ * few thousand at most), at 200 a page; image actions come 20 a page and an image has a handful.
+ * 100 pages (20,000 images) is far above that and ends a link loop in under a minute of the rate
+ * budget.
+ */
+export const MAX_PAGES = 100;
+
+/**
  * How long, in request timeouts, a request that failed ambiguously may still be carried out: a
  * request stuck behind a slow proxy can reach DigitalOcean after the client gave up on it.
  */
@@ -369,7 +397,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string): Erro
       status: response.statusCode,
       apiCode: body.id,
       apiMessage: body.message ?? response.statusMessage,
-      requestId: body.request_id ?? headerValue(response.headers["x-request-id"]),
+      requestId: body.request_id ?? requestIdHeader(response),
     });
   }
   if (error.code === "ETIMEDOUT" || error.name === "TimeoutError") {
@@ -381,6 +409,10 @@ function toDigitalOceanError(error: unknown, method: string, path: string): Erro
   return new NetworkError({ method, path, networkCode: error.code, apiMessage: `connection failed (${error.code})` });
 }
 
+/** Longest text taken from an error body into a message; longer text is cut (saying so). */
+const ERROR_TEXT_LIMITS = { message: 500, id: 100, requestId: 100 } as const;
+
+/** DigitalOcean's error body `{ id, message, request_id }`: only string fields, each bounded. */
 function parseErrorBody(body: unknown): { id?: string; message?: string; request_id?: string } {
   if (typeof body === "string") {
     try {
@@ -389,7 +421,56 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
       return {};
     }
   }
-  return body !== null && typeof body === "object" ? (body as { id?: string; message?: string; request_id?: string }) : {};
+  if (body === null || typeof body !== "object") return {};
+  const field = (name: string, limit: number) => {
+    const value = (body as Record<string, unknown>)[name];
+    return typeof value === "string" && value !== "" ? boundedText(value, limit) : undefined;
+  };
+  return { id: field("id", ERROR_TEXT_LIMITS.id), message: field("message", ERROR_TEXT_LIMITS.message), request_id: field("request_id", ERROR_TEXT_LIMITS.requestId) };
+}
+
+/**
+ * A successful response's body: a JSON object, or nothing for a 204. Anything else (`null`, a
+ * number, a list, an empty 200) is an `UnexpectedResponseError` rather than a TypeError later.
+ */
+function parseResponse(endpoint: string, method: string, path: string, response: Response<unknown>): unknown {
+  const refused = redirectError(endpoint, method, path, response);
+  if (refused) throw refused;
+  if (response.statusCode === 204) return undefined;
+  const body = response.body;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    const got = body === "" ? "an empty body" : describeType(body);
+    throw new UnexpectedResponseError({ method, path, status: response.statusCode, apiMessage: `expected a JSON object, got ${got}` });
+  }
+  return body;
+}
+
+/** The error for a 3xx, which is never followed: it names the endpoint and where the redirect pointed. */
+function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>): RedirectError | undefined {
+  if (response.statusCode < 300 || response.statusCode >= 400) return undefined;
+  const location = headerValue(response.headers.location);
+  let target = "";
+  if (location) {
+    try {
+      target = ` to ${new URL(location, `${endpoint}/`).origin}`;
+    } catch {
+      target = " to an unreadable location";
+    }
+  }
+  return new RedirectError({
+    method,
+    path,
+    status: response.statusCode,
+    requestId: requestIdHeader(response),
+    apiMessage:
+      `the endpoint ${endpoint} answered with a redirect${target}, which was not followed: DigitalOcean's API does not redirect, ` +
+      "so the endpoint (digitalocean:apiEndpoint or DIGITALOCEAN_API_URL) is probably wrong",
+  });
+}
+
+function requestIdHeader(response: Response<unknown>): string | undefined {
+  const value = headerValue(response.headers["x-request-id"]);
+  return value === undefined ? undefined : boundedText(value, ERROR_TEXT_LIMITS.requestId);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
