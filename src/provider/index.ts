@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { resolveCredentials } from "../client/credentials";
+import { ALLOW_INSECURE_ENDPOINT, resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { check as checkInputs } from "./check";
@@ -18,6 +18,7 @@ import type { CustomImageInputs, CustomImageOutputs } from "./types";
 export const CONFIG = {
   requestTimeoutSeconds: "digitalocean-custom-image:requestTimeoutSeconds",
   pollIntervalSeconds: "digitalocean-custom-image:pollIntervalSeconds",
+  allowInsecureEndpoint: ALLOW_INSECURE_ENDPOINT.config,
   /** Tests and benchmarks only: "scale,origin,realStart" of a scaled clock shared with the emulator. */
   clock: "digitalocean-custom-image:clock",
 } as const;
@@ -47,9 +48,10 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
 /** The shared client and waiter, built on first use from the config (or the environment). */
 export function getRuntime(): Runtime {
   if (!runtime) {
-    const { token, apiEndpoint } = resolveCredentials(config);
+    const { token, apiEndpoint, warnings } = resolveCredentials(config);
     const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
+    for (const warning of warnings) log.warn(warning);
     const client = new DigitalOceanClient({
       token,
       apiEndpoint,

@@ -124,4 +124,27 @@ describe("the API endpoint", () => {
       expect(deployed.outputs.status).toBe("available");
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(deployed.id) })]);
     }));
+
+  test("from the environment while the token comes from the stack config is used with a warning in Pulumi's log saying so", () =>
+    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) }, async (fixture) => {
+      await fixture.create();
+
+      const warnings = fixture.host.logs.filter((line) => line.includes("The DigitalOcean token comes from"));
+      expect(warnings).toEqual([
+        expect.stringContaining(`warning: [runtime] The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = ${fixture.emulator.url})`),
+      ]);
+    }));
+
+  test.each([
+    ["plain http to another host", "http://api.example.com", "plain http would send the DigitalOcean token unencrypted"],
+    ["not a URL", "api.digitalocean.com", "is not a URL"],
+  ])("that is %s fails Create before any request, naming the setting", (_, endpoint, message) =>
+    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": endpoint } }, async (fixture) => {
+      const error = await failureOf(fixture.create());
+
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toContain(`digitalocean:apiEndpoint (from the stack config)`);
+      expect(error.message).toContain(message);
+      expect(fixture.emulator.requests).toEqual([]);
+    }));
 });
