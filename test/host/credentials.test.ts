@@ -104,6 +104,30 @@ describe("a presigned URL's signature", () => {
   });
 });
 
+describe("a presigned url given as a secret", () => {
+  test("stays secret: the host takes no secrets, so the engine marks secret every output named like a secret input, and only url holds it", () => {
+    const signature = canary("signature");
+    const url = `https://images.example.com/flatcar.qcow2.gz?X-Amz-Security-Token=session&X-Amz-Signature=${signature}`;
+    return withHostAndEmulator({}, async (fixture) => {
+      const { acceptSecrets } = await fixture.host.configure(fixture.config, ["digitalocean:token"]);
+      const checked = await fixture.host.check(URN, {}, await fixture.inputs({ url }));
+      const deployed = await fixture.create({ url });
+      const read = await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs);
+
+      // pulumi/pulumi pkg/resource/plugin/provider_plugin.go: for a provider that does not accept
+      // secrets, the engine unwraps them and, after Check, Create, Read and Update, marks secret
+      // every returned property whose input of the same name held a secret (annotateSecrets).
+      expect(acceptSecrets).toBe(false);
+      const holding = (properties: Record<string, unknown>) => Object.keys(properties).filter((key) => JSON.stringify(properties[key]).includes(signature));
+      expect(holding(checked.inputs)).toEqual(["url"]);
+      expect(holding(deployed.outputs)).toEqual(["url"]);
+      expect(holding(read.properties)).toEqual(["url"]);
+      // Read returns no inputs: the engine keeps the old ones, the secret url among them.
+      expect(read.inputs).toBeUndefined();
+    });
+  });
+});
+
 describe("the API endpoint", () => {
   /** A port nothing listens on: a request sent there would fail. */
   const NOWHERE = "http://127.0.0.1:9";
