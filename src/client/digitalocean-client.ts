@@ -355,10 +355,10 @@ export class DigitalOceanClient {
 
 /**
  * The most pages a listing may take. The largest listing this package reads is every image an
- * account can see (its own images, DigitalOcean's distributions and Marketplace applications: a
- * few thousand at most), at 200 a page; image actions come 20 a page and an image has a handful.
- * 100 pages (20,000 images) is far above that and ends a link loop in under a minute of the rate
- * budget.
+ * account can see (its snapshots, backups and custom images, and DigitalOcean's distributions and
+ * Marketplace applications, a few hundred), at 200 a page; image actions come 20 a page and an
+ * image has a handful. 100 pages leave room for 20,000 images and end a link loop within 100
+ * requests, under half a minute of DigitalOcean's 250-a-minute budget.
  */
 export const MAX_PAGES = 100;
 
@@ -449,14 +449,8 @@ function parseResponse(endpoint: string, method: string, path: string, response:
 function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>): RedirectError | undefined {
   if (response.statusCode < 300 || response.statusCode >= 400) return undefined;
   const location = headerValue(response.headers.location);
-  let target = "";
-  if (location) {
-    try {
-      target = ` to ${new URL(location, `${endpoint}/`).origin}`;
-    } catch {
-      target = " to an unreadable location";
-    }
-  }
+  const origin = location ? (URL.parse(location, `${endpoint}/`)?.origin ?? "null") : undefined;
+  const target = origin === undefined ? "" : origin === "null" ? " to an unreadable location" : ` to ${origin}`;
   return new RedirectError({
     method,
     path,
