@@ -307,7 +307,7 @@ export class DigitalOceanClient {
       path = `${url.pathname.replace(/^\/+/, "")}${url.search}`;
       if (seen.has(path)) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next leads back to a page already read (/${boundedText(path, 200)}); stopped after ${page} pages` });
       if (page >= MAX_PAGES) {
-        throw new UnexpectedResponseError({ ...request, apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, since no account holds that many` });
+        throw new UnexpectedResponseError({ ...request, apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, taking it for a loop` });
       }
       seen.add(path);
     }
