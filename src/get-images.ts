@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
 import { programClient } from "./program-client";
@@ -8,7 +9,11 @@ export interface ImageFilter {
   key: string;
   /** The image matches when its field equals (or, for list fields, contains) any of these. */
   values: (string | number | boolean)[];
-  /** `exact` (default), `substring`, or `re` (values are regular expressions). */
+  /**
+   * `exact` (default), `substring`, or `re`: values are RE2 regular expressions, matched anywhere
+   * in the field (anchor with `^`/`$`), in time linear in the field's length; RE2 has no
+   * backreferences or lookaround (https://github.com/google/re2/wiki/Syntax).
+   */
   match?: "exact" | "substring" | "re";
   /** Require every value to match instead of any. */
   all?: boolean;
@@ -36,17 +41,20 @@ export interface GetImagesResult {
 
 /** Every image matching the API's filters and then the client-side filters, sorted; pages through everything. */
 export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanClient = programClient()): Promise<GetImagesResult> {
-  const images = await client.images.list({ type: args.type, private: args.private, tagName: args.tagName });
-  const filtered = images.filter((image) => (args.filters ?? []).every((filter) => matchesFilter(image, filter)));
+  const filters = (args.filters ?? []).map(compileFilter);
   const sorts = args.sorts ?? [];
-  filtered.sort((a, b) => {
-    for (const sort of sorts) {
-      const order = compare(a[sort.key], b[sort.key]) * (sort.direction === "desc" ? -1 : 1);
+  const images = await client.images.list({ type: args.type, private: args.private, tagName: args.tagName });
+  const keyed = images
+    .filter((image) => filters.every((filter) => filter(image)))
+    .map((image) => ({ image, keys: sorts.map((sort, index) => field(image, sort.key, `sorts[${index}]`)) }));
+  keyed.sort((a, b) => {
+    for (const [index, sort] of sorts.entries()) {
+      const order = compare(a.keys[index], b.keys[index]) * (sort.direction === "desc" ? -1 : 1);
       if (order !== 0) return order;
     }
     return 0;
   });
-  return { images: filtered };
+  return { images: keyed.map(({ image }) => image) };
 }
 
 /** `getImages`'s arguments as Pulumi Inputs. */
@@ -57,18 +65,42 @@ export function getImagesOutput(args: GetImagesOutputArgs = {}): pulumi.Output<G
   return pulumi.output(args).apply((resolved) => getImages(resolved as GetImagesArgs));
 }
 
-function matchesFilter(image: Image, filter: ImageFilter): boolean {
-  if (!(filter.key in image)) throw new Error(`getImages: unknown filter key "${filter.key}"; image fields are ${Object.keys(image).join(", ")}`);
-  const field = image[filter.key];
-  const candidates = Array.isArray(field) ? field : [field];
-  const test = (value: string | number | boolean) =>
-    candidates.some((candidate) => {
-      const text = String(candidate);
-      if (filter.match === "substring") return text.includes(String(value));
-      if (filter.match === "re") return new RegExp(String(value)).test(text);
-      return text === String(value);
-    });
-  return filter.all ? filter.values.every(test) : filter.values.some(test);
+const MATCHES = ["exact", "substring", "re"] as const;
+
+/**
+ * A filter as a predicate, checked and compiled before any request. Patterns run on RE2 (re2js, a
+ * pure JavaScript port): a backtracking `RegExp` takes exponential time on patterns such as
+ * `^(a+)+$`, and the names it would run on come from the API.
+ */
+function compileFilter(filter: ImageFilter, index: number): (image: Image) => boolean {
+  const where = `getImages: filters[${index}]`;
+  if (typeof filter?.key !== "string") throw new Error(`${where}.key must be the name of an image field`);
+  const match = filter.match ?? "exact";
+  if (!MATCHES.includes(match)) throw new Error(`${where}.match must be one of ${MATCHES.join(", ")}, got ${JSON.stringify(match)}`);
+  if (!Array.isArray(filter.values)) throw new Error(`${where}.values must be a list`);
+  const tests = filter.values.map((value, valueIndex): ((text: string) => boolean) => {
+    const wanted = String(value);
+    if (match === "substring") return (text) => text.includes(wanted);
+    if (match === "exact") return (text) => text === wanted;
+    try {
+      const pattern = RE2JS.compile(wanted);
+      return (text) => pattern.test(text);
+    } catch (error) {
+      throw new Error(`${where}.values[${valueIndex}] is not an RE2 regular expression (no backreferences or lookaround): ${(error as Error).message}`);
+    }
+  });
+  return (image) => {
+    const value = field(image, filter.key, `filters[${index}]`);
+    const candidates = (Array.isArray(value) ? value : [value]).map(String);
+    const test = (matches: (text: string) => boolean) => candidates.some(matches);
+    return filter.all ? tests.every(test) : tests.some(test);
+  };
+}
+
+/** An image's own field (never an inherited one such as `constructor` or `__proto__`). */
+function field(image: Image, key: string, where: string): unknown {
+  if (!Object.hasOwn(image, key)) throw new Error(`getImages: ${where}: unknown key "${key}"; image fields are ${Object.keys(image).join(", ")}`);
+  return image[key];
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanClient } from "./client/digitalocean-client";
-import { resolveCredentials } from "./client/credentials";
+import { ALLOW_INSECURE_ENDPOINT, resolveCredentials } from "./client/credentials";
 
 let client: DigitalOceanClient | undefined;
 
@@ -12,10 +12,9 @@ let client: DigitalOceanClient | undefined;
 export function programClient(): DigitalOceanClient {
   if (!client) {
     const read = (key: string) => pulumi.runtime.getConfig(key);
-    const { token, apiEndpoint, apiEndpointSource } = resolveCredentials({
-      "digitalocean:token": read("digitalocean:token"),
-      "digitalocean:apiEndpoint": read("digitalocean:apiEndpoint"),
-    });
+    const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ALLOW_INSECURE_ENDPOINT.config];
+    const { token, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(Object.fromEntries(keys.map((key) => [key, read(key)])));
+    for (const warning of warnings) void pulumi.log.warn(warning);
     client = new DigitalOceanClient({ token, apiEndpoint, apiEndpointSource, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
   }
   return client;

@@ -1,12 +1,21 @@
-import { MissingTokenError } from "./errors";
+import { BlockList, isIP } from "node:net";
+import { InvalidEndpointError, MissingTokenError } from "./errors";
 
 export const DEFAULT_API_ENDPOINT = "https://api.digitalocean.com";
+
+/** Where plain http may be allowed for an endpoint that is not on this machine (a trusted network, a proxy). */
+export const ALLOW_INSECURE_ENDPOINT = {
+  config: "digitalocean-custom-image:allowInsecureEndpoint",
+  env: "DIGITALOCEAN_CUSTOM_IMAGE_ALLOW_INSECURE_ENDPOINT",
+} as const;
 
 export interface Credentials {
   token: string;
   apiEndpoint: string;
   /** Where `apiEndpoint` came from, worded to follow "the API endpoint": one of `API_ENDPOINT_SOURCES`. */
   apiEndpointSource: string;
+  /** Things the user should hear about (to log as warnings): the endpoint and the token come from different places, plain http was allowed. */
+  warnings: string[];
 }
 
 /** Where the endpoint can come from, as error messages name it, so that the user knows which setting to fix. */
@@ -18,11 +27,22 @@ export const API_ENDPOINT_SOURCES = {
 
 type Settings = Record<string, string | undefined>;
 
-const pick = (...values: (string | undefined)[]) => values.map((value) => value?.trim()).find((value) => value);
+interface Setting {
+  value: string;
+  /** The config key or environment variable it came from. */
+  key: string;
+  place: "the stack config" | "the environment";
+}
+
+const TOKEN_KEYS = { config: "digitalocean:token", env: ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"] } as const;
+
+function tokenSetting(config: Settings, env: NodeJS.ProcessEnv): Setting | undefined {
+  return setting(config[TOKEN_KEYS.config], TOKEN_KEYS.config, "the stack config") ?? TOKEN_KEYS.env.map((key) => setting(env[key], key, "the environment")).find(Boolean);
+}
 
 /** The token from the first place that has one, or undefined. Reads no network: `check` can ask at preview. */
 export function findToken(config: Settings = {}, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return pick(config["digitalocean:token"], env.DIGITALOCEAN_TOKEN, env.DIGITALOCEAN_ACCESS_TOKEN);
+  return tokenSetting(config, env)?.value;
 }
 
 /**
@@ -30,13 +50,86 @@ export function findToken(config: Settings = {}, env: NodeJS.ProcessEnv = proces
  * (`digitalocean:token`, set with `pulumi config set --secret`, and `digitalocean:apiEndpoint`,
  * the keys `@pulumi/digitalocean` uses), then the environment variables the DigitalOcean CLI and
  * Terraform provider read.
+ *
+ * The endpoint is checked here, before any request: it must be an https URL, because every request
+ * carries the token; plain http is accepted for loopback hosts (the emulator, a local proxy) and
+ * elsewhere only when `ALLOW_INSECURE_ENDPOINT` says so.
  */
 export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv = process.env): Credentials {
-  const token = findToken(config, env);
+  const fromConfig = (key: string): Setting | undefined => setting(config[key], key, "the stack config");
+  const fromEnv = (key: string): Setting | undefined => setting(env[key], key, "the environment");
+  const token = tokenSetting(config, env);
   if (!token) throw new MissingTokenError();
-  const fromConfig = pick(config["digitalocean:apiEndpoint"]);
-  const fromEnv = pick(env.DIGITALOCEAN_API_URL);
-  const apiEndpoint = fromConfig ?? fromEnv ?? DEFAULT_API_ENDPOINT;
-  const apiEndpointSource = API_ENDPOINT_SOURCES[fromConfig ? "config" : fromEnv ? "env" : "default"];
-  return { token, apiEndpoint: apiEndpoint.replace(/\/+$/, ""), apiEndpointSource };
+  const endpoint = fromConfig("digitalocean:apiEndpoint") ?? fromEnv("DIGITALOCEAN_API_URL");
+  const allowInsecure = insecureAllowance(fromConfig(ALLOW_INSECURE_ENDPOINT.config) ?? fromEnv(ALLOW_INSECURE_ENDPOINT.env));
+  if (!endpoint) return { token: token.value, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, warnings: [] };
+
+  const url = checkedEndpoint(endpoint, allowInsecure);
+  const apiEndpoint = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  const warnings: string[] = [];
+  if (endpoint.place !== token.place) {
+    warnings.push(
+      `The DigitalOcean token comes from ${token.place} (${token.key}) but the API endpoint from ${endpoint.place} ` +
+        `(${endpoint.key} = ${apiEndpoint}), and the token is sent there. If that is not meant, set both in the same place.`,
+    );
+  }
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    warnings.push(`The API endpoint ${apiEndpoint} is plain http: the DigitalOcean token is sent unencrypted, as ${allowInsecure!.key} allows.`);
+  }
+  const apiEndpointSource = API_ENDPOINT_SOURCES[endpoint.place === "the stack config" ? "config" : "env"];
+  return { token: token.value, apiEndpoint, apiEndpointSource, warnings };
+}
+
+function setting(raw: string | undefined, key: string, place: Setting["place"]): Setting | undefined {
+  const value = raw?.trim();
+  return value ? { value, key, place } : undefined;
+}
+
+const SHAPE = "an https URL such as https://api.digitalocean.com (scheme, host, optional port and path)";
+
+/** The endpoint as a URL, or an `InvalidEndpointError` naming the setting and what is allowed. */
+function checkedEndpoint(endpoint: Setting, allowInsecure: Setting | undefined): URL {
+  const where = `${endpoint.key} (from ${endpoint.place})`;
+  let url: URL;
+  try {
+    url = new URL(endpoint.value);
+  } catch {
+    // Not echoed: a value that is not a URL may be a token pasted into the wrong setting.
+    throw new InvalidEndpointError({}, `${where} is not a URL: expected ${SHAPE}`);
+  }
+  if (url.username || url.password) throw new InvalidEndpointError({}, `${where} must not carry a user name or password: expected ${SHAPE}`);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidEndpointError({}, `${where} uses "${url.protocol}": expected ${SHAPE}`);
+  if (!url.hostname) throw new InvalidEndpointError({}, `${where} has no host: expected ${SHAPE}`);
+  if (url.search || url.hash) throw new InvalidEndpointError({}, `${where} must not have a query or fragment: expected ${SHAPE}`);
+  if (url.protocol === "http:" && !isLoopback(url.hostname) && !allowInsecure) {
+    throw new InvalidEndpointError(
+      {},
+      `${where} is ${url.origin}: plain http would send the DigitalOcean token unencrypted. Use https, or, on a network you trust, ` +
+        `allow it with \`pulumi config set ${ALLOW_INSECURE_ENDPOINT.config} true\` or ${ALLOW_INSECURE_ENDPOINT.env}=true. ` +
+        "Loopback hosts (localhost, 127.0.0.0/8, ::1) need neither.",
+    );
+  }
+  return url;
+}
+
+/** The setting when it allows plain http, `undefined` when it is absent or false. */
+function insecureAllowance(allowInsecure: Setting | undefined): Setting | undefined {
+  if (allowInsecure === undefined) return undefined;
+  const value = allowInsecure.value.toLowerCase();
+  if (value !== "true" && value !== "false") {
+    throw new InvalidEndpointError({}, `${allowInsecure.key} (from ${allowInsecure.place}) must be true or false, got ${JSON.stringify(allowInsecure.value.slice(0, 20))}`);
+  }
+  return value === "true" ? allowInsecure : undefined;
+}
+
+const loopback = new BlockList();
+loopback.addSubnet("127.0.0.0", 8, "ipv4");
+loopback.addAddress("::1", "ipv6");
+
+/** `localhost` and loopback addresses, as a URL's hostname spells them (IPv6 in brackets). */
+export function isLoopback(hostname: string): boolean {
+  if (hostname.toLowerCase().replace(/\.$/, "") === "localhost") return true;
+  const address = hostname.replace(/^\[(.*)\]$/, "$1");
+  const version = isIP(address);
+  return version !== 0 && loopback.check(address, version === 4 ? "ipv4" : "ipv6");
 }

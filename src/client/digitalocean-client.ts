@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import got, { type Got, type Method, RequestError } from "got";
+import got, { type Got, type Method, RequestError, type Response } from "got";
 import { type Clock, systemClock } from "./clock";
 import { DEFAULT_API_ENDPOINT } from "./credentials";
 import {
@@ -8,14 +8,17 @@ import {
   MissingTokenError,
   NetworkError,
   NotFoundError,
+  RedirectError,
   ServerError,
   TimeoutError,
+  UnexpectedResponseError,
   ValidationError,
   errorFromResponse,
 } from "./errors";
 import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
+import { boundedText, describeType } from "./text";
 import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
@@ -129,6 +132,8 @@ export class DigitalOceanClient {
       prefixUrl: this.apiEndpoint,
       headers: { authorization: `Bearer ${options.token.trim()}`, "user-agent": USER_AGENT },
       responseType: "json",
+      // DigitalOcean's API never redirects; a 3xx is reported (see `parseResponse`), never followed.
+      followRedirect: false,
       timeout: { request: this.timeoutMs },
       retry: {
         limit: policy.limit,
@@ -184,8 +189,7 @@ export class DigitalOceanClient {
       if (options.type) query.set("type", options.type);
       if (options.private !== undefined) query.set("private", String(options.private));
       if (options.tagName) query.set("tag_name", options.tagName);
-      const bodies = await this.paginate<{ images: unknown[] }>(`v2/images?${query}`, "images_list");
-      return bodies.flatMap((body) => body.images.map(imageFromWire));
+      return (await this.paginate(`v2/images?${query}`, "images", "images_list")).map(imageFromWire);
     },
 
     /** By numeric id, or by slug for public images. */
@@ -266,8 +270,7 @@ export class DigitalOceanClient {
       actionFromWire(await this.request("GET", `v2/images/${imageId}/actions/${actionId}`, { operation: "imageActions_get" })),
 
     list: async (imageId: number): Promise<Action[]> => {
-      const bodies = await this.paginate<{ actions: unknown[] }>(`v2/images/${imageId}/actions`, "imageActions_list");
-      return bodies.flatMap((body) => body.actions.map(actionFromWire));
+      return (await this.paginate(`v2/images/${imageId}/actions`, "actions", "imageActions_list")).map(actionFromWire);
     },
   };
 
@@ -301,43 +304,56 @@ export class DigitalOceanClient {
     },
   };
 
+  /** The response's JSON object (`undefined` for a 204), or a `DigitalOceanError`. */
   private async request<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
+    let response: Response<unknown>;
     try {
       const context: RequestContext = { idempotent: options.idempotent, failures: {} };
-      const response = await this.http<T>(path, { method, json: options.json, context });
-      return response.body;
+      response = await this.http<unknown>(path, { method, json: options.json, context });
     } catch (error) {
+      const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
-      throw toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
     }
+    return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
   }
 
   /**
-   * Every page of a listing. DigitalOcean's `links.pages.next` is an absolute URL of its own host
+   * The items under `key` on every page of a listing. DigitalOcean's `links.pages.next` is an
+   * absolute URL of its own host
    * (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Links-and-Pagination),
    * which names the wrong place when `apiEndpoint` is a proxy or has a path prefix. So only the
    * query of the link (the page it asks for) is taken, and every page is requested from the
-   * configured endpoint and path: the token never goes to a host a response names.
+   * configured endpoint and path: the token never goes to a host a response names. A link back to
+   * a page already read, or more than `MAX_PAGES` pages, ends the listing with an error.
    */
-  private async paginate<T extends object>(firstPage: string, operation: OperationId): Promise<T[]> {
+  private async paginate(firstPage: string, key: string, operation: OperationId): Promise<unknown[]> {
     const [path, firstQuery = ""] = firstPage.split("?", 2) as [string, string?];
-    const bodies: T[] = [];
+    const items: unknown[] = [];
     const asked = new Set<string>();
     let query = firstQuery;
-    for (;;) {
+    for (let page = 1; ; page++) {
       asked.add(query);
-      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", query ? `${path}?${query}` : path, { operation });
-      bodies.push(body);
+      const pagePath = query ? `${path}?${query}` : path;
+      const request = { method: "GET", path: `/${pagePath}` };
+      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } } }>("GET", pagePath, { operation });
+      const pageItems = body[key];
+      if (!Array.isArray(pageItems)) throw new UnexpectedResponseError({ ...request, apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}` });
+      items.push(...pageItems);
       const next = body.links?.pages?.next;
-      if (!next) break;
+      if (!next) return items;
+      const nextUrl = typeof next === "string" ? URL.parse(next, DEFAULT_API_ENDPOINT) : null;
+      if (nextUrl === null) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
       const params = new URLSearchParams(firstQuery);
-      for (const [key, value] of new URL(next, "https://api.digitalocean.com/").searchParams) params.set(key, value);
+      for (const [name, value] of nextUrl.searchParams) params.set(name, value);
       query = params.toString();
       if (asked.has(query)) {
-        throw new NetworkError({ method: "GET", path: `/${path}` }, `DigitalOcean's pagination link asks again for a page already read (?${query}); stopping instead of looping`);
+        throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next leads back to a page already read (?${boundedText(query, 200)}); stopped after ${page} page${page === 1 ? "" : "s"}` });
+      }
+      if (page >= MAX_PAGES) {
+        throw new UnexpectedResponseError({ ...request, apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, taking it for a loop` });
       }
     }
-    return bodies;
   }
 
   /**
@@ -379,6 +395,15 @@ export class DigitalOceanClient {
     }
   }
 }
+
+/**
+ * The most pages a listing may take. The largest listing this package reads is every image an
+ * account can see (its snapshots, backups and custom images, and DigitalOcean's distributions and
+ * Marketplace applications, a few hundred), at 200 a page; image actions come 20 a page and an
+ * image has a handful. 100 pages leave room for 20,000 images and end a link loop within 100
+ * requests, under half a minute of DigitalOcean's 250-a-minute budget.
+ */
+export const MAX_PAGES = 100;
 
 /**
  * How long, in request timeouts, a request that failed ambiguously may still be carried out: a
@@ -433,7 +458,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       status: response.statusCode,
       apiCode: body.id,
       apiMessage: body.message ?? response.statusMessage,
-      requestId: body.request_id ?? header(response.headers, "x-request-id"),
+      requestId: body.request_id ?? requestIdHeader(response),
       requiredScopes,
     });
   }
@@ -450,6 +475,10 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
   return new NetworkError({ method, path, networkCode: error.code, apiMessage: `connection failed (${error.code})` });
 }
 
+/** Longest text taken from an error body into a message; longer text is cut (saying so). */
+const ERROR_TEXT_LIMITS = { message: 500, id: 100, requestId: 100 } as const;
+
+/** DigitalOcean's error body `{ id, message, request_id }`: only string fields, each bounded. */
 function parseErrorBody(body: unknown): { id?: string; message?: string; request_id?: string } {
   if (typeof body === "string") {
     try {
@@ -458,5 +487,48 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
       return {};
     }
   }
-  return body !== null && typeof body === "object" ? (body as { id?: string; message?: string; request_id?: string }) : {};
+  if (body === null || typeof body !== "object") return {};
+  const field = (name: string, limit: number) => {
+    const value = (body as Record<string, unknown>)[name];
+    return typeof value === "string" && value !== "" ? boundedText(value, limit) : undefined;
+  };
+  return { id: field("id", ERROR_TEXT_LIMITS.id), message: field("message", ERROR_TEXT_LIMITS.message), request_id: field("request_id", ERROR_TEXT_LIMITS.requestId) };
+}
+
+/**
+ * A successful response's body: a JSON object, or nothing for a 204. Anything else (`null`, a
+ * number, a list, an empty 200) is an `UnexpectedResponseError` rather than a TypeError later.
+ */
+function parseResponse(endpoint: string, method: string, path: string, response: Response<unknown>): unknown {
+  const refused = redirectError(endpoint, method, path, response);
+  if (refused) throw refused;
+  if (response.statusCode === 204) return undefined;
+  const body = response.body;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    const got = body === "" ? "an empty body" : describeType(body);
+    throw new UnexpectedResponseError({ method, path, status: response.statusCode, apiMessage: `expected a JSON object, got ${got}` });
+  }
+  return body;
+}
+
+/** The error for a 3xx, which is never followed: it names the endpoint and where the redirect pointed. */
+function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>): RedirectError | undefined {
+  if (response.statusCode < 300 || response.statusCode >= 400) return undefined;
+  const location = header(response.headers, "location");
+  const origin = location ? (URL.parse(location, `${endpoint}/`)?.origin ?? "null") : undefined;
+  const target = origin === undefined ? "" : origin === "null" ? " to an unreadable location" : ` to ${origin}`;
+  return new RedirectError({
+    method,
+    path,
+    status: response.statusCode,
+    requestId: requestIdHeader(response),
+    apiMessage:
+      `the endpoint ${endpoint} answered with a redirect${target}, which was not followed: DigitalOcean's API does not redirect, ` +
+      "so the endpoint (digitalocean:apiEndpoint or DIGITALOCEAN_API_URL) is probably wrong",
+  });
+}
+
+function requestIdHeader(response: Response<unknown>): string | undefined {
+  const value = header(response.headers, "x-request-id");
+  return value === undefined ? undefined : boundedText(value, ERROR_TEXT_LIMITS.requestId);
 }

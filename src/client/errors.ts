@@ -175,6 +175,24 @@ export class ImageDeletedError extends DigitalOceanError {
   }
 }
 
+/**
+ * A 3xx answer. DigitalOcean's API never redirects, and following one would re-send a request body
+ * (an import's presigned url, signature included) to wherever the redirect points.
+ */
+export class RedirectError extends DigitalOceanError {
+  static override readonly defaultCode = "redirect_refused";
+}
+
+/** A response that is not what DigitalOcean sends: a body that is not the expected JSON object, or a listing whose pages never end. */
+export class UnexpectedResponseError extends DigitalOceanError {
+  static override readonly defaultCode = "unexpected_response";
+}
+
+/** `digitalocean:apiEndpoint` / `DIGITALOCEAN_API_URL` is not a usable https URL; raised before any request. */
+export class InvalidEndpointError extends DigitalOceanError {
+  static override readonly defaultCode = "invalid_endpoint";
+}
+
 const classByStatus: Record<number, typeof DigitalOceanError> = {
   400: ValidationError,
   401: UnauthorizedError,

@@ -109,6 +109,8 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
 }
 
 function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
+  // A redirect (whatever its body) is refused, never repeated: DigitalOcean's API does not redirect.
+  if (attempt.statusCode !== undefined && attempt.statusCode >= 300 && attempt.statusCode < 400) return false;
   const safe = policy.idempotentMethods.includes(attempt.method.toUpperCase()) || attempt.idempotent;
   const statusCodes = safe ? policy.statusCodes : policy.unsentStatusCodes;
   const errorCodes = safe ? policy.errorCodes : policy.unsentErrorCodes;

@@ -4,6 +4,9 @@
  * properties) rather than dropped.
  */
 
+import { UnexpectedResponseError } from "./errors";
+import { describeType } from "./text";
+
 /** An image as DigitalOcean describes it (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Images). */
 export interface Image {
   id: number;
@@ -44,6 +47,14 @@ export interface Tag {
   [extra: string]: unknown;
 }
 
+/** A body's object, or an `UnexpectedResponseError` (a TypeError later would say nothing useful). */
+export function wireObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UnexpectedResponseError({}, `DigitalOcean's response did not hold ${what} object: got ${describeType(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -66,7 +77,7 @@ export function toWire(body: Record<string, unknown>): Record<string, unknown> {
 
 /** Fills the fields DigitalOcean may omit or send as null so that callers see the documented shape. */
 export function imageFromWire(body: unknown): Image {
-  const image = fromWire<Partial<Image>>(body);
+  const image = fromWire<Partial<Image>>(wireObject(body, "an image"));
   return {
     ...image,
     id: image.id as number,
@@ -89,7 +100,7 @@ export function imageFromWire(body: unknown): Image {
 /** Image-action responses are wrapped as `{ "action": {...} }` although DigitalOcean's spec shows a bare action. */
 export function actionFromWire(body: unknown): Action {
   const raw = body !== null && typeof body === "object" && "action" in body ? (body as { action: unknown }).action : body;
-  const action = fromWire<Partial<Action>>(raw);
+  const action = fromWire<Partial<Action>>(wireObject(raw, "an action"));
   return {
     ...action,
     id: action.id as number,

@@ -9,6 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
+import { describeType } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { hasAuthority, redactUrl } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
@@ -343,13 +344,6 @@ function editDistance(a: string, b: string): number {
 /** Counts characters as people do, not UTF-16 code units (an emoji is one). */
 function characterCount(text: string): number {
   return [...text].length;
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "an object";
-  return `a ${typeof value}`;
 }
 
 /** A user's string for a message: quoted, escaped, and short. */

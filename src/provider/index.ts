@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { findToken, resolveCredentials } from "../client/credentials";
+import { ALLOW_INSECURE_ENDPOINT, findToken, resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
@@ -19,6 +19,7 @@ import type { CustomImageInputs, CustomImageOutputs } from "./types";
 export const CONFIG = {
   requestTimeoutSeconds: "digitalocean-custom-image:requestTimeoutSeconds",
   pollIntervalSeconds: "digitalocean-custom-image:pollIntervalSeconds",
+  allowInsecureEndpoint: ALLOW_INSECURE_ENDPOINT.config,
   /** Tests and benchmarks only: "scale,origin,realStart" of a scaled clock shared with the emulator. */
   clock: "digitalocean-custom-image:clock",
 } as const;
@@ -50,9 +51,10 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
 /** The shared client and waiter, built on first use from the config (or the environment). */
 export function getRuntime(): Runtime {
   if (!runtime) {
-    const { token, apiEndpoint, apiEndpointSource } = resolveCredentials(config);
+    const { token, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(config);
     const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
+    for (const warning of warnings) log.warn(warning);
     const client = new DigitalOceanClient({
       token,
       apiEndpoint,

@@ -475,7 +475,7 @@ describe("requests", () => {
   test("stop with an error when a pagination link asks again for a page already read", () =>
     withPrefixProxy("http://127.0.0.1:9", "", async (url) => {
       const client = new DigitalOceanClient({ token: "t", apiEndpoint: url, retry: { limit: 0 } });
-      await expect(client.images.list()).rejects.toThrow("DigitalOcean API GET /v2/images failed: DigitalOcean's pagination link asks again for a page already read (?per_page=200); stopping instead of looping");
+      await expect(client.images.list()).rejects.toThrow("DigitalOcean API GET /v2/images?per_page=200 failed: links.pages.next leads back to a page already read (?per_page=200); stopped after 1 page");
     }, () => ({ images: [], links: { pages: { next: "https://api.digitalocean.com/v2/images?per_page=200" } }, meta: { total: 1 } })),
   );
 });

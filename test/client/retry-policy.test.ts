@@ -27,6 +27,11 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBe(0);
   });
 
+  test.each([[301], [302], [307], [308]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode }))).toBe(0);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBe(0);
+  });
+
   test.each(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ERR_BODY_PARSE_FAILURE"])("retries a GET after %s", (errorCode) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
   });

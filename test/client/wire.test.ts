@@ -1,3 +1,4 @@
+import { UnexpectedResponseError } from "../../src/client/errors";
 import { actionFromWire, imageFromWire, toWire } from "../../src/client/wire";
 
 describe("wire mapping", () => {
@@ -69,5 +70,20 @@ describe("wire mapping", () => {
 
   test("sends camelCase fields as snake_case, keeps an empty description and drops undefined", () => {
     expect(toWire({ name: "x", description: "", minDiskSize: undefined, errorMessage: "e" })).toEqual({ name: "x", description: "", error_message: "e" });
+  });
+});
+
+describe("bodies that hold no object", () => {
+  test.each([
+    [null, "null"],
+    [undefined, "nothing"],
+    ["text", "a string"],
+    [[], "a list"],
+  ])("imageFromWire(%p) is an UnexpectedResponseError saying it got %s", (body, described) => {
+    expect(() => imageFromWire(body)).toThrow(new UnexpectedResponseError({}, `DigitalOcean's response did not hold an image object: got ${described}`));
+  });
+
+  test("an action response without the action is an UnexpectedResponseError", () => {
+    expect(() => actionFromWire({ action: null })).toThrow(UnexpectedResponseError);
   });
 });

@@ -92,7 +92,8 @@ export interface ProviderHost {
   /** Resolves when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `config` (namespaced keys such as `digitalocean:token`) as the engine does; keys in `secretKeys` go as secrets. */
-  configure(config: Record<string, string>, secretKeys?: string[]): Promise<void>;
+  /** Resolves to the host's answer: whether it accepts secrets (the engine strips them from every later request when not). */
+  configure(config: Record<string, string>, secretKeys?: string[]): Promise<{ acceptSecrets: boolean }>;
   /** `olds` are the previous inputs (empty on create). */
   check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
   /** `olds` are the previous outputs (state), as in `DiffRequest.olds`; `oldInputs` default to them. */
@@ -189,7 +190,8 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
         .setName("default")
         .setType("pulumi:providers:pulumi-nodejs")
         .setId(randomUUID());
-      await unary<proto.ConfigureResponse>("configure", (callback) => client.configure(request, callback));
+      const response = await unary<proto.ConfigureResponse>("configure", (callback) => client.configure(request, callback));
+      return { acceptSecrets: response.getAcceptsecrets() };
     },
 
     // The engine marshals every later request without secrets: the host's ConfigureResponse says acceptSecrets: false.

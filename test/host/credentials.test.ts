@@ -126,6 +126,30 @@ describe("a presigned URL's signature", () => {
   });
 });
 
+describe("a presigned url given as a secret", () => {
+  test("stays secret: the host takes no secrets, so the engine marks secret every output named like a secret input, and only url holds it", () => {
+    const signature = canary("signature");
+    const url = `https://images.example.com/flatcar.qcow2.gz?X-Amz-Security-Token=session&X-Amz-Signature=${signature}`;
+    return withHostAndEmulator({}, async (fixture) => {
+      const { acceptSecrets } = await fixture.host.configure(fixture.config, ["digitalocean:token"]);
+      const checked = await fixture.host.check(URN, {}, await fixture.inputs({ url }));
+      const deployed = await fixture.create({ url });
+      const read = await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs);
+
+      // pulumi/pulumi pkg/resource/plugin/provider_plugin.go: for a provider that does not accept
+      // secrets, the engine unwraps them and, after Check, Create, Read and Update, marks secret
+      // every returned property whose input of the same name held a secret (annotateSecrets).
+      expect(acceptSecrets).toBe(false);
+      const holding = (properties: Record<string, unknown>) => Object.keys(properties).filter((key) => JSON.stringify(properties[key]).includes(signature));
+      expect(holding(checked.inputs)).toEqual(["url"]);
+      expect(holding(deployed.outputs)).toEqual(["url"]);
+      expect(holding(read.properties)).toEqual(["url"]);
+      // Read returns no inputs: the engine keeps the old ones, the secret url among them.
+      expect(read.inputs).toBeUndefined();
+    });
+  });
+});
+
 describe("the API endpoint", () => {
   test.each([
     ["stack config digitalocean:apiEndpoint", (url: string) => ({ config: { "digitalocean:apiEndpoint": url } }), "was set by stack config digitalocean:apiEndpoint"],
@@ -169,5 +193,28 @@ describe("the API endpoint", () => {
       expect(fixture.config).not.toHaveProperty("digitalocean:apiEndpoint");
       expect(deployed.outputs.status).toBe("available");
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(deployed.id) })]);
+    }));
+
+  test("from the environment while the token comes from the stack config is used with a warning in Pulumi's log saying so", () =>
+    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) }, async (fixture) => {
+      await fixture.create();
+
+      const warnings = fixture.host.logs.filter((line) => line.includes("The DigitalOcean token comes from"));
+      expect(warnings).toEqual([
+        expect.stringContaining(`warning: [runtime] The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = ${fixture.emulator.url})`),
+      ]);
+    }));
+
+  test.each([
+    ["plain http to another host", "http://api.example.com", "plain http would send the DigitalOcean token unencrypted"],
+    ["not a URL", "api.digitalocean.com", "is not a URL"],
+  ])("that is %s fails Create before any request, naming the setting", (_, endpoint, message) =>
+    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": endpoint } }, async (fixture) => {
+      const error = await failureOf(fixture.create());
+
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toContain(`digitalocean:apiEndpoint (from the stack config)`);
+      expect(error.message).toContain(message);
+      expect(fixture.emulator.requests).toEqual([]);
     }));
 });

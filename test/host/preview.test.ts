@@ -69,3 +69,22 @@ describe("a new resource previewed with unknown inputs", () => {
     expect(requests).toEqual([]);
   });
 });
+
+describe("a preview without a DigitalOcean token", () => {
+  test("checks and diffs a new resource and a change on a host configured with no token at all", async () => {
+    const tokenless = await startHostAndEmulator({ config: { "digitalocean:token": undefined } });
+    try {
+      const { result, requests } = await tokenless.requestsDuring(async () => ({
+        checked: await tokenless.host.check(URN, {}, await tokenless.inputs({ regions: ["nyc3"] })),
+        changed: await tokenless.preview(deployed, { regions: ["nyc3", "ams3"], description: "changed" }),
+      }));
+
+      expect(tokenless.config).not.toHaveProperty("digitalocean:token");
+      expect(result.checked.failures).toEqual([]);
+      expect(result.changed.diff).toEqual(IN_PLACE);
+      expect(requests).toEqual([]);
+    } finally {
+      await tokenless.close();
+    }
+  });
+});

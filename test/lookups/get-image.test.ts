@@ -1,5 +1,5 @@
 import { getImage } from "../../src/get-image";
-import { getImages } from "../../src/get-images";
+import { type ImageFilter, getImages } from "../../src/get-images";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
 const importRequest = (name: string, tags: string[] = []) => ({ name, url: `https://images.example.com/${name}.img`, region: "nyc3", distribution: "Debian", tags });
@@ -62,6 +62,47 @@ describe("getImages", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       await client.images.createCustom(importRequest("web"));
-      await expect(getImages({ private: true, filters: [{ key: "colour", values: ["red"] }] }, client)).rejects.toThrow(/unknown filter key "colour"; image fields are id, name/);
+      await expect(getImages({ private: true, filters: [{ key: "colour", values: ["red"] }] }, client)).rejects.toThrow(/filters\[0\]: unknown key "colour"; image fields are id, name/);
+    }));
+
+  test.each(["__proto__", "constructor", "toString", "hasOwnProperty"])("takes %s for an unknown key, not an inherited property, in a filter and in a sort", (key) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await client.images.createCustom(importRequest("web"));
+      await client.images.createCustom(importRequest("db"));
+      await expect(getImages({ private: true, filters: [{ key, values: ["[object Object]"] }] }, client)).rejects.toThrow(`getImages: filters[0]: unknown key "${key}"`);
+      await expect(getImages({ private: true, sorts: [{ key: "name" }, { key }] }, client)).rejects.toThrow(`getImages: sorts[1]: unknown key "${key}"`);
+    }));
+
+  test("runs a pattern that backtracks catastrophically in a RegExp, ^(a+)+$, in linear time", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await client.images.createCustom(importRequest(`${"a".repeat(254)}b`));
+      await client.images.createCustom(importRequest("a".repeat(255)));
+      const started = performance.now();
+      const { images } = await getImages({ private: true, filters: [{ key: "name", values: ["^(a+)+$"], match: "re" }] }, client);
+      expect(images.map((image) => image.name)).toEqual(["a".repeat(255)]);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }));
+
+  test.each([
+    ["(a", "missing closing )"],
+    ["(?=web)", "invalid or unsupported Perl syntax"],
+    ["(web)\\1", "invalid escape sequence"],
+  ])("rejects the pattern %s, which RE2 cannot run, before any request", (pattern, reason) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const attempt = getImages({ filters: [{ key: "name", values: ["ok", pattern], match: "re" }] }, client);
+      await expect(attempt).rejects.toThrow("getImages: filters[0].values[1] is not an RE2 regular expression (no backreferences or lookaround): ");
+      await expect(attempt).rejects.toThrow(reason);
+      expect(emulator.requests).toEqual([]);
+    }));
+
+  test("rejects a filter whose match is not exact, substring or re, before any request", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const filter = { key: "name", values: ["x"], match: "glob" } as unknown as ImageFilter;
+      await expect(getImages({ filters: [filter] }, client)).rejects.toThrow('getImages: filters[0].match must be one of exact, substring, re, got "glob"');
+      expect(emulator.requests).toEqual([]);
     }));
 });

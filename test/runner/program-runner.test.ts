@@ -284,6 +284,22 @@ describe("the program runner", () => {
     });
   });
 
+  test("a presigned url given as pulumi.secret reaches DigitalOcean whole, comes back as a secret, and is never printed", async () => {
+    const signature = "X-Amz-Signature=0123456789abcdef";
+    const secretUrl = (version: number) => `https://bucket.example/image.qcow2.gz?X-Amz-Expires=${version}&${signature}&X-Amz-Security-Token=session`;
+    await withStack(async ({ emulator, run }) => {
+      const up = await run("up", { secretUrl0: secretUrl(1) }, ["secretUrl0"]);
+      const changed = await run("preview", { secretUrl0: secretUrl(2) }, ["secretUrl0"]);
+
+      expect(up.ok).toBe(true);
+      expect(emulator.requests.find((request) => request.method === "POST" && request.path === "/v2/images")?.body).toMatchObject({ url: secretUrl(1) });
+      expect(up.outputs.urls).toEqual([{ [SIG_KEY]: SECRET_SIG, value: secretUrl(1) }]);
+      expect(up.printed).toContainEqual(expect.stringMatching(/^ +urls +: \[\[secret\]\]$/));
+      expect(kinds(changed)).toEqual(["same image-0"]);
+      expect([...up.printed, ...changed.printed].join("\n")).not.toContain(signature);
+    });
+  });
+
   test("a resource option the runner does not implement fails that resource instead of being ignored", async () => {
     await withStack(async ({ emulator, run }) => {
       const preview = await run("preview", { protect: "true" });
