@@ -79,6 +79,8 @@ export interface EngineStackOptions {
   /** Entry file relative to programDir, compiled JavaScript. */
   entry?: string;
   stack?: string;
+  /** Receives every command line and everything the CLI prints, as it comes (the demo shows it). */
+  echo?: (text: string) => void;
 }
 
 export class EngineStack {
@@ -151,6 +153,9 @@ export class EngineStack {
   /** Runs `pulumi <args>` for this stack; throws CliError on a non-zero exit unless allowed. */
   async pulumi(args: string[], options: RunOptions = {}): Promise<CliResult> {
     const command = args[0]!;
+    // As a user would type it; the flags added below only wire the CLI to this harness.
+    const shown = args.includes("--secret") ? [...args.slice(0, -1), "<secret>"] : args;
+    this.options.echo?.(`$ pulumi ${shown.join(" ")}\n`);
     const full = [...args, "--stack", this.stack, "--non-interactive", "--color", "never"];
     let eventLog: string | undefined;
     if (["preview", "up", "update", "refresh", "destroy"].includes(command)) {
@@ -196,10 +201,12 @@ export class EngineStack {
       child.stdout.on("data", (chunk: Buffer) => {
         stdout += chunk;
         options.onOutput?.(String(chunk));
+        this.options.echo?.(String(chunk));
       });
       child.stderr.on("data", (chunk: Buffer) => {
         stderr += chunk;
         options.onOutput?.(String(chunk));
+        this.options.echo?.(String(chunk));
       });
       child.on("error", reject);
       child.on("close", (code, signal) => {
@@ -252,6 +259,11 @@ export interface StackExport {
     resources?: StateResource[];
     pending_operations?: { resource: StateResource; type: string }[];
   };
+}
+
+/** The dynamic resources (CustomImage) in an exported state. */
+export function customImages(state: StackExport): StateResource[] {
+  return (state.deployment.resources ?? []).filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
 }
 
 function readEvents(file: string): EngineEvent[] {

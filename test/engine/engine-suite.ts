@@ -2,7 +2,9 @@ import { type EmulatorStack, startEmulatorStack } from "../runner/emulator-stack
 import { accounting, accountingProblems } from "../reliability/invariants";
 import type { Emulator, EmulatorOptions } from "../emulator/emulator";
 import type { PulumiCli } from "./engine-cli";
-import { type CliResult, EngineStack, type StackExport, type StateResource } from "./engine-stack";
+import { type CliResult, customImages, EngineStack, type StackExport } from "./engine-stack";
+
+export { customImages };
 import type { InstalledPrograms } from "./install-programs";
 
 /** What global-setup.ts found and installed, for the test files. */
@@ -78,10 +80,6 @@ export function displayedDiff(stdout: string, name: string): string[] {
 /** `op name` pairs, e.g. `["update basic"]`. */
 export function ops(result: CliResult): string[] {
   return imageSteps(result).map((step) => `${step.op} ${step.name}`);
-}
-
-export function customImages(state: StackExport): StateResource[] {
-  return (state.deployment.resources ?? []).filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
 }
 
 /**

@@ -29,7 +29,8 @@ function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-export function installPrograms(root: string = mkdtempSync(join(tmpdir(), "custom-image-engine-programs-"))): InstalledPrograms {
+/** `names`: which programs (default all); `root`: an empty folder outside the repository. */
+export function installPrograms(names: readonly string[] = Object.keys(SOURCES), root: string = mkdtempSync(join(tmpdir(), "custom-image-engine-programs-"))): InstalledPrograms {
   const packed = run("npm", ["pack", "--silent", "--pack-destination", root], REPO_ROOT).trim().split("\n").at(-1)!;
   const tarball = join(root, packed);
   const example = JSON.parse(readFileSync(join(SOURCES.basic!, "package.json"), "utf8")) as {
@@ -51,7 +52,9 @@ export function installPrograms(root: string = mkdtempSync(join(tmpdir(), "custo
   );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], root);
   const dirs: Record<string, string> = {};
-  for (const [name, source] of Object.entries(SOURCES)) {
+  for (const name of names) {
+    const source = SOURCES[name];
+    if (!source) throw new Error(`no program "${name}"; there are ${Object.keys(SOURCES).join(", ")}`);
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
     for (const file of PROGRAM_FILES) copyFileSync(join(source, file), join(dir, file));
