@@ -47,6 +47,27 @@ export async function closeEngineFixture(fixture: EngineFixture | undefined): Pr
   fixture.stack.dispose();
 }
 
+/**
+ * For a describe block: `start` begins a scenario's fixture, `current` is it, and an `afterEach`
+ * closes it (emulator, backend, config file) whether the test passed or not.
+ */
+export function engineFixtures(): { start: typeof startEngineFixture; readonly current: EngineFixture; close(): Promise<void> } {
+  let current: EngineFixture | undefined;
+  const close = async () => {
+    await closeEngineFixture(current);
+    current = undefined;
+  };
+  afterEach(close);
+  return {
+    start: async (program, options) => (current = await startEngineFixture(program, options)),
+    get current() {
+      if (!current) throw new Error("no engine fixture started in this test");
+      return current;
+    },
+    close,
+  };
+}
+
 export interface Step {
   op: string;
   /** The resource's name (the URN's last part). */

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import type { Emulator } from "../emulator/emulator";
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, accountProblems, startEngineFixture } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures } from "./engine-suite";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, long enough to interrupt. */
 const SLOW_IMPORTS = { scale: 0.01, emulator: { importDurationMs: 600_000 } };
@@ -16,15 +16,11 @@ async function importStarted(emulator: Emulator): Promise<void> {
 }
 
 describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
   /** The recovery README "Lifecycle" states, run exactly as written there. */
   const recover = async () => {
-    const { stack } = fixture!;
+    const { stack } = fixtures.current;
     await stack.pulumi(["cancel", "--yes"], { allowFailure: true });
     await stack.refresh(["--clear-pending-creates"]);
     const adopted = await stack.up();
@@ -32,7 +28,7 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
   };
 
   const expectOneImageRecorded = async () => {
-    const { stack, emulator } = fixture!;
+    const { stack, emulator } = fixtures.current;
     const state = await stack.exportState();
     expect(state.deployment.pending_operations ?? []).toEqual([]);
     expect(customImages(state)).toHaveLength(1);
@@ -43,8 +39,8 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
   };
 
   it("SIGKILL of the CLI's process group mid-import leaves a lock and a pending create; the recovery ends with exactly one image, recorded", async () => {
-    fixture = await startEngineFixture("basic", SLOW_IMPORTS);
-    const { stack, emulator } = fixture;
+    await fixtures.start("basic", SLOW_IMPORTS);
+    const { stack, emulator } = fixtures.current;
     let cli: ChildProcess | undefined;
     const running = stack.up([], { allowFailure: true, onStart: (child) => (cli = child) });
     await importStarted(emulator);
@@ -64,8 +60,8 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
   });
 
   it("two SIGINTs mid-import end the CLI; the same recovery ends with exactly one image, recorded", async () => {
-    fixture = await startEngineFixture("basic", SLOW_IMPORTS);
-    const { stack, emulator } = fixture;
+    await fixtures.start("basic", SLOW_IMPORTS);
+    const { stack, emulator } = fixtures.current;
     let cli: ChildProcess | undefined;
     let acknowledged: () => void = () => undefined;
     const firstAcknowledged = new Promise<void>((resolve) => (acknowledged = resolve));

@@ -1,25 +1,21 @@
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, imageSteps, ops, accountProblems, requestLines, startEngineFixture } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, ops, requestLines } from "./engine-suite";
 
 const PROJECT = "custom-image-basic";
 
 describeEngine("examples/basic through the real CLI", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
   const expectNoChanges = async () => {
-    const result = await fixture!.stack.preview(["--expect-no-changes"], { allowFailure: true });
+    const result = await fixtures.current.stack.preview(["--expect-no-changes"], { allowFailure: true });
     expect({ code: result.code, steps: ops(result).filter((step) => !step.startsWith("same ")) }).toEqual({ code: 0, steps: [] });
   };
-  const imageId = async () => Number(customImages(await fixture!.stack.exportState())[0]?.id);
+  const imageId = async () => Number(customImages(await fixtures.current.stack.exportState())[0]?.id);
   const expectClean = async (options?: Parameters<typeof accountProblems>[2]) =>
-    expect(accountProblems(fixture!.emulator, await fixture!.stack.exportState(), options)).toEqual([]);
+    expect(accountProblems(fixtures.current.emulator, await fixtures.current.stack.exportState(), options)).toEqual([]);
 
   it("previews without a request, creates, updates a description in place, replaces on a new url (new image first), repairs drift, destroys", async () => {
-    fixture = await startEngineFixture("basic");
-    const { stack, emulator } = fixture;
+    await fixtures.start("basic");
+    const { stack, emulator } = fixtures.current;
 
     const preview = await stack.preview();
     expect(ops(preview)).toEqual(["create basic"]);
@@ -80,8 +76,8 @@ describeEngine("examples/basic through the real CLI", () => {
   });
 
   it("examples/multi-region: an added region is a transfer in place, a removed one replaces the image", async () => {
-    fixture = await startEngineFixture("multi-region");
-    const { stack, emulator } = fixture;
+    await fixtures.start("multi-region");
+    const { stack, emulator } = fixtures.current;
     await stack.up();
     const firstId = await imageId();
     expect(emulator.getImage(firstId)?.regions.sort()).toEqual(["fra1", "lon1", "nyc3"]);

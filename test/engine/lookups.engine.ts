@@ -1,19 +1,15 @@
 import { clientFor } from "../helpers/emulator-fixture";
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, startEngineFixture } from "./engine-suite";
+import { customImages, describeEngine, engineFixtures } from "./engine-suite";
 
 const PROJECT = "custom-image-lookups";
 const TYPE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
 
 describeEngine("adopting and looking up images through the real CLI", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
   /** An image made outside Pulumi, available. */
   const existingImage = async () => {
-    const { emulator } = fixture!;
+    const { emulator } = fixtures.current;
     const { client } = clientFor(emulator);
     const image = await client.images.createCustom({ name: "made-by-hand", url: "https://example.com/images/by-hand.qcow2.gz", region: "nyc3", tags: ["by-hand"] });
     while (emulator.getImage(image.id)?.status !== "available") await emulator.clock.sleep(1_000);
@@ -21,8 +17,8 @@ describeEngine("adopting and looking up images through the real CLI", () => {
   };
 
   it("CustomImage.get adopts an image read-only, getImage and getImages run inside the program, destroy leaves the adopted image", async () => {
-    fixture = await startEngineFixture("lookups");
-    const { stack, emulator } = fixture;
+    await fixtures.start("lookups");
+    const { stack, emulator } = fixtures.current;
     const id = await existingImage();
     await stack.configSet(`${PROJECT}:adoptId`, String(id));
     await stack.configSet(`${PROJECT}:tag`, "by-hand");
@@ -40,8 +36,8 @@ describeEngine("adopting and looking up images through the real CLI", () => {
   });
 
   it("pulumi import fails in the dynamic-provider host, which gets no serialized provider, and imports nothing", async () => {
-    fixture = await startEngineFixture("lookups");
-    const { stack, emulator } = fixture;
+    await fixtures.start("lookups");
+    const { stack, emulator } = fixtures.current;
     const id = await existingImage();
     const before = emulator.requests.length;
     const result = await stack.pulumi(["import", TYPE, "imported", String(id), "--yes", "--generate-code=false"], { allowFailure: true });

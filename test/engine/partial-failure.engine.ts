@@ -1,15 +1,11 @@
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, imageSteps, accountProblems, startEngineFixture } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps } from "./engine-suite";
 
 describeEngine("a partial failure through the real CLI", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
   it("records the image with its init errors when a transfer fails, and the next up resumes and converges", async () => {
-    fixture = await startEngineFixture("multi-region");
-    const { stack, emulator } = fixture;
+    await fixtures.start("multi-region");
+    const { stack, emulator } = fixtures.current;
     const fault = emulator.inject({ kind: "status", status: 500 }, { method: "POST", path: /\/actions$/, count: 50 });
 
     const failed = await stack.up([], { allowFailure: true });

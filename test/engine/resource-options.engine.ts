@@ -1,26 +1,20 @@
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, imageSteps, ops, accountProblems, requestLines, startEngineFixture } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, ops, requestLines } from "./engine-suite";
 
 const PROJECT = "custom-image-options";
 
 describeEngine("resource options through the real CLI", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
-  const start = async (config: Record<string, string> = {}, stack?: string) => {
-    fixture = await startEngineFixture("options", { stack, config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, value])) });
-    return fixture;
-  };
-  const set = (key: string, value: string) => fixture!.stack.configSet(`${PROJECT}:${key}`, value);
+  const start = (config: Record<string, string> = {}, stack?: string) =>
+    fixtures.start("options", { stack, config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, value])) });
+  const set = (key: string, value: string) => fixtures.current.stack.configSet(`${PROJECT}:${key}`, value);
   /** Image ids in the order of their resources' names. */
   const ids = async () =>
-    customImages(await fixture!.stack.exportState())
+    customImages(await fixtures.current.stack.exportState())
       .sort((a, b) => a.urn.localeCompare(b.urn))
       .map((resource) => Number(resource.id));
-  const expectNoChanges = async () => expect((await fixture!.stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
-  const expectClean = async (unmanaged: number[] = []) => expect(accountProblems(fixture!.emulator, await fixture!.stack.exportState(), { unmanaged })).toEqual([]);
+  const expectNoChanges = async () => expect((await fixtures.current.stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
+  const expectClean = async (unmanaged: number[] = []) => expect(accountProblems(fixtures.current.emulator, await fixtures.current.stack.exportState(), { unmanaged })).toEqual([]);
 
   it("protect: destroy fails and deletes nothing until protect is lifted", async () => {
     const { stack, emulator } = await start({ protect: "true" });
@@ -143,8 +137,7 @@ describeEngine("resource options through the real CLI", () => {
       // The most imports that were under way at once: each lasts the emulator's 30 simulated seconds.
       const most = Math.max(...starts.map((start) => starts.filter((other) => other >= start && other < start + 30_000).length));
       await stack.destroy();
-      await closeEngineFixture(fixture);
-      fixture = undefined;
+      await fixtures.close();
       return most;
     };
     expect(await overlap(["-p", "1"], "serial")).toBe(1);

@@ -1,18 +1,14 @@
 import { readFileSync } from "node:fs";
-import { closeEngineFixture, customImages, describeEngine, type EngineFixture, startEngineFixture } from "./engine-suite";
+import { customImages, describeEngine, engineFixtures } from "./engine-suite";
 
 const TOKEN = "test-token";
 
 describeEngine("the token through the real CLI", () => {
-  let fixture: EngineFixture | undefined;
-  afterEach(async () => {
-    await closeEngineFixture(fixture);
-    fixture = undefined;
-  });
+  const fixtures = engineFixtures();
 
   it("set with config set --secret, it appears in no exported state, stack file or line the CLI and the provider print; __provider stays small", async () => {
-    fixture = await startEngineFixture("basic");
-    const { stack, emulator } = fixture;
+    await fixtures.start("basic");
+    const { stack, emulator } = fixtures.current;
     await stack.preview();
     await stack.up();
     await stack.refresh();
