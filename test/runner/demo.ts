@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findPulumiCli } from "../engine/engine-cli";
+import { EngineDemoError, engineDemo } from "../engine/engine-demo";
 import { exampleDir } from "../helpers/example-package";
 import { startEmulatorStack } from "./emulator-stack";
 import { type RunResult, runProgram, type Operation, type StepKind } from "./program-runner";
@@ -106,9 +108,21 @@ export async function demo(print: (line: string) => void = console.log): Promise
   }
 }
 
+/** With a Pulumi CLI (on PATH or built by `npm run engine:install`) the demo runs through it; else through the runner. */
+async function main(): Promise<void> {
+  const cli = findPulumiCli();
+  if (cli) {
+    console.log(`Engine: the real Pulumi CLI ${cli.version} (${cli.source === "PATH" ? `on PATH: ${cli.path}` : "built by npm run engine:install"}).`);
+    await engineDemo(cli);
+    return;
+  }
+  console.log("Engine: the program runner (test/runner), a stand-in for the Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built it.");
+  await demo();
+}
+
 if (require.main === module) {
-  demo().catch((error: unknown) => {
-    console.error(`\nDemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  main().catch((error: unknown) => {
+    console.error(`\nDemo failed: ${error instanceof DemoError || error instanceof EngineDemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
   });
 }
