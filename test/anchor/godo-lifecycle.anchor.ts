@@ -59,10 +59,10 @@ function parseSteps(stdout: string): Step[] {
     .map((line) => JSON.parse(line) as Step);
 }
 
-/** The emulator's operations in order, a run of identical polls counted once. */
+/** The emulator's operations in order, a run of identical polls or pages counted once. */
 function operations(emulator: Emulator): string[] {
   const ids = emulator.requests.map((request) => request.operationId ?? `${request.method} ${request.path}`);
-  return ids.filter((id, index) => index === 0 || id !== ids[index - 1] || !id.endsWith("_get"));
+  return ids.filter((id, index) => index === 0 || id !== ids[index - 1] || !/_(get|list)$/.test(id));
 }
 
 async function withRealTimeEmulator(body: (emulator: Emulator) => Promise<void>): Promise<void> {
@@ -75,9 +75,9 @@ async function withRealTimeEmulator(body: (emulator: Emulator) => Promise<void>)
   }
 }
 
-it("runs create in 3 regions, rename and redescribe, region added, refresh, delete and a second delete with no request or answer the spec rejects", async () => {
+it("runs create in 3 regions, rename and redescribe, region added, refresh, a paged listing, delete and a second delete with no request or answer the spec rejects", async () => {
   await withRealTimeEmulator(async (emulator) => {
-    const { exitCode, steps } = await lifecycle(emulator, ["-regions", "nyc3,sfo3,ams3", "-add-region", "fra1"]);
+    const { exitCode, steps } = await lifecycle(emulator, ["-regions", "nyc3,sfo3,ams3", "-add-region", "fra1", "-per-page", "2"]);
 
     expect(steps.filter((step) => step.error)).toEqual([]);
     expect(exitCode).toBe(0);
@@ -93,6 +93,7 @@ it("runs create in 3 regions, rename and redescribe, region added, refresh, dele
       "transfer to fra1",
       "wait for transfer to fra1",
       "refresh",
+      "list images, every page",
       "delete",
       "refresh after delete",
       "delete again",
@@ -114,10 +115,15 @@ it("runs create in 3 regions, rename and redescribe, region added, refresh, dele
       "imageActions_post",
       "actions_get",
       "images_get",
+      "images_list",
       "images_delete",
       "images_get",
       "images_delete",
     ]);
+    const pages = emulator.requests.filter((request) => request.operationId === "images_list").map((request) => request.query);
+    expect(pages.length).toBeGreaterThan(2);
+    expect(pages).toEqual(pages.map((_, index) => ({ page: String(index + 1), per_page: "2" })));
+    expect(byName.get("list images, every page")).toMatchObject({ pages: pages.length, listed: expect.any(Number) });
     const update = emulator.requests.find((request) => request.operationId === "images_update");
     expect(update?.body).toEqual({ name: "anchor-image-renamed", distribution: "Unknown", description: "updated by godo" });
     expect(emulator.audit()).toEqual([expect.objectContaining({ name: "anchor-image-renamed", fate: "deleted" })]);

@@ -41,6 +41,7 @@ type options struct {
 	regions     []string
 	addRegion   string
 	tags        []string
+	perPage     int
 	poll        time.Duration
 	timeout     time.Duration
 }
@@ -50,6 +51,8 @@ type step struct {
 	Image  *godo.Image `json:"image,omitempty"`
 	Action *actionView `json:"action,omitempty"`
 	Polls  int         `json:"polls,omitempty"`
+	Pages  int         `json:"pages,omitempty"`
+	Listed int         `json:"listed,omitempty"`
 	Error  string      `json:"error,omitempty"`
 }
 
@@ -90,6 +93,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&regions, "regions", "nyc3,sfo3,ams3", "regions at create, comma-separated; the first receives the import")
 	fs.StringVar(&opts.addRegion, "add-region", "fra1", "region added by the second update")
 	fs.StringVar(&tags, "tags", "anchor", "tags, comma-separated")
+	fs.IntVar(&opts.perPage, "per-page", 200, "per_page of the listing (the data sources ask 200)")
 	fs.DurationVar(&opts.poll, "poll", 200*time.Millisecond, "interval between refreshes while waiting")
 	fs.DurationVar(&opts.timeout, "timeout", 2*time.Minute, "limit of each wait")
 	if err := fs.Parse(args); err != nil {
@@ -174,6 +178,9 @@ func run(ctx context.Context, client *godo.Client, opts options) error {
 	want := append(slices.Clone(opts.regions), opts.addRegion)
 	if err := sameRegions(current.Regions, want); err != nil {
 		return report(step{Step: "refresh"}, err)
+	}
+	if err := listAll(ctx, client, opts, id); err != nil {
+		return err
 	}
 	_, err = client.Images.Delete(ctx, id)
 	if err := report(step{Step: "delete"}, err); err != nil {
@@ -281,6 +288,45 @@ func transfer(ctx context.Context, client *godo.Client, opts options, id int, re
 			continue
 		}
 		return report(step{Step: "wait for " + name, Action: viewAction(current), Polls: polls}, err)
+	}
+}
+
+// listAll pages through GET /v2/images as the image data sources do
+// (digitalocean/image/images.go): the next page is the current one, which godo
+// reads from the `prev` link, plus one, until a page has no `next` link.
+func listAll(ctx context.Context, client *godo.Client, opts options, id int) error {
+	const name = "list images, every page"
+	list := &godo.ListOptions{Page: 1, PerPage: opts.perPage}
+	seen, pages, total := 0, 0, -1
+	for listed := 0; ; {
+		images, resp, err := client.Images.List(ctx, list)
+		if err != nil {
+			return report(step{Step: name, Pages: pages, Listed: listed}, err)
+		}
+		pages++
+		listed += len(images)
+		for _, image := range images {
+			if image.ID == id {
+				seen++
+			}
+		}
+		if resp.Meta != nil {
+			total = resp.Meta.Total
+		}
+		if resp.Links == nil || resp.Links.IsLastPage() {
+			if seen != 1 || listed != total {
+				err = fmt.Errorf("listed %d images (meta.total %d), image %d %d times", listed, total, id, seen)
+			}
+			return report(step{Step: name, Pages: pages, Listed: listed}, err)
+		}
+		current, err := resp.Links.CurrentPage()
+		if err != nil {
+			return report(step{Step: name, Pages: pages, Listed: listed}, err)
+		}
+		if current != list.Page {
+			return report(step{Step: name, Pages: pages, Listed: listed}, fmt.Errorf("godo reads page %d from the links of page %d", current, list.Page))
+		}
+		list.Page = current + 1
 	}
 }
 
