@@ -1,83 +1,20 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/emulator";
+import { buildGodoLifecycle, operations, withRealTimeEmulator, type GodoLifecycle } from "./godo-lifecycle-runner";
 
 /**
  * The emulator meets the client of `@pulumi/digitalocean`'s CustomImage: godo, at the version
  * terraform-provider-digitalocean vendors, driven through that provider's custom-image lifecycle
- * by test/anchor/godo-lifecycle (the plugin itself cannot be built here: README.md beside this file).
- * Real time throughout, as godo runs on its own clock: imports take 1.5 s, transfers 0.8 s.
+ * (the plugin itself cannot be built here: README.md beside this file).
  */
 
-const run = promisify(execFile);
-const SOURCE = join(__dirname, "godo-lifecycle");
-const TIMINGS = { importDurationMs: 1_500, transferDurationMs: 800 } satisfies EmulatorOptions;
-
-interface Step {
-  step: string;
-  image?: { id: number; name: string; status: string; regions?: string[]; description?: string; error_message?: string };
-  action?: { id: number; status: string; regionSlug: string; completedAt?: string };
-  polls?: number;
-  error?: string;
-}
-
-let buildDir: string;
-let binary: string;
-
+let godo: GodoLifecycle;
 beforeAll(async () => {
-  buildDir = mkdtempSync(join(tmpdir(), "godo-lifecycle-"));
-  binary = join(buildDir, "godo-lifecycle");
-  try {
-    await run("go", ["build", "-trimpath", "-o", binary, "."], { cwd: SOURCE });
-  } catch (error) {
-    const { stderr, message } = error as { stderr?: string; message: string };
-    throw new Error(`test:anchor needs Go (\`go\` on PATH) to build test/anchor/godo-lifecycle: ${stderr?.trim() || message}`);
-  }
+  godo = await buildGodoLifecycle();
 }, 600_000);
-
-afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
-
-async function lifecycle(emulator: Emulator, args: string[] = []): Promise<{ exitCode: number; steps: Step[] }> {
-  const env = { ...process.env, DIGITALOCEAN_TOKEN: "test-token" };
-  try {
-    const { stdout } = await run(binary, ["-endpoint", emulator.url, "-poll", "100ms", ...args], { env });
-    return { exitCode: 0, steps: parseSteps(stdout) };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    if (code === 2) throw new Error(`godo-lifecycle refused its arguments: ${stderr}`);
-    return { exitCode: code, steps: parseSteps(stdout) };
-  }
-}
-
-function parseSteps(stdout: string): Step[] {
-  return stdout
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Step);
-}
-
-/** The emulator's operations in order, a run of identical polls or pages counted once. */
-function operations(emulator: Emulator): string[] {
-  const ids = emulator.requests.map((request) => request.operationId ?? `${request.method} ${request.path}`);
-  return ids.filter((id, index) => index === 0 || id !== ids[index - 1] || !/_(get|list)$/.test(id));
-}
-
-async function withRealTimeEmulator(body: (emulator: Emulator) => Promise<void>): Promise<void> {
-  const emulator = await startEmulator(TIMINGS);
-  try {
-    await body(emulator);
-    expect(emulator.violations).toEqual([]);
-  } finally {
-    await emulator.close();
-  }
-}
+afterAll(() => godo?.remove());
 
 it("runs create in 3 regions, rename and redescribe, region added, refresh, a paged listing, delete and a second delete with no request or answer the spec rejects", async () => {
   await withRealTimeEmulator(async (emulator) => {
-    const { exitCode, steps } = await lifecycle(emulator, ["-regions", "nyc3,sfo3,ams3", "-add-region", "fra1", "-per-page", "2"]);
+    const { exitCode, steps } = await godo.run(emulator, ["-regions", "nyc3,sfo3,ams3", "-add-region", "fra1", "-per-page", "2"]);
 
     expect(steps.filter((step) => step.error)).toEqual([]);
     expect(exitCode).toBe(0);
@@ -133,7 +70,7 @@ it("runs create in 3 regions, rename and redescribe, region added, refresh, a pa
 
 it("hands a failed import to godo as status deleted with an error message it can report", async () => {
   await withRealTimeEmulator(async (emulator) => {
-    const { exitCode, steps } = await lifecycle(emulator, ["-url", "https://images.example.com/anchor.qcow2.zip", "-regions", "nyc3"]);
+    const { exitCode, steps } = await godo.run(emulator, ["-url", "https://images.example.com/anchor.qcow2.zip", "-regions", "nyc3"]);
 
     expect(exitCode).toBe(1);
     const last = steps.at(-1);
