@@ -6,9 +6,11 @@
 //
 // It stands in for the anchor's plugin, which cannot be built here (see
 // test/anchor/README.md): the order of calls follows
-// digitalocean/image/resource_custom_image.go and digitalocean/util/wait.go;
-// the waits do not (they are -poll apart), because what is measured here is
-// the wire, not the schedule.
+// digitalocean/image/resource_custom_image.go and digitalocean/util/wait.go.
+// With -schedule terraform its waits are the Terraform SDK's own
+// StateChangeConf (the fork the provider builds with) with the provider's
+// settings, in real time; with -schedule poll they are -poll apart, to check
+// the wire quickly.
 //
 // Each step prints one JSON line to stdout. Any error from godo, including an
 // answer it cannot decode, ends the run with exit status 1 after printing it.
@@ -28,6 +30,7 @@ import (
 
 	"github.com/digitalocean/godo"
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/hashicorp/terraform-plugin-sdk/v2/helper/retry"
 	"golang.org/x/oauth2"
 )
 
@@ -43,6 +46,7 @@ type options struct {
 	tags        []string
 	perPage     int
 	poll        time.Duration
+	schedule    string
 	timeout     time.Duration
 }
 
@@ -94,6 +98,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&opts.addRegion, "add-region", "fra1", "region added by the second update")
 	fs.StringVar(&tags, "tags", "anchor", "tags, comma-separated")
 	fs.IntVar(&opts.perPage, "per-page", 200, "per_page of the listing (the data sources ask 200)")
+	fs.StringVar(&opts.schedule, "schedule", "poll", `waits: "poll" (-poll apart) or "terraform" (the provider's StateChangeConf, real time)`)
 	fs.DurationVar(&opts.poll, "poll", 200*time.Millisecond, "interval between refreshes while waiting")
 	fs.DurationVar(&opts.timeout, "timeout", 2*time.Minute, "limit of each wait")
 	if err := fs.Parse(args); err != nil {
@@ -109,6 +114,8 @@ func parseFlags(args []string) (options, error) {
 		return opts, errors.New("DIGITALOCEAN_TOKEN must be set")
 	case len(opts.regions) == 0:
 		return opts, errors.New("-regions needs at least one region")
+	case opts.schedule != "poll" && opts.schedule != "terraform":
+		return opts, fmt.Errorf("-schedule must be poll or terraform, got %q", opts.schedule)
 	}
 	return opts, nil
 }
@@ -243,26 +250,65 @@ func create(ctx context.Context, client *godo.Client, opts options) (*godo.Image
 	return available, nil
 }
 
-func waitForImage(ctx context.Context, client *godo.Client, opts options, id int) (*godo.Image, int, error) {
+// The provider's two waits: resource_custom_image.go's waitForImage and
+// util/wait.go's WaitForAction.
+var (
+	importWait = retry.StateChangeConf{Pending: []string{"NEW", "pending"}, Target: []string{"available"}, Delay: time.Second, MinTimeout: 60 * time.Second}
+	actionWait = retry.StateChangeConf{Pending: []string{"in-progress"}, Target: []string{"completed"}, Delay: 10 * time.Second, MinTimeout: 3 * time.Second, NotFoundChecks: 60}
+)
+
+// waitFor refreshes until a target state: with -schedule terraform through
+// the Terraform SDK's own StateChangeConf with the provider's settings, in
+// real time; with -schedule poll every -poll. It returns the last result and
+// how many refreshes were made.
+func waitFor(ctx context.Context, opts options, conf retry.StateChangeConf, refresh retry.StateRefreshFunc) (any, int, error) {
+	polls := 0
+	counted := func() (any, string, error) {
+		polls++
+		return refresh()
+	}
+	if opts.schedule == "terraform" {
+		conf.Refresh = counted
+		conf.Timeout = opts.timeout
+		result, err := conf.WaitForStateContext(ctx)
+		return result, polls, err
+	}
 	deadline := time.Now().Add(opts.timeout)
-	for polls := 1; ; polls++ {
-		image, _, err := client.Images.GetByID(ctx, id)
+	for {
+		result, state, err := counted()
 		switch {
 		case err != nil:
-			return image, polls, err
-		case image.Status == "available":
-			return image, polls, nil
-		case image.Status == "deleted":
-			return image, polls, fmt.Errorf("image %d failed: %s", id, image.ErrorMessage)
-		case image.Status != "NEW" && image.Status != "pending":
-			return image, polls, fmt.Errorf("image %d has status %q, neither pending nor a target", id, image.Status)
+			return result, polls, err
+		case slices.Contains(conf.Target, state):
+			return result, polls, nil
+		case !slices.Contains(conf.Pending, state):
+			return result, polls, fmt.Errorf("unexpected state %q, wanted target %v", state, conf.Target)
 		case time.Now().After(deadline):
-			return image, polls, fmt.Errorf("timeout after %s waiting for image %d to become available", opts.timeout, id)
+			return result, polls, fmt.Errorf("timeout after %s, last state %q", opts.timeout, state)
 		}
 		time.Sleep(opts.poll)
 	}
 }
 
+// waitForImage is the provider's waitForImage with imageStateRefreshFunc.
+func waitForImage(ctx context.Context, client *godo.Client, opts options, id int) (*godo.Image, int, error) {
+	var last *godo.Image
+	_, polls, err := waitFor(ctx, opts, importWait, func() (any, string, error) {
+		image, _, err := client.Images.GetByID(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		last = image
+		if image.Status == "deleted" {
+			return nil, "", fmt.Errorf("image %d failed: %s", id, image.ErrorMessage)
+		}
+		return image, image.Status, nil
+	})
+	return last, polls, err
+}
+
+// transfer is one region of distributeImageToRegions: the transfer action,
+// then WaitForAction's refresh (completed once completed_at is set).
 func transfer(ctx context.Context, client *godo.Client, opts options, id int, region string) error {
 	name := "transfer to " + region
 	action, _, err := client.ImageActions.Transfer(ctx, id, &godo.ActionRequest{"type": "transfer", "region": region})
@@ -272,23 +318,22 @@ func transfer(ctx context.Context, client *godo.Client, opts options, id int, re
 	if action.ID < 1 {
 		return report(step{Step: name}, fmt.Errorf("the transfer action has no usable id (%d)", action.ID))
 	}
-	deadline := time.Now().Add(opts.timeout)
-	for polls := 1; ; polls++ {
+	var last *godo.Action
+	_, polls, err := waitFor(ctx, opts, actionWait, func() (any, string, error) {
 		current, _, err := client.Actions.Get(ctx, action.ID)
-		switch {
-		case err != nil:
-		case current.Status == "errored":
-			err = fmt.Errorf("the transfer of image %d to %s errored", id, region)
-		case current.CompletedAt != nil && current.Status != "completed":
-			err = fmt.Errorf("action %d has completed_at but status %q", action.ID, current.Status)
-		case current.CompletedAt == nil && time.Now().After(deadline):
-			err = fmt.Errorf("timeout after %s waiting for action %d", opts.timeout, action.ID)
-		case current.CompletedAt == nil:
-			time.Sleep(opts.poll)
-			continue
+		if err != nil {
+			return nil, "", err
 		}
-		return report(step{Step: "wait for " + name, Action: viewAction(current), Polls: polls}, err)
-	}
+		last = current
+		switch {
+		case current.Status == "errored":
+			return current, "errored", nil
+		case current.CompletedAt != nil:
+			return current, "completed", nil
+		}
+		return current, "in-progress", nil
+	})
+	return report(step{Step: "wait for " + name, Action: viewAction(last), Polls: polls}, err)
 }
 
 // listAll pages through GET /v2/images as the image data sources do
