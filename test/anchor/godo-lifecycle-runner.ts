@@ -70,8 +70,8 @@ export function operations(emulator: Emulator): string[] {
 }
 
 /** Runs `body` against a fresh real-time emulator, closed in `finally`; any spec violation fails the test. */
-export async function withRealTimeEmulator(body: (emulator: Emulator) => Promise<void>): Promise<void> {
-  const emulator = await startEmulator(TIMINGS);
+export async function withRealTimeEmulator(body: (emulator: Emulator) => Promise<void>, timings: EmulatorOptions = TIMINGS): Promise<void> {
+  const emulator = await startEmulator(timings);
   try {
     await body(emulator);
     expect(emulator.violations).toEqual([]);
