@@ -1,0 +1,246 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import type { PulumiCli } from "./engine-cli";
+import { offlineEnv } from "./offline-env";
+
+/**
+ * One stack of one installed program, driven through the real Pulumi CLI with the offline settings.
+ * Commands that run the program (`preview`, `up`) get a fresh program server (program-server.ts)
+ * and `--client`; every command's output is kept, so a test can search all of it for a token.
+ */
+
+const REPO_ROOT = join(__dirname, "..", "..");
+const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+const PROGRAM_SERVER = join(__dirname, "program-server.ts");
+/** Commands that run the program and so need a language runtime. */
+const RUNS_PROGRAM = new Set(["preview", "up", "update"]);
+
+export interface EngineEvent {
+  sequence?: number;
+  resourcePreEvent?: { metadata: StepMetadata };
+  resOutputsEvent?: { metadata: StepMetadata };
+  resOpFailedEvent?: { metadata: StepMetadata };
+  diagnosticEvent?: { message: string; severity: string; urn?: string };
+  summaryEvent?: { resourceChanges?: Record<string, number> };
+  [kind: string]: unknown;
+}
+
+export interface StepMetadata {
+  op: string;
+  urn: string;
+  type: string;
+  diffs?: string[];
+  keys?: string[];
+  old?: { id?: string; outputs?: Record<string, unknown> } | null;
+  new?: { id?: string; outputs?: Record<string, unknown> } | null;
+}
+
+export interface CliResult {
+  args: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The engine's events (`--event-log`) for preview, up, refresh and destroy. */
+  events: EngineEvent[];
+}
+
+export interface RunOptions {
+  /** Resolve instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  /** Called once the CLI runs, with its process: its pid is also its process group id. */
+  onStart?: (cli: ChildProcess) => void;
+  /** Extra environment for this command only. */
+  env?: Record<string, string>;
+}
+
+export class CliError extends Error {
+  override name = "CliError";
+  constructor(readonly result: CliResult) {
+    super(`pulumi ${result.args.join(" ")} exited ${result.code ?? result.signal}\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+export interface EngineStackOptions {
+  cli: PulumiCli;
+  /** An installed program's folder (installPrograms). */
+  programDir: string;
+  /** Entry file relative to programDir, compiled JavaScript. */
+  entry?: string;
+  stack?: string;
+}
+
+export class EngineStack {
+  readonly env: Record<string, string>;
+  readonly stack: string;
+  /** Every line any command of this stack printed, stdout and stderr, plus the program servers' output. */
+  readonly output: string[] = [];
+  private readonly root: string;
+  private eventLogs = 0;
+
+  constructor(private readonly options: EngineStackOptions) {
+    this.root = mkdtempSync(join(tmpdir(), "custom-image-engine-stack-"));
+    this.stack = options.stack ?? "dev";
+    const sdkRoot = dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [options.programDir] }));
+    // pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, ships in the SDK's package root.
+    // PULUMI_DEBUG_COMMANDS unlocks --event-log, as the Automation API does to read the engine's events.
+    this.env = { ...process.env, ...offlineEnv({ root: this.root, pathDirs: [sdkRoot] }), PULUMI_DEBUG_COMMANDS: "true" } as Record<string, string>;
+  }
+
+  get programDir(): string {
+    return this.options.programDir;
+  }
+
+  /** `pulumi stack init` and the stack config (secret keys with `--secret`). */
+  async init(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
+    await this.pulumi(["stack", "init", this.stack]);
+    for (const [key, value] of Object.entries(config)) await this.configSet(key, value, secretKeys.includes(key));
+  }
+
+  async configSet(key: string, value: string, secret = false): Promise<void> {
+    await this.pulumi(["config", "set", ...(secret ? ["--secret"] : []), ...(key.includes("[") ? ["--path"] : []), key, value]);
+  }
+
+  async configRemove(key: string): Promise<void> {
+    await this.pulumi(["config", "rm", key]);
+  }
+
+  preview(args: string[] = [], options?: RunOptions): Promise<CliResult> {
+    return this.pulumi(["preview", ...args], options);
+  }
+
+  up(args: string[] = [], options?: RunOptions): Promise<CliResult> {
+    return this.pulumi(["up", "--yes", "--skip-preview", ...args], options);
+  }
+
+  refresh(args: string[] = [], options?: RunOptions): Promise<CliResult> {
+    return this.pulumi(["refresh", "--yes", "--skip-preview", ...args], options);
+  }
+
+  destroy(args: string[] = [], options?: RunOptions): Promise<CliResult> {
+    return this.pulumi(["destroy", "--yes", "--skip-preview", ...args], options);
+  }
+
+  /** `pulumi stack export` (secrets stay encrypted). */
+  async exportState(): Promise<StackExport> {
+    return JSON.parse((await this.pulumi(["stack", "export"])).stdout) as StackExport;
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.pulumi(["stack", "output", "--json"])).stdout) as Record<string, unknown>;
+  }
+
+  /** Runs `pulumi <args>` for this stack; throws CliError on a non-zero exit unless allowed. */
+  async pulumi(args: string[], options: RunOptions = {}): Promise<CliResult> {
+    const command = args[0]!;
+    const full = [...args, "--stack", this.stack, "--non-interactive", "--color", "never"];
+    let eventLog: string | undefined;
+    if (["preview", "up", "update", "refresh", "destroy"].includes(command)) {
+      eventLog = join(this.root, `events-${++this.eventLogs}.jsonl`);
+      full.push("--event-log", eventLog);
+    }
+    if (command === "stack" && args[1] === "init") full.splice(full.indexOf("--stack"), 2);
+    const server = RUNS_PROGRAM.has(command) ? await this.startProgramServer() : undefined;
+    if (server) full.push("--client", server.address);
+    try {
+      const result = await this.spawnCli(full, options);
+      result.events = eventLog ? readEvents(eventLog) : [];
+      if (result.code !== 0 && !options.allowFailure) throw new CliError(result);
+      return result;
+    } finally {
+      server?.stop();
+    }
+  }
+
+  /** Removes the stack's temp folder (backend and PULUMI_HOME). */
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private spawnCli(args: string[], options: RunOptions): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      // Its own process group, as a CI job's: a test can signal the CLI and every process it started.
+      const child = spawn(this.options.cli.path, args, {
+        cwd: this.options.programDir,
+        env: { ...this.env, ...options.env },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        this.output.push(...stdout.split("\n"), ...stderr.split("\n"));
+        resolve({ args, code, signal, stdout, stderr, events: [] });
+      });
+      options.onStart?.(child);
+    });
+  }
+
+  private async startProgramServer(): Promise<{ address: string; stop(): void }> {
+    const child = spawn(TSX, [PROGRAM_SERVER, this.options.programDir, this.options.entry ?? join("bin", "index.js")], {
+      cwd: this.options.programDir,
+      env: this.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.stderr.on("data", (chunk: Buffer) => this.output.push(...String(chunk).split("\n")));
+    const lines = createInterface({ input: child.stdout });
+    const address = await new Promise<string>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`the program server exited ${code} before listening`)));
+      lines.once("line", (line) => resolve((JSON.parse(line) as { address: string }).address));
+    });
+    lines.on("line", (line) => this.output.push(line));
+    return {
+      address,
+      stop: () => {
+        child.stdin.end();
+        child.kill("SIGTERM");
+      },
+    };
+  }
+}
+
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  custom?: boolean;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  initErrors?: string[];
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  external?: boolean;
+}
+
+export interface StackExport {
+  version: number;
+  deployment: {
+    resources?: StateResource[];
+    pending_operations?: { resource: StateResource; type: string }[];
+  };
+}
+
+function readEvents(file: string): EngineEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as EngineEvent];
+      } catch {
+        return []; // a line cut short by a killed CLI
+      }
+    });
+}

@@ -1,0 +1,107 @@
+import { type EmulatorStack, startEmulatorStack } from "../runner/emulator-stack";
+import { accounting, accountingProblems } from "../reliability/invariants";
+import type { Emulator, EmulatorOptions } from "../emulator/emulator";
+import type { PulumiCli } from "./engine-cli";
+import { type CliResult, EngineStack, type StackExport, type StateResource } from "./engine-stack";
+import type { InstalledPrograms } from "./install-programs";
+
+/** What global-setup.ts found and installed, for the test files. */
+const cli = process.env.ENGINE_CLI ? (JSON.parse(process.env.ENGINE_CLI) as PulumiCli) : undefined;
+const programs = process.env.ENGINE_PROGRAMS ? (JSON.parse(process.env.ENGINE_PROGRAMS) as InstalledPrograms) : undefined;
+
+/** `describe`, or `describe.skip` when global-setup found no CLI (never under CI=true: it fails there). */
+export const describeEngine: jest.Describe = cli && programs ? describe : describe.skip;
+
+export interface EngineFixture extends EmulatorStack {
+  stack: EngineStack;
+}
+
+/**
+ * A fresh emulator (on a scaled clock shared with the provider through the stack config) and a new
+ * stack of `program`, initialised with that config; the token set with `config set --secret`.
+ */
+export async function startEngineFixture(
+  program: string,
+  options: { scale?: number; emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">; config?: Record<string, string>; stack?: string } = {},
+): Promise<EngineFixture> {
+  if (!cli || !programs) throw new Error("the engine suite needs global-setup.ts");
+  const dir = programs.dirs[program];
+  if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
+  const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
+  const stack = new EngineStack({ cli, programDir: dir, stack: options.stack });
+  try {
+    await stack.init({ ...emulatorStack.config, ...options.config }, emulatorStack.secretKeys);
+  } catch (error) {
+    await emulatorStack.emulator.close();
+    stack.dispose();
+    throw error;
+  }
+  return { ...emulatorStack, stack };
+}
+
+export async function closeEngineFixture(fixture: EngineFixture | undefined): Promise<void> {
+  if (!fixture) return;
+  await fixture.emulator.close();
+  fixture.stack.dispose();
+}
+
+export interface Step {
+  op: string;
+  /** The resource's name (the URN's last part). */
+  name: string;
+  /**
+   * The keys the CLI shows after `[diff: ...]`, without their `~`/`+`/`-`. The engine's events
+   * carry none for a dynamic provider (its diff reports no changed keys): the display compares the
+   * old and new inputs itself, so they are read from the CLI's own output.
+   */
+  diffs: string[];
+  id?: string;
+}
+
+/** The engine's steps for the CustomImage resources, as its events report them, in order. */
+export function imageSteps(result: CliResult): Step[] {
+  return result.events.flatMap((event) => {
+    const metadata = event.resourcePreEvent?.metadata;
+    if (!metadata || !metadata.type.startsWith("pulumi-nodejs:dynamic")) return [];
+    const name = metadata.urn.split("::").at(-1)!;
+    return [{ op: metadata.op, name, diffs: displayedDiff(result.stdout, name), id: metadata.old?.id ?? metadata.new?.id }];
+  });
+}
+
+/** The keys of the first `[diff: ~a, +b]` the CLI printed for the resource named `name`. */
+export function displayedDiff(stdout: string, name: string): string[] {
+  const line = stdout.split("\n").find((text) => text.includes(`:CustomImage ${name} `) && text.includes("[diff: "));
+  const keys = line ? /\[diff: ([^\]]*)\]/.exec(line)?.[1] : undefined;
+  return keys ? keys.split(",").map((key) => key.trim().replace(/^[~+-]+/, "")) : [];
+}
+
+/** `op name` pairs, e.g. `["update basic"]`. */
+export function ops(result: CliResult): string[] {
+  return imageSteps(result).map((step) => `${step.op} ${step.name}`);
+}
+
+export function customImages(state: StackExport): StateResource[] {
+  return (state.deployment.resources ?? []).filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
+}
+
+/**
+ * The account and the state agree: no image alive that the state does not name (unless `unmanaged`
+ * lists it), none imported twice (replacements excepted), none in state that is gone; and the
+ * emulator saw no request outside DigitalOcean's OpenAPI description.
+ */
+export function accountProblems(
+  emulator: Emulator,
+  state: StackExport,
+  options: { unmanaged?: readonly number[]; replacements?: readonly { original: number; replacement: number }[] } = {},
+): string[] {
+  const ids = [...customImages(state).map((resource) => Number(resource.id)), ...(options.unmanaged ?? [])];
+  return [
+    ...accountingProblems(accounting(emulator, ids, () => true, options.replacements)),
+    ...emulator.violations.map((violation) => `OpenAPI violation: ${violation.kind} ${violation.method} ${violation.path}: ${violation.errors.join("; ")}`),
+  ];
+}
+
+/** The emulator's request log as `METHOD path` lines, from index `from` on. */
+export function requestLines(emulator: Emulator, from = 0): string[] {
+  return emulator.requests.slice(from).map((request) => `${request.method} ${request.path}`);
+}

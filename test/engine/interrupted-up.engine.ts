@@ -1,0 +1,79 @@
+import type { ChildProcess } from "node:child_process";
+import type { Emulator } from "../emulator/emulator";
+import { closeEngineFixture, customImages, describeEngine, type EngineFixture, accountProblems, startEngineFixture } from "./engine-suite";
+
+/** 600 simulated seconds at 0.01: each import takes 6 s of real time, long enough to interrupt. */
+const SLOW_IMPORTS = { scale: 0.01, emulator: { importDurationMs: 600_000 } };
+
+/** Resolves once the emulator has accepted an import: the image exists, and no state names it yet. */
+async function importStarted(emulator: Emulator): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!emulator.requests.some((request) => request.method === "POST" && request.path === "/v2/images" && request.status === 202)) {
+    if (Date.now() > deadline) throw new Error("no import reached the emulator within 60 s");
+    // Another process (the provider host) sends the request: nothing to inject a clock into.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
+  let fixture: EngineFixture | undefined;
+  afterEach(async () => {
+    await closeEngineFixture(fixture);
+    fixture = undefined;
+  });
+
+  /** The recovery README "Lifecycle" states, run exactly as written there. */
+  const recover = async () => {
+    const { stack } = fixture!;
+    await stack.pulumi(["cancel", "--yes"], { allowFailure: true });
+    await stack.up();
+  };
+
+  const expectOneImageRecorded = async () => {
+    const { stack, emulator } = fixture!;
+    const state = await stack.exportState();
+    expect(state.deployment.pending_operations ?? []).toEqual([]);
+    expect(customImages(state)).toHaveLength(1);
+    expect(emulator.audit()).toHaveLength(1);
+    expect(emulator.audit()[0]).toMatchObject({ id: Number(customImages(state)[0]!.id), status: "available" });
+    expect(accountProblems(emulator, state)).toEqual([]);
+    expect((await stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
+  };
+
+  it("SIGKILL of the CLI's process group mid-import leaves a lock and a pending create; the recovery ends with exactly one image, recorded", async () => {
+    fixture = await startEngineFixture("basic", SLOW_IMPORTS);
+    const { stack, emulator } = fixture;
+    let cli: ChildProcess | undefined;
+    const running = stack.up([], { allowFailure: true, onStart: (child) => (cli = child) });
+    await importStarted(emulator);
+    process.kill(-cli!.pid!, "SIGKILL");
+    expect((await running).signal).toBe("SIGKILL");
+
+    const state = await stack.exportState();
+    expect(state.deployment.pending_operations).toEqual([expect.objectContaining({ type: "creating" })]);
+    expect(customImages(state)).toEqual([]);
+    const blocked = await stack.up([], { allowFailure: true });
+    expect(blocked.code).not.toBe(0);
+    expect(`${blocked.stdout}${blocked.stderr}`).toMatch(/lock/i);
+
+    await recover();
+    await expectOneImageRecorded();
+    await stack.destroy();
+  });
+
+  it("two SIGINTs mid-import end the CLI; the same recovery ends with exactly one image, recorded", async () => {
+    fixture = await startEngineFixture("basic", SLOW_IMPORTS);
+    const { stack, emulator } = fixture;
+    let cli: ChildProcess | undefined;
+    const running = stack.up([], { allowFailure: true, onStart: (child) => (cli = child) });
+    await importStarted(emulator);
+    process.kill(-cli!.pid!, "SIGINT");
+    process.kill(-cli!.pid!, "SIGINT");
+    const interrupted = await running;
+    expect(interrupted.code).not.toBe(0);
+
+    await recover();
+    await expectOneImageRecorded();
+    await stack.destroy();
+  });
+});

@@ -1,0 +1,53 @@
+import { clientFor } from "../helpers/emulator-fixture";
+import { closeEngineFixture, customImages, describeEngine, type EngineFixture, startEngineFixture } from "./engine-suite";
+
+const PROJECT = "custom-image-lookups";
+const TYPE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
+
+describeEngine("adopting and looking up images through the real CLI", () => {
+  let fixture: EngineFixture | undefined;
+  afterEach(async () => {
+    await closeEngineFixture(fixture);
+    fixture = undefined;
+  });
+
+  /** An image made outside Pulumi, available. */
+  const existingImage = async () => {
+    const { emulator } = fixture!;
+    const { client } = clientFor(emulator);
+    const image = await client.images.createCustom({ name: "made-by-hand", url: "https://example.com/images/by-hand.qcow2.gz", region: "nyc3", tags: ["by-hand"] });
+    while (emulator.getImage(image.id)?.status !== "available") await emulator.clock.sleep(1_000);
+    return image.id;
+  };
+
+  it("CustomImage.get adopts an image read-only, getImage and getImages run inside the program, destroy leaves the adopted image", async () => {
+    fixture = await startEngineFixture("lookups");
+    const { stack, emulator } = fixture;
+    const id = await existingImage();
+    await stack.configSet(`${PROJECT}:adoptId`, String(id));
+    await stack.configSet(`${PROJECT}:tag`, "by-hand");
+
+    await stack.up();
+    const [adopted] = customImages(await stack.exportState());
+    expect(adopted).toMatchObject({ id: String(id), external: true });
+    expect(await stack.outputs()).toEqual({ adoptedName: "made-by-hand", adoptedRegions: ["nyc3"], ubuntuId: expect.any(Number), taggedIds: [id] });
+    expect((await stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
+
+    await stack.destroy();
+    expect(emulator.getImage(id)?.status).toBe("available");
+    expect(emulator.requests.filter((request) => request.method !== "GET" && request.path !== "/v2/images")).toEqual([]);
+    expect(emulator.violations).toEqual([]);
+  });
+
+  it("pulumi import fails, with the engine's message, and imports nothing", async () => {
+    fixture = await startEngineFixture("lookups");
+    const { stack, emulator } = fixture;
+    const id = await existingImage();
+    const before = emulator.requests.length;
+    const result = await stack.pulumi(["import", TYPE, "imported", String(id), "--yes", "--generate-code=false"], { allowFailure: true });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/IMPORT_MESSAGE_PLACEHOLDER/);
+    expect(customImages(await stack.exportState())).toEqual([]);
+    expect(emulator.requests.slice(before)).toEqual([]);
+  });
+});
