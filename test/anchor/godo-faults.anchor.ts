@@ -77,6 +77,14 @@ const CELLS: Cell[] = [
     duplicates: 0,
   },
   {
+    name: "DELETE reset after acting: the retry meets the 422 the provider reads as already deleted, so the destroy succeeds",
+    faults: [[fault("reset-after"), { method: "DELETE", path: IMAGE_PATH }]],
+    exitCode: 0,
+    keptKnown: 0,
+    orphans: 0,
+    duplicates: 0,
+  },
+  {
     name: "DELETE answered 500: retried, the image is deleted",
     faults: [[fault("500"), { method: "DELETE", path: IMAGE_PATH }]],
     exitCode: 0,

@@ -190,6 +190,9 @@ func run(ctx context.Context, client *godo.Client, opts options) error {
 		return err
 	}
 	_, err = client.Images.Delete(ctx, id)
+	if err != nil && strings.Contains(err.Error(), alreadyDeleted) {
+		err = nil
+	}
 	if err := report(step{Step: "delete"}, err); err != nil {
 		return err
 	}
