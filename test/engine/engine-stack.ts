@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import yaml from "js-yaml";
 import type { PulumiCli } from "./engine-cli";
 import { offlineEnv } from "./offline-env";
 
@@ -15,8 +16,13 @@ import { offlineEnv } from "./offline-env";
 const REPO_ROOT = join(__dirname, "..", "..");
 const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const PROGRAM_SERVER = join(__dirname, "program-server.ts");
-/** Commands that run the program and so need a language runtime. */
+/** Commands that need a language runtime: they take `--client`. */
 const RUNS_PROGRAM = new Set(["preview", "up", "update"]);
+/**
+ * `pulumi import` has no `--client` flag but loads the project's language runtime; the engine's
+ * "client" runtime in Pulumi.yaml (the one `--client` sets) gives it the program server instead.
+ */
+const CLIENT_RUNTIME_IN_PROJECT = new Set(["import"]);
 
 export interface EngineEvent {
   sequence?: number;
@@ -53,6 +59,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Called once the CLI runs, with its process: its pid is also its process group id. */
   onStart?: (cli: ChildProcess) => void;
+  /** Every chunk the CLI prints, as it comes. */
+  onOutput?: (text: string) => void;
   /** Extra environment for this command only. */
   env?: Record<string, string>;
 }
@@ -84,6 +92,8 @@ export class EngineStack {
   constructor(private readonly options: EngineStackOptions) {
     this.root = mkdtempSync(join(tmpdir(), "custom-image-engine-stack-"));
     this.stack = options.stack ?? "dev";
+    // The stack's config file lives in the program's folder: one left by an earlier stack of the same name would leak in.
+    rmSync(this.configFile, { force: true });
     const sdkRoot = dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [options.programDir] }));
     // pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, ships in the SDK's package root.
     // PULUMI_DEBUG_COMMANDS unlocks --event-log, as the Automation API does to read the engine's events.
@@ -92,6 +102,11 @@ export class EngineStack {
 
   get programDir(): string {
     return this.options.programDir;
+  }
+
+  /** `Pulumi.<stack>.yaml`, where `pulumi config set` writes. */
+  get configFile(): string {
+    return join(this.options.programDir, `Pulumi.${this.stack}.yaml`);
   }
 
   /** `pulumi stack init` and the stack config (secret keys with `--secret`). */
@@ -143,8 +158,13 @@ export class EngineStack {
       full.push("--event-log", eventLog);
     }
     if (command === "stack" && args[1] === "init") full.splice(full.indexOf("--stack"), 2);
-    const server = RUNS_PROGRAM.has(command) ? await this.startProgramServer() : undefined;
-    if (server) full.push("--client", server.address);
+    const server = RUNS_PROGRAM.has(command) || CLIENT_RUNTIME_IN_PROJECT.has(command) ? await this.startProgramServer() : undefined;
+    const projectFile = join(this.options.programDir, "Pulumi.yaml");
+    const project = readFileSync(projectFile, "utf8");
+    if (server && RUNS_PROGRAM.has(command)) full.push("--client", server.address);
+    if (server && CLIENT_RUNTIME_IN_PROJECT.has(command)) {
+      writeFileSync(projectFile, yaml.dump({ ...(yaml.load(project) as object), runtime: { name: "client", options: { address: server.address } } }));
+    }
     try {
       const result = await this.spawnCli(full, options);
       result.events = eventLog ? readEvents(eventLog) : [];
@@ -152,12 +172,14 @@ export class EngineStack {
       return result;
     } finally {
       server?.stop();
+      writeFileSync(projectFile, project);
     }
   }
 
-  /** Removes the stack's temp folder (backend and PULUMI_HOME). */
+  /** Removes the stack's temp folder (backend and PULUMI_HOME) and its config file. */
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.configFile, { force: true });
   }
 
   private spawnCli(args: string[], options: RunOptions): Promise<CliResult> {
@@ -171,8 +193,14 @@ export class EngineStack {
       });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk;
+        options.onOutput?.(String(chunk));
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+        options.onOutput?.(String(chunk));
+      });
       child.on("error", reject);
       child.on("close", (code, signal) => {
         this.output.push(...stdout.split("\n"), ...stderr.split("\n"));

@@ -26,7 +26,9 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
   const recover = async () => {
     const { stack } = fixture!;
     await stack.pulumi(["cancel", "--yes"], { allowFailure: true });
-    await stack.up();
+    await stack.refresh(["--clear-pending-creates"]);
+    const adopted = await stack.up();
+    expect(adopted.stdout).toMatch(/Adopting image "basic" \(\d+\), imported by an earlier run that was interrupted/);
   };
 
   const expectOneImageRecorded = async () => {
@@ -65,12 +67,21 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
     fixture = await startEngineFixture("basic", SLOW_IMPORTS);
     const { stack, emulator } = fixture;
     let cli: ChildProcess | undefined;
-    const running = stack.up([], { allowFailure: true, onStart: (child) => (cli = child) });
+    let acknowledged: () => void = () => undefined;
+    const firstAcknowledged = new Promise<void>((resolve) => (acknowledged = resolve));
+    const running = stack.up([], {
+      allowFailure: true,
+      onStart: (child) => (cli = child),
+      onOutput: (text) => /\^C received/.test(text) && acknowledged(),
+    });
     await importStarted(emulator);
     process.kill(-cli!.pid!, "SIGINT");
+    await firstAcknowledged;
     process.kill(-cli!.pid!, "SIGINT");
     const interrupted = await running;
     expect(interrupted.code).not.toBe(0);
+    expect(interrupted.stdout).toMatch(/\^C received; terminating/);
+    expect((await stack.exportState()).deployment.pending_operations).toEqual([expect.objectContaining({ type: "creating" })]);
 
     await recover();
     await expectOneImageRecorded();

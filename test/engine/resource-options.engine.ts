@@ -14,7 +14,11 @@ describeEngine("resource options through the real CLI", () => {
     return fixture;
   };
   const set = (key: string, value: string) => fixture!.stack.configSet(`${PROJECT}:${key}`, value);
-  const ids = async () => customImages(await fixture!.stack.exportState()).map((resource) => Number(resource.id));
+  /** Image ids in the order of their resources' names. */
+  const ids = async () =>
+    customImages(await fixture!.stack.exportState())
+      .sort((a, b) => a.urn.localeCompare(b.urn))
+      .map((resource) => Number(resource.id));
   const expectNoChanges = async () => expect((await fixture!.stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
   const expectClean = async (unmanaged: number[] = []) => expect(accountProblems(fixture!.emulator, await fixture!.stack.exportState(), { unmanaged })).toEqual([]);
 
@@ -25,7 +29,7 @@ describeEngine("resource options through the real CLI", () => {
     const refused = await stack.destroy([], { allowFailure: true });
     expect(refused.code).not.toBe(0);
     expect(`${refused.stdout}${refused.stderr}`).toMatch(/protected/);
-    expect(emulator.requests.filter((request) => request.method === "DELETE")).toEqual([]);
+    expect(requestLines(emulator).filter((line) => line.startsWith("DELETE /v2/images/"))).toEqual([]);
     expect(emulator.getImage(id!)?.status).toBe("available");
     await set("protect", "false");
     await stack.up();
@@ -74,7 +78,8 @@ describeEngine("resource options through the real CLI", () => {
   });
 
   it("aliases: a renamed resource keeps its image, with no replacement", async () => {
-    const { stack, emulator } = await start();
+    // An explicit image name: by default the image is named after the resource, and a rename would update it.
+    const { stack, emulator } = await start({ imageName: "kept" });
     await stack.up();
     const [id] = await ids();
     await set("resourceName", "renamed");

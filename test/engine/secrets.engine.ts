@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { closeEngineFixture, customImages, describeEngine, type EngineFixture, startEngineFixture } from "./engine-suite";
 
 const TOKEN = "test-token";
@@ -25,7 +24,7 @@ describeEngine("the token through the real CLI", () => {
     const exported = await stack.exportState();
     const text = JSON.stringify(exported);
     expect(text).not.toContain(TOKEN);
-    expect(readFileSync(join(stack.programDir, `Pulumi.${stack.stack}.yaml`), "utf8")).not.toContain(TOKEN);
+    expect(readFileSync(stack.configFile, "utf8")).not.toContain(TOKEN);
     expect(stack.output.filter((line) => line.includes(TOKEN))).toEqual([]);
     expect(stack.output.some((line) => /Importing image "basic"/.test(line))).toBe(true);
 

@@ -14,6 +14,7 @@ const images = Array.from({ length: count }, (_, index) => {
   return new CustomImage(
     name,
     {
+      name: config.get("imageName"),
       url: `${config.get("imageUrl") ?? "https://example.com/images/options.qcow2.gz"}${count === 1 ? "" : `?copy=${index}`}`,
       regions: config.getObject<string[]>("regions") ?? ["nyc3"],
       description: config.get("description") ?? "resource options",
