@@ -322,7 +322,8 @@ export function renderReport(results: BenchResults): string {
       "against the DigitalOcean emulator (test/emulator), and in the same run replays the schedule of terraform-provider-digitalocean v2.99 " +
       "(which `@pulumi/digitalocean` runs) against an identical emulator. One time factor scales the emulators' durations and every wait and poll interval of both tools, " +
       "so that hours are simulated in seconds. Requests are counted from the emulators' request logs; an image's detection latency is the simulated time from the moment " +
-      "its import ended (created at + import duration) to its create returning. Ratios are this provider ÷ Terraform.",
+      "its import ended (created at + import duration) to its create returning. Ratios are this provider ÷ Terraform." +
+      " The Terraform column is that replay, not the real `@pulumi/digitalocean` plugin: the Go module proxy does not serve `github.com/pulumi/pulumi-digitalocean/provider/v4`, so the plugin cannot be built here to measure; `npm run test:anchor` checks the replay's polls against the Terraform SDK's own `StateChangeConf` run in real time (test/anchor/README.md).",
     "",
     "## Run",
     "",

@@ -227,8 +227,9 @@ export class EmulatorState {
   deleteImage(id: number): void {
     const now = this.settle();
     const image = this.ownImage(id, now);
-    // Quirk of the real API (see SOURCE.md): the error's message is all a client can go by.
-    if (statusOf(image, now) === "deleted") throw ApiError.unprocessable("Can not delete an already deleted image");
+    // Quirk of the real API (see SOURCE.md): the error's message is all a client can go by, and
+    // terraform-provider-digitalocean matches it whole, so it is kept to the letter.
+    if (statusOf(image, now) === "deleted") throw ApiError.unprocessable("Image Can not delete an already deleted image.");
     image.deletedAt = now;
   }
 

@@ -237,7 +237,7 @@ describe("updating and deleting images", () => {
       expect((await call(emulator, "GET", "/v2/images?private=true")).body.images).toEqual([]);
       const again = await call(emulator, "DELETE", `/v2/images/${image.id}`);
       expect(again.status).toBe(422);
-      expect(again.body).toMatchObject({ id: "unprocessable_entity", message: "Can not delete an already deleted image" });
+      expect(again.body).toMatchObject({ id: "unprocessable_entity", message: "Image Can not delete an already deleted image." });
 
       clock.advance(60_000);
       expect((await getImage(emulator, image.id)).status).toBe(404);

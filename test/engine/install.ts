@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { installAnchor } from "../anchor/install-anchor";
 import { cliVersion, engineCacheDir, pinnedEngineVersion } from "./engine-cli";
 
 /**
@@ -53,6 +54,8 @@ function main(): void {
 
 try {
   main();
+  // `--anchor`: also the plugin of @pulumi/digitalocean, into the same folder (test/anchor/README.md).
+  if (process.argv.includes("--anchor")) installAnchor(engineCacheDir(pinnedEngineVersion()), log);
 } catch (error) {
   log(`engine:install failed: ${(error as Error).message}`);
   process.exitCode = 1;
