@@ -1,0 +1,403 @@
+import fc from "fast-check";
+import { importMarker, isImportMarker } from "../../src/provider/import-marker";
+import type { Fault, InjectedFault } from "../emulator/emulator";
+import type { Outcome } from "./engine";
+import { type Claim, type Owner, ownership, stateDisagreements } from "./invariants";
+import {
+  applyChange,
+  type DeclaredResource,
+  type FaultSpec,
+  type Midway,
+  ROUTES,
+  type SoakSequence,
+  type SoakSize,
+  SOAK_FAULTS,
+  STACKS,
+  type Step,
+  sequenceArbitrary,
+} from "./soak-sequence";
+import { type Deployment, programInputs, type Stack, until, withStack } from "./stack";
+
+/**
+ * The randomized soak: fast-check generates sequences (test/reliability/soak-sequence.ts) over two
+ * stacks sharing one token and one emulator, and each runs through the SDK's dynamic-provider
+ * hosts with the reliability suites' engine. After every step the account and both states must
+ * agree (`ownership`: no orphan, no resource importing twice, no state naming another stack's or
+ * resource's image), a resource an `up` created or updated must equal its image, and a step must
+ * end within a bound of simulated time. When the steps are over and the faults stopped, a refresh
+ * and one `up` of each stack must converge, the next preview must show no change, and destroy
+ * must leave nothing behind.
+ *
+ * Two things are documented limits, not violations (README "Limitations", docs/RELIABILITY.md
+ * crash window): an image of a resource whose `up` had its host killed may be left with no state
+ * (killed after the marker's removal) or with a marker nothing adopts (the program changed the
+ * image's name, URL or first region before the next `up`).
+ */
+
+/** Real ms per simulated ms: an import of 30 simulated seconds takes 60 real ms. */
+export const SOAK_SCALE = 0.002;
+/** Real ms before the provider abandons a request, so that a hang costs little. */
+const REQUEST_TIMEOUT_MS = 400;
+const MINUTE_MS = 60_000;
+/** Simulated minutes a step may take, plus an allowance for each request that got a fault. */
+const STEP_MINUTES = 45;
+/**
+ * Simulated minutes each faulted request may add: a request that got no answer costs request
+ * timeouts (real, so long in simulated time) and, for a POST, the look-ups that settle it; an
+ * answered one costs a retry.
+ */
+const FAULT_ALLOWANCE_MINUTES: Record<Fault["kind"], number> = {
+  status: 2,
+  "malformed-json": 2,
+  hang: 10,
+  reset: 10,
+  "reset-after-processing": 10,
+  delay: 10,
+};
+
+export interface SequenceReport {
+  /** fast-check's path of this sequence under the run's seed (replay with `--seed S --path P`). */
+  path: string;
+  steps: number;
+  /** Requests that got an injected fault. */
+  faults: number;
+  faultsByKind: Record<string, number>;
+  hostKills: number;
+  clockJumps: number;
+  outOfBand: number;
+  requests: number;
+  violations: string[];
+  /** Images left by a killed host (the documented window), by sentence. */
+  documented: string[];
+  realSeconds: number;
+  /** Simulated minutes each engine step took (clock jumps left out). */
+  stepMinutes: number[];
+}
+
+interface World {
+  stack: Stack;
+  deployments: Deployment[];
+  /** Each stack's program as the next `up` declares it. */
+  programs: DeclaredResource[][];
+  /** Every import marker the programs produced, to its resource. */
+  owners: Map<string, Owner>;
+  /** Images deleted outside Pulumi: a state may name them until the next refresh. */
+  deletedOutside: Set<number>;
+  /** `stack/resource` whose `up` had its host killed: their leftovers are the documented window. */
+  killedCreates: Set<string>;
+  report: SequenceReport;
+}
+
+const ownerKey = (owner: Owner) => `${owner.stack}/${owner.resource}`;
+const resourceOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+function fields(declared: DeclaredResource): Record<string, unknown> {
+  const { createTimeoutMinutes, ...program } = declared.program;
+  return createTimeoutMinutes === undefined ? program : { ...program, createTimeoutMinutes };
+}
+
+export async function runSequence(sequence: SoakSequence, path: string, log: (line: string) => void = () => {}): Promise<SequenceReport> {
+  const started = performance.now();
+  const report: SequenceReport = { path, steps: 0, faults: 0, faultsByKind: {}, hostKills: 0, clockJumps: 0, outOfBand: 0, requests: 0, violations: [], documented: [], realSeconds: 0, stepMinutes: [] };
+  const options = { scale: SOAK_SCALE, config: { "digitalocean-custom-image:requestTimeoutSeconds": String(REQUEST_TIMEOUT_MS / 1000) } };
+  await withStack(options, async (stack) => {
+    const dev: Deployment = {
+      name: STACKS[0],
+      engine: stack.engine,
+      get host() {
+        return stack.host;
+      },
+      restartHost: () => stack.restartHost(),
+    };
+    const world: World = {
+      stack,
+      deployments: [dev, await stack.deployment(STACKS[1])],
+      programs: sequence.stacks.map((resources) => [...resources]),
+      owners: new Map(),
+      deletedOutside: new Set(),
+      killedCreates: new Set(),
+      report,
+    };
+    for (const [index, step] of sequence.steps.entries()) {
+      const timed = report.stepMinutes.length;
+      const problems = await runStep(world, step);
+      report.steps += 1;
+      const found = [...problems, ...accountProblems(world)];
+      report.violations.push(...found.map((problem) => `step ${index + 1} (${describeStep(step)}): ${problem}`));
+      const took = report.stepMinutes.length > timed ? ` [${report.stepMinutes.at(-1)} simulated min]` : "";
+      log(`step ${index + 1}: ${describeStep(step)}${took}${found.length > 0 ? ` ✗ ${found.length} violation(s)` : ""}`);
+      if (found.length > 0) break;
+    }
+    if (report.violations.length === 0) report.violations.push(...(await converge(world)).map((problem) => `after the faults stopped: ${problem}`));
+    report.requests = stack.emulator.requests.length;
+    report.violations.push(...stack.emulator.violations.map((violation) => `a request DigitalOcean would reject (${violation.kind}): ${violation.method} ${violation.path}: ${violation.errors.join(", ")}`));
+  });
+  report.realSeconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+export function describeStep(step: Step): string {
+  const where = (stack: number) => STACKS[stack];
+  const faults = "faults" in step && step.faults.length > 0 ? ` with ${step.faults.map((fault) => `${fault.fault} ×${fault.count} on ${fault.route}`).join(", ")}` : "";
+  const midway = "midway" in step && step.midway ? `, ${step.midway.event}${step.midway.event === "jump" ? ` ${step.midway.minutes} min` : ""} after ${step.midway.afterRequests} requests` : "";
+  switch (step.kind) {
+    case "up":
+      return `up ${where(step.stack)}${step.change ? ` (${step.change.field} of resource #${step.change.resource} → ${JSON.stringify(step.change.value)})` : ""}${faults}${midway}`;
+    case "refresh":
+    case "destroy":
+      return `${step.kind} ${where(step.stack)}${faults}${midway}`;
+    case "out-of-band":
+      return `${step.what} resource #${step.resource} of ${where(step.stack)} outside Pulumi (${JSON.stringify(step.value)})`;
+    case "jump":
+      return `clock jumps ${step.minutes} min`;
+  }
+}
+
+async function runStep(world: World, step: Step): Promise<string[]> {
+  const { stack } = world;
+  if (step.kind === "jump") {
+    stack.jumpClock(step.minutes * MINUTE_MS);
+    world.report.clockJumps += 1;
+    return [];
+  }
+  if (step.kind === "out-of-band") {
+    outOfBand(world, step);
+    return [];
+  }
+
+  const deployment = world.deployments[step.stack]!;
+  if (step.kind === "up") world.programs[step.stack] = applyChange(world.programs[step.stack]!, step.change);
+  const declared = world.programs[step.stack]!;
+  const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
+  inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
+
+  const injected = step.faults.map((spec) => ({ spec, fault: arm(world, spec) }));
+  const startedAt = stack.clock.now();
+  const requestsBefore = stack.emulator.requests.length;
+  const { engine } = deployment;
+  const operation = Promise.all(
+    declared.map((resource, i) =>
+      step.kind === "up" ? engine.up(resource.resource, inputs[i]!) : step.kind === "refresh" ? engine.refresh(resource.resource) : engine.destroy(resource.resource),
+    ),
+  );
+  const midway = step.midway ? await atMidway(world, operation, requestsBefore, step.midway) : undefined;
+  if (midway?.event === "kill") {
+    world.report.hostKills += 1;
+    if (step.kind === "up") for (const resource of declared) world.killedCreates.add(ownerKey({ stack: deployment.name, resource: resource.resource }));
+    await deployment.host.kill();
+  }
+  const outcomes = await operation;
+  for (const { fault } of injected) fault.cancel();
+  // A request held by a `late` fault is carried out after the step gave up on it.
+  await until("delayed requests to be carried out", () => (stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true), 120_000);
+  if (midway?.event === "kill") await deployment.restartHost();
+  const hits = injected.reduce((sum, { fault }) => sum + fault.hits, 0);
+  world.report.faults += hits;
+  for (const { spec, fault } of injected) world.report.faultsByKind[spec.fault] = (world.report.faultsByKind[spec.fault] ?? 0) + fault.hits;
+
+  const problems: string[] = [];
+  const jumped = midway?.event === "jump" ? midway.minutes * MINUTE_MS : 0;
+  const minutes = (stack.clock.now() - startedAt - jumped) / MINUTE_MS;
+  const bound = STEP_MINUTES + injected.reduce((sum, { fault }) => sum + FAULT_ALLOWANCE_MINUTES[fault.fault.kind] * fault.hits, 0);
+  world.report.stepMinutes.push(Math.round(minutes));
+  if (midway?.event !== "kill" && minutes > bound) {
+    problems.push(`the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`);
+  }
+  if (step.kind === "up") problems.push(...outcomes.flatMap((outcome, i) => afterUp(world, deployment, declared[i]!, outcome)));
+  return problems;
+}
+
+/** Waits until `afterRequests` more requests reached the emulator (or the operation ended first), then makes the event happen. */
+async function atMidway(world: World, operation: Promise<unknown>, requestsBefore: number, midway: Midway): Promise<Midway | undefined> {
+  const { stack } = world;
+  let ended = false;
+  void operation.finally(() => {
+    ended = true;
+  });
+  const reached = await until("the middle of the operation", () => (ended ? false : stack.emulator.requests.length >= requestsBefore + midway.afterRequests ? true : undefined), 600_000);
+  if (!reached) return undefined;
+  if (midway.event === "jump") {
+    stack.jumpClock(midway.minutes * MINUTE_MS);
+    world.report.clockJumps += 1;
+  }
+  if (midway.event === "delete") {
+    const newest = stack.emulator
+      .audit()
+      .filter((entry) => entry.status !== "deleted")
+      .filter((entry) => world.owners.get(entry.importTags.find(isImportMarker) ?? "")?.stack !== undefined)
+      .at(-1);
+    if (!newest) return undefined;
+    stack.emulator.deleteImageOutOfBand(newest.id);
+    world.deletedOutside.add(newest.id);
+    world.report.outOfBand += 1;
+  }
+  return midway;
+}
+
+function arm(world: World, spec: FaultSpec): InjectedFault {
+  const kind = SOAK_FAULTS.find((candidate) => candidate.key === spec.fault);
+  const route = ROUTES.find((candidate) => candidate.key === spec.route);
+  if (!kind || !route) throw new Error(`unknown fault ${spec.fault} or route ${spec.route}`);
+  const { stack } = world;
+  const fault = kind.fault({ clock: stack.clock, scale: stack.scale, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  return stack.emulator.inject(fault, { ...(route.method ? { method: route.method } : {}), ...(route.path ? { path: route.path } : {}), count: spec.count });
+}
+
+function outOfBand(world: World, step: Extract<Step, { kind: "out-of-band" }>): void {
+  const deployment = world.deployments[step.stack]!;
+  const resources = world.programs[step.stack]!;
+  const state = deployment.engine.state(resources[step.resource % resources.length]!.resource);
+  const id = Number(state?.id);
+  const image = state ? world.stack.emulator.getImage(id) : undefined;
+  if (!image || image.status === "deleted") return;
+  world.report.outOfBand += 1;
+  if (step.what === "delete") {
+    world.stack.emulator.deleteImageOutOfBand(id);
+    world.deletedOutside.add(id);
+  } else if (step.what === "rename") world.stack.emulator.mutateImage(id, { name: step.value });
+  else world.stack.emulator.mutateImage(id, { tags: [step.value] });
+}
+
+/** After an `up` created, updated or replaced a resource, its state must name a live image of its URL, equal to it. */
+function afterUp(world: World, deployment: Deployment, declared: DeclaredResource, outcome: Outcome): string[] {
+  if (!outcome.ok || !["create", "update", "replace"].includes(outcome.action)) return [];
+  const state = deployment.engine.state(declared.resource);
+  const who = `${deployment.name}/${declared.resource}`;
+  if (!state) return [`${who}: the ${outcome.action} succeeded but the state has no resource`];
+  const id = Number(state.id);
+  if (world.deletedOutside.has(id)) return [];
+  const entry = world.stack.emulator.audit().find((candidate) => candidate.id === id);
+  const problems = stateDisagreements(world.stack.emulator, state).map((problem) => `${who} after its ${outcome.action}: ${problem}`);
+  if (entry && entry.url !== state.inputs.url) problems.push(`${who} after its ${outcome.action}: the state's url is ${String(state.inputs.url)} but image ${id} was imported from ${entry.url}`);
+  if (entry?.status === "deleted") problems.push(`${who} after its ${outcome.action}: the state names image ${id}, which is deleted`);
+  return problems;
+}
+
+function claims(world: World): Claim[] {
+  return world.deployments.flatMap((deployment) => [
+    ...[...deployment.engine.resources.values()].map((state) => ({ stack: deployment.name, resource: resourceOf(state.urn), id: Number(state.id), pending: false })),
+    ...deployment.engine.pendingDeletes.map((state) => ({ stack: deployment.name, resource: resourceOf(state.urn), id: Number(state.id), pending: true })),
+  ]);
+}
+
+/** The ownership invariants; leftovers of a killed host's `up` are recorded as documented, not as violations. */
+function accountProblems(world: World, { final = false } = {}): string[] {
+  const replacements = world.deployments.flatMap((deployment) => deployment.engine.replacements);
+  const result = ownership(world.stack.emulator, claims(world), world.owners, replacements);
+  const documented = (owner: Owner | undefined) => owner !== undefined && world.killedCreates.has(ownerKey(owner));
+  const problems = [...result.foreign.map((line) => `foreign: ${line}`), ...result.shared.map((line) => `shared: ${line}`)];
+  const note = (isDocumented: boolean, line: string) => {
+    if (!isDocumented) problems.push(line);
+    else if (!world.report.documented.includes(line)) world.report.documented.push(line);
+  };
+  for (const { entry, owner } of result.orphans) note(documented(owner), `orphan: image ${entry.id} "${entry.name}" (${entry.status}) of ${owner ? ownerKey(owner) : "no known resource"} is in no state`);
+  for (const duplicate of result.duplicates) note(documented(duplicate.owner), `duplicate: ${ownerKey(duplicate.owner)} imported image ${duplicate.id} while its image ${duplicate.duplicateOf} ("${duplicate.name}") was alive`);
+  if (final) {
+    for (const { entry, owner, marker } of result.awaitingAdoption) note(documented(owner), `not adopted: image ${entry.id} "${entry.name}" of ${owner ? ownerKey(owner) : "no known resource"} still carries ${marker}`);
+  }
+  return problems;
+}
+
+/** Faults gone: refresh and one `up` of each stack converge, the preview after shows nothing, destroy leaves nothing. */
+async function converge(world: World): Promise<string[]> {
+  const problems: string[] = [];
+  const { emulator } = world.stack;
+  for (const [index, deployment] of world.deployments.entries()) {
+    const declared = world.programs[index]!;
+    const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
+    inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
+    const refreshed = await Promise.all(declared.map((resource) => deployment.engine.refresh(resource.resource)));
+    problems.push(...refreshed.flatMap((outcome, i) => (outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
+    const upped = await Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
+    problems.push(...upped.flatMap((outcome, i) => (outcome.ok ? [] : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
+    for (const [i, resource] of declared.entries()) {
+      const who = `${deployment.name}/${resource.resource}`;
+      const preview = await deployment.engine.preview(resource.resource, inputs[i]!);
+      const state = deployment.engine.state(resource.resource);
+      if (preview.diff?.changes !== "none" || state?.initErrors) problems.push(`the preview after converging proposes a change to ${who}: ${JSON.stringify(preview.diff ?? "create")}${state?.initErrors ? " (init errors)" : ""}`);
+      if (!state) continue;
+      problems.push(...stateDisagreements(emulator, state).map((problem) => `${who}: ${problem}`));
+      problems.push(...programMismatches(world, state.id, resource).map((problem) => `${who}: ${problem}`));
+    }
+  }
+  problems.push(...accountProblems(world, { final: true }));
+  for (const [index, deployment] of world.deployments.entries()) {
+    for (const resource of world.programs[index]!) {
+      const destroyed = await deployment.engine.destroy(resource.resource);
+      if (!destroyed.ok) problems.push(`destroy of ${deployment.name}/${resource.resource} failed: ${destroyed.message}`);
+    }
+  }
+  problems.push(...accountProblems(world, { final: true }));
+  return problems;
+}
+
+function programMismatches(world: World, id: string, declared: DeclaredResource): string[] {
+  const image = world.stack.emulator.getImage(Number(id));
+  const entry = world.stack.emulator.audit().find((candidate) => candidate.id === Number(id));
+  if (!image || !entry) return [`image ${id} does not exist`];
+  const { program } = declared;
+  const set = (values: string[]) => JSON.stringify([...new Set(values.filter((value) => !isImportMarker(value)))].sort());
+  const problems: string[] = [];
+  if (image.status === "deleted") problems.push(`image ${id} is deleted`);
+  if (image.name !== program.name) problems.push(`image ${id} is named ${JSON.stringify(image.name)}, the program says ${JSON.stringify(program.name)}`);
+  if (image.description !== program.description) problems.push(`image ${id}'s description is ${JSON.stringify(image.description)}, the program says ${JSON.stringify(program.description)}`);
+  if (entry.url !== program.url) problems.push(`image ${id} was imported from ${entry.url}, the program says ${program.url}`);
+  if (set(image.tags) !== set(program.tags)) problems.push(`image ${id} has tags ${set(image.tags)}, the program says ${set(program.tags)}`);
+  if (set(image.regions) !== set(program.regions)) problems.push(`image ${id} is in ${set(image.regions)}, the program says ${set(program.regions)}`);
+  return problems;
+}
+
+export interface SoakOptions {
+  size: SoakSize;
+  seed: number;
+  /** Replays (and with `shrink`, shrinks) the one sequence at this fast-check path. */
+  path?: string;
+  shrink?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface SoakResults {
+  size: SoakSize["key"];
+  seed: number;
+  sequences: SequenceReport[];
+  /** The smallest failing sequence fast-check found (only when shrinking). */
+  counterexample?: { path: string; sequence: SoakSequence; violations: string[] };
+  realSeconds: number;
+}
+
+/**
+ * Runs `size.sequences` sequences from `seed` (or the one at `path`). Without `shrink` a sequence's
+ * violations are recorded and the run goes on, so that one run reports every failing path; with
+ * it, the first failing sequence is shrunk to a smallest one that still fails.
+ */
+export async function soak(options: SoakOptions): Promise<SoakResults> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const sequences: SequenceReport[] = [];
+  let runs = 0;
+  let lastFailure: { sequence: SoakSequence; report: SequenceReport } | undefined;
+  const property = fc.asyncProperty(sequenceArbitrary(options.size), async (sequence) => {
+    const path = options.path !== undefined && runs === 0 ? options.path : options.path !== undefined ? `${options.path} (shrink ${runs})` : String(runs);
+    runs += 1;
+    log(`sequence ${path}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`);
+    const report = await runSequence(sequence, path, (line) => log(`  ${line}`));
+    if (options.shrink && options.path === undefined && runs > options.size.sequences) {
+      // Shrinking: only the verdict matters.
+    } else sequences.push(report);
+    log(`sequence ${path}: ${report.steps} steps, ${report.faults} faults, ${report.violations.length} violation(s), ${report.realSeconds.toFixed(1)} s`);
+    for (const violation of report.violations) log(`  ✗ ${violation}`);
+    if (report.violations.length > 0) lastFailure = { sequence, report };
+    return !options.shrink || report.violations.length === 0;
+  });
+  const details = await fc.check(property, {
+    seed: options.seed,
+    numRuns: options.path !== undefined ? 1 : options.size.sequences,
+    ...(options.path !== undefined ? { path: options.path } : {}),
+    endOnFailure: !options.shrink,
+  });
+  const results: SoakResults = { size: options.size.key, seed: options.seed, sequences, realSeconds: (performance.now() - started) / 1000 };
+  if (details.failed && details.counterexample && lastFailure) {
+    results.counterexample = { path: details.counterexamplePath ?? "", sequence: details.counterexample[0], violations: lastFailure.report.violations };
+  }
+  return results;
+}
