@@ -1,21 +1,24 @@
 import { SIZES, type SoakSize } from "./soak-sequence";
-import { type SoakResults, soak } from "./soak";
+import { readFileSync } from "node:fs";
+import { runSequence, soak, soakFigures } from "./soak";
 
 /**
  * `npm run soak`: the randomized soak on its own. `-- --size quick|long` (default quick), `--seed N`
  * (default random, always printed), `--path P` replays one sequence of that seed, `--shrink`
- * shrinks the first failing sequence to a smallest one, `--sequences N` overrides the size's count.
+ * shrinks the first failing sequence to a smallest one, `--sequences N` overrides the size's count,
+ * `--sequence FILE` runs the sequence written in FILE as JSON (a counterexample, edited by hand).
  * Prints each sequence's steps and violations on stderr and the figures as JSON on stdout; exits
  * non-zero when a sequence found a violation.
  */
 
-const USAGE = "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N]";
+const USAGE = "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N] [--sequence FILE]";
 
 interface Arguments {
   size: SoakSize;
   seed: number;
   path?: string;
   shrink: boolean;
+  sequenceFile?: string;
 }
 
 function parse(args: string[]): Arguments {
@@ -24,6 +27,7 @@ function parse(args: string[]): Arguments {
   let path: string | undefined;
   let shrink = false;
   let sequences: number | undefined;
+  let sequenceFile: string | undefined;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     const value = () => {
@@ -40,34 +44,25 @@ function parse(args: string[]): Arguments {
       if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; ${USAGE}`);
     } else if (arg === "--path") path = value();
     else if (arg === "--shrink") shrink = true;
+    else if (arg === "--sequence") sequenceFile = value();
     else if (arg === "--sequences") {
       sequences = Number(value());
       if (!(Number.isInteger(sequences) && sequences > 0)) throw new Error(`--sequences must be a positive integer; ${USAGE}`);
     } else throw new Error(`unknown argument ${arg}; ${USAGE}`);
   }
-  return { size: sequences === undefined ? size : { ...size, sequences }, seed, path, shrink };
-}
-
-export function summary(results: SoakResults): { sequences: number; steps: number; faults: number; hostKills: number; clockJumps: number; outOfBand: number; requests: number; violations: number; failing: string[] } {
-  const sum = (pick: (report: SoakResults["sequences"][number]) => number) => results.sequences.reduce((total, report) => total + pick(report), 0);
-  return {
-    sequences: results.sequences.length,
-    steps: sum((report) => report.steps),
-    faults: sum((report) => report.faults),
-    hostKills: sum((report) => report.hostKills),
-    clockJumps: sum((report) => report.clockJumps),
-    outOfBand: sum((report) => report.outOfBand),
-    requests: sum((report) => report.requests),
-    violations: sum((report) => report.violations.length),
-    failing: results.sequences.filter((report) => report.violations.length > 0).map((report) => `npm run soak -- --seed ${results.seed} --path ${report.path}`),
-  };
+  return { size: sequences === undefined ? size : { ...size, sequences }, seed, path, shrink, sequenceFile };
 }
 
 async function main(args: string[]): Promise<number> {
   const options = parse(args);
+  if (options.sequenceFile !== undefined) {
+    const report = await runSequence(JSON.parse(readFileSync(options.sequenceFile, "utf8")), options.sequenceFile, progress);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.violations.length > 0 ? 1 : 0;
+  }
   progress(`seed ${options.seed}, size ${options.size.key} (${options.size.sequences} sequences of ${options.size.minSteps} to ${options.size.maxSteps} steps)${options.path !== undefined ? `, path ${options.path}` : ""}`);
   const results = await soak({ ...options, log: progress });
-  const figures = summary(results);
+  const figures = soakFigures(results);
   process.stdout.write(`${JSON.stringify({ seed: results.seed, size: results.size, realSeconds: Math.round(results.realSeconds), ...figures, counterexample: results.counterexample }, null, 2)}\n`);
   progress(`${figures.sequences} sequences, ${figures.steps} steps, ${figures.faults} faults, ${figures.violations} violations in ${results.realSeconds.toFixed(0)} s`);
   for (const replay of figures.failing) progress(`  replay: ${replay}`);

@@ -19,6 +19,8 @@ const IMAGE_NAMES = ["basic", "web"];
 const URLS = [`${ORIGIN}/basic.qcow2.gz`, `${ORIGIN}/web.qcow2.gz`, `${ORIGIN}/basic.qcow2.gz?emulator_duration_s=600`];
 const DESCRIPTIONS = ["", "first", "second"];
 const TAGS = ["soak", "web", "prod"];
+/** A tag the provider reserves for its import marker: check must refuse it. */
+export const RESERVED_TAG = "pulumi-import:soak";
 const REGIONS = [["nyc3"], ["ams3"], ["nyc3", "ams3"], ["ams3", "nyc3"], ["nyc3", "sfo3"]];
 
 export interface ResourceProgram {
@@ -47,20 +49,22 @@ export type Change =
 /** Where a fault lands: the first requests of the step matching this route. */
 export interface Route {
   key: string;
+  /** How often it is drawn against the others: the import POST, whose retry is the delicate one, most. */
+  weight: number;
   method?: string;
   path?: RegExp;
 }
 
 export const ROUTES: Route[] = [
-  { key: "any" },
-  { key: "import-post", method: "POST", path: /^\/v2\/images$/ },
-  { key: "list", method: "GET", path: /^\/v2\/images$/ },
-  { key: "image-get", method: "GET", path: /^\/v2\/images\/\d+$/ },
-  { key: "put", method: "PUT", path: /^\/v2\/images\/\d+$/ },
-  { key: "delete", method: "DELETE", path: /^\/v2\/images\/\d+$/ },
-  { key: "action-post", method: "POST", path: /^\/v2\/images\/\d+\/actions$/ },
-  { key: "action-get", method: "GET", path: /^\/v2\/images\/\d+\/actions/ },
-  { key: "tags", path: /^\/v2\/tags/ },
+  { key: "any", weight: 2 },
+  { key: "import-post", weight: 4, method: "POST", path: /^\/v2\/images$/ },
+  { key: "list", weight: 1, method: "GET", path: /^\/v2\/images$/ },
+  { key: "image-get", weight: 1, method: "GET", path: /^\/v2\/images\/\d+$/ },
+  { key: "put", weight: 1, method: "PUT", path: /^\/v2\/images\/\d+$/ },
+  { key: "delete", weight: 1, method: "DELETE", path: /^\/v2\/images\/\d+$/ },
+  { key: "action-post", weight: 1, method: "POST", path: /^\/v2\/images\/\d+\/actions$/ },
+  { key: "action-get", weight: 1, method: "GET", path: /^\/v2\/images\/\d+\/actions/ },
+  { key: "tags", weight: 1, path: /^\/v2\/tags/ },
 ];
 
 /**
@@ -99,10 +103,14 @@ export interface Midway {
   minutes: number;
 }
 
+/**
+ * `freshHost`: the command starts a new dynamic-provider host, as every `pulumi` command does;
+ * otherwise it reuses the last one (what a process remembers, such as the images it claimed, survives).
+ */
 export type Step =
-  | { kind: "up"; stack: number; change?: Change; faults: FaultSpec[]; midway?: Midway }
-  | { kind: "refresh"; stack: number; faults: FaultSpec[]; midway?: Midway }
-  | { kind: "destroy"; stack: number; faults: FaultSpec[]; midway?: Midway }
+  | { kind: "up"; stack: number; freshHost: boolean; change?: Change; faults: FaultSpec[]; midway?: Midway }
+  | { kind: "refresh"; stack: number; freshHost: boolean; faults: FaultSpec[]; midway?: Midway }
+  | { kind: "destroy"; stack: number; freshHost: boolean; faults: FaultSpec[]; midway?: Midway }
   | { kind: "out-of-band"; stack: number; resource: number; what: "rename" | "retag" | "delete"; value: string }
   | { kind: "jump"; minutes: number };
 
@@ -146,6 +154,7 @@ const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ resource: fc.nat(2), field: fc.constant("name" as const), value: fc.constantFrom(...IMAGE_NAMES) }),
   fc.record({ resource: fc.nat(2), field: fc.constant("description" as const), value: fc.constantFrom(...DESCRIPTIONS) }),
   fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.subarray(TAGS) }),
+  fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.constant([RESERVED_TAG]).map((tags) => [...tags]) }),
   fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }),
 );
 
@@ -154,7 +163,11 @@ const faultsArbitrary: fc.Arbitrary<FaultSpec[]> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.array(
-      fc.record({ fault: fc.constantFrom(...SOAK_FAULTS.map((kind) => kind.key)), route: fc.constantFrom(...ROUTES.map((route) => route.key)), count: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({
+        fault: fc.constantFrom(...SOAK_FAULTS.map((kind) => kind.key)),
+        route: fc.oneof(...ROUTES.map((route) => ({ weight: route.weight, arbitrary: fc.constant(route.key) }))),
+        count: fc.integer({ min: 1, max: 3 }),
+      }),
       { minLength: 1, maxLength: 2 },
     ),
   },
@@ -166,14 +179,15 @@ const midwayArbitrary: fc.Arbitrary<Midway | undefined> = fc.oneof(
 );
 
 const stackIndex = fc.nat(STACKS.length - 1);
+const freshHost = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
 const upArbitrary = (stack: fc.Arbitrary<number>): fc.Arbitrary<Step> =>
-  fc.record({ kind: fc.constant("up" as const), stack, change: fc.option(changeArbitrary, { nil: undefined }), faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "faults"] });
+  fc.record({ kind: fc.constant("up" as const), stack, freshHost, change: fc.option(changeArbitrary, { nil: undefined }), faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] });
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: upArbitrary(stackIndex) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("refresh" as const), stack: stackIndex, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "faults"] }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("destroy" as const), stack: stackIndex, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "faults"] }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("refresh" as const), stack: stackIndex, freshHost, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("destroy" as const), stack: stackIndex, freshHost, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) },
   {
     weight: 2,
     arbitrary: fc.record({

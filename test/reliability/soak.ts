@@ -8,6 +8,7 @@ import {
   type DeclaredResource,
   type FaultSpec,
   type Midway,
+  RESERVED_TAG,
   ROUTES,
   type SoakSequence,
   type SoakSize,
@@ -83,6 +84,8 @@ interface World {
   owners: Map<string, Owner>;
   /** Images deleted outside Pulumi: a state may name them until the next refresh. */
   deletedOutside: Set<number>;
+  /** Images renamed or retagged outside Pulumi since their stack last refreshed them: the next `up` need not repair them. */
+  drifted: Set<number>;
   /** `stack/resource` whose `up` had its host killed: their leftovers are the documented window. */
   killedCreates: Set<string>;
   report: SequenceReport;
@@ -115,6 +118,7 @@ export async function runSequence(sequence: SoakSequence, path: string, log: (li
       programs: sequence.stacks.map((resources) => [...resources]),
       owners: new Map(),
       deletedOutside: new Set(),
+      drifted: new Set(),
       killedCreates: new Set(),
       report,
     };
@@ -166,6 +170,7 @@ async function runStep(world: World, step: Step): Promise<string[]> {
   }
 
   const deployment = world.deployments[step.stack]!;
+  if (step.freshHost) await deployment.restartHost();
   if (step.kind === "up") world.programs[step.stack] = applyChange(world.programs[step.stack]!, step.change);
   const declared = world.programs[step.stack]!;
   const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
@@ -204,6 +209,7 @@ async function runStep(world: World, step: Step): Promise<string[]> {
     problems.push(`the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`);
   }
   if (step.kind === "up") problems.push(...outcomes.flatMap((outcome, i) => afterUp(world, deployment, declared[i]!, outcome)));
+  if (step.kind === "refresh") outcomes.forEach((outcome) => outcome.ok && outcome.id !== undefined && world.drifted.delete(Number(outcome.id)));
   return problems;
 }
 
@@ -254,23 +260,37 @@ function outOfBand(world: World, step: Extract<Step, { kind: "out-of-band" }>): 
   if (step.what === "delete") {
     world.stack.emulator.deleteImageOutOfBand(id);
     world.deletedOutside.add(id);
-  } else if (step.what === "rename") world.stack.emulator.mutateImage(id, { name: step.value });
-  else world.stack.emulator.mutateImage(id, { tags: [step.value] });
+  } else {
+    world.stack.emulator.mutateImage(id, step.what === "rename" ? { name: step.value } : { tags: [step.value] });
+    world.drifted.add(id);
+  }
 }
 
-/** After an `up` created, updated or replaced a resource, its state must name a live image of its URL, equal to it. */
+const refused = (declared: DeclaredResource) => declared.program.tags.includes(RESERVED_TAG);
+
+/**
+ * After an `up`, a program tagging the image with the reserved marker prefix must have been refused
+ * at check; any other resource the `up` succeeded for must name a live image of its URL that is as
+ * the program says (unless changed outside Pulumi since the last refresh), and equal to its state
+ * when the `up` created, updated or replaced it.
+ */
 function afterUp(world: World, deployment: Deployment, declared: DeclaredResource, outcome: Outcome): string[] {
-  if (!outcome.ok || !["create", "update", "replace"].includes(outcome.action)) return [];
-  const state = deployment.engine.state(declared.resource);
   const who = `${deployment.name}/${declared.resource}`;
+  if (refused(declared)) {
+    const ok = !outcome.ok && outcome.action === "check" && outcome.message.includes("pulumi-import:");
+    return ok ? [] : [`${who}: a program tagging its image ${RESERVED_TAG} was not refused at check (${outcome.ok ? outcome.action : outcome.message})`];
+  }
+  if (!outcome.ok) return [];
+  const state = deployment.engine.state(declared.resource);
   if (!state) return [`${who}: the ${outcome.action} succeeded but the state has no resource`];
   const id = Number(state.id);
-  if (world.deletedOutside.has(id)) return [];
-  const entry = world.stack.emulator.audit().find((candidate) => candidate.id === id);
-  const problems = stateDisagreements(world.stack.emulator, state).map((problem) => `${who} after its ${outcome.action}: ${problem}`);
-  if (entry && entry.url !== state.inputs.url) problems.push(`${who} after its ${outcome.action}: the state's url is ${String(state.inputs.url)} but image ${id} was imported from ${entry.url}`);
-  if (entry?.status === "deleted") problems.push(`${who} after its ${outcome.action}: the state names image ${id}, which is deleted`);
-  return problems;
+  const changed = outcome.action === "create" || outcome.action === "update" || outcome.action === "replace";
+  if (changed) world.drifted.delete(id);
+  if (world.deletedOutside.has(id) || world.drifted.has(id)) return [];
+  const problems = changed ? stateDisagreements(world.stack.emulator, state) : [];
+  problems.push(...programMismatches(world, state.id, declared));
+  const did = outcome.action === "same" ? "changed nothing" : `${outcome.action.replace(/e$/, "")}ed it`;
+  return problems.map((problem) => `${who} after an up that ${did}: ${problem}`);
 }
 
 function claims(world: World): Claim[] {
@@ -309,9 +329,10 @@ async function converge(world: World): Promise<string[]> {
     const refreshed = await Promise.all(declared.map((resource) => deployment.engine.refresh(resource.resource)));
     problems.push(...refreshed.flatMap((outcome, i) => (outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
     const upped = await Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
-    problems.push(...upped.flatMap((outcome, i) => (outcome.ok ? [] : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
+    problems.push(...upped.flatMap((outcome, i) => (outcome.ok || refused(declared[i]!) ? [] : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
     for (const [i, resource] of declared.entries()) {
       const who = `${deployment.name}/${resource.resource}`;
+      if (refused(resource)) continue;
       const preview = await deployment.engine.preview(resource.resource, inputs[i]!);
       const state = deployment.engine.state(resource.resource);
       if (preview.diff?.changes !== "none" || state?.initErrors) problems.push(`the preview after converging proposes a change to ${who}: ${JSON.stringify(preview.diff ?? "create")}${state?.initErrors ? " (init errors)" : ""}`);
@@ -400,4 +421,36 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
     results.counterexample = { path: details.counterexamplePath ?? "", sequence: details.counterexample[0], violations: lastFailure.report.violations };
   }
   return results;
+}
+
+export interface SoakFigures {
+  sequences: number;
+  steps: number;
+  faults: number;
+  hostKills: number;
+  clockJumps: number;
+  outOfBand: number;
+  requests: number;
+  violations: number;
+  /** Images a killed host left, as the documented window allows. */
+  documented: number;
+  /** The command replaying each sequence that found a violation. */
+  failing: string[];
+}
+
+/** Totals over the sequences of a run. */
+export function soakFigures(results: SoakResults): SoakFigures {
+  const sum = (pick: (report: SoakResults["sequences"][number]) => number) => results.sequences.reduce((total, report) => total + pick(report), 0);
+  return {
+    sequences: results.sequences.length,
+    steps: sum((report) => report.steps),
+    faults: sum((report) => report.faults),
+    hostKills: sum((report) => report.hostKills),
+    clockJumps: sum((report) => report.clockJumps),
+    outOfBand: sum((report) => report.outOfBand),
+    requests: sum((report) => report.requests),
+    violations: sum((report) => report.violations.length),
+    documented: sum((report) => report.documented.length),
+    failing: results.sequences.filter((report) => report.violations.length > 0).map((report) => `npm run soak -- --seed ${results.seed} --path ${report.path}`),
+  };
 }
