@@ -114,8 +114,8 @@ export function ownership(
   const audit = emulator.audit();
   const byId = new Map(audit.map((entry) => [entry.id, entry]));
   const ownerOf = (entry: AuditEntry | undefined): Owner | undefined => {
-    const marker = entry?.importTags.find(isImportMarker);
-    return marker === undefined ? undefined : owners.get(marker);
+    const known = entry?.importTags.filter(isImportMarker).map((marker) => owners.get(marker));
+    return known?.find((owner) => owner !== undefined);
   };
   const same = (a: Owner | undefined, b: Owner | undefined) => a !== undefined && b !== undefined && a.stack === b.stack && a.resource === b.resource;
   const who = (owner: Owner | undefined) => (owner ? `${owner.stack}/${owner.resource}` : "no known resource");

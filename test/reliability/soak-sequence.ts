@@ -150,12 +150,12 @@ const stackArbitrary = fc.uniqueArray(fc.record({ resource: fc.constantFrom(...R
 });
 
 const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
-  fc.record({ resource: fc.nat(2), field: fc.constant("url" as const), value: fc.constantFrom(...URLS) }),
-  fc.record({ resource: fc.nat(2), field: fc.constant("name" as const), value: fc.constantFrom(...IMAGE_NAMES) }),
-  fc.record({ resource: fc.nat(2), field: fc.constant("description" as const), value: fc.constantFrom(...DESCRIPTIONS) }),
-  fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.subarray(TAGS) }),
-  fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.constant([RESERVED_TAG]).map((tags) => [...tags]) }),
-  fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }),
+  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("url" as const), value: fc.constantFrom(...URLS) }) },
+  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("name" as const), value: fc.constantFrom(...IMAGE_NAMES) }) },
+  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("description" as const), value: fc.constantFrom(...DESCRIPTIONS) }) },
+  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.subarray(TAGS) }) },
+  { weight: 1, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.constant([RESERVED_TAG]).map((tags) => [...tags]) }) },
+  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }) },
 );
 
 const faultsArbitrary: fc.Arbitrary<FaultSpec[]> = fc.oneof(

@@ -185,7 +185,7 @@ async function runStep(world: World, step: Step): Promise<string[]> {
       step.kind === "up" ? engine.up(resource.resource, inputs[i]!) : step.kind === "refresh" ? engine.refresh(resource.resource) : engine.destroy(resource.resource),
     ),
   );
-  const midway = step.midway ? await atMidway(world, operation, requestsBefore, step.midway) : undefined;
+  const midway = step.midway ? await atMidway(world, deployment.name, operation, requestsBefore, step.midway) : undefined;
   if (midway?.event === "kill") {
     world.report.hostKills += 1;
     if (step.kind === "up") for (const resource of declared) world.killedCreates.add(ownerKey({ stack: deployment.name, resource: resource.resource }));
@@ -213,8 +213,11 @@ async function runStep(world: World, step: Step): Promise<string[]> {
   return problems;
 }
 
-/** Waits until `afterRequests` more requests reached the emulator (or the operation ended first), then makes the event happen. */
-async function atMidway(world: World, operation: Promise<unknown>, requestsBefore: number, midway: Midway): Promise<Midway | undefined> {
+/**
+ * Waits until `afterRequests` more requests reached the emulator (or the operation ended first),
+ * then makes the event happen; `delete` deletes the newest live image of stack `stackName`.
+ */
+async function atMidway(world: World, stackName: string, operation: Promise<unknown>, requestsBefore: number, midway: Midway): Promise<Midway | undefined> {
   const { stack } = world;
   let ended = false;
   void operation.finally(() => {
@@ -230,7 +233,7 @@ async function atMidway(world: World, operation: Promise<unknown>, requestsBefor
     const newest = stack.emulator
       .audit()
       .filter((entry) => entry.status !== "deleted")
-      .filter((entry) => world.owners.get(entry.importTags.find(isImportMarker) ?? "")?.stack !== undefined)
+      .filter((entry) => entry.importTags.some((tag) => world.owners.get(tag)?.stack === stackName))
       .at(-1);
     if (!newest) return undefined;
     stack.emulator.deleteImageOutOfBand(newest.id);
