@@ -10,7 +10,7 @@ import { faultMatrix } from "./fault-matrix";
 import { load } from "./load";
 import { type ReliabilityResults, renderReport, type SuiteName, SUITES } from "./render-report";
 import { secrets } from "./secrets";
-import { soak, soakFigures } from "./soak";
+import { replayCommand, soak, soakFigures } from "./soak";
 import { SIZES } from "./soak-sequence";
 
 /**
@@ -81,7 +81,7 @@ async function main(args: string[]): Promise<number> {
     const figures = soakFigures(results);
     checks.soak.none(
       `soak: every sequence keeps the account and the states in agreement and converges (${figures.sequences} sequences, ${figures.steps} steps, seed ${seed})`,
-      results.sequences.flatMap((report) => report.violations.map((violation) => `[--seed ${seed} --path ${report.path}] ${violation}`)),
+      results.sequences.flatMap((report) => report.violations.map((violation) => `[${replayCommand(results, report.path)}] ${violation}`)),
     );
     return results;
   });

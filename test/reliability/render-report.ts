@@ -7,7 +7,7 @@ import type { Expectation } from "./expectations";
 import { type CellResult, type FaultMatrixResults, type Variant, VARIANTS } from "./fault-matrix";
 import type { LoadFigures } from "./load";
 import type { SecretsResults } from "./secrets";
-import { type SoakResults, soakFigures } from "./soak";
+import { replayCommand, type SoakResults, soakFigures } from "./soak";
 import { SIZES } from "./soak-sequence";
 
 export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift", "soak"] as const;
@@ -291,7 +291,7 @@ function soakSection(results: SoakResults): string[] {
       ? [
           markdownTable(
             ["replay", "first violation"],
-            failing.map((report) => [`\`npm run soak -- --seed ${results.seed} --path ${report.path}\``, cell(report.violations[0] ?? "", 600)]),
+            failing.map((report) => [`\`${replayCommand(results, report.path)}\``, cell(report.violations[0] ?? "", 600)]),
           ),
           "",
         ]

@@ -1,4 +1,4 @@
-import { SIZES, type SoakSize } from "./soak-sequence";
+import { SIZES, SOAK_FAULTS, type SoakSize } from "./soak-sequence";
 import { readFileSync } from "node:fs";
 import { runSequence, soak, soakFigures } from "./soak";
 
@@ -6,12 +6,13 @@ import { runSequence, soak, soakFigures } from "./soak";
  * `npm run soak`: the randomized soak on its own. `-- --size quick|long` (default quick), `--seed N`
  * (default random, always printed), `--path P` replays one sequence of that seed, `--shrink`
  * shrinks the first failing sequence to a smallest one, `--sequences N` overrides the size's count,
- * `--sequence FILE` runs the sequence written in FILE as JSON (a counterexample, edited by hand).
+ * `--sequence FILE` runs the sequence written in FILE as JSON (a counterexample, edited by hand),
+ * `--faults K1,K2` draws only those fault kinds (to hunt for one defect while another is known).
  * Prints each sequence's steps and violations on stderr and the figures as JSON on stdout; exits
  * non-zero when a sequence found a violation.
  */
 
-const USAGE = "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N] [--sequence FILE]";
+const USAGE = "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N] [--sequence FILE] [--faults KIND,...]";
 
 interface Arguments {
   size: SoakSize;
@@ -19,6 +20,7 @@ interface Arguments {
   path?: string;
   shrink: boolean;
   sequenceFile?: string;
+  faults?: string[];
 }
 
 function parse(args: string[]): Arguments {
@@ -28,6 +30,7 @@ function parse(args: string[]): Arguments {
   let shrink = false;
   let sequences: number | undefined;
   let sequenceFile: string | undefined;
+  let faults: string[] | undefined;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     const value = () => {
@@ -45,12 +48,18 @@ function parse(args: string[]): Arguments {
     } else if (arg === "--path") path = value();
     else if (arg === "--shrink") shrink = true;
     else if (arg === "--sequence") sequenceFile = value();
+    else if (arg === "--faults") {
+      faults = value().split(",");
+      const known = SOAK_FAULTS.map((kind) => kind.key);
+      const unknown = faults.filter((key) => !known.includes(key));
+      if (unknown.length > 0 || faults.length === 0) throw new Error(`--faults takes kinds among ${known.join(", ")}; unknown: ${unknown.join(", ")}`);
+    }
     else if (arg === "--sequences") {
       sequences = Number(value());
       if (!(Number.isInteger(sequences) && sequences > 0)) throw new Error(`--sequences must be a positive integer; ${USAGE}`);
     } else throw new Error(`unknown argument ${arg}; ${USAGE}`);
   }
-  return { size: sequences === undefined ? size : { ...size, sequences }, seed, path, shrink, sequenceFile };
+  return { size: sequences === undefined ? size : { ...size, sequences }, seed, path, shrink, sequenceFile, faults };
 }
 
 async function main(args: string[]): Promise<number> {

@@ -158,20 +158,21 @@ const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }) },
 );
 
-const faultsArbitrary: fc.Arbitrary<FaultSpec[]> = fc.oneof(
-  { weight: 2, arbitrary: fc.constant<FaultSpec[]>([]) },
-  {
-    weight: 3,
-    arbitrary: fc.array(
-      fc.record({
-        fault: fc.constantFrom(...SOAK_FAULTS.map((kind) => kind.key)),
-        route: fc.oneof(...ROUTES.map((route) => ({ weight: route.weight, arbitrary: fc.constant(route.key) }))),
-        count: fc.integer({ min: 1, max: 3 }),
-      }),
-      { minLength: 1, maxLength: 2 },
-    ),
-  },
-);
+const faultsArbitrary = (faultKeys: readonly string[]): fc.Arbitrary<FaultSpec[]> =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant<FaultSpec[]>([]) },
+    {
+      weight: 3,
+      arbitrary: fc.array(
+        fc.record({
+          fault: fc.constantFrom(...faultKeys),
+          route: fc.oneof(...ROUTES.map((route) => ({ weight: route.weight, arbitrary: fc.constant(route.key) }))),
+          count: fc.integer({ min: 1, max: 3 }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+    },
+  );
 
 const midwayArbitrary: fc.Arbitrary<Midway | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
@@ -181,32 +182,36 @@ const midwayArbitrary: fc.Arbitrary<Midway | undefined> = fc.oneof(
 const stackIndex = fc.nat(STACKS.length - 1);
 const freshHost = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
-const upArbitrary = (stack: fc.Arbitrary<number>): fc.Arbitrary<Step> =>
-  fc.record({ kind: fc.constant("up" as const), stack, freshHost, change: fc.option(changeArbitrary, { nil: undefined }), faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] });
+function commandArbitrary<K extends "up" | "refresh" | "destroy">(kind: K, stack: fc.Arbitrary<number>, faultKeys: readonly string[]): fc.Arbitrary<Step> {
+  const change = kind === "up" ? { change: fc.option(changeArbitrary, { nil: undefined }) } : {};
+  return fc.record({ kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(faultKeys), midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) as fc.Arbitrary<Step>;
+}
 
-const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: upArbitrary(stackIndex) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("refresh" as const), stack: stackIndex, freshHost, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("destroy" as const), stack: stackIndex, freshHost, faults: faultsArbitrary, midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant("out-of-band" as const),
-      stack: stackIndex,
-      resource: fc.nat(2),
-      what: fc.constantFrom("rename" as const, "retag" as const, "delete" as const),
-      value: fc.constantFrom("renamed", ...IMAGE_NAMES, ...TAGS),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("jump" as const), minutes: fc.integer({ min: 1, max: 120 }) }) },
-);
+const outOfBandArbitrary: fc.Arbitrary<Step> = fc.record({
+  kind: fc.constant("out-of-band" as const),
+  stack: stackIndex,
+  resource: fc.nat(2),
+  what: fc.constantFrom("rename" as const, "retag" as const, "delete" as const),
+  value: fc.constantFrom("renamed", ...IMAGE_NAMES, ...TAGS),
+});
 
-/** Sequences of one size; every sequence starts with an `up` of each stack, so that there is something to fault. */
-export function sequenceArbitrary(size: SoakSize): fc.Arbitrary<SoakSequence> {
+/**
+ * Sequences of one size; every sequence starts with an `up` of each stack, so that there is
+ * something to fault. `faultKeys` (default every kind of `SOAK_FAULTS`) narrows the faults drawn,
+ * to hunt for one defect while another is known; a seed replays only with the same keys.
+ */
+export function sequenceArbitrary(size: SoakSize, faultKeys: readonly string[] = SOAK_FAULTS.map((kind) => kind.key)): fc.Arbitrary<SoakSequence> {
+  const step = fc.oneof(
+    { weight: 6, arbitrary: commandArbitrary("up", stackIndex, faultKeys) },
+    { weight: 2, arbitrary: commandArbitrary("refresh", stackIndex, faultKeys) },
+    { weight: 1, arbitrary: commandArbitrary("destroy", stackIndex, faultKeys) },
+    { weight: 2, arbitrary: outOfBandArbitrary },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("jump" as const), minutes: fc.integer({ min: 1, max: 120 }) }) },
+  );
   return fc.record({
     stacks: fc.tuple(stackArbitrary, stackArbitrary),
     steps: fc
-      .tuple(upArbitrary(fc.constant(0)), upArbitrary(fc.constant(1)), fc.array(stepArbitrary, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }))
+      .tuple(commandArbitrary("up", fc.constant(0), faultKeys), commandArbitrary("up", fc.constant(1), faultKeys), fc.array(step, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }))
       .map(([dev, prod, rest]) => [dev, prod, ...rest]),
   });
 }

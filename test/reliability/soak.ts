@@ -377,12 +377,16 @@ export interface SoakOptions {
   /** Replays (and with `shrink`, shrinks) the one sequence at this fast-check path. */
   path?: string;
   shrink?: boolean;
+  /** Only these fault kinds (default all; see `sequenceArbitrary`). */
+  faults?: string[];
   log?: (line: string) => void;
 }
 
 export interface SoakResults {
   size: SoakSize["key"];
   seed: number;
+  /** The fault kinds drawn, when narrowed. */
+  faults?: string[];
   sequences: SequenceReport[];
   /** The smallest failing sequence fast-check found (only when shrinking). */
   counterexample?: { path: string; sequence: SoakSequence; violations: string[] };
@@ -400,7 +404,7 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
   const sequences: SequenceReport[] = [];
   let runs = 0;
   let lastFailure: { sequence: SoakSequence; report: SequenceReport } | undefined;
-  const property = fc.asyncProperty(sequenceArbitrary(options.size), async (sequence) => {
+  const property = fc.asyncProperty(sequenceArbitrary(options.size, options.faults), async (sequence) => {
     const path = options.path !== undefined && runs === 0 ? options.path : options.path !== undefined ? `${options.path} (shrink ${runs})` : String(runs);
     runs += 1;
     log(`sequence ${path}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`);
@@ -419,7 +423,7 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
     ...(options.path !== undefined ? { path: options.path } : {}),
     endOnFailure: !options.shrink,
   });
-  const results: SoakResults = { size: options.size.key, seed: options.seed, sequences, realSeconds: (performance.now() - started) / 1000 };
+  const results: SoakResults = { size: options.size.key, seed: options.seed, ...(options.faults ? { faults: options.faults } : {}), sequences, realSeconds: (performance.now() - started) / 1000 };
   if (details.failed && details.counterexample && lastFailure) {
     results.counterexample = { path: details.counterexamplePath ?? "", sequence: details.counterexample[0], violations: lastFailure.report.violations };
   }
@@ -454,6 +458,11 @@ export function soakFigures(results: SoakResults): SoakFigures {
     requests: sum((report) => report.requests),
     violations: sum((report) => report.violations.length),
     documented: sum((report) => report.documented.length),
-    failing: results.sequences.filter((report) => report.violations.length > 0).map((report) => `npm run soak -- --seed ${results.seed} --path ${report.path}`),
+    failing: results.sequences.filter((report) => report.violations.length > 0).map((report) => replayCommand(results, report.path)),
   };
+}
+
+/** The command that runs the sequence at `path` of a run again (the size and the fault kinds shape the sequences a seed draws). */
+export function replayCommand(results: Pick<SoakResults, "size" | "seed" | "faults">, path: string): string {
+  return `npm run soak -- --seed ${results.seed} --path ${path}${results.size === "quick" ? "" : ` --size ${results.size}`}${results.faults ? ` --faults ${results.faults.join(",")}` : ""}`;
 }
