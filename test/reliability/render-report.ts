@@ -280,6 +280,7 @@ function soakSection(results: SoakResults): string[] {
       [
         ["sequences / steps", `${figures.sequences} / ${figures.steps}`],
         ["requests that got an injected fault", count(figures.faults)],
+        ["… by kind", Object.entries(figures.faultsByKind).map(([kind, hits]) => `${kind}: ${hits}`).join(", ")],
         ["hosts killed in the middle of an operation / clock jumps / changes outside Pulumi", `${figures.hostKills} / ${figures.clockJumps} / ${figures.outOfBand}`],
         ["requests to the emulator", count(figures.requests)],
         ["violations", figures.violations === 0 ? "0 ✓" : `**${figures.violations}** ✗ in ${failing.length} sequences`],

@@ -4,7 +4,7 @@ import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { ownership, type Owner } from "./invariants";
 import { applyChange, type DeclaredResource, ROUTES, SIZES, SOAK_FAULTS, sequenceArbitrary } from "./soak-sequence";
 
-const program = (name: string) => ({ name, url: `https://images.example.com/soak/${name}.qcow2.gz`, description: "", tags: [], regions: ["nyc3"] });
+const program = (name: string) => ({ name, url: `https://images.example.com/soak/${name}.qcow2.gz`, description: "", tags: [], regions: ["nyc3"], createTimeoutMinutes: 10 });
 const markerOf = (stack: string, resource: string, name: string) => importMarker({ ...program(name), __importScope: `custom-image-basic/${stack}/${resource}` });
 
 describe("the soak's ownership invariants", () => {

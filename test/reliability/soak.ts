@@ -40,6 +40,8 @@ export const SOAK_SCALE = 0.002;
 /** Real ms before the provider abandons a request, so that a hang costs little. */
 const REQUEST_TIMEOUT_MS = 400;
 const MINUTE_MS = 60_000;
+/** Simulated minutes DigitalOcean gets, once the steps are over, to finish imports (the slowest takes an hour) and transfers. */
+const CONVERGE_AFTER_MINUTES = 65;
 /** Simulated minutes a step may take, plus an allowance for each request that got a fault. */
 const STEP_MINUTES = 45;
 /**
@@ -94,10 +96,7 @@ interface World {
 const ownerKey = (owner: Owner) => `${owner.stack}/${owner.resource}`;
 const resourceOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
-function fields(declared: DeclaredResource): Record<string, unknown> {
-  const { createTimeoutMinutes, ...program } = declared.program;
-  return createTimeoutMinutes === undefined ? program : { ...program, createTimeoutMinutes };
-}
+const fields = (declared: DeclaredResource): Record<string, unknown> => ({ ...declared.program });
 
 export async function runSequence(sequence: SoakSequence, path: string, log: (line: string) => void = () => {}): Promise<SequenceReport> {
   const started = performance.now();
@@ -124,11 +123,12 @@ export async function runSequence(sequence: SoakSequence, path: string, log: (li
     };
     for (const [index, step] of sequence.steps.entries()) {
       const timed = report.stepMinutes.length;
+      const stepStarted = performance.now();
       const problems = await runStep(world, step);
       report.steps += 1;
       const found = [...problems, ...accountProblems(world)];
       report.violations.push(...found.map((problem) => `step ${index + 1} (${describeStep(step)}): ${problem}`));
-      const took = report.stepMinutes.length > timed ? ` [${report.stepMinutes.at(-1)} simulated min]` : "";
+      const took = report.stepMinutes.length > timed ? ` [${report.stepMinutes.at(-1)} simulated min, ${((performance.now() - stepStarted) / 1000).toFixed(1)} s]` : "";
       log(`step ${index + 1}: ${describeStep(step)}${took}${found.length > 0 ? ` ✗ ${found.length} violation(s)` : ""}`);
       if (found.length > 0) break;
     }
@@ -209,7 +209,10 @@ async function runStep(world: World, step: Step): Promise<string[]> {
     problems.push(`the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`);
   }
   if (step.kind === "up") problems.push(...outcomes.flatMap((outcome, i) => afterUp(world, deployment, declared[i]!, outcome)));
-  if (step.kind === "refresh") outcomes.forEach((outcome) => outcome.ok && outcome.id !== undefined && world.drifted.delete(Number(outcome.id)));
+  if (step.kind === "refresh") {
+    outcomes.forEach((outcome) => outcome.ok && outcome.id !== undefined && world.drifted.delete(Number(outcome.id)));
+    for (const [i, outcome] of outcomes.entries()) if (outcome.ok && outcome.action === "refresh") problems.push(...(await afterRefresh(world, deployment, declared[i]!, inputs[i]!)));
+  }
   return problems;
 }
 
@@ -296,6 +299,22 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
   return problems.map((problem) => `${who} after an up that ${did}: ${problem}`);
 }
 
+/**
+ * After a refresh, an image that differs from the program (renamed, retagged, short of a region,
+ * still importing into its first region only) must make the next preview propose a change, or
+ * leave the resource with init errors (so that the next `up` updates it): otherwise the next `up`
+ * does nothing and the difference stays.
+ */
+async function afterRefresh(world: World, deployment: Deployment, declared: DeclaredResource, inputs: Record<string, unknown>): Promise<string[]> {
+  const state = deployment.engine.state(declared.resource);
+  if (refused(declared) || !state || state.initErrors) return [];
+  const differences = programMismatches(world, state.id, declared);
+  if (differences.length === 0) return [];
+  const preview = await deployment.engine.preview(declared.resource, inputs).catch(() => undefined);
+  if (!preview || preview.failures.length > 0 || preview.diff?.changes !== "none") return [];
+  return differences.map((difference) => `${deployment.name}/${declared.resource} after a refresh: ${difference}, yet the next preview proposes no change`);
+}
+
 function claims(world: World): Claim[] {
   return world.deployments.flatMap((deployment) => [
     ...[...deployment.engine.resources.values()].map((state) => ({ stack: deployment.name, resource: resourceOf(state.urn), id: Number(state.id), pending: false })),
@@ -321,10 +340,14 @@ function accountProblems(world: World, { final = false } = {}): string[] {
   return problems;
 }
 
-/** Faults gone: refresh and one `up` of each stack converge, the preview after shows nothing, destroy leaves nothing. */
+/** Faults gone and DigitalOcean done: refresh and one `up` of each stack converge, the preview after shows nothing, destroy leaves nothing. */
 async function converge(world: World): Promise<string[]> {
   const problems: string[] = [];
   const { emulator } = world.stack;
+  // DigitalOcean finishes what it was doing (imports take up to an hour here); the next
+  // commands start new hosts, on DigitalOcean's time again after any jump.
+  world.stack.jumpClock(CONVERGE_AFTER_MINUTES * MINUTE_MS);
+  for (const deployment of world.deployments) await deployment.restartHost();
   for (const [index, deployment] of world.deployments.entries()) {
     const declared = world.programs[index]!;
     const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
@@ -367,7 +390,9 @@ function programMismatches(world: World, id: string, declared: DeclaredResource)
   if (image.description !== program.description) problems.push(`image ${id}'s description is ${JSON.stringify(image.description)}, the program says ${JSON.stringify(program.description)}`);
   if (entry.url !== program.url) problems.push(`image ${id} was imported from ${entry.url}, the program says ${program.url}`);
   if (set(image.tags) !== set(program.tags)) problems.push(`image ${id} has tags ${set(image.tags)}, the program says ${set(program.tags)}`);
-  if (set(image.regions) !== set(program.regions)) problems.push(`image ${id} is in ${set(image.regions)}, the program says ${set(program.regions)}`);
+  // An import still running lands in the program's first region without a transfer.
+  const regions = image.status === "NEW" || image.status === "pending" ? [...image.regions, program.regions[0]!] : image.regions;
+  if (set(regions) !== set(program.regions)) problems.push(`image ${id} is in ${set(image.regions)} (status ${image.status}), the program says ${set(program.regions)}`);
   return problems;
 }
 
@@ -434,6 +459,7 @@ export interface SoakFigures {
   sequences: number;
   steps: number;
   faults: number;
+  faultsByKind: Record<string, number>;
   hostKills: number;
   clockJumps: number;
   outOfBand: number;
@@ -452,6 +478,9 @@ export function soakFigures(results: SoakResults): SoakFigures {
     sequences: results.sequences.length,
     steps: sum((report) => report.steps),
     faults: sum((report) => report.faults),
+    faultsByKind: Object.fromEntries(
+      SOAK_FAULTS.map((kind) => [kind.key, sum((report) => report.faultsByKind[kind.key] ?? 0)]),
+    ),
     hostKills: sum((report) => report.hostKills),
     clockJumps: sum((report) => report.clockJumps),
     outOfBand: sum((report) => report.outOfBand),
