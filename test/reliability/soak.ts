@@ -340,7 +340,11 @@ function accountProblems(world: World, { final = false } = {}): string[] {
   return problems;
 }
 
-/** Faults gone and DigitalOcean done: refresh and one `up` of each stack converge, the preview after shows nothing, destroy leaves nothing. */
+/**
+ * Faults gone and DigitalOcean done: refresh and one `up` of each stack converge (and one more, to
+ * resume an import it started that outlasts the create timeout), the preview after shows nothing,
+ * destroy leaves nothing.
+ */
 async function converge(world: World): Promise<string[]> {
   const problems: string[] = [];
   const { emulator } = world.stack;
@@ -354,7 +358,15 @@ async function converge(world: World): Promise<string[]> {
     inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
     const refreshed = await Promise.all(declared.map((resource) => deployment.engine.refresh(resource.resource)));
     problems.push(...refreshed.flatMap((outcome, i) => (outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
-    const upped = await Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
+    const upAll = () => Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
+    let upped = await upAll();
+    if (upped.some((outcome) => !outcome.ok && outcome.partial && /waiting for the import/.test(outcome.message))) {
+      // An import the up started that takes longer than the program's create timeout: as the error
+      // says, the next `up`, once DigitalOcean is done, resumes it.
+      world.stack.jumpClock(CONVERGE_AFTER_MINUTES * MINUTE_MS);
+      await deployment.restartHost();
+      upped = await upAll();
+    }
     problems.push(...upped.flatMap((outcome, i) => (outcome.ok || refused(declared[i]!) ? [] : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
     for (const [i, resource] of declared.entries()) {
       const who = `${deployment.name}/${resource.resource}`;
