@@ -22,7 +22,7 @@ const IMAGE_NAMES = ["basic", "web"];
 const URLS = [`${ORIGIN}/basic.qcow2.gz`, `${ORIGIN}/web.qcow2.gz`, `${ORIGIN}/basic.qcow2.gz?emulator_duration_s=3600`];
 /** Every program's `createTimeoutMinutes`: far above the other imports' 30 s, far below the slow one's hour. */
 export const CREATE_TIMEOUT_MINUTES = 10;
-const DESCRIPTIONS = ["", "first", "second"];
+const DESCRIPTIONS = ["", "first"];
 const TAGS = ["soak", "web", "prod"];
 /** A tag the provider reserves for its import marker: check must refuse it. */
 export const RESERVED_TAG = "pulumi-import:soak";
@@ -110,9 +110,10 @@ export interface Midway {
 /**
  * `freshHost`: the command starts a new dynamic-provider host, as every `pulumi` command does;
  * otherwise it reuses the last one (what a process remembers, such as the images it claimed, survives).
+ * `alongside`: the other stack runs an `up` of its program at the same time (as CI deploying both).
  */
 export type Step =
-  | { kind: "up"; stack: number; freshHost: boolean; change?: Change; faults: FaultSpec[]; midway?: Midway }
+  | { kind: "up"; stack: number; freshHost: boolean; change?: Change; faults: FaultSpec[]; midway?: Midway; alongside?: boolean }
   | { kind: "refresh"; stack: number; freshHost: boolean; faults: FaultSpec[]; midway?: Midway }
   | { kind: "destroy"; stack: number; freshHost: boolean; faults: FaultSpec[]; midway?: Midway }
   | { kind: "out-of-band"; stack: number; resource: number; what: "rename" | "retag" | "delete"; value: string }
@@ -186,7 +187,7 @@ const stackIndex = fc.nat(STACKS.length - 1);
 const freshHost = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
 function commandArbitrary<K extends "up" | "refresh" | "destroy">(kind: K, stack: fc.Arbitrary<number>, faultKeys: readonly string[]): fc.Arbitrary<Step> {
-  const change = kind === "up" ? { change: fc.option(changeArbitrary, { nil: undefined }) } : {};
+  const change = kind === "up" ? { change: fc.option(changeArbitrary, { nil: undefined }), alongside: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) } : {};
   return fc.record({ kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(faultKeys), midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) as fc.Arbitrary<Step>;
 }
 

@@ -98,6 +98,15 @@ const resourceOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 const fields = (declared: DeclaredResource): Record<string, unknown> => ({ ...declared.program });
 
+/** Stack `index`'s program as the engine receives it, each resource's import marker noted as its own. */
+async function programOf(world: World, index: number): Promise<{ deployment: Deployment; declared: DeclaredResource[]; inputs: Record<string, unknown>[] }> {
+  const deployment = world.deployments[index]!;
+  const declared = world.programs[index]!;
+  const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
+  inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
+  return { deployment, declared, inputs };
+}
+
 export async function runSequence(sequence: SoakSequence, path: string, log: (line: string) => void = () => {}): Promise<SequenceReport> {
   const started = performance.now();
   const report: SequenceReport = { path, steps: 0, faults: 0, faultsByKind: {}, hostKills: 0, clockJumps: 0, outOfBand: 0, requests: 0, violations: [], documented: [], realSeconds: 0, stepMinutes: [] };
@@ -146,7 +155,7 @@ export function describeStep(step: Step): string {
   const midway = "midway" in step && step.midway ? `, ${step.midway.event}${step.midway.event === "jump" ? ` ${step.midway.minutes} min` : ""} after ${step.midway.afterRequests} requests` : "";
   switch (step.kind) {
     case "up":
-      return `up ${where(step.stack)}${step.change ? ` (${step.change.field} of resource #${step.change.resource} → ${JSON.stringify(step.change.value)})` : ""}${faults}${midway}`;
+      return `up ${where(step.stack)}${step.alongside ? ` (and ${where(1 - step.stack)} alongside)` : ""}${step.change ? ` (${step.change.field} of resource #${step.change.resource} → ${JSON.stringify(step.change.value)})` : ""}${faults}${midway}`;
     case "refresh":
     case "destroy":
       return `${step.kind} ${where(step.stack)}${faults}${midway}`;
@@ -169,12 +178,9 @@ async function runStep(world: World, step: Step): Promise<string[]> {
     return [];
   }
 
-  const deployment = world.deployments[step.stack]!;
-  if (step.freshHost) await deployment.restartHost();
+  if (step.freshHost) await world.deployments[step.stack]!.restartHost();
   if (step.kind === "up") world.programs[step.stack] = applyChange(world.programs[step.stack]!, step.change);
-  const declared = world.programs[step.stack]!;
-  const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
-  inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
+  const { deployment, declared, inputs } = await programOf(world, step.stack);
 
   const injected = step.faults.map((spec) => ({ spec, fault: arm(world, spec) }));
   const startedAt = stack.clock.now();
@@ -185,6 +191,7 @@ async function runStep(world: World, step: Step): Promise<string[]> {
       step.kind === "up" ? engine.up(resource.resource, inputs[i]!) : step.kind === "refresh" ? engine.refresh(resource.resource) : engine.destroy(resource.resource),
     ),
   );
+  const other = step.kind === "up" && step.alongside ? await alongside(world, 1 - step.stack) : undefined;
   const midway = step.midway ? await atMidway(world, deployment.name, operation, requestsBefore, step.midway) : undefined;
   if (midway?.event === "kill") {
     world.report.hostKills += 1;
@@ -192,6 +199,7 @@ async function runStep(world: World, step: Step): Promise<string[]> {
     await deployment.host.kill();
   }
   const outcomes = await operation;
+  const otherOutcomes = await other?.operation;
   for (const { fault } of injected) fault.cancel();
   // A request held by a `late` fault is carried out after the step gave up on it.
   await until("delayed requests to be carried out", () => (stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true), 120_000);
@@ -209,11 +217,18 @@ async function runStep(world: World, step: Step): Promise<string[]> {
     problems.push(`the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`);
   }
   if (step.kind === "up") problems.push(...outcomes.flatMap((outcome, i) => afterUp(world, deployment, declared[i]!, outcome)));
+  if (other && otherOutcomes) problems.push(...otherOutcomes.flatMap((outcome, i) => afterUp(world, other.deployment, other.declared[i]!, outcome)));
   if (step.kind === "refresh") {
     outcomes.forEach((outcome) => outcome.ok && outcome.id !== undefined && world.drifted.delete(Number(outcome.id)));
     for (const [i, outcome] of outcomes.entries()) if (outcome.ok && outcome.action === "refresh") problems.push(...(await afterRefresh(world, deployment, declared[i]!, inputs[i]!)));
   }
   return problems;
+}
+
+/** Starts an `up` of stack `index`'s program as it stands, beside the step's own. */
+async function alongside(world: World, index: number): Promise<{ deployment: Deployment; declared: DeclaredResource[]; operation: Promise<Outcome[]> }> {
+  const { deployment, declared, inputs } = await programOf(world, index);
+  return { deployment, declared, operation: Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!))) };
 }
 
 /**
@@ -352,10 +367,8 @@ async function converge(world: World): Promise<string[]> {
   // commands start new hosts, on DigitalOcean's time again after any jump.
   world.stack.jumpClock(CONVERGE_AFTER_MINUTES * MINUTE_MS);
   for (const deployment of world.deployments) await deployment.restartHost();
-  for (const [index, deployment] of world.deployments.entries()) {
-    const declared = world.programs[index]!;
-    const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
-    inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
+  for (const index of world.deployments.keys()) {
+    const { deployment, declared, inputs } = await programOf(world, index);
     const refreshed = await Promise.all(declared.map((resource) => deployment.engine.refresh(resource.resource)));
     problems.push(...refreshed.flatMap((outcome, i) => (outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
     const upAll = () => Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
