@@ -58,9 +58,8 @@ const FAULT_ALLOWANCE_MINUTES: Record<Fault["kind"], number> = {
   delay: 10,
 };
 
-export interface SequenceReport {
-  /** fast-check's path of this sequence under the run's seed (replay with `--seed S --path P`). */
-  path: string;
+/** What a sequence counts; `soakFigures` sums them over a run. */
+interface SoakCounts {
   steps: number;
   /** Requests that got an injected fault. */
   faults: number;
@@ -69,6 +68,11 @@ export interface SequenceReport {
   clockJumps: number;
   outOfBand: number;
   requests: number;
+}
+
+export interface SequenceReport extends SoakCounts {
+  /** fast-check's path of this sequence under the run's seed (replay with `--seed S --path P`). */
+  path: string;
   violations: string[];
   /** Images left by a killed host (the documented window), by sentence. */
   documented: string[];
@@ -480,15 +484,8 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
   return results;
 }
 
-export interface SoakFigures {
+export interface SoakFigures extends SoakCounts {
   sequences: number;
-  steps: number;
-  faults: number;
-  faultsByKind: Record<string, number>;
-  hostKills: number;
-  clockJumps: number;
-  outOfBand: number;
-  requests: number;
   violations: number;
   /** Images a killed host left, as the documented window allows. */
   documented: number;
