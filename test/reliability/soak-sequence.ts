@@ -53,22 +53,23 @@ export type Change =
 /** Where a fault lands: the first requests of the step matching this route. */
 export interface Route {
   key: string;
-  /** How often it is drawn against the others: the import POST, whose retry is the delicate one, most. */
-  weight: number;
+  /** The commands whose requests it can match, and how often it is drawn for each against the others. */
+  weights: Partial<Record<"up" | "refresh" | "destroy", number>>;
   method?: string;
   path?: RegExp;
 }
 
 export const ROUTES: Route[] = [
-  { key: "any", weight: 2 },
-  { key: "import-post", weight: 4, method: "POST", path: /^\/v2\/images$/ },
-  { key: "list", weight: 1, method: "GET", path: /^\/v2\/images$/ },
-  { key: "image-get", weight: 1, method: "GET", path: /^\/v2\/images\/\d+$/ },
-  { key: "put", weight: 1, method: "PUT", path: /^\/v2\/images\/\d+$/ },
-  { key: "delete", weight: 1, method: "DELETE", path: /^\/v2\/images\/\d+$/ },
-  { key: "action-post", weight: 1, method: "POST", path: /^\/v2\/images\/\d+\/actions$/ },
-  { key: "action-get", weight: 1, method: "GET", path: /^\/v2\/images\/\d+\/actions/ },
-  { key: "tags", weight: 1, path: /^\/v2\/tags/ },
+  { key: "any", weights: { up: 2, refresh: 2, destroy: 2 } },
+  // The import POST most: its retry is the delicate one.
+  { key: "import-post", weights: { up: 5 }, method: "POST", path: /^\/v2\/images$/ },
+  { key: "list", weights: { up: 1 }, method: "GET", path: /^\/v2\/images$/ },
+  { key: "image-get", weights: { up: 1, refresh: 3, destroy: 1 }, method: "GET", path: /^\/v2\/images\/\d+$/ },
+  { key: "put", weights: { up: 1 }, method: "PUT", path: /^\/v2\/images\/\d+$/ },
+  { key: "delete", weights: { up: 1, destroy: 3 }, method: "DELETE", path: /^\/v2\/images\/\d+$/ },
+  { key: "action-post", weights: { up: 2 }, method: "POST", path: /^\/v2\/images\/\d+\/actions$/ },
+  { key: "action-get", weights: { up: 1 }, method: "GET", path: /^\/v2\/images\/\d+\/actions/ },
+  { key: "tags", weights: { up: 2, destroy: 1 }, path: /^\/v2\/tags/ },
 ];
 
 /**
@@ -162,7 +163,7 @@ const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }) },
 );
 
-const faultsArbitrary = (faultKeys: readonly string[]): fc.Arbitrary<FaultSpec[]> =>
+const faultsArbitrary = (command: "up" | "refresh" | "destroy", faultKeys: readonly string[]): fc.Arbitrary<FaultSpec[]> =>
   fc.oneof(
     { weight: 2, arbitrary: fc.constant<FaultSpec[]>([]) },
     {
@@ -170,7 +171,7 @@ const faultsArbitrary = (faultKeys: readonly string[]): fc.Arbitrary<FaultSpec[]
       arbitrary: fc.array(
         fc.record({
           fault: fc.constantFrom(...faultKeys),
-          route: fc.oneof(...ROUTES.map((route) => ({ weight: route.weight, arbitrary: fc.constant(route.key) }))),
+          route: fc.oneof(...ROUTES.filter((route) => route.weights[command]).map((route) => ({ weight: route.weights[command]!, arbitrary: fc.constant(route.key) }))),
           count: fc.integer({ min: 1, max: 3 }),
         }),
         { minLength: 1, maxLength: 2 },
@@ -188,7 +189,7 @@ const freshHost = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
 function commandArbitrary<K extends "up" | "refresh" | "destroy">(kind: K, stack: fc.Arbitrary<number>, faultKeys: readonly string[]): fc.Arbitrary<Step> {
   const change = kind === "up" ? { change: fc.option(changeArbitrary, { nil: undefined }), alongside: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) } : {};
-  return fc.record({ kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(faultKeys), midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) as fc.Arbitrary<Step>;
+  return fc.record({ kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(kind, faultKeys), midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) as fc.Arbitrary<Step>;
 }
 
 const outOfBandArbitrary: fc.Arbitrary<Step> = fc.record({
