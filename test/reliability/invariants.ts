@@ -101,7 +101,7 @@ export interface Ownership {
   orphans: { entry: AuditEntry; owner?: Owner }[];
   /** Live images no state names that still carry an import marker: the next `up` of their resource adopts them. */
   awaitingAdoption: { entry: AuditEntry; owner?: Owner; marker: string }[];
-  /** Imports repeated by one resource while its earlier image of that name and URL was alive (engine replacements excepted). */
+  /** Two live images of one resource with the same name and URL, neither made by an engine replacement of the other. */
   duplicates: (DuplicateImport & { owner: Owner })[];
 }
 
@@ -139,7 +139,10 @@ export function ownership(
     else awaitingAdoption.push({ entry, owner: ownerOf(entry), marker });
   }
 
+  const alive = (id: number) => byId.get(id)?.status !== "deleted";
   const duplicates = emulator.duplicates().flatMap((duplicate) => {
+    // A second import that is gone again (a replacement whose create failed, a late copy deleted) holds nothing.
+    if (!alive(duplicate.id) || !alive(duplicate.duplicateOf)) return [];
     const owner = ownerOf(byId.get(duplicate.id));
     if (!owner || !same(owner, ownerOf(byId.get(duplicate.duplicateOf)))) return [];
     if (replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id)) return [];

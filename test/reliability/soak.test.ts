@@ -8,7 +8,7 @@ const program = (name: string) => ({ name, url: `https://images.example.com/soak
 const markerOf = (stack: string, resource: string, name: string) => importMarker({ ...program(name), __importScope: `custom-image-basic/${stack}/${resource}` });
 
 describe("the soak's ownership invariants", () => {
-  it("tell a state naming another stack's image, an image no state names, one awaiting adoption and a resource's second import apart", async () => {
+  it("tell a state naming another stack's image, an image no state names, one awaiting adoption and a resource's second live import apart", async () => {
     await withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       const owners = new Map<string, Owner>([
@@ -39,6 +39,9 @@ describe("the soak's ownership invariants", () => {
       expect(twice.shared).toEqual([`image ${devImage} is named by dev/basic and dev/basic (pending delete)`]);
       expect(twice.orphans.map((orphan) => [orphan.entry.id, orphan.owner])).toEqual([[prodImage, { stack: "prod", resource: "basic" }]]);
       expect(twice.duplicates).toEqual([]);
+
+      await client.images.delete(devAgain);
+      expect(ownership(emulator, [], owners, []).duplicates).toEqual([]);
     });
   });
 
