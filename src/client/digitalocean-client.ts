@@ -13,6 +13,7 @@ import {
   ValidationError,
   errorFromResponse,
 } from "./errors";
+import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay } from "./retry-policy";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
@@ -52,6 +53,14 @@ export interface CreateCustomImageRequest {
   tags?: string[];
 }
 
+export interface CreateCustomImageOptions {
+  /**
+   * One of `tags` that only this import carries (the provider's import marker): the one way to
+   * tell, after an ambiguous failure, whether DigitalOcean created the image.
+   */
+  identifyingTag?: string;
+}
+
 export interface UpdateImageRequest {
   name?: string;
   /** An empty string clears the description. */
@@ -70,7 +79,7 @@ interface RequestOptions {
 const packageJson = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
 export const USER_AGENT = `${packageJson.name}/${packageJson.version} node/${process.versions.node}`;
 
-/** Images DigitalOcean may have created although the POST that created them failed: see `createCustom`. */
+/** How far back an action DigitalOcean may have started although the POST that started it failed is looked for: see `imageActions.post`. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
@@ -166,26 +175,26 @@ export class DigitalOceanClient {
      * Imports an image from a URL. The POST is not idempotent: a retry after the server acted
      * would import the image twice, and DigitalOcean offers no idempotency key. So it is repeated
      * by got only when the server certainly did not act (429, connection refused; see
-     * `RetryPolicy.unsentStatusCodes`), and after an ambiguous failure (reset, timeout, 5xx) only
-     * once a listing of the account's images shows that no image of this request was created; an
-     * image that was created is adopted instead.
+     * `RetryPolicy.unsentStatusCodes`). After an ambiguous failure (reset, timeout, 5xx) the image
+     * is looked for by `identifyingTag`, a tag the POST carries and no other image does: found, it
+     * is adopted; certainly not created, the POST is sent again. Name, url and age identify
+     * nothing (another stack, another resource or an earlier import may share them all), so
+     * without an identifying tag an ambiguous failure is thrown as it is.
      */
-    createCustom: async (request: CreateCustomImageRequest): Promise<Image> => {
-      const startedAt = this.clock.now();
-      const image = await this.postWithoutDuplicates(
-        async () => imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { json: toWire({ ...request }) })).image),
-        async () => {
-          const images = await this.images.list({ private: true });
-          return images.find(
-            (image) =>
-              image.name === request.name &&
-              !this.claimed.has(image.id) &&
-              Date.parse(image.createdAt) >= startedAt - CLOCK_SKEW_MS &&
-              (request.description === undefined || image.description === request.description),
-          );
-        },
-        `import of image "${request.name}"`,
-      );
+    createCustom: async (request: CreateCustomImageRequest, options: CreateCustomImageOptions = {}): Promise<Image> => {
+      const { identifyingTag } = options;
+      if (identifyingTag !== undefined && !request.tags?.includes(identifyingTag)) {
+        throw new RangeError(`identifyingTag ${JSON.stringify(identifyingTag)} must be one of the request's tags`);
+      }
+      const send = async () => imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { json: toWire({ ...request }) })).image);
+      const image =
+        identifyingTag === undefined
+          ? await send()
+          : await this.postWithoutDuplicates(
+              send,
+              async () => (await this.images.list({ tagName: identifyingTag })).find((image) => image.tags.includes(identifyingTag) && !this.claimed.has(image.id)),
+              `import of image "${request.name}"`,
+            );
       this.claimed.add(image.id);
       return image;
     },
@@ -276,20 +285,30 @@ export class DigitalOceanClient {
     }
   }
 
-  /** Every page of a listing, following DigitalOcean's absolute `links.pages.next`. */
+  /**
+   * Every page of a listing. DigitalOcean's `links.pages.next` is an absolute URL of its own host
+   * (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Links-and-Pagination),
+   * which names the wrong place when `apiEndpoint` is a proxy or has a path prefix. So only the
+   * query of the link (the page it asks for) is taken, and every page is requested from the
+   * configured endpoint and path: the token never goes to a host a response names.
+   */
   private async paginate<T extends object>(firstPage: string): Promise<T[]> {
-    const origin = new URL(this.apiEndpoint).origin;
+    const [path, firstQuery = ""] = firstPage.split("?", 2) as [string, string?];
     const bodies: T[] = [];
-    let path: string | undefined = firstPage;
-    while (path !== undefined) {
-      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", path);
+    const asked = new Set<string>();
+    let query = firstQuery;
+    for (;;) {
+      asked.add(query);
+      const body: T & { links?: { pages?: { next?: string } } } = await this.request<T>("GET", query ? `${path}?${query}` : path);
       bodies.push(body);
       const next = body.links?.pages?.next;
       if (!next) break;
-      const url = new URL(next, `${this.apiEndpoint}/`);
-      // Never send the token to another host, whatever a response says.
-      if (url.origin !== origin) throw new NetworkError({ method: "GET", path: `/${path}` }, `refusing to follow a pagination link to another host (${url.origin})`);
-      path = `${url.pathname.replace(/^\/+/, "")}${url.search}`;
+      const params = new URLSearchParams(firstQuery);
+      for (const [key, value] of new URL(next, "https://api.digitalocean.com/").searchParams) params.set(key, value);
+      query = params.toString();
+      if (asked.has(query)) {
+        throw new NetworkError({ method: "GET", path: `/${path}` }, `DigitalOcean's pagination link asks again for a page already read (?${query}); stopping instead of looping`);
+      }
     }
     return bodies;
   }
@@ -369,7 +388,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string): Erro
       status: response.statusCode,
       apiCode: body.id,
       apiMessage: body.message ?? response.statusMessage,
-      requestId: body.request_id ?? headerValue(response.headers["x-request-id"]),
+      requestId: body.request_id ?? header(response.headers, "x-request-id"),
     });
   }
   if (error.code === "ETIMEDOUT" || error.name === "TimeoutError") {
@@ -390,8 +409,4 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
     }
   }
   return body !== null && typeof body === "object" ? (body as { id?: string; message?: string; request_id?: string }) : {};
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -129,6 +129,16 @@ export class ImportFailedError extends DigitalOceanError {
   }
 }
 
+/** The image was deleted outside Pulumi while the provider waited on it (404 at two checks in a row). */
+export class ImageDeletedError extends DigitalOceanError {
+  static override readonly defaultCode = "image_deleted";
+  readonly imageId: number;
+  constructor(imageId: number, message: string) {
+    super({}, message);
+    this.imageId = imageId;
+  }
+}
+
 const classByStatus: Record<number, typeof DigitalOceanError> = {
   400: ValidationError,
   401: UnauthorizedError,

@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "./digitalocean-client";
-import { DigitalOceanError, ImportFailedError, NotFoundError, WaitTimeoutError } from "./errors";
+import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "./errors";
 import type { Action, Image } from "./wire";
 
 /**
@@ -28,6 +28,9 @@ export const defaultImageWaiterOptions: ImageWaiterOptions = {
   progressEveryMs: 30_000,
 };
 
+/** The shortest sleep of the waiter's loop, so that time moves on whatever a clock answers. */
+const MIN_SLEEP_MS = 1;
+
 export interface WaitOptions {
   timeoutMs: number;
   /** Called on every status change and every `progressEveryMs`: for Pulumi's log. */
@@ -45,13 +48,18 @@ interface Wait<T> {
   lastReportAt: number;
   /** 404s in a row: one may be a glitch, two mean the image is gone. */
   notFound: number;
+  /** Why the last check told nothing, for the timeout's message. */
+  lastProblem?: string;
   options: WaitOptions;
   resolve: (value: T) => void;
   reject: (error: Error) => void;
 }
 
 export interface WaiterStats {
+  /** Rounds of checks. */
   ticks: number;
+  /** Turns of the loop: ticks, deadlines and nothing else; a loop that spins would show here. */
+  turns: number;
   gets: number;
   listings: number;
 }
@@ -65,7 +73,7 @@ export class ImageWaiter {
   private readonly checking = new Set<unknown>();
   /** Pages one listing of private images took last time: the cost to compare with one GET per image. */
   private listingPages = 1;
-  readonly stats: WaiterStats = { ticks: 0, gets: 0, listings: 0 };
+  readonly stats: WaiterStats = { ticks: 0, turns: 0, gets: 0, listings: 0 };
 
   constructor(
     private readonly client: DigitalOceanClient,
@@ -89,39 +97,57 @@ export class ImageWaiter {
     return new Promise<T>((resolve, reject) => {
       const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, notFound: 0, options, resolve, reject };
       set.add(entry);
-      const settle = () => set.delete(entry);
-      entry.resolve = (value) => (settle(), resolve(value));
-      entry.reject = (error) => (settle(), reject(error));
+      // A check still in flight when its wait has ended (at its deadline) changes nothing.
+      entry.resolve = (value) => void (set.delete(entry) && resolve(value));
+      entry.reject = (error) => void (set.delete(entry) && reject(error));
       if (!this.running) void this.run();
     });
   }
 
+  /**
+   * Every turn of the loop ends waits past their deadline, starts a round of checks when one is
+   * due, and sleeps until the next tick or deadline, whichever is first. Both lie in the future
+   * after the turn, so the loop never turns without time passing, whatever the checks do: a
+   * check that hangs until its request timeout neither holds up a deadline nor makes the loop spin.
+   */
   private async run(): Promise<void> {
     this.running = true;
     const { clock } = this.client;
     let interval = this.options.minIntervalMs;
-    let tickStarted = clock.now();
+    let nextTick = clock.now() + interval;
     try {
-      while (this.images.size + this.actions.size > 0) {
-        // Ticks start `interval` apart however long the checks took, so a finished import is
-        // noticed at most one interval after it finished, not an interval plus a round trip.
-        const nextTick = tickStarted + interval;
-        await clock.sleep(Math.max(0, Math.min(nextTick - clock.now(), this.untilNextDeadline())));
-        tickStarted = clock.now();
-        this.stats.ticks++;
-        // Not awaited: the next tick comes on time even while a check hangs until its timeout.
-        void this.checkImages();
-        void this.checkActions();
-        interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
+      for (;;) {
+        const now = clock.now();
+        this.expire(now);
+        const waits = [...this.images, ...this.actions];
+        if (waits.length === 0) break;
+        if (now >= nextTick) {
+          this.stats.ticks++;
+          // Not awaited: the next tick comes on time even while a check hangs until its timeout.
+          void this.checkImages();
+          void this.checkActions();
+          interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
+          // Ticks start `interval` apart however long the checks take, so a finished import is
+          // noticed at most one interval after it finished, not an interval plus a round trip.
+          nextTick = now + interval;
+        }
+        const nextDeadline = Math.min(...waits.map((wait) => wait.deadline));
+        this.stats.turns++;
+        await clock.sleep(Math.max(MIN_SLEEP_MS, Math.min(nextTick, nextDeadline) - clock.now()));
       }
     } finally {
       this.running = false;
     }
   }
 
-  private untilNextDeadline(): number {
-    const deadlines = [...this.images, ...this.actions].map((wait) => wait.deadline);
-    return Math.max(0, Math.min(...deadlines) - this.client.clock.now());
+  /** Rejects every wait whose deadline has come, whether or not a check of it is in flight. */
+  private expire(now: number): void {
+    for (const wait of [...this.images, ...this.actions] as Wait<unknown>[]) {
+      if (now < wait.deadline) continue;
+      const timeout = new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, wait.lastStatus);
+      if (wait.lastProblem) timeout.message += ` (${wait.lastProblem})`;
+      wait.reject(timeout);
+    }
   }
 
   /** Marks the waits not already being checked as being checked, for the duration of `check`. */
@@ -132,7 +158,7 @@ export class ImageWaiter {
     try {
       await check(waits);
     } catch (error) {
-      this.reportError(waits, error);
+      this.failedCheck(waits, error);
     } finally {
       for (const wait of waits) this.checking.delete(wait);
     }
@@ -151,7 +177,7 @@ export class ImageWaiter {
         this.listingPages = Math.max(1, Math.ceil(images.length / 200));
         for (const image of images) found.set(image.id, image);
       } catch (error) {
-        this.reportError(waits, error);
+        this.failedCheck(waits, error);
       }
     }
     // Listings leave out deleted images, so a wait the listing did not answer gets its own GET
@@ -164,8 +190,7 @@ export class ImageWaiter {
             this.stats.gets++;
             image = await this.client.images.get(wait.imageId);
           } catch (error) {
-            if (error instanceof NotFoundError && ++wait.notFound >= 2) return wait.reject(new ImportFailedError(wait.imageId, `Image ${wait.imageId} disappeared (404 twice in a row) while waiting for ${wait.what}; it was deleted outside Pulumi`));
-            return this.reportError([wait], error);
+            return this.failedCheck([wait], error);
           }
         }
         wait.notFound = 0;
@@ -188,10 +213,10 @@ export class ImageWaiter {
     for (const wait of all) byImage.set(wait.imageId, [...(byImage.get(wait.imageId) ?? []), wait]);
     await Promise.all(
       [...byImage].map(async ([imageId, waits]) => {
+        let actions: Action[];
         try {
           // Several transfers of one image (one per extra region) are answered by one listing of
           // its actions instead of one GET each.
-          let actions: Action[];
           if (waits.length > 1) {
             this.stats.listings++;
             actions = await this.client.imageActions.list(imageId);
@@ -199,15 +224,16 @@ export class ImageWaiter {
             this.stats.gets++;
             actions = [await this.client.imageActions.get(imageId, waits[0]!.actionId!)];
           }
-          for (const wait of waits) {
-            const action = actions.find((candidate) => candidate.id === wait.actionId);
-            if (!action) continue;
-            if (action.status === "completed") wait.resolve(action);
-            else if (action.status === "errored") wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
-            else this.progress(wait, action.status);
-          }
         } catch (error) {
-          this.reportError(waits, error);
+          return this.failedCheck(waits, error);
+        }
+        for (const wait of waits) {
+          wait.notFound = 0;
+          const action = actions.find((candidate) => candidate.id === wait.actionId);
+          if (!action) wait.lastProblem = `DigitalOcean's listing of image ${imageId}'s actions did not include action ${wait.actionId}`;
+          else if (action.status === "completed") wait.resolve(action);
+          else if (action.status === "errored") wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
+          else this.progress(wait, action.status);
         }
       }),
     );
@@ -215,10 +241,7 @@ export class ImageWaiter {
 
   private progress<T>(wait: Wait<T>, status: string): void {
     const now = this.client.clock.now();
-    if (now >= wait.deadline) {
-      wait.reject(new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, status));
-      return;
-    }
+    wait.lastProblem = undefined;
     if (status !== wait.lastStatus || now - wait.lastReportAt >= this.options.progressEveryMs) {
       wait.lastStatus = status;
       wait.lastReportAt = now;
@@ -226,15 +249,18 @@ export class ImageWaiter {
     }
   }
 
-  /** A failed check (after the client's own retries) fails the wait only once its deadline has passed. */
-  private reportError<T>(waits: Wait<T>[], error: unknown): void {
-    const now = this.client.clock.now();
+  /**
+   * A check that failed after the client's own retries. A 404 may be a glitch; a second in a row
+   * means the image is gone, and the wait ends at once (an action of a deleted image is not found
+   * either). Anything else is noted for the timeout's message: the deadline decides.
+   */
+  private failedCheck<T>(waits: Wait<T>[], error: unknown): void {
     for (const wait of waits) {
-      if (now < wait.deadline) continue;
-      const cause = error instanceof DigitalOceanError ? ` (last check failed: ${error.message})` : "";
-      const timeout = new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, wait.lastStatus);
-      timeout.message += cause;
-      wait.reject(timeout);
+      if (error instanceof NotFoundError && ++wait.notFound >= 2) {
+        wait.reject(new ImageDeletedError(wait.imageId, `Image ${wait.imageId} was deleted outside Pulumi while waiting for ${wait.what} (404 at two checks in a row)`));
+        continue;
+      }
+      wait.lastProblem = `last check failed: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 }

@@ -1,14 +1,23 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "./clock";
+import { type Headers, numericHeader, retryAfterMs } from "./headers";
 
 /**
  * DigitalOcean's request budget for one token: 250 requests per minute and 5,000 per hour
  * (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit).
  *
  * Every response reports the hourly budget in `ratelimit-limit`, `ratelimit-remaining` and
- * `ratelimit-reset` (epoch seconds when the oldest request leaves the window). The per-minute
- * limit is not reported, so it is tracked locally from the requests this process sends. Requests
- * wait in `acquire()` before either budget runs out, instead of spending it and meeting 429s.
+ * `ratelimit-reset` (epoch seconds when the oldest request of the hour leaves the window). The
+ * per-minute limit is not reported, so it is tracked locally from the requests this process
+ * sends. Requests wait in `acquire()` before either budget runs out, instead of spending it and
+ * meeting 429s.
+ *
+ * One exception: a 429 of the per-minute "burst limit" also says `ratelimit-remaining: 0`, with
+ * the hour's `ratelimit-reset`, and adds `retry-after` ("Sample Rate Limit Headers When Burst
+ * Limit is Reached" in the same section). Its remaining count is the minute's, not the hour's:
+ * read as the hour's, it would hold every request until the hour's oldest request expires, up to
+ * an hour. A response with `retry-after` therefore pauses every request for that long and leaves
+ * the hourly figures as they were.
  */
 export interface RateBudgetOptions {
   perMinute: number;
@@ -28,6 +37,13 @@ export interface RateBudgetSnapshot {
 }
 
 const MINUTE_MS = 60_000;
+/**
+ * Once `ratelimit-reset` has passed with the hourly budget at its reserve, one request goes out to
+ * learn the new count; the others look again this often until its answer arrives, or send
+ * another after `PROBE_LOST_MS` if none does (a request that failed without a response).
+ */
+const PROBE_RECHECK_MS = 1_000;
+const PROBE_LOST_MS = MINUTE_MS;
 
 /** One request counted against the per-minute budget; `at` moves to when its response arrived. */
 export interface RateTicket {
@@ -39,6 +55,10 @@ export class RateBudget {
   private limit?: number;
   private remaining?: number;
   private resetAt?: number;
+  /** When the one request sent after `ratelimit-reset` passed went out; cleared by the next response. */
+  private probeAt?: number;
+  /** Set by a burst-limit 429's `retry-after`: no request goes out before then. */
+  private pausedUntil = 0;
   private throttledMs = 0;
 
   constructor(
@@ -69,17 +89,20 @@ export class RateBudget {
     if (ticket) ticket.at = this.clock.now();
   }
 
-  /** Reads DigitalOcean's `ratelimit-*` headers from any response, errors included. */
-  observe(headers: Record<string, string | string[] | undefined>): void {
-    const read = (name: string) => {
-      const raw = headers[name];
-      const value = Number(Array.isArray(raw) ? raw[0] : raw);
-      return raw === undefined || !Number.isFinite(value) ? undefined : value;
-    };
-    const limit = read("ratelimit-limit");
-    const remaining = read("ratelimit-remaining");
-    const reset = read("ratelimit-reset");
+  /** Reads DigitalOcean's `ratelimit-*` and `retry-after` headers from any response, errors included. */
+  observe(headers: Headers): void {
+    const now = this.clock.now();
+    const limit = numericHeader(headers, "ratelimit-limit");
+    const remaining = numericHeader(headers, "ratelimit-remaining");
+    const reset = numericHeader(headers, "ratelimit-reset");
+    const retryAfter = retryAfterMs(headers, now);
+    if (limit === undefined && remaining === undefined && reset === undefined && retryAfter === undefined) return;
+    this.probeAt = undefined;
     if (limit !== undefined) this.limit = limit;
+    if (retryAfter !== undefined) {
+      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
+      return;
+    }
     if (remaining !== undefined) this.remaining = remaining;
     if (reset !== undefined) this.resetAt = reset * 1000;
   }
@@ -110,11 +133,19 @@ export class RateBudget {
     const hourFloor = Math.ceil((this.limit ?? perHour) * reserve);
     let hourWait = 0;
     if (this.remaining !== undefined && this.remaining <= hourFloor) {
-      // Past the reset time one more request has left the window; the next response refreshes the count.
-      hourWait = this.resetAt !== undefined && this.resetAt > now ? Math.min(this.resetAt - now, MINUTE_MS) : 0;
-      if (hourWait === 0) this.remaining = hourFloor + 1;
+      if (this.resetAt !== undefined && this.resetAt > now) {
+        hourWait = Math.min(this.resetAt - now, MINUTE_MS);
+      } else if (this.probeAt === undefined || now - this.probeAt >= PROBE_LOST_MS) {
+        // Past the reset time the oldest request has left the window, which frees at least one
+        // place: exactly one request takes it, and its response tells how many more there are.
+        this.probeAt = now;
+        this.remaining = hourFloor + 1;
+      } else {
+        hourWait = Math.min(PROBE_RECHECK_MS, this.probeAt + PROBE_LOST_MS - now);
+      }
     }
-    return Math.max(minuteWait, hourWait);
+    const pauseWait = this.pausedUntil - now;
+    return Math.max(minuteWait, hourWait, pauseWait);
   }
 }
 

@@ -1,3 +1,5 @@
+import { type Headers, numericHeader, retryAfterMs } from "./headers";
+
 /**
  * When and how long to wait before retrying a request, written once as data and one pure function.
  *
@@ -53,7 +55,7 @@ export interface RetryAttempt {
   statusCode?: number;
   /** Set for network errors (`ECONNRESET`, `ETIMEDOUT`, ...). */
   errorCode?: string;
-  headers?: Record<string, string | string[] | undefined>;
+  headers?: Headers;
   /** The request is safe to repeat even though its method is not (e.g. assigning a tag). */
   idempotent?: boolean;
   /** Epoch milliseconds now, for `ratelimit-reset` and HTTP-date `Retry-After`. */
@@ -96,22 +98,14 @@ function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
   );
 }
 
-function header(headers: RetryAttempt["headers"], name: string): string | undefined {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function serverHintMs(attempt: RetryAttempt): number | undefined {
-  const retryAfter = header(attempt.headers, "retry-after");
-  if (retryAfter !== undefined && retryAfter.trim() !== "") {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - attempt.now);
-  }
+  const retryAfter = retryAfterMs(attempt.headers, attempt.now);
+  if (retryAfter !== undefined) return retryAfter;
+  // A 429 without `retry-after` is the hourly limit; its `ratelimit-reset` is when the oldest
+  // request of the hour expires. A burst-limit 429 carries `retry-after` (see rate-budget.ts).
   if (attempt.statusCode === 429) {
-    const reset = Number(header(attempt.headers, "ratelimit-reset"));
-    if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - attempt.now);
+    const reset = numericHeader(attempt.headers, "ratelimit-reset");
+    if (reset !== undefined && reset > 0) return Math.max(0, reset * 1000 - attempt.now);
   }
   return undefined;
 }

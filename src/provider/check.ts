@@ -9,6 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
+import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { redactUrl } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import {
@@ -285,6 +286,12 @@ function checkTags(value: unknown, report: PropertyReport): unknown {
     }
     if (!TAG_PATTERN.test(element)) {
       report.fail(`tags[${index}] ${quote(element)} is not a valid tag name: use ${allowed}`);
+      return;
+    }
+    // The provider's own marker tags are hidden from outputs: a user's tag among them would show
+    // as missing on every preview.
+    if (isImportMarker(element)) {
+      report.fail(`tags[${index}] ${quote(element)} starts with "${IMPORT_MARKER_PREFIX}", a prefix reserved for the provider's import marker: use another tag name`);
       return;
     }
     if (seen.has(tagIdentity(element))) return;

@@ -10,7 +10,7 @@
  * (detailed diffs and `stables` are dropped by @pulumi/pulumi's dynamic provider host).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { canonicalDistribution } from "./digitalocean-enums";
+import { sameDistribution } from "./digitalocean-enums";
 import { sameImageSource } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import {
@@ -132,9 +132,10 @@ function compareRegions(old: unknown, news: unknown): InputChange {
 
 /** DigitalOcean reports `Unknown OS` for what is sent as `Unknown`; both mean the default. */
 function compareDistribution(old: unknown, news: unknown): InputChange {
-  const canonical = (value: unknown) =>
-    typeof value === "string" ? (canonicalDistribution(value) ?? value) : (value ?? DEFAULT_DISTRIBUTION);
-  return canonical(old) === canonical(news) ? "none" : "update";
+  const name = (value: unknown) => value ?? DEFAULT_DISTRIBUTION;
+  const [a, b] = [name(old), name(news)];
+  const same = typeof a === "string" && typeof b === "string" ? sameDistribution(a, b) : a === b;
+  return same ? "none" : "update";
 }
 
 /**

@@ -77,3 +77,8 @@ function foldDistribution(name: string): string {
 export function canonicalDistribution(name: string): Distribution | undefined {
   return DISTRIBUTION_BY_FOLDED_NAME.get(foldDistribution(name));
 }
+
+/** Whether two distribution names are one to DigitalOcean: any case, and `Unknown OS` is `Unknown`. */
+export function sameDistribution(a: string, b: string): boolean {
+  return (canonicalDistribution(a) ?? a) === (canonicalDistribution(b) ?? b);
+}

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { imageSourceId } from "./presigned-url";
+import { tagIdentity } from "./tag-identity";
 import type { CustomImageInputs } from "./types";
 
 /**
@@ -31,6 +32,7 @@ export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "r
   return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
 }
 
+/** Any spelling: DigitalOcean's tag names are case-insensitive (see tag-identity.ts). */
 export function isImportMarker(tag: string): boolean {
-  return tag.startsWith(IMPORT_MARKER_PREFIX);
+  return tagIdentity(tag).startsWith(IMPORT_MARKER_PREFIX);
 }

@@ -1,7 +1,8 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
+import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
@@ -51,9 +52,11 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     description: image.description,
     distribution: image.distribution,
     tags: image.tags.filter((tag) => !isImportMarker(tag)),
-    // An import still running lists no region yet; it is on its way to the first one, and showing
-    // `[]` would make the next preview report a region change the program never made.
-    regions: importing(image) ? (inputs.regions ?? image.regions) : orderedRegions(inputs.regions ?? [], image.regions),
+    // An import still running lists no region yet; it is on its way to the first one. Only that
+    // one is shown, never the regions it is still to be transferred to: state that claimed them
+    // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
+    // (and dropping a region never reached propose a replacement).
+    regions: importing(image) ? (inputs.regions ?? image.regions).slice(0, 1) : orderedRegions(inputs.regions ?? [], image.regions),
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,
@@ -100,7 +103,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   let outs: CustomImageOutputs | undefined;
   let failure: unknown;
   try {
-    outs = await converge(runtime, inputs, image, history);
+    outs = await converge(runtime, inputs, image, history, false);
   } catch (error) {
     failure = error;
   }
@@ -172,14 +175,19 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
     runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
     return { image: left, history: "existing" };
   }
-  const image = await client.images.createCustom({
-    name: inputs.name,
-    url: inputs.url,
-    region: inputs.regions[0]!,
-    distribution: inputs.distribution,
-    description: inputs.description,
-    tags: [...(inputs.tags ?? []), marker],
-  });
+  // The marker is the only thing that is this resource's: after an ambiguous POST, an image with
+  // the same name (another stack's, another resource's, the one a replacement replaces) is not.
+  const image = await client.images.createCustom(
+    {
+      name: inputs.name,
+      url: inputs.url,
+      region: inputs.regions[0]!,
+      distribution: inputs.distribution,
+      description: inputs.description,
+      tags: [...(inputs.tags ?? []), marker],
+    },
+    { identifyingTag: marker },
+  );
   runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
   return { image, history: "fresh" };
 }
@@ -196,13 +204,29 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
  */
 type ImageHistory = "fresh" | "existing";
 
-async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory): Promise<CustomImageOutputs> {
+/**
+ * `recorded`: Pulumi's state already names the image (an update), so a failure is reported as
+ * such; a create's image is recorded only by the partial failure `fail` throws.
+ */
+async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory, recorded: boolean): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
-    const message = `${withContext(error, `${what} ${label(inputs, current.id)}`).message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`;
+    const failure = withContext(error, `${what} ${label(inputs, current.id)}`);
     // Record the image as it is now (status, regions); the last answer is the fallback.
-    const latest = await client.images.get(current.id).catch(() => current);
-    throw new ResourceInitError(message, String(current.id), toOutputs(inputs, latest));
+    const latest = await client.images.get(current.id).catch((lookup: unknown) => (lookup instanceof NotFoundError ? undefined : current));
+    // Nothing is left to resume: saying "run `pulumi up` again to resume" would send the user into
+    // a 404. A create throws a plain error, so that Pulumi records nothing, once a DELETE has made
+    // sure of it (404s from a proxy would otherwise leave an image nobody knows); if that fails,
+    // the image is recorded after all.
+    const gone = error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted";
+    if (gone && (recorded || (await deleteImage(runtime, current.id).then(() => true, () => false)))) {
+      const next = recorded
+        ? "Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again."
+        : "Nothing was recorded; run `pulumi up` again to import it again.";
+      const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
+      throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
+    }
+    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest ?? current));
   };
 
   if (image.status !== "available") {
@@ -218,7 +242,8 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   // A description removed from the program is cleared, as DigitalOcean stores no description as "".
   const description = inputs.description ?? "";
   if (image.description !== description) changes.description = description;
-  if (image.distribution !== inputs.distribution) changes.distribution = inputs.distribution;
+  // DigitalOcean answers `Unknown OS` for the `Unknown` it was sent: no change to send.
+  if (!sameDistribution(image.distribution, inputs.distribution)) changes.distribution = inputs.distribution;
   if (Object.keys(changes).length > 0) {
     image = await client.images.update(image.id, changes).catch((error: unknown) => fail(error, "updating", image));
   }
@@ -297,8 +322,10 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
       });
     }),
   );
-  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failures.length > 0) throw new Error(failures.map((failure) => errorMessage(failure.reason)).join("; "));
+  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected").map((failure) => failure.reason as unknown);
+  const deleted = failures.find((failure) => failure instanceof ImageDeletedError);
+  if (deleted) throw deleted;
+  if (failures.length > 0) throw new Error(failures.map(errorMessage).join("; "));
 }
 
 export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs>): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
@@ -322,11 +349,16 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
   } catch (error) {
     throw withContext(error, `updating ${label(inputs, Number(id))}`);
   }
-  return converge(runtime, inputs, image, "existing");
+  return converge(runtime, inputs, image, "existing", true);
 }
 
-/** A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. */
-export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
+/**
+ * A 404, or DigitalOcean's "already deleted" answer, means the image is gone: success. DigitalOcean
+ * does not document whether it deletes an image whose import or transfer is still running; should
+ * it refuse (a 4xx), the import or transfers are waited for, as long as a create would wait for
+ * them, and the image is deleted then.
+ */
+export async function deleteImage(runtime: Runtime, id: number, waitedForWork = false): Promise<void> {
   try {
     await runtime.client.images.delete(id);
   } catch (error) {
@@ -340,8 +372,38 @@ export async function deleteImage(runtime: Runtime, id: number): Promise<void> {
       );
       if (gone) return;
     }
+    if (error instanceof ValidationError && !waitedForWork) {
+      const waited = await waitForWorkUnderWay(runtime, id, error).catch((lookup: unknown) => {
+        if (lookup instanceof NotFoundError) return true;
+        throw lookup;
+      });
+      if (waited) return deleteImage(runtime, id, true);
+    }
     throw withContext(error, `deleting image ${id}`);
   }
+}
+
+/** Waits for the import and transfers of an image that DigitalOcean refused to delete; false when none runs. */
+async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: ValidationError): Promise<boolean> {
+  const image = await runtime.client.images.get(id);
+  const transfers = (await runtime.client.imageActions.list(id)).filter((action) => action.type === "transfer" && action.status === "in-progress");
+  if (!importing(image) && transfers.length === 0) return false;
+  const work = importing(image) ? "its import" : `${transfers.length} transfer(s)`;
+  runtime.log.info(`DigitalOcean refused to delete image ${id} (${refusal.apiMessage ?? refusal.message}) while ${work} ran: waiting for ${work} to end, then deleting it`);
+  const log = (status: string, elapsedMs: number) => runtime.log.info(`Waiting to delete image ${id}: ${status} after ${formatDuration(elapsedMs)}`);
+  // An import that fails ends the image too; either way it can be deleted then.
+  if (importing(image)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
+  await Promise.all(
+    transfers.map((action) =>
+      runtime.waiter.waitForAction(id, action, `the transfer of image ${id} to ${action.regionSlug}`, { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
+    ),
+  );
+  return true;
+}
+
+/** A wait that ended because the import or transfer failed, or the image went: nothing runs any more. */
+function endedOrRethrow(error: unknown): void {
+  if (!(error instanceof ImportFailedError || error instanceof ImageDeletedError)) throw error;
 }
 
 function errorMessage(error: unknown): string {

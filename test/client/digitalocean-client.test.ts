@@ -1,5 +1,7 @@
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
-import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
+import { type CreateCustomImageOptions, type CreateCustomImageRequest, DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
   MissingTokenError,
@@ -13,6 +15,7 @@ import {
 } from "../../src/client/errors";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
+const routes = (emulator: { requests: { method: string; path: string }[] }) => emulator.requests.map((request) => `${request.method} ${request.path}`);
 const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
 
 describe("images", () => {
@@ -261,22 +264,26 @@ describe("retries", () => {
 });
 
 describe("imports are never duplicated", () => {
+  /** An import carrying a tag that only it carries, by which the client identifies it after an ambiguous failure. */
+  const markedImport = (name: string, marker = `marker-${name}`): [CreateCustomImageRequest, CreateCustomImageOptions] => [{ ...importRequest(name), tags: ["base", marker] }, { identifyingTag: marker }];
+
   test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
     withEmulator({}, async (emulator) => {
       const { client, logs } = clientFor(emulator);
       emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.audit()[0]!.id).toBe(image.id);
       expect(emulator.duplicates()).toEqual([]);
       expect(logs.some((log) => log.message.includes("DigitalOcean had acted on it"))).toBe(true);
+      expect(emulator.requests.find((request) => request.method === "GET")?.query).toMatchObject({ tag_name: "marker-web" });
     }));
 
   test("an import that timed out after DigitalOcean created the image adopts that image", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       emulator.inject({ kind: "delay", ms: 1_000_000 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web")).catch((error: unknown) => error);
+      const image = await client.images.createCustom(...markedImport("web")).catch((error: unknown) => error);
       // The delayed request is handled only after the timeout: either the client adopted it, or it
       // sent the import again because nothing existed yet; never both.
       expect(image).not.toBeInstanceOf(Error);
@@ -288,17 +295,17 @@ describe("imports are never duplicated", () => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       // Reaches DigitalOcean 150 real ms after it was sent, 50 ms after the client gave up on it.
       emulator.inject({ kind: "delay", ms: 150 / emulator.clock.scale }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       await emulator.clock.sleep(1_000 / emulator.clock.scale);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
       expect(emulator.requests.filter((request) => request.method === "POST")).toHaveLength(1);
     }));
 
-  test("an import that met a 503 before DigitalOcean acted is sent again once a listing shows no image", () =>
+  test("an import that met a 503 before DigitalOcean acted is sent again once a listing by its tag shows no image", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(importRequest("web"));
+      const image = await client.images.createCustom(...markedImport("web"));
       expect(emulator.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
         "POST /v2/images 503",
         "GET /v2/images 200",
@@ -311,18 +318,33 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", path: "/v2/images" });
-      await client.images.createCustom(importRequest("web"));
+      await client.images.createCustom(...markedImport("web"));
       expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 429", "POST 202"]);
     }));
 
-  test("two imports with the same name in one process never adopt each other's image", () =>
+  test("after a 503 an image of the same name, url and age created by another client is never adopted: only the identifying tag identifies", () =>
+    withEmulator({}, async (emulator) => {
+      const other = await clientFor(emulator).client.images.createCustom(...markedImport("web", "marker-of-another-stack"));
+      const { client } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
+      const mine = await client.images.createCustom(...markedImport("web"));
+      expect(mine.id).not.toBe(other.id);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([other.id, mine.id]);
+    }));
+
+  test("without an identifying tag an ambiguous failure is thrown as it is: neither adopted by name nor sent again", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
-      const first = await client.images.createCustom(importRequest("web"));
-      emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const second = await client.images.createCustom(importRequest("web"));
-      expect(second.id).not.toBe(first.id);
-      expect(emulator.audit()).toHaveLength(2);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      await expect(client.images.createCustom(importRequest("web"))).rejects.toMatchObject({ code: "network_error", networkCode: "ECONNRESET" });
+      expect(routes(emulator)).toEqual(["POST /v2/images"]);
+    }));
+
+  test("an identifying tag that the request does not carry is refused before any request", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await expect(client.images.createCustom(importRequest("web"), { identifyingTag: "marker" })).rejects.toThrow('identifyingTag "marker" must be one of the request\'s tags');
+      expect(emulator.requests).toEqual([]);
     }));
 
   test("a transfer whose connection reset after DigitalOcean started it is not started twice", () =>
@@ -348,6 +370,21 @@ describe("rate budget", () => {
       expect(client.budget.snapshot().throttledMs).toBeGreaterThan(0);
     }));
 
+  test("a burst-limit 429 with DigitalOcean's documented headers holds requests for its retry-after, not until the hour's oldest request expires", () =>
+    // A slow clock (a real millisecond is 50 simulated ones), so that test overhead stays far below the 10 minutes compared with.
+    withEmulator({ timeFactor: 0.02 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const start = emulator.clock.now();
+      const hourReset = String(Math.floor(start / 1000) + 10 * 60);
+      const burst = { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": hourReset, "retry-after": "29" };
+      emulator.inject({ kind: "status", status: 429, headers: burst }, { method: "GET" });
+      await client.images.list({ type: "distribution" });
+      await client.images.list({ type: "application" });
+      const elapsed = emulator.clock.now() - start;
+      expect(elapsed).toBeGreaterThanOrEqual(28_000);
+      expect(elapsed).toBeLessThan(3 * 60_000);
+    }));
+
   test("one budget serves every client of the same token and endpoint", () =>
     withEmulator({}, async (emulator) => {
       expect(clientFor(emulator).client.budget).toBe(clientFor(emulator).client.budget);
@@ -363,13 +400,70 @@ describe("requests", () => {
       expect(USER_AGENT).toMatch(/^pulumi-digitalocean-custom-image\/\d+\.\d+\.\d+/);
     }));
 
-  test("never follow a pagination link to another host", () =>
+  test("take only the page from a pagination link naming another host: every page is asked of the configured endpoint", () =>
     withEmulator({}, async (emulator) => {
+      // The emulator's links name 127.0.0.1, as DigitalOcean's name api.digitalocean.com.
       const { client } = clientFor(emulator, { apiEndpoint: emulator.url.replace("127.0.0.1", "localhost") });
       for (const name of ["a", "b", "c"]) await client.images.createCustom(importRequest(name));
-      await expect(client.images.list({ private: true, perPage: 1 })).rejects.toThrow(/refusing to follow a pagination link to another host/);
+      expect((await client.images.list({ private: true, perPage: 1 })).map((image) => image.name)).toEqual(["a", "b", "c"]);
+      const pages = emulator.requests.filter((request) => request.method === "GET");
+      expect(pages.map((request) => [request.headers.host, request.query.page ?? "1", request.query.private])).toEqual([
+        [new URL(client.apiEndpoint).host, "1", "true"],
+        [new URL(client.apiEndpoint).host, "2", "true"],
+        [new URL(client.apiEndpoint).host, "3", "true"],
+      ]);
     }));
+
+  test("page through an apiEndpoint behind a proxy with a path prefix, whose answers carry DigitalOcean's absolute links", () =>
+    withEmulator({}, async (emulator) =>
+      withPrefixProxy(emulator.url, "/digitalocean", async (proxyUrl, seen) => {
+        const { client } = clientFor(emulator, { apiEndpoint: `${proxyUrl}/digitalocean` });
+        for (const name of ["a", "b", "c"]) await client.images.createCustom(importRequest(name));
+        expect((await client.images.list({ private: true, perPage: 2 })).map((image) => image.name)).toEqual(["a", "b", "c"]);
+        expect(seen.filter((path) => path.startsWith("GET"))).toEqual([
+          "GET /digitalocean/v2/images?per_page=2&private=true",
+          "GET /digitalocean/v2/images?per_page=2&private=true&page=2",
+        ]);
+      }),
+    ));
+
+  test("stop with an error when a pagination link asks again for a page already read", () =>
+    withPrefixProxy("http://127.0.0.1:9", "", async (url) => {
+      const client = new DigitalOceanClient({ token: "t", apiEndpoint: url, retry: { limit: 0 } });
+      await expect(client.images.list()).rejects.toThrow("DigitalOcean API GET /v2/images failed: DigitalOcean's pagination link asks again for a page already read (?per_page=200); stopping instead of looping");
+    }, () => ({ images: [], links: { pages: { next: "https://api.digitalocean.com/v2/images?per_page=200" } }, meta: { total: 1 } })),
+  );
 });
+
+/**
+ * A reverse proxy on 127.0.0.1 port 0 that serves `target` under `prefix`, as a company proxy
+ * might, passing answers through unchanged (DigitalOcean's links included); or, given `answer`,
+ * a server that answers every request with that body. Closed in `finally`.
+ */
+async function withPrefixProxy<T>(target: string, prefix: string, body: (url: string, seen: string[]) => Promise<T>, answer?: () => unknown): Promise<T> {
+  const seen: string[] = [];
+  const server = createServer((request, response) => {
+    seen.push(`${request.method} ${request.url}`);
+    if (answer) {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer()));
+      return;
+    }
+    const url = new URL(request.url!.slice(prefix.length), target);
+    const upstream = httpRequest(url, { method: request.method, headers: { ...request.headers, host: url.host } }, (reply) => {
+      response.writeHead(reply.statusCode!, reply.headers);
+      reply.pipe(response);
+    });
+    upstream.on("error", () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    return await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 describe("the token never leaks", () => {
   const canary = "dop_v1_canary0123456789abcdef";

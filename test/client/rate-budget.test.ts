@@ -1,5 +1,22 @@
 import { RateBudget, sharedRateBudget } from "../../src/client/rate-budget";
+import { manualClock } from "../emulator/manual-clock";
 import { VirtualClock } from "../helpers/virtual-clock";
+
+const START = Date.UTC(2026, 10, 23, 12, 0, 0);
+const epochSeconds = (ms: number) => String(Math.floor(ms / 1000));
+
+/**
+ * DigitalOcean's samples, in the "Rate Limit" section of its API introduction
+ * (test/emulator/digitalocean-openapi/images.openapi.yaml), spelled as DigitalOcean spells them.
+ */
+const documented = {
+  /** "Sample Rate Limit Headers" of an ordinary response. */
+  ordinary: (remaining: number, resetAt: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "rateLimit-reset": epochSeconds(resetAt) }),
+  /** "Sample Rate Limit Headers When Burst Limit is Reached": the reset is the HOUR's oldest request. */
+  burst: (resetAt: number, retryAfterSeconds: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": epochSeconds(resetAt), "retry-after": String(retryAfterSeconds) }),
+  /** The hourly limit: remaining 0 and no `retry-after` ("until the request reset has been reached"). */
+  hourly: (resetAt: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": epochSeconds(resetAt) }),
+};
 
 describe("RateBudget", () => {
   test("lets requests through at once while the budget is ample", async () => {
@@ -48,5 +65,84 @@ describe("RateBudget", () => {
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(JSON.stringify(a)).not.toContain("canary-token");
+  });
+
+  describe("DigitalOcean's documented rate-limit headers", () => {
+    test.each([
+      ["a burst-limit 429 pauses every request for its retry-after, not until the hour's oldest request expires", documented.burst(START + 55 * 60_000, 29), [29_000]],
+      ["an hourly 429 holds requests until ratelimit-reset, a minute at a time", documented.hourly(START + 150_000), [60_000, 60_000, 30_000]],
+      ["an ordinary response with plenty remaining holds nothing", documented.ordinary(4_000, START + 55 * 60_000), []],
+      ["an ordinary response at the reserve holds requests until ratelimit-reset", documented.ordinary(500, START + 30_000), [30_000]],
+    ])("%s", async (_what, headers, slept) => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(headers);
+      await budget.acquire();
+      expect(clock.slept).toEqual(slept);
+    });
+
+    test("a burst-limit 429 leaves the hourly count as the last ordinary response reported it", () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(4_321, START + 40 * 60_000));
+      budget.observe(documented.burst(START + 41 * 60_000, 29));
+      expect(budget.snapshot()).toMatchObject({ limit: 5000, remaining: 4_321, resetAt: Math.floor((START + 40 * 60_000) / 1000) * 1000 });
+    });
+
+    test("after a burst-limit pause the requests go out without further waiting", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(4_000, START + 55 * 60_000));
+      budget.observe(documented.burst(START + 55 * 60_000, 29));
+      for (let i = 0; i < 10; i++) await budget.acquire();
+      expect(clock.slept).toEqual([29_000]);
+    });
+  });
+
+  describe("the hourly reserve once ratelimit-reset has passed", () => {
+    test("concurrent requests: exactly one goes out, and the others wait for its answer instead of spending the reserve", async () => {
+      const clock = manualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      const sent: number[] = [];
+      const requests = Array.from({ length: 20 }, (_, index) => budget.acquire().then(() => sent.push(index)));
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+      clock.advance(10_000);
+      await settle();
+      expect(sent).toHaveLength(1);
+      for (let second = 0; second < 5; second++) {
+        clock.advance(1_000);
+        await settle();
+      }
+      expect(sent).toHaveLength(1);
+
+      // The first request's answer: two more places left the hour's window.
+      budget.observe(documented.ordinary(502, START + 20_000));
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(3);
+      expect(budget.snapshot().remaining).toBe(500);
+
+      clock.advance(20_000);
+      await settle();
+      expect(sent).toHaveLength(4);
+      budget.observe(documented.ordinary(600, START + 40 * 60_000));
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(20);
+      await Promise.all(requests);
+    });
+
+    test("a request that went out after the reset and never got an answer does not hold the others for ever: another goes a minute later", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      const first = await budget.acquire();
+      const second = await budget.acquire();
+      expect(first.at).toBe(START + 10_000);
+      expect(second.at).toBe(START + 70_000);
+      expect(Math.max(...clock.slept)).toBeLessThanOrEqual(10_000);
+    });
   });
 });

@@ -74,6 +74,15 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "3600" } }))).toBe(defaultRetryPolicy.maxRetryAfterMs);
   });
 
+  test.each([
+    // DigitalOcean's "Sample Rate Limit Headers When Burst Limit is Reached", spelled as documented.
+    ["a burst-limit 429 waits its retry-after, not the hour's ratelimit-reset", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 3000), "retry-after": "29" }, 29_000],
+    ["an hourly 429 waits until ratelimit-reset, capped", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 3000) }, defaultRetryPolicy.maxRetryAfterMs],
+    ["an hourly 429 whose reset is near waits just that long", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 45) }, 45_000],
+  ])("%s", (_what, headers, delay) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(delay);
+  });
+
   test("waits at least a millisecond when the hint is already past", () => {
     const reset = String(Math.floor(now / 1000) - 5);
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "ratelimit-reset": reset } }))).toBe(1);

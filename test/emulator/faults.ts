@@ -7,8 +7,9 @@ export type Fault =
    * Answer this status without handling the request (no effect). Only the given headers are sent
    * besides `x-request-id`, so a 429 can carry `retry-after`, only `ratelimit-reset`, or nothing.
    * `body` defaults to DigitalOcean's error body for the status; a string is sent as text/plain.
+   * A 422 stands for a refusal DigitalOcean might make that the emulator does not model.
    */
-  | { kind: "status"; status: 429 | 500 | 502 | 503 | 504; headers?: Record<string, string>; body?: unknown }
+  | { kind: "status"; status: 422 | 429 | 500 | 502 | 503 | 504; headers?: Record<string, string>; body?: unknown }
   /** Never answer, until the client gives up or the emulator closes. No effect. */
   | { kind: "hang" }
   /** Read the request, then reset the connection (TCP RST) before handling it: no effect. */
@@ -89,6 +90,7 @@ function matches(match: FaultMatch, method: string, path: string): boolean {
 }
 
 const STATUS_ERRORS: Record<number, { id: string; message: string }> = {
+  422: { id: "unprocessable_entity", message: "The request could not be processed." },
   429: { id: "too_many_requests", message: "API Rate limit exceeded." },
   500: { id: "server_error", message: "Unexpected server-side error" },
   502: { id: "bad_gateway", message: "Bad Gateway" },

@@ -36,13 +36,14 @@ describe("a create whose wait for the import runs out of time", () => {
       const [image] = fixture.emulator.audit();
       expect(image).toMatchObject({ fate: "importing" });
       expect(error.code).toBe(PROVIDER_ERROR);
+      // The deadline does not wait for a check in flight, so on a busy machine the last status seen may still be NEW.
       expect(error.message).toMatch(
-        new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "pending"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`),
+        new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`),
       );
       expect(initFailed).toEqual({
         id: String(image!.id),
         // Every output, as the engine must record them. The import still running is recorded in
-        // the program's regions, so that the next preview shows no region change.
+        // the region it is being imported into, and in no region it is still to reach.
         properties: {
           ...inputs,
           imageId: image!.id,
@@ -71,6 +72,35 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(initFailed.id), fate: "available" })]);
       expect(fixture.emulator.getImage(Number(initFailed.id))?.regions.sort()).toEqual(["ams3", "nyc3"]);
       expect(fixture.emulator.duplicates()).toEqual([]);
+    }));
+
+  test("a refresh while the import still runs keeps the resume: the state shows only the import's region, so the next up transfers ams3", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const program = { regions: ["nyc3", "ams3"], createTimeoutMinutes: 2 };
+      const { inputs, initFailed } = await timedOutCreate(fixture, program);
+      expect(initFailed.properties.regions).toEqual(["nyc3"]);
+
+      // `pulumi refresh`: the image is still pending, the read is clean, and the engine clears the init errors.
+      const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
+      expect(refreshed.properties).toMatchObject({ status: "pending", regions: ["nyc3"] });
+      const afterRefresh: Deployed = { id: refreshed.id, inputs, outputs: refreshed.properties };
+
+      // The next `up` of the unchanged program, now with no init error to force an Update.
+      const { diff, deployed } = await fixture.update(afterRefresh, { ...program, createTimeoutMinutes: 20 });
+
+      expect(diff).toEqual(IN_PLACE);
+      expect(deployed.outputs).toMatchObject({ status: "available", regions: ["nyc3", "ams3"] });
+      expect(fixture.emulator.getImage(Number(initFailed.id))?.regions.sort()).toEqual(["ams3", "nyc3"]);
+    }));
+
+  test("after such a refresh, dropping ams3, which the image never reached, proposes no replacement", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const { inputs, initFailed } = await timedOutCreate(fixture, { regions: ["nyc3", "ams3"] });
+      const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
+
+      const { diff } = await fixture.preview({ id: refreshed.id, inputs, outputs: refreshed.properties }, { regions: ["nyc3"], createTimeoutMinutes: 2 });
+
+      expect(diff.replaces).toEqual([]);
     }));
 
   test("Delete with the recorded outputs deletes the image", () =>
@@ -172,5 +202,53 @@ describe("a transfer DigitalOcean ends as errored", () => {
         properties: { ...deployed.outputs, regions: ["nyc3"] },
         reasons: [error.message],
       });
+    }));
+});
+
+describe("an image deleted outside Pulumi during a transfer", () => {
+  // Transfers take 10 simulated minutes and are waited for up to 60 (the default); DigitalOcean
+  // answers for a deleted image for a simulated minute, then 404s.
+  const slowTransfer = { scale: 0.002, emulator: { transferDurationMs: 10 * 60_000, deletedLingerMs: 60_000 } };
+
+  async function deleteDuringTransfer(fixture: HostFixture): Promise<number> {
+    while (!fixture.emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201)) {
+      await fixture.clock.sleep(5_000);
+    }
+    const [image] = fixture.emulator.audit();
+    fixture.emulator.deleteImageOutOfBand(image!.id);
+    return fixture.clock.now();
+  }
+
+  test("fails a create within minutes, not at the transfer timeout, plainly (nothing to record) and saying the image was deleted", () =>
+    withHostAndEmulator(slowTransfer, async (fixture) => {
+      const { inputs } = await fixture.host.check(URN, {}, await fixture.inputs({ regions: ["nyc3", "ams3"] }));
+
+      const creating = failureOf(fixture.host.create(URN, inputs));
+      const deletedAt = await deleteDuringTransfer(fixture);
+      const error = await creating;
+
+      const [image] = fixture.emulator.audit();
+      expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toMatch(
+        new RegExp(`^transferring image "basic" \\(${image!.id}\\): Image ${image!.id} was deleted outside Pulumi while waiting for the transfer of image ${image!.id} to ams3 \\(404 at two checks in a row\\)\\. Nothing was recorded; run \`pulumi up\` again to import it again\\.$`),
+      );
+      expect(error.message).not.toMatch(/resume/);
+    }));
+
+  test("fails an update within minutes, saying the image was deleted and that a refresh removes it from the stack", () =>
+    withHostAndEmulator(slowTransfer, async (fixture) => {
+      const deployed = await fixture.create();
+
+      const updating = failureOf(fixture.update(deployed, { regions: ["nyc3", "ams3"] }));
+      const deletedAt = await deleteDuringTransfer(fixture);
+      const error = await updating;
+
+      expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+
+      const refreshed = await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs);
+      expect(refreshed.id).toBe("");
     }));
 });

@@ -250,6 +250,8 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a tag with non-ASCII letters", { tags: ["здорово"] }, "tags", /tags\[0\] "здорово"/, ALLOWED_TAGS],
     ["an empty tag", { tags: [""] }, "tags", /tags\[0\] ""/, ALLOWED_TAGS],
     ["a tag over the length limit", { tags: ["t".repeat(INPUT_LIMITS.tagCharacters + 1)] }, "tags", /tags\[0\] "t+…"/, ALLOWED_TAGS],
+    ["a tag with the import marker's reserved prefix", { tags: ["web", "pulumi-import:mine"] }, "tags", /tags\[1\] "pulumi-import:mine" starts with "pulumi-import:", a prefix reserved/, /use another tag name/],
+    ["a tag with the import marker's prefix in another case, which DigitalOcean treats as the same", { tags: ["Pulumi-Import:mine"] }, "tags", /tags\[0\] "Pulumi-Import:mine" starts with "pulumi-import:"/, /reserved for the provider's import marker/],
     ["a create timeout of zero", { createTimeoutMinutes: 0 }, "createTimeoutMinutes", /createTimeoutMinutes is 0/, ALLOWED_TIMEOUT],
     ["a negative create timeout", { createTimeoutMinutes: -5 }, "createTimeoutMinutes", /is -5/, ALLOWED_TIMEOUT],
     ["a create timeout of NaN", { createTimeoutMinutes: NaN }, "createTimeoutMinutes", /is NaN/, ALLOWED_TIMEOUT],

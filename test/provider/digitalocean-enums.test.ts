@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS, UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
+import { canonicalDistribution, sameDistribution, DISTRIBUTIONS, REGION_SLUGS, UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
 
 // js-yaml ships no type declarations (and @types/js-yaml is not installed); only `load` is used.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -73,5 +73,19 @@ describe("canonicalDistribution", () => {
 
   test.each(DISTRIBUTIONS.map((name) => [name]))("keeps DigitalOcean's own spelling %j", (name) => {
     expect(canonicalDistribution(name)).toBe(name);
+  });
+});
+
+describe("sameDistribution", () => {
+  test.each([
+    ["Unknown OS", "Unknown", true],
+    ["Unknown", "unknown os", true],
+    ["Ubuntu", "ubuntu", true],
+    ["Ubuntu", "Debian", false],
+    ["Unknown OS", "Debian", false],
+    ["Windows", "Windows", true],
+    ["Windows", "Unknown", false],
+  ])("%j and %j are one distribution: %j", (a, b, same) => {
+    expect(sameDistribution(a, b)).toBe(same);
   });
 });

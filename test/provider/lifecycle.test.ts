@@ -1,9 +1,10 @@
-import { ImportFailedError } from "../../src/client/errors";
+import { ImageDeletedError, ImportFailedError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
+import type { Emulator } from "../emulator/emulator";
 import { withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
@@ -85,8 +86,27 @@ describe("create", () => {
       expect(partial.properties).toMatchObject({ imageId, name: "web", url: "https://images.example.com/web.qcow2.gz", status: "pending" });
       // The import is on its way to nyc3: no region change to show in the next preview.
       expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
-      expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "pending"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
+      expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
       noUndefined(partial.properties);
+    }));
+
+  test("an image that answers 404 while its import is waited for fails the create plainly, and is deleted in case the 404s were a proxy's: nothing is left unrecorded", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+      const [image] = emulator.audit();
+      // Every GET of the image answers 404 from now on, although the image exists.
+      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+
+      const error = (await creating) as Error;
+
+      expect(error).toBeInstanceOf(ImageDeletedError);
+      expect(error).not.toBeInstanceOf(ResourceInitError);
+      expect(error.message).toBe(
+        `waiting for the import of image "web" (${image!.id}): Image ${image!.id} was deleted outside Pulumi while waiting for the import of image ${image!.id} to become available (404 at two checks in a row). Nothing was recorded; run \`pulumi up\` again to import it again.`,
+      );
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: image!.id, fate: "deleted" })]);
     }));
 
   test("never prints a presigned URL's signature in an error", () =>
@@ -198,6 +218,22 @@ describe("update", () => {
       expect(outs).toMatchObject(body);
     }));
 
+  test("sends no distribution for an image DigitalOcean reports as Unknown OS while the program says Unknown, and no PUT at all when nothing else changed", () =>
+    // The spec's enum lacks `Unknown OS`, so the emulator's answers carrying it are response
+    // violations; the provider's requests must still all be valid.
+    withEmulator({ allowViolations: true }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ distribution: "Unknown" }));
+      emulator.mutateImage(Number(id), { distribution: "Unknown OS" });
+
+      const before = emulator.requests.length;
+      await update(runtime, id, inputs({ distribution: "Unknown", tags: ["base", "more"] }));
+      await update(runtime, id, inputs({ distribution: "Unknown", description: "new words" }));
+      const sent = emulator.requests.slice(before).filter((request) => request.method === "PUT");
+      expect(sent.map((request) => request.body)).toEqual([{ description: "new words" }]);
+      expect(emulator.violations.filter((violation) => violation.kind !== "response")).toEqual([]);
+    }));
+
   test("adds and removes tags through the tag endpoints", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -277,6 +313,63 @@ describe("delete", () => {
       await emulator.clock.sleep(120_000);
       await deleteImage(runtime, Number(id));
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+});
+
+describe("delete of an image whose import or transfer still runs", () => {
+  // DigitalOcean does not document whether it deletes such an image; the emulator does. These
+  // tests make it refuse once, with a 422, as DigitalOcean might.
+  const refuseOnce = (emulator: Emulator, id: string) =>
+    emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message: "Image is not in a state that allows deletion." } }, { method: "DELETE", path: `/v2/images/${id}` });
+
+  test("deletes an image still importing, as after a create that timed out", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      await deleteImage(runtime, Number(partial.id));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(partial.id), fate: "deleted" })]);
+    }));
+
+  test("refused while the import runs, waits for the import to end and deletes the image then", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      refuseOnce(emulator, partial.id);
+
+      await deleteImage(runtime, Number(partial.id));
+
+      const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${partial.id}`);
+      expect(deletes.map((request) => request.status)).toEqual([422, 204]);
+      const [image] = emulator.audit();
+      expect(image).toMatchObject({ fate: "deleted" });
+      expect(deletes[1]!.at).toBeGreaterThanOrEqual(image!.createdAt + 10 * 60_000);
+      expect(lines).toContain(`info: DigitalOcean refused to delete image ${partial.id} (Image is not in a state that allows deletion.) while its import ran: waiting for its import to end, then deleting it`);
+    }));
+
+  test("refused while a transfer runs, waits for the transfer to end and deletes the image then", () =>
+    withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      refuseOnce(emulator, id);
+
+      await deleteImage(runtime, Number(id));
+
+      const transfer = emulator.requests.find((request) => request.method === "POST" && request.path.endsWith("/actions"))!;
+      const deleted = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`).at(-1)!;
+      expect(deleted).toMatchObject({ status: 204 });
+      expect(deleted.at).toBeGreaterThanOrEqual(transfer.at + 10 * 60_000);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+
+  test("refused with nothing under way, fails with DigitalOcean's message", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      refuseOnce(emulator, id);
+      await expect(deleteImage(runtime, Number(id))).rejects.toThrow(
+        new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 422 unprocessable_entity: Image is not in a state that allows deletion\\.`),
+      );
     }));
 });
 

@@ -62,6 +62,7 @@ export const BAD_INPUTS: BadInput[] = [
   { what: "tag empty", inputs: { tags: [""] }, property: "tags", allowed: TAG_ALLOWED },
   { what: "tag of 256 characters", inputs: { tags: ["t".repeat(256)] }, property: "tags", allowed: /1 to 255/ },
   { what: "tag a number", inputs: { tags: ["ok", 5] }, property: "tags", allowed: TAG_ALLOWED },
+  { what: "tag with the import marker's reserved prefix", inputs: { tags: ["pulumi-import:mine"] }, property: "tags", allowed: /prefix reserved for the provider's import marker/ },
   { what: "createTimeoutMinutes negative", inputs: { createTimeoutMinutes: -5 }, property: "createTimeoutMinutes", allowed: TIMEOUT_ALLOWED },
   { what: "createTimeoutMinutes zero", inputs: { createTimeoutMinutes: 0 }, property: "createTimeoutMinutes", allowed: TIMEOUT_ALLOWED },
   { what: "createTimeoutMinutes absurd (a billion)", inputs: { createTimeoutMinutes: 1e9 }, property: "createTimeoutMinutes", allowed: TIMEOUT_ALLOWED },

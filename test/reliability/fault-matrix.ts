@@ -45,9 +45,16 @@ export interface FaultKind {
 const REQUEST_TIMEOUT_MS = 400;
 /**
  * Simulated seconds the import of a wait cell takes (240 real ms at this scale), so that the fault,
- * armed once the import is accepted, lands in the middle of its wait; its timeout is 7 minutes.
+ * armed once the import is accepted, lands in the middle of its wait.
  */
 const WAIT_IMPORT_SECONDS = 240;
+/**
+ * The waits' bounds in the wait cells, in minutes. A deadline does not wait for a check in flight,
+ * so they leave room for the import or transfer plus one hang of a whole request timeout (400 real
+ * ms: 6.7 simulated minutes at this scale) and its retry, with a margin for a busy machine.
+ */
+const WAIT_CELL_CREATE_TIMEOUT_MINUTES = 20;
+const WAIT_CELL_TRANSFER_TIMEOUT_MINUTES = 15;
 
 export const FAULTS: FaultKind[] = [
   { key: "429-retry-after", label: "429 + retry-after", fault: () => ({ kind: "status", status: 429, headers: { "retry-after": "3" } }) },
@@ -120,7 +127,7 @@ const idOf = (context: CellContext) => context.stack.engine.state(context.name)?
 const stageDeployed = async (context: CellContext) => context.stack.engine.up(context.name, await base(context.name));
 const transferred = (name: string, fields: Record<string, unknown> = {}) => base(name, { regions: ["nyc3", "ams3"], ...fields });
 const slowImport = (name: string) =>
-  base(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${WAIT_IMPORT_SECONDS}`, createTimeoutMinutes: 7 });
+  base(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${WAIT_IMPORT_SECONDS}`, createTimeoutMinutes: WAIT_CELL_CREATE_TIMEOUT_MINUTES });
 
 export const OPERATIONS: Operation[] = [
   {
@@ -176,9 +183,9 @@ export const OPERATIONS: Operation[] = [
     stage: stageDeployed,
     async step(context) {
       context.inject({ method: "GET", path: new RegExp(`^/v2/images/${idOf(context)}/actions/\\d+$`) });
-      return context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: 3 }));
+      return context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES }));
     },
-    recover: async (context) => context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: 3 })),
+    recover: async (context) => context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES })),
   },
   {
     key: "tag-change",
@@ -276,7 +283,7 @@ export interface FaultMatrixResults {
 /** The failure as a few words for the matrix. */
 export function errorKind(message: string): string {
   if (/Timed out after .* waiting for/.test(message)) return "wait timeout";
-  if (/disappeared \(404\)/.test(message)) return "404: deleted";
+  if (/deleted outside Pulumi/.test(message)) return "404: deleted";
   if (/not valid JSON/.test(message)) return "bad JSON";
   const status = /failed: (\d{3})\b/.exec(message)?.[1];
   if (status) return status;
