@@ -40,6 +40,8 @@ export const SOAK_SCALE = 0.002;
 /** Real ms before the provider abandons a request, so that a hang costs little. */
 const REQUEST_TIMEOUT_MS = 400;
 const MINUTE_MS = 60_000;
+/** Simulated minutes a transfer takes at DigitalOcean. */
+const TRANSFER_MINUTES = 5;
 /** Simulated minutes DigitalOcean gets, once the steps are over, to finish imports (the slowest takes an hour) and transfers. */
 const CONVERGE_AFTER_MINUTES = 65;
 /** Simulated minutes a step may take, plus an allowance for each request that got a fault. */
@@ -114,7 +116,12 @@ async function programOf(world: World, index: number): Promise<{ deployment: Dep
 export async function runSequence(sequence: SoakSequence, path: string, log: (line: string) => void = () => {}): Promise<SequenceReport> {
   const started = performance.now();
   const report: SequenceReport = { path, steps: 0, faults: 0, faultsByKind: {}, hostKills: 0, clockJumps: 0, outOfBand: 0, requests: 0, violations: [], documented: [], realSeconds: 0, stepMinutes: [] };
-  const options = { scale: SOAK_SCALE, config: { "digitalocean-custom-image:requestTimeoutSeconds": String(REQUEST_TIMEOUT_MS / 1000) } };
+  const options = {
+    scale: SOAK_SCALE,
+    // Transfers long enough (600 real ms) for a host kill or a delete to land in the middle of one.
+    emulator: { transferDurationMs: TRANSFER_MINUTES * MINUTE_MS },
+    config: { "digitalocean-custom-image:requestTimeoutSeconds": String(REQUEST_TIMEOUT_MS / 1000) },
+  };
   await withStack(options, async (stack) => {
     const dev: Deployment = {
       name: STACKS[0],
