@@ -58,7 +58,7 @@ interface Wait<T> {
 export interface WaiterStats {
   /** Rounds of checks. */
   ticks: number;
-  /** Turns of the loop: ticks, deadlines and nothing else; a loop that spins would show here. */
+  /** Turns of the loop: about one per tick and one per deadline; a loop that spins would show here. */
   turns: number;
   gets: number;
   listings: number;
@@ -257,7 +257,10 @@ export class ImageWaiter {
   private failedCheck<T>(waits: Wait<T>[], error: unknown): void {
     for (const wait of waits) {
       if (error instanceof NotFoundError && ++wait.notFound >= 2) {
-        wait.reject(new ImageDeletedError(wait.imageId, `Image ${wait.imageId} was deleted outside Pulumi while waiting for ${wait.what} (404 at two checks in a row)`));
+        // During an import the image may also be one whose import failed and whose `deleted`
+        // record DigitalOcean no longer shows: the message does not claim more than is known.
+        const how = wait.kind === "image" ? "is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it)" : "was deleted outside Pulumi";
+        wait.reject(new ImageDeletedError(wait.imageId, `Image ${wait.imageId} ${how} while waiting for ${wait.what} (404 at two checks in a row)`));
         continue;
       }
       wait.lastProblem = `last check failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -100,7 +100,9 @@ export class RateBudget {
     this.probeAt = undefined;
     if (limit !== undefined) this.limit = limit;
     if (retryAfter !== undefined) {
-      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
+      // A burst limit frees up within its minute; a longer `retry-after` (a proxy's, a 503's)
+      // holds only the request that got it, through the retry policy.
+      this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfter, MINUTE_MS));
       return;
     }
     if (remaining !== undefined) this.remaining = remaining;

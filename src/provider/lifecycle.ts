@@ -265,6 +265,8 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   if (tagsToAdd.length + tagsToRemove.length + missing.length > 0) {
     image = await client.images.get(image.id).catch((error: unknown) => fail(error, "reading", image));
   }
+  // Deleted while its transfers ran, and still answering during DigitalOcean's linger.
+  if (image.status === "deleted") return fail(new Error(`DigitalOcean reports the image as deleted`), "reading", image);
   return toOutputs(inputs, image);
 }
 

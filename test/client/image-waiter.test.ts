@@ -13,7 +13,9 @@ describe("ImageWaiter", () => {
     withEmulator({ importDurationMs: (url) => (1 + (Number(/img-(\d+)/.exec(url)![1]) % 10)) * MINUTE }, async (emulator) => {
       const { client } = clientFor(emulator);
       const waiter = new ImageWaiter(client);
-      const images = await Promise.all(Array.from({ length: 100 }, (_, index) => client.images.createCustom(request(`img-${index}`))));
+      // Each import carries its own tag, so that a POST timing out on a busy machine is resolved, not thrown.
+      const marked = (name: string) => client.images.createCustom({ ...request(name), tags: [`tag-${name}`] }, { identifyingTag: `tag-${name}` });
+      const images = await Promise.all(Array.from({ length: 100 }, (_, index) => marked(`img-${index}`)));
       const start = emulator.requests.length;
       const done = await Promise.all(images.map((image) => waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE })));
       expect(done.every((image) => image.status === "available")).toBe(true);
@@ -85,7 +87,7 @@ describe("ImageWaiter", () => {
       const wait = waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE });
       await emulator.clock.sleep(MINUTE);
       emulator.deleteImageOutOfBand(image.id);
-      await expect(wait).rejects.toThrow(new ImageDeletedError(image.id, `Image ${image.id} was deleted outside Pulumi while waiting for the import of image ${image.id} to become available (404 at two checks in a row)`));
+      await expect(wait).rejects.toThrow(new ImageDeletedError(image.id, `Image ${image.id} is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it) while waiting for the import of image ${image.id} to become available (404 at two checks in a row)`));
     }));
 
   test("rejects at the deadline, saying what it waited for, how long and the last status", () =>

@@ -89,6 +89,14 @@ describe("RateBudget", () => {
       expect(budget.snapshot()).toMatchObject({ limit: 5000, remaining: 4_321, resetAt: Math.floor((START + 40 * 60_000) / 1000) * 1000 });
     });
 
+    test("a retry-after longer than a minute (a proxy's, a 503's) pauses the others for a minute at most", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe({ "retry-after": "3600" });
+      await budget.acquire();
+      expect(clock.slept).toEqual([60_000]);
+    });
+
     test("after a burst-limit pause the requests go out without further waiting", async () => {
       const clock = new VirtualClock(START);
       const budget = new RateBudget(clock);

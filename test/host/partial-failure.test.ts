@@ -236,6 +236,20 @@ describe("an image deleted outside Pulumi during a transfer", () => {
       expect(error.message).not.toMatch(/resume/);
     }));
 
+  test("fails an update whose transfers end while DigitalOcean still answers for the deleted image, instead of recording it as deleted", () =>
+    withHostAndEmulator({ scale: 0.002, emulator: { transferDurationMs: 60_000, deletedLingerMs: 60 * 60_000 } }, async (fixture) => {
+      const deployed = await fixture.create();
+
+      const updating = failureOf(fixture.update(deployed, { regions: ["nyc3", "ams3"] }));
+      await deleteDuringTransfer(fixture);
+      const error = await updating;
+
+      expect(error.initFailed).toBeUndefined();
+      expect(error.message).toMatch(
+        new RegExp(`^reading image "basic" \\(${deployed.id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`),
+      );
+    }));
+
   test("fails an update within minutes, saying the image was deleted and that a refresh removes it from the stack", () =>
     withHostAndEmulator(slowTransfer, async (fixture) => {
       const deployed = await fixture.create();

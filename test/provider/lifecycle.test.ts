@@ -104,7 +104,7 @@ describe("create", () => {
       expect(error).toBeInstanceOf(ImageDeletedError);
       expect(error).not.toBeInstanceOf(ResourceInitError);
       expect(error.message).toBe(
-        `waiting for the import of image "web" (${image!.id}): Image ${image!.id} was deleted outside Pulumi while waiting for the import of image ${image!.id} to become available (404 at two checks in a row). Nothing was recorded; run \`pulumi up\` again to import it again.`,
+        `waiting for the import of image "web" (${image!.id}): Image ${image!.id} is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it) while waiting for the import of image ${image!.id} to become available (404 at two checks in a row). Nothing was recorded; run \`pulumi up\` again to import it again.`,
       );
       expect(emulator.audit()).toEqual([expect.objectContaining({ id: image!.id, fate: "deleted" })]);
     }));
