@@ -52,6 +52,8 @@ export interface AuditEntry {
   name: string;
   url: string;
   region: string;
+  /** The tags the import POST carried. */
+  importTags: string[];
   /** Simulated epoch ms. */
   createdAt: number;
   status: ImageStatus;
@@ -78,6 +80,8 @@ export interface TagResource {
 interface ImportRecord {
   url: string;
   region: string;
+  /** The tags the import POST carried (an import marker among them tells which resource sent it). */
+  tags: string[];
   endsAt: number;
   plan: ImportPlan;
   /** Set once the import's time is up (and it was not deleted before). */
@@ -184,7 +188,7 @@ export class EmulatorState {
       minDiskSize: null,
       sizeGigabytes: null,
       errorMessage: "",
-      import: { url: request.url, region: request.region, endsAt: now + plan.durationMs, plan, settled: false },
+      import: { url: request.url, region: request.region, tags: [...tags], endsAt: now + plan.durationMs, plan, settled: false },
     };
     this.images.set(id, image);
     tags.forEach((tag) => this.noteTagged(tag, id));
@@ -343,7 +347,7 @@ export class EmulatorState {
   audit(): AuditEntry[] {
     const now = this.settle();
     return this.customImages().map((image) => {
-      const { url, region, outcome } = image.import;
+      const { url, region, tags: importTags, outcome } = image.import;
       const status = statusOf(image, now);
       const fate = outcome === "failed" ? "failed" : status === "deleted" ? "deleted" : status === "available" || status === "retired" ? "available" : "importing";
       return {
@@ -351,6 +355,7 @@ export class EmulatorState {
         name: image.name,
         url,
         region,
+        importTags,
         createdAt: image.createdAt,
         status,
         fate,

@@ -6,7 +6,7 @@ import { type DiffResult, type ProviderHost, ProviderHostError } from "../helper
  * pulumi/pulumi's step generator (pkg/resource/deploy/step_generator.go): Check with the old
  * inputs, Diff against the old outputs, Update a resource with init errors even without a diff,
  * replace create-before-delete (the replacement checked against no old inputs), record a partial
- * failure (`ErrorResourceInitFailed`) with its id and outputs, keep the old state when a step fails
+ * failure (`ErrorResourceInitFailed`) with its id and outputs and clear it on a clean refresh, keep the old state when a step fails
  * plainly, and forget a resource that Read reports gone. test/runner/ does the same for whole
  * programs; here each resource is driven on its own so that a suite can fault one step.
  */
@@ -149,7 +149,9 @@ export class Engine {
         this.resources.delete(urn);
         return { ok: true, action: "gone", id: old.id };
       }
-      this.resources.set(urn, { ...old, id: read.id, outputs: read.properties });
+      // A clean read clears a partial failure's init errors, as Pulumi's refresh step does.
+      const { initErrors: _cleared, ...kept } = old;
+      this.resources.set(urn, { ...kept, id: read.id, outputs: read.properties });
       return { ok: true, action: "refresh", id: read.id };
     } catch (error) {
       return failed("refresh", error);

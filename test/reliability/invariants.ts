@@ -74,3 +74,79 @@ export function stateDisagreements(emulator: Emulator, resource: ResourceState):
   if (markers.length > 0) problems.push(`the image still carries the import marker ${markers.join(", ")}`);
   return problems;
 }
+
+/** The stack and resource whose create imported an image, known by the import marker its POST carried. */
+export interface Owner {
+  stack: string;
+  resource: string;
+}
+
+/** An image a stack's state names for one of its resources (`pending`: an original awaiting deletion). */
+export interface Claim extends Owner {
+  id: number;
+  pending: boolean;
+}
+
+/**
+ * Whose images are whose, for several stacks against one account: "each live image is in exactly
+ * one stack's state or on its way out, no resource imports twice, and each stack's state names
+ * only its own images". `owners` maps each import marker the programs produced to its resource.
+ */
+export interface Ownership {
+  /** A state names an image that another stack's or another resource's create imported. */
+  foreign: string[];
+  /** An image named by more than one state entry. */
+  shared: string[];
+  /** Live images no state names and no marker leads back to. */
+  orphans: { entry: AuditEntry; owner?: Owner }[];
+  /** Live images no state names that still carry an import marker: the next `up` of their resource adopts them. */
+  awaitingAdoption: { entry: AuditEntry; owner?: Owner; marker: string }[];
+  /** Two live images of one resource with the same name and URL, neither made by an engine replacement of the other. */
+  duplicates: (DuplicateImport & { owner: Owner })[];
+}
+
+export function ownership(
+  emulator: Emulator,
+  claims: readonly Claim[],
+  owners: ReadonlyMap<string, Owner>,
+  replacements: readonly { original: number; replacement: number }[],
+): Ownership {
+  const audit = emulator.audit();
+  const byId = new Map(audit.map((entry) => [entry.id, entry]));
+  const ownerOf = (entry: AuditEntry | undefined): Owner | undefined => {
+    const known = entry?.importTags.filter(isImportMarker).map((marker) => owners.get(marker));
+    return known?.find((owner) => owner !== undefined);
+  };
+  const same = (a: Owner | undefined, b: Owner | undefined) => a !== undefined && b !== undefined && a.stack === b.stack && a.resource === b.resource;
+  const who = (owner: Owner | undefined) => (owner ? `${owner.stack}/${owner.resource}` : "no known resource");
+
+  const foreign = claims
+    .filter((claim) => !same(ownerOf(byId.get(claim.id)), claim))
+    .map((claim) => `${claim.stack}/${claim.resource} names image ${claim.id}${claim.pending ? " (pending delete)" : ""}, imported by ${byId.has(claim.id) ? who(ownerOf(byId.get(claim.id))) : "nobody (no such image)"}`);
+  const counts = new Map<number, Claim[]>();
+  for (const claim of claims) counts.set(claim.id, [...(counts.get(claim.id) ?? []), claim]);
+  const shared = [...counts]
+    .filter(([, named]) => named.length > 1)
+    .map(([id, named]) => `image ${id} is named by ${named.map((claim) => `${claim.stack}/${claim.resource}${claim.pending ? " (pending delete)" : ""}`).join(" and ")}`);
+
+  const claimed = new Set(claims.map((claim) => claim.id));
+  const unclaimed = audit.filter((entry) => entry.status !== "deleted" && !claimed.has(entry.id));
+  const orphans: Ownership["orphans"] = [];
+  const awaitingAdoption: Ownership["awaitingAdoption"] = [];
+  for (const entry of unclaimed) {
+    const marker = emulator.getImage(entry.id)?.tags.find(isImportMarker);
+    if (marker === undefined) orphans.push({ entry, owner: ownerOf(entry) });
+    else awaitingAdoption.push({ entry, owner: ownerOf(entry), marker });
+  }
+
+  const alive = (id: number) => byId.get(id)?.status !== "deleted";
+  const duplicates = emulator.duplicates().flatMap((duplicate) => {
+    // A second import that is gone again (a replacement whose create failed, a late copy deleted) holds nothing.
+    if (!alive(duplicate.id) || !alive(duplicate.duplicateOf)) return [];
+    const owner = ownerOf(byId.get(duplicate.id));
+    if (!owner || !same(owner, ownerOf(byId.get(duplicate.duplicateOf)))) return [];
+    if (replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id)) return [];
+    return [{ ...duplicate, owner }];
+  });
+  return { foreign, shared, orphans, awaitingAdoption, duplicates };
+}

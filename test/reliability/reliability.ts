@@ -10,10 +10,12 @@ import { faultMatrix } from "./fault-matrix";
 import { load } from "./load";
 import { type ReliabilityResults, renderReport, type SuiteName, SUITES } from "./render-report";
 import { secrets } from "./secrets";
+import { replayCommand, soak, soakFigures } from "./soak";
+import { SIZES } from "./soak-sequence";
 
 /**
- * `npm run reliability` runs the six suites (fault matrix, bad inputs, secrets, crashes, load,
- * drift) through the SDK's dynamic-provider host against the emulator, prints the report (markdown
+ * `npm run reliability` runs the seven suites (fault matrix, bad inputs, secrets, crashes, load,
+ * drift, and the quick size of the randomized soak with a random seed, or `SOAK_SEED`) through the SDK's dynamic-provider host against the emulator, prints the report (markdown
  * with a JSON appendix) on stdout and progress on stderr, and exits non-zero when any expectation
  * failed, listing them. `-- --write` also writes the report to docs/RELIABILITY.md; `-- --only
  * <suite>[,<suite>]` runs some suites (for development; it cannot be combined with --write).
@@ -71,6 +73,18 @@ async function main(args: string[]): Promise<number> {
     run("crashes", () => crashes(checks.crashes)),
   ]);
   await run("load", () => load(checks.load));
+  // Last and alone: its steps are bounded in simulated time, which a busy machine stretches.
+  await run("soak", async () => {
+    const seed = process.env.SOAK_SEED !== undefined ? Number(process.env.SOAK_SEED) : Math.floor(Math.random() * 2 ** 31);
+    progress(`  soak: seed ${seed}`);
+    const results = await soak({ size: SIZES.quick, seed, log: (line) => progress(`  soak: ${line}`) });
+    const figures = soakFigures(results);
+    checks.soak.none(
+      `soak: every sequence keeps the account and the states in agreement and converges (${figures.sequences} sequences, ${figures.steps} steps, seed ${seed})`,
+      results.sequences.flatMap((report) => report.violations.map((violation) => `[${replayCommand(results, report.path)}] ${violation}`)),
+    );
+    return results;
+  });
 
   results.durationSeconds = (performance.now() - started) / 1000;
   results.expectations = SUITES.filter((suite) => only.includes(suite)).map((suite) => ({

@@ -7,8 +7,10 @@ import type { Expectation } from "./expectations";
 import { type CellResult, type FaultMatrixResults, type Variant, VARIANTS } from "./fault-matrix";
 import type { LoadFigures } from "./load";
 import type { SecretsResults } from "./secrets";
+import { replayCommand, type SoakResults, soakFigures } from "./soak";
+import { SIZES } from "./soak-sequence";
 
-export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift"] as const;
+export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift", "soak"] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface ReliabilityResults {
@@ -25,6 +27,7 @@ export interface ReliabilityResults {
     crashes?: CrashResults;
     load?: LoadFigures;
     drift?: DriftResults;
+    soak?: SoakResults;
   };
   expectations?: { suite: SuiteName; total: number; failed: Expectation[] }[];
 }
@@ -36,6 +39,7 @@ const TITLES: Record<SuiteName, string> = {
   crashes: "4. Partial failures and crashes",
   load: "5. Load",
   drift: "6. Drift",
+  soak: "7. Randomized soak",
 };
 
 // ---- formatting ------------------------------------------------------------------------------
@@ -258,6 +262,44 @@ function driftSection(results: DriftResults): string[] {
   ];
 }
 
+// ---- 7. soak ---------------------------------------------------------------------------------
+
+function soakSection(results: SoakResults): string[] {
+  const figures = soakFigures(results);
+  const size = SIZES[results.size];
+  const failing = results.sequences.filter((report) => report.violations.length > 0);
+  return [
+    `fast-check generated ${figures.sequences} sequences (size \`${results.size}\`: ${size.minSteps} to ${size.maxSteps} steps) from seed **${results.seed}**, over two stacks (\`dev\`, \`prod\`) of one program sharing one token and one emulator, each declaring one to three resources whose image names and URLs overlap. ` +
+      "A step is an `up` (possibly after a change of url, name, description, tags or regions), a `refresh` or a `destroy` of one stack, with faults of every kind the fault matrix injects (plus a burst-limit 429 with DigitalOcean's documented headers) on random routes, and possibly, in the middle of it, the host killed, DigitalOcean's clock jumping, or the stack's newest image deleted; or a rename, retag or delete outside Pulumi; or a clock jump. " +
+      "After every step: no live image outside the states (but those carrying an import marker, which the next `up` adopts), no resource importing twice, each stack's state naming only its own resources' images, a resource an `up` created or updated equal to its image, and the step within a bound of simulated time. " +
+      "After the last, the faults gone and DigitalOcean given an hour to finish: a refresh and one `up` of each stack (and one more to resume an import that outlasts its create timeout) converge, the next preview shows no change, and destroy leaves nothing. " +
+      `\`npm run soak -- --size long\` runs the long size; \`npm run soak -- --seed S --path P\` replays one sequence, \`--shrink\` shrinks it. ${fixed(results.realSeconds, 1)} s.`,
+    "",
+    markdownTable(
+      ["figure", "value"],
+      [
+        ["sequences / steps", `${figures.sequences} / ${figures.steps}`],
+        ["requests that got an injected fault", count(figures.faults)],
+        ["… by kind", Object.entries(figures.faultsByKind).map(([kind, hits]) => `${kind}: ${hits}`).join(", ")],
+        ["hosts killed in the middle of an operation / clock jumps / changes outside Pulumi", `${figures.hostKills} / ${figures.clockJumps} / ${figures.outOfBand}`],
+        ["requests to the emulator", count(figures.requests)],
+        ["violations", figures.violations === 0 ? "0 ✓" : `**${figures.violations}** ✗ in ${failing.length} sequences`],
+        ["images a killed host left (the documented window)", String(figures.documented)],
+      ],
+    ),
+    "",
+    ...(failing.length > 0
+      ? [
+          markdownTable(
+            ["replay", "first violation"],
+            failing.map((report) => [`\`${replayCommand(results, report.path)}\``, cell(report.violations[0] ?? "", 600)]),
+          ),
+          "",
+        ]
+      : []),
+  ];
+}
+
 // ---- JSON ------------------------------------------------------------------------------------
 
 /** Numbers rounded to 3 decimals, so the JSON stays readable. */
@@ -301,6 +343,7 @@ function forJson(results: ReliabilityResults): unknown {
       ...(suites.inputs ? { inputs: { ...suites.inputs, rows: suites.inputs.rows.map((row) => `${row.property}: ${row.what}: ${row.ok ? "ok" : "FAILED"}`) } } : {}),
       ...(suites.secrets ? { secrets: { ...suites.secrets, urls: suites.secrets.urls.map(({ example: _example, ...row }) => row) } } : {}),
       ...(suites.crashes ? { crashes: { ...suites.crashes, scenarios: suites.crashes.scenarios.map(({ steps: _steps, ...scenario }) => scenario) } } : {}),
+      ...(suites.soak ? { soak: { size: suites.soak.size, seed: suites.soak.seed, realSeconds: suites.soak.realSeconds, ...soakFigures(suites.soak) } } : {}),
     },
     expectations: (results.expectations ?? []).map((suite) => ({ suite: suite.suite, total: suite.total, failed: suite.failed.length })),
   };
@@ -320,6 +363,7 @@ export function renderReport(results: ReliabilityResults): string {
     ["crashes", suites.crashes && crashesSection(suites.crashes)],
     ["load", suites.load && loadSection(suites.load)],
     ["drift", suites.drift && driftSection(suites.drift)],
+    ["soak", suites.soak && soakSection(suites.soak)],
   ];
   return [
     "# Reliability",

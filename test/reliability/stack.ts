@@ -1,9 +1,12 @@
-import { type Clock, scaledClock } from "../../src/client/clock";
+import { type Clock, type ScaledClock, scaledClock } from "../../src/client/clock";
 import { providerText } from "../bench/rig";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { type ProviderHost, type ProviderHostOptions, startProviderHost } from "../helpers/provider-host";
 import { Engine } from "./engine";
+
+/** The config key through which the provider in the host shares the stack's clock. */
+const CLOCK_KEY = "digitalocean-custom-image:clock";
 
 /**
  * One stack as `pulumi` would run it against the emulator, without Jest (test/host/host-fixture.ts
@@ -26,8 +29,19 @@ export interface StackOptions {
   env?: ProviderHostOptions["env"];
 }
 
+/** Another stack of the same program (its own host and engine state) against the same emulator and token. */
+export interface Deployment {
+  /** The stack's name, as in its URNs and import markers. */
+  readonly name: string;
+  readonly engine: Engine;
+  readonly host: ProviderHost;
+  /** Kills this deployment's host (SIGKILL) unless it is gone, then starts and configures a new one. */
+  restartHost(): Promise<ProviderHost>;
+}
+
 export interface Stack {
   readonly scale: number;
+  /** The emulator's clock; `jumpClock` moves it. */
   readonly clock: Clock;
   readonly emulator: Emulator;
   /** The host now serving the engine (changes after `restartHost`). */
@@ -40,6 +54,14 @@ export interface Stack {
   restartHost(): Promise<ProviderHost>;
   /** Starts another host with this stack's config, for a second deployment (another stack) against the same account. */
   anotherHost(): Promise<ProviderHost>;
+  /** Another stack named `name` of the same program: a host of its own and an engine whose URNs name it. */
+  deployment(name: string): Promise<Deployment>;
+  /**
+   * Moves the emulator's (DigitalOcean's) time `ms` simulated ms forward at once. Hosts started
+   * afterwards share the new time; hosts already running keep theirs, and so lag behind by `ms`
+   * (a client whose clock is behind the server's) until they are restarted.
+   */
+  jumpClock(ms: number): void;
   /** Every log line of every host. */
   logs(): string[];
   close(): Promise<void>;
@@ -59,12 +81,13 @@ export async function programInputs(name: string, fields: Record<string, unknown
 export async function startStack(options: StackOptions): Promise<Stack> {
   const scale = options.scale;
   // The provider rebuilds this clock from its spec, so both processes agree on simulated time.
-  const clock = scaledClock(scale);
+  let currentClock: ScaledClock = scaledClock(scale);
+  const clock: Clock = { now: () => currentClock.now(), sleep: (ms, signal) => currentClock.sleep(ms, signal), scale };
   const emulator = await startEmulator({ ...options.emulator, clock });
   const config = definedValues({
     "digitalocean:token": TOKEN,
     "digitalocean:apiEndpoint": emulator.url,
-    "digitalocean-custom-image:clock": clock.spec,
+    [CLOCK_KEY]: currentClock.spec,
     ...options.config,
   });
   const hosts: ProviderHost[] = [];
@@ -72,7 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launch = async (): Promise<ProviderHost> => {
     const host = await startProviderHost({ env: options.env });
     hosts.push(host);
-    await host.configure(config, ["digitalocean:token"]);
+    await host.configure({ ...config }, ["digitalocean:token"]);
     // The host loads the provider on its first call (about a real second, which the time factor
     // would stretch into a simulated quarter of an hour); a Check is pure and costs no request.
     const warmUp = await host.check(customImageUrn("warm-up"), {}, await programInputs("warm-up", { url: "https://images.example.com/warm-up.qcow2.gz", regions: ["nyc3"] }));
@@ -106,6 +129,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return current;
     },
     anotherHost: launch,
+    async deployment(name) {
+      let host = await launch();
+      return {
+        name,
+        engine: new Engine(() => host, name),
+        get host() {
+          return host;
+        },
+        async restartHost() {
+          await host.kill();
+          host = await launch();
+          return host;
+        },
+      };
+    },
+    jumpClock(ms) {
+      if (!(ms >= 0)) throw new RangeError(`a clock jump moves time forward, got ${ms}`);
+      const realNow = performance.timeOrigin + performance.now();
+      currentClock = scaledClock(scale, currentClock.now() + ms, realNow);
+      if (config[CLOCK_KEY] !== undefined) config[CLOCK_KEY] = currentClock.spec;
+    },
     logs: () => hosts.flatMap((host) => host.logs),
     async close() {
       await Promise.all(hosts.map((host) => host.close()));
