@@ -261,6 +261,36 @@ export interface StackExport {
   };
 }
 
+export interface Step {
+  op: string;
+  /** The resource's name (the URN's last part). */
+  name: string;
+  /**
+   * The keys the CLI shows after `[diff: ...]`, without their `~`/`+`/`-`. The engine's events
+   * carry none for a dynamic provider (its diff reports no changed keys): the display compares the
+   * old and new inputs itself, so they are read from the CLI's own output.
+   */
+  diffs: string[];
+  id?: string;
+}
+
+/** The engine's steps for the CustomImage resources, as its events report them, in order. */
+export function imageSteps(result: CliResult): Step[] {
+  return result.events.flatMap((event) => {
+    const metadata = event.resourcePreEvent?.metadata;
+    if (!metadata || !metadata.type.startsWith("pulumi-nodejs:dynamic")) return [];
+    const name = metadata.urn.split("::").at(-1)!;
+    return [{ op: metadata.op, name, diffs: displayedDiff(result.stdout, name), id: metadata.old?.id ?? metadata.new?.id }];
+  });
+}
+
+/** The keys of the first `[diff: ~a, +b]` the CLI printed for the resource named `name`. */
+export function displayedDiff(stdout: string, name: string): string[] {
+  const line = stdout.split("\n").find((text) => text.includes(`:CustomImage ${name} `) && text.includes("[diff: "));
+  const keys = line ? /\[diff: ([^\]]*)\]/.exec(line)?.[1] : undefined;
+  return keys ? keys.split(",").map((key) => key.trim().replace(/^[~+-]+/, "")) : [];
+}
+
 /** The dynamic resources (CustomImage) in an exported state. */
 export function customImages(state: StackExport): StateResource[] {
   return (state.deployment.resources ?? []).filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));

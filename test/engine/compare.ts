@@ -1,0 +1,24 @@
+import { findPulumiCli } from "./engine-cli";
+import { installPrograms } from "./install-programs";
+import { compareScenario, comparisonReport, newDifferences, SCENARIOS, type StepComparison } from "./runner-vs-engine";
+
+/** `npm run engine:compare`: the runner-vs-engine table (runner-vs-engine.ts) printed. */
+async function main(): Promise<void> {
+  const cli = findPulumiCli();
+  if (!cli) throw new Error("no Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built one");
+  const programs = installPrograms();
+  const comparisons: StepComparison[] = [];
+  for (const scenario of SCENARIOS) comparisons.push(...(await compareScenario(scenario, cli, programs.dirs[scenario.program]!)));
+  for (const line of comparisonReport(comparisons)) console.log(line);
+  const fresh = newDifferences(comparisons);
+  if (fresh.length > 0) {
+    console.log(`\n${fresh.length} new difference(s), not in KNOWN_DIFFERENCES:`);
+    for (const line of fresh) console.log(`- ${line}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
