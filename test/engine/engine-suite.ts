@@ -14,6 +14,12 @@ const programs = process.env.ENGINE_PROGRAMS ? (JSON.parse(process.env.ENGINE_PR
 /** `describe`, or `describe.skip` when global-setup found no CLI (never under CI=true: it fails there). */
 export const describeEngine: jest.Describe = cli && programs ? describe : describe.skip;
 
+/** The CLI and the installed programs global-setup.ts found; throws without them. */
+export function engineSetup(): { cli: PulumiCli; programs: InstalledPrograms } {
+  if (!cli || !programs) throw new Error("the engine suite needs global-setup.ts");
+  return { cli, programs };
+}
+
 export interface EngineFixture extends EmulatorStack {
   stack: EngineStack;
 }
@@ -26,7 +32,7 @@ export async function startEngineFixture(
   program: string,
   options: { scale?: number; emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">; config?: Record<string, string>; stack?: string } = {},
 ): Promise<EngineFixture> {
-  if (!cli || !programs) throw new Error("the engine suite needs global-setup.ts");
+  const { cli, programs } = engineSetup();
   const dir = programs.dirs[program];
   if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);

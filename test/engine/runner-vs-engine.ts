@@ -151,7 +151,7 @@ export function normaliseRequests(emulator: Emulator, from: number): string {
     if (last === line) collapsed[collapsed.length - 1] = `${line}*`;
     else if (last !== `${line}*`) collapsed.push(line);
   }
-  return collapsed.join(" | ") || "—";
+  return collapsed.join(" → ") || "—";
 }
 
 /** The runner's steps for the CustomImage resources. */
@@ -254,18 +254,16 @@ export function newDifferences(comparisons: readonly StepComparison[], known: re
   );
 }
 
-/** A table per step (agree, or each differing aspect with both sides), then the agreement counts. */
+/** A table, one row per step, each aspect the shared value or both sides; then the agreement counts. */
 export function comparisonReport(comparisons: readonly StepComparison[]): string[] {
-  const lines = ["| scenario | step | agree | runner | CLI |", "|---|---|---|---|---|"];
+  const lines = [`| scenario | step | ${ASPECTS.join(" | ")} |`, `|---|---|${ASPECTS.map(() => "---|").join("")}`];
   for (const comparison of comparisons) {
-    if (comparison.differs.length === 0) {
-      lines.push(`| ${comparison.scenario} | ${comparison.step} | yes | ${comparison.runner.steps} | ${comparison.cli.steps} |`);
-      continue;
-    }
-    for (const aspect of comparison.differs) {
-      const mark = isKnown(comparison, aspect) ? "no (known)" : "no (NEW)";
-      lines.push(`| ${comparison.scenario} | ${comparison.step} | ${mark}: ${aspect} | ${comparison.runner[aspect]} | ${comparison.cli[aspect]} |`);
-    }
+    const cells = ASPECTS.map((aspect) => {
+      if (!comparison.differs.includes(aspect)) return comparison.runner[aspect];
+      const mark = isKnown(comparison, aspect) ? "known" : "NEW";
+      return `**differs (${mark})**: runner ${comparison.runner[aspect]}; CLI ${comparison.cli[aspect]}`;
+    });
+    lines.push(`| ${comparison.scenario} | ${comparison.step} | ${cells.join(" | ")} |`);
   }
   const scenarios = [...new Set(comparisons.map((comparison) => comparison.scenario))];
   const agreeingScenarios = scenarios.filter((name) => comparisons.every((comparison) => comparison.scenario !== name || comparison.differs.length === 0));
