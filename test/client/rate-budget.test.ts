@@ -1,5 +1,5 @@
 import { RateBudget, sharedRateBudget } from "../../src/client/rate-budget";
-import { manualClock } from "../emulator/manual-clock";
+import { manualClock } from "../helpers/manual-clock";
 import { VirtualClock } from "../helpers/virtual-clock";
 
 const START = Date.UTC(2026, 10, 23, 12, 0, 0);

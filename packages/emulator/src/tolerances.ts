@@ -1,4 +1,4 @@
-import { UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
+import { UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
 import { ApiError } from "./api-error";
 import { isRegionSlug } from "./regions";
 import type { SpecIssue } from "./spec-validator";
