@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/example-package";
-import { run } from "./npm-command";
+import { pack, run, userProjectManifest } from "./npm-command";
 
 /**
  * The tarball as a user receives it: packed, installed into an empty project next to
@@ -33,13 +33,8 @@ describe("the packed package installed into an empty project", () => {
   let installOutput: string;
 
   beforeAll(async () => {
-    const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], REPO_ROOT);
-    const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
-    writeFileSync(
-      join(project, "package.json"),
-      // protobufjs comes with @pulumi/pulumi, so every Pulumi project meets its postinstall, which only prints a hint (see the README's "Install scripts").
-      JSON.stringify({ name: "user-program", private: true, allowScripts: { protobufjs: false } }),
-    );
+    const filename = await pack(REPO_ROOT, project);
+    writeFileSync(join(project, "package.json"), userProjectManifest());
     const output = await run(
       "npm",
       ["install", "--prefer-offline", "--no-audit", "--no-fund", `./${filename}`, `@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`],

@@ -34,3 +34,16 @@ export async function packedFiles(cwd: string): Promise<string[]> {
   const [pack] = JSON.parse(stdout) as { files: { path: string }[] }[];
   return pack!.files.map((file) => file.path).sort();
 }
+
+/** Packs the package in `cwd` into `destination` (scripts skipped, dist as built); returns the tarball's file name. */
+export async function pack(cwd: string, destination: string): Promise<string> {
+  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destination], cwd);
+  const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+  return filename;
+}
+
+/** A folder as an empty user project: a private package.json whose `allowScripts` approves nothing. */
+export function userProjectManifest(): string {
+  // protobufjs comes with @pulumi/pulumi, so every Pulumi project meets its postinstall, which only prints a hint (see the README's "Install scripts").
+  return JSON.stringify({ name: "user-program", private: true, allowScripts: { protobufjs: false } });
+}

@@ -35,3 +35,53 @@ describe("the package as npm packs it", () => {
     expect(license).toContain("END OF TERMS AND CONDITIONS");
   });
 });
+
+describe("the emulator's package as npm packs it", () => {
+  const dir = join(REPO_ROOT, "packages", "emulator");
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    main: string;
+    types: string;
+    bin: Record<string, string>;
+    exports: Record<string, string | Record<string, string>>;
+    license: string;
+    dependencies: Record<string, string>;
+  };
+  let files: string[];
+  beforeAll(async () => {
+    files = await packedFiles(dir);
+  }, 60_000);
+
+  test("ships the library and bin bundles, one declaration file, DigitalOcean's OpenAPI description with its licence and source, README, LICENSE and package.json, and nothing else", () => {
+    expect(files).toEqual(
+      [
+        "dist/emulator.js",
+        "dist/emulator.d.ts",
+        "dist/cli.js",
+        "digitalocean-openapi/images.openapi.yaml",
+        "digitalocean-openapi/LICENSE",
+        "digitalocean-openapi/SOURCE.md",
+        "LICENSE",
+        "README.md",
+        "package.json",
+      ].sort(),
+    );
+  });
+
+  test("every entry point and the bin in package.json is a shipped file, and the bin starts with a node shebang", () => {
+    const exported = Object.values(manifest.exports).flatMap((entry) => (typeof entry === "string" ? [entry] : Object.values(entry)));
+    const entries = [manifest.main, manifest.types, ...Object.values(manifest.bin), ...exported].map((entry) => entry.replace(/^\.\//, ""));
+    expect(entries.filter((entry) => !files.includes(entry))).toEqual([]);
+    expect(readFileSync(join(dir, manifest.bin["digitalocean-images-emulator"]!), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+  });
+
+  test("is Apache-2.0 like the provider, with the same licence text", () => {
+    expect(manifest.license).toBe("Apache-2.0");
+    expect(readFileSync(join(dir, "LICENSE"), "utf8")).toBe(readFileSync(join(REPO_ROOT, "LICENSE"), "utf8"));
+  });
+
+  test("depends on what the emulator needs, none of which the provider depends on", () => {
+    const provider = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(["ajv-formats", "js-yaml", "openapi-backend"]);
+    expect(Object.keys({ ...provider.dependencies, ...provider.peerDependencies }).filter((name) => name in manifest.dependencies)).toEqual([]);
+  });
+});
