@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/example-package";
 import { packedFiles } from "./npm-command";
@@ -16,9 +16,19 @@ describe("the package as npm packs it", () => {
     files = await packedFiles(REPO_ROOT);
   }, 60_000);
 
-  test("ships each source module's JavaScript and declaration, README, LICENSE, CHANGELOG and package.json, and nothing else", () => {
+  test("ships each source module's JavaScript and declaration, README, LICENSE, CHANGELOG, the docs the README links to and package.json, and nothing else", () => {
     const built = sourceModules().flatMap((module) => [`dist/${module}.js`, `dist/${module}.d.ts`]);
-    expect(files).toEqual([...built, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort());
+    const docs = readdirSync(join(REPO_ROOT, "docs")).map((file) => `docs/${file}`);
+    expect(files).toEqual([...built, ...docs, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort());
+  });
+
+  test("every file the README links to is shipped, or lives in a folder the README says only the repository has", () => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    const targets = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!);
+    const repositoryOnly = ["test/", "examples/", "packages/", ".github/"];
+    expect(readme).toMatch(/links into\s+`test\/`, `examples\/`, `packages\/` and `\.github\/`\s+name files of the source\s+repository/);
+    expect(targets.filter((target) => !files.includes(target) && !repositoryOnly.some((folder) => target.startsWith(folder)))).toEqual([]);
+    expect(targets.filter((target) => !existsSync(join(REPO_ROOT, target)))).toEqual([]);
   });
 
   test("every entry point in package.json is a shipped file", () => {
