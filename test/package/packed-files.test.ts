@@ -64,6 +64,7 @@ describe("the emulator's package as npm packs it", () => {
   test("ships the library and bin bundles, one declaration file, DigitalOcean's OpenAPI description with its licence and source, README, LICENSE and package.json, and nothing else", () => {
     expect(files).toEqual(
       [
+        "bin/digitalocean-images-emulator.js",
         "dist/emulator.js",
         "dist/emulator.d.ts",
         "dist/cli.js",

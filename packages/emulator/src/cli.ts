@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `digitalocean-images-emulator` bin (`npm run emulator -- <options>` in this repository): runs
  * the emulator until SIGINT or SIGTERM. `--help` lists the options (cli-options.ts).
