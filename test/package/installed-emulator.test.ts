@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/example-package";
-import { pack, run, userEnvironment, userProjectManifest } from "./npm-command";
+import { installPacked, MODULE_SETUPS, run, typecheck, userEnvironment } from "./npm-command";
 
 /**
  * The emulator's tarball as a user's CI receives it: packed next to the provider's, both installed
@@ -48,9 +48,6 @@ export async function imports(): Promise<AuditEntry[]> {
 void wrong;
 `;
 
-const TSCONFIG = (compilerOptions: Record<string, unknown>, file: string) =>
-  JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: ["node"], ...compilerOptions }, files: [file] });
-
 /** Runs the bin until it prints its URL, makes one request, stops it with SIGTERM, and returns what it printed. */
 async function runBin(project: string, args: string[]): Promise<{ url: string; status: number; stdout: string; code: number | null }> {
   const child = spawn(join(project, BIN), args, { cwd: project, env: userEnvironment() });
@@ -80,14 +77,8 @@ describe("the emulator's packed package installed next to the provider's into an
   let installOutput: string;
 
   beforeAll(async () => {
-    const tarballs = [await pack(REPO_ROOT, project), await pack(EMULATOR_DIR, project)];
-    writeFileSync(join(project, "package.json"), userProjectManifest());
-    const output = await run(
-      "npm",
-      ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map((file) => `./${file}`), `@pulumi/pulumi@${root.devDependencies["@pulumi/pulumi"]}`, `typescript@${root.devDependencies.typescript}`, `@types/node@${root.devDependencies["@types/node"]}`],
-      project,
-    );
-    installOutput = output.stdout + output.stderr;
+    const versions = ["@pulumi/pulumi", "typescript", "@types/node"].map((name) => `${name}@${root.devDependencies[name]}`);
+    installOutput = await installPacked(project, [REPO_ROOT, EMULATOR_DIR], versions);
   }, 300_000);
 
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -125,13 +116,7 @@ describe("the emulator's packed package installed next to the provider's into an
     expect(await run("node", ["--input-type=module", "-e", DRIVE(`import { startEmulator } from "${NAME}";`)], project)).toEqual({ stdout: '503 202 ["flatcar"] 0\n', stderr: "" });
   });
 
-  test.each([
-    ["a CommonJS program", "commonjs.ts", { module: "commonjs", moduleResolution: "node10", esModuleInterop: true }],
-    ["a CommonJS program with nodenext resolution", "commonjs.cts", { module: "nodenext" }],
-    ["an ES module program with nodenext resolution", "esm.mts", { module: "nodenext" }],
-  ])("its types resolve for %s", async (_, file, compilerOptions) => {
-    writeFileSync(join(project, file), PROGRAM);
-    writeFileSync(join(project, `tsconfig.${file}.json`), TSCONFIG(compilerOptions, file));
-    expect(await run("node", [join("node_modules", "typescript", "bin", "tsc"), "-p", `tsconfig.${file}.json`], project)).toEqual({ stdout: "", stderr: "" });
+  test.each(MODULE_SETUPS)("its types resolve for %s", async (_, file, compilerOptions) => {
+    expect(await typecheck(project, file, PROGRAM, { types: ["node"], ...compilerOptions })).toEqual({ stdout: "", stderr: "" });
   });
 });

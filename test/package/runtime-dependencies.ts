@@ -4,11 +4,11 @@
  * figures for the provider and the emulator (after `npm run build && npm run build:emulator`);
  * runtime-dependencies.test.ts checks what they must not contain.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/example-package";
-import { pack, run, userProjectManifest } from "./npm-command";
+import { installPacked, run } from "./npm-command";
 
 export const PACKAGES = {
   provider: REPO_ROOT,
@@ -48,9 +48,7 @@ export function packagesBelow(node: LsNode, skip: ReadonlySet<string> = new Set(
 export async function installAlone(dir: string): Promise<RuntimeTree> {
   const project = mkdtempSync(join(tmpdir(), "custom-image-runtime-"));
   try {
-    const tarball = await pack(dir, project);
-    writeFileSync(join(project, "package.json"), userProjectManifest());
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", `./${tarball}`], project);
+    await installPacked(project, [dir]);
     const { stdout } = await run("npm", ["ls", "--omit=dev", "--all", "--json"], project);
     const [node] = Object.values((JSON.parse(stdout) as LsNode).dependencies ?? {});
     const { peerDependencies = {} } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
