@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,8 +104,25 @@ describe("the emulator's packed package installed next to the provider's into an
     expect(code).toBe(0);
   });
 
+  /** The bin's exit status and what it printed on stderr, for a command line it refuses. */
+  const refusal = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(join(project, BIN), args, { cwd: project, env: userEnvironment() }, (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }));
+    });
+  const HINT = "Run `digitalocean-images-emulator --help` for the options.\n";
+
   test("its bin refuses a bad option with status 2, naming the option", async () => {
-    await expect(run(join(project, BIN), ["--time-factor", "fast"], project)).rejects.toThrow(/--time-factor must be a positive number \(0\.01 runs 100 times faster\), got "fast"/);
+    expect(await refusal(["--time-factor", "fast"])).toEqual({ code: 2, stderr: `--time-factor must be a positive number (0.01 runs 100 times faster), got "fast"\n${HINT}` });
+  });
+
+  test("its bin says so when its port is taken, with status 2", async () => {
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, "127.0.0.1", () => resolve((taken.address() as AddressInfo).port)));
+    try {
+      expect(await refusal(["--port", String(port)])).toEqual({ code: 2, stderr: `--port ${port}: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one\n${HINT}` });
+    } finally {
+      taken.close();
+    }
   });
 
   test("loads with require, and starts, injects a fault, reads the audit and stops", async () => {

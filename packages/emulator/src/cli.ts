@@ -25,7 +25,11 @@ async function main(): Promise<void> {
   if (command.kind === "help") return void process.stdout.write(usage(VERSION));
   if (command.kind === "version") return void process.stdout.write(`${VERSION}\n`);
 
-  const emulator = await startEmulator(command.options);
+  const { port } = command.options;
+  const emulator = await startEmulator(command.options).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    throw new CliUsageError(`--port ${port}: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one`);
+  });
   const tokens = command.options.tokens;
   // A token given on the command line is not echoed: it may be a copy of a real one.
   const which = tokens.length === 1 && tokens[0] === "test-token" ? "token: test-token" : `${tokens.length} token${tokens.length === 1 ? "" : "s"} given`;
