@@ -1,6 +1,6 @@
 /**
  * DigitalOcean's closed vocabularies for custom images, copied from DigitalOcean's OpenAPI
- * description (test/emulator/digitalocean-openapi/images.openapi.yaml, operation
+ * description (packages/emulator/digitalocean-openapi/images.openapi.yaml, operation
  * `images_create_custom`). test/provider/digitalocean-enums.test.ts compares these lists with the
  * spec, so refreshing the spec tells us when they drift.
  */

@@ -1,5 +1,5 @@
 import { systemClock } from "../../src/client/clock";
-import type { Emulator, Fault, FaultMatch } from "../emulator/emulator";
+import type { Emulator, Fault, FaultMatch } from "pulumi-digitalocean-custom-image-emulator";
 import { FAULTS } from "../reliability/fault-matrix";
 import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle, type Step } from "./godo-lifecycle-runner";
 

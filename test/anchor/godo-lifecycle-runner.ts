@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
 
 /**
  * Builds and runs test/anchor/godo-lifecycle, the anchor's API client (godo) driven through the

@@ -1,4 +1,4 @@
-import type { Emulator, RequestLogEntry } from "../emulator/emulator";
+import type { Emulator, RequestLogEntry } from "pulumi-digitalocean-custom-image-emulator";
 import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "../bench/terraform-replay";
 import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle } from "./godo-lifecycle-runner";
 

@@ -1,4 +1,4 @@
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import type { RequestPhase } from "./request-phases";
 import { programInputs, startRig, terraformInputs, TOKEN } from "./rig";
 import { TerraformReplay } from "./terraform-replay";

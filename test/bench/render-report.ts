@@ -319,7 +319,7 @@ export function renderReport(results: BenchResults): string {
     "",
     "What users feel is how fast an `up` finishes once DigitalOcean is done, and whether a big deployment meets the rate limit. " +
       "This benchmark runs the real provider (the built package) through Pulumi's own dynamic-provider host, driven over gRPC as the engine drives it, " +
-      "against the DigitalOcean emulator (test/emulator), and in the same run replays the schedule of terraform-provider-digitalocean v2.99 " +
+      "against the DigitalOcean emulator (packages/emulator), and in the same run replays the schedule of terraform-provider-digitalocean v2.99 " +
       "(which `@pulumi/digitalocean` runs) against an identical emulator. One time factor scales the emulators' durations and every wait and poll interval of both tools, " +
       "so that hours are simulated in seconds. Requests are counted from the emulators' request logs; an image's detection latency is the simulated time from the moment " +
       "its import ended (created at + import duration) to its create returning. Ratios are this provider ÷ Terraform." +

@@ -1,4 +1,4 @@
-import type { RequestLogEntry } from "../emulator/emulator";
+import type { RequestLogEntry } from "pulumi-digitalocean-custom-image-emulator";
 
 /**
  * What each request in an emulator's log was for, so that this provider and the Terraform replay

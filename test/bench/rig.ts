@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, scaledClock } from "../../src/client/clock";
 import type { customImageProvider } from "../../src/custom-image";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { assertBuilt, exampleDir, REPO_ROOT } from "../helpers/example-package";
 import { type ProviderHost, serializeProvider, startProviderHost } from "../helpers/provider-host";

@@ -1,4 +1,4 @@
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { type ImageTimes, peakInWindow, percentile, type RequestPhase, requestPhases } from "./request-phases";
 
 /** One tool's creates in one scenario, against its own emulator. */

@@ -1,5 +1,5 @@
 import { RateBudget, sharedRateBudget } from "../../src/client/rate-budget";
-import { manualClock } from "../emulator/manual-clock";
+import { manualClock } from "../helpers/manual-clock";
 import { VirtualClock } from "../helpers/virtual-clock";
 
 const START = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -7,7 +7,7 @@ const epochSeconds = (ms: number) => String(Math.floor(ms / 1000));
 
 /**
  * DigitalOcean's samples, in the "Rate Limit" section of its API introduction
- * (test/emulator/digitalocean-openapi/images.openapi.yaml), spelled as DigitalOcean spells them.
+ * (packages/emulator/digitalocean-openapi/images.openapi.yaml), spelled as DigitalOcean spells them.
  */
 const documented = {
   /** "Sample Rate Limit Headers" of an ordinary response. */

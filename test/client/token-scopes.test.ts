@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { SPEC_PATH } from "pulumi-digitalocean-custom-image-emulator";
 import { ForbiddenError } from "../../src/client/errors";
 import { OPERATION_SCOPES } from "../../src/client/token-scopes";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
@@ -8,7 +8,7 @@ import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 const { load } = require("js-yaml") as { load(text: string): unknown };
 
 type Spec = { paths: Record<string, Record<string, { operationId?: string; security?: { bearer_auth?: string[] }[] }>> };
-const spec = load(readFileSync(join(__dirname, "../emulator/digitalocean-openapi/images.openapi.yaml"), "utf8")) as Spec;
+const spec = load(readFileSync(SPEC_PATH, "utf8")) as Spec;
 const specScopes = new Map(
   Object.values(spec.paths).flatMap((operations) => Object.values(operations).map((operation) => [operation.operationId, operation.security?.[0]?.bearer_auth ?? []] as const)),
 );

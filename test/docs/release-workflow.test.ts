@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
@@ -27,6 +27,20 @@ const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"
 function tagCheck(tag: string, checkout = REPO_ROOT) {
   const script = steps.find((step) => step.run?.includes("GITHUB_REF_NAME"))!.run!;
   return spawnSync("bash", ["-e", "-c", script], { cwd: checkout, env: { ...process.env, GITHUB_REF_NAME: tag }, encoding: "utf8" });
+}
+
+/** Runs the workflow's check that both packages name the repository at one version, in a checkout holding the two manifests. */
+function manifestCheck(root: Record<string, unknown>, emulator: Record<string, unknown>) {
+  const checkout = mkdtempSync(join(tmpdir(), "release-manifests-"));
+  try {
+    mkdirSync(join(checkout, "packages", "emulator"), { recursive: true });
+    writeFileSync(join(checkout, "package.json"), JSON.stringify(root));
+    writeFileSync(join(checkout, "packages", "emulator", "package.json"), JSON.stringify(emulator));
+    const script = steps.find((step) => step.run?.includes("packages/emulator/package.json"))!.run!;
+    return spawnSync("bash", ["-e", "-c", script], { cwd: checkout, env: process.env, encoding: "utf8" });
+  } finally {
+    rmSync(checkout, { recursive: true, force: true });
+  }
 }
 
 describe("the release workflow", () => {
@@ -75,5 +89,25 @@ describe("the release workflow", () => {
     } finally {
       rmSync(checkout, { recursive: true, force: true });
     }
+  });
+
+  test("publishes the emulator's package and the provider's, both with provenance", () => {
+    const publish = steps.find((step) => step.run?.startsWith("npm publish"))!.run!.trim().split("\n");
+    expect(publish).toEqual(["npm publish --provenance --access public --workspace packages/emulator", "npm publish --provenance --access public"]);
+    expect(runs.findIndex((run) => run.includes("packages/emulator/package.json"))).toBeLessThan(runs.findIndex((run) => run.startsWith("npm ci")));
+  });
+
+  test("refuses to publish packages that do not name their repository, which provenance needs, or whose versions differ", () => {
+    const repository = { type: "git", url: "git+https://example.com/owner/repo.git" };
+    expect(manifestCheck({ version: "1.2.3", repository }, { version: "1.2.3", repository: { ...repository, directory: "packages/emulator" } }).status).toBe(0);
+
+    const unnamed = manifestCheck({ version: "1.2.3" }, { version: "1.2.3" });
+    expect(unnamed.status).not.toBe(0);
+    expect(unnamed.stderr).toContain("package.json has no repository.url: npm publish --provenance needs it to name this GitHub repository");
+    expect(unnamed.stderr).toContain("packages/emulator/package.json has no repository.url");
+
+    const apart = manifestCheck({ version: "1.2.3", repository }, { version: "1.2.4", repository });
+    expect(apart.status).not.toBe(0);
+    expect(apart.stderr).toContain("packages/emulator/package.json has version 1.2.4, package.json 1.2.3");
   });
 });

@@ -1,6 +1,6 @@
 import { type EmulatorStack, startEmulatorStack } from "../runner/emulator-stack";
 import { accounting, accountingProblems } from "../reliability/invariants";
-import type { Emulator, EmulatorOptions } from "../emulator/emulator";
+import type { Emulator, EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
 import type { PulumiCli } from "./engine-cli";
 import { type CliResult, customImages, displayedDiff, EngineStack, imageSteps, type StackExport, type Step } from "./engine-stack";
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { accountProblems, customImages, describeEngine, engineFixtures } from "./engine-suite";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, long enough to interrupt. */

@@ -1,4 +1,4 @@
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { type KnownDifference, newDifferences, normaliseOutputs, normaliseRequests, type StepComparison } from "./runner-vs-engine";
 
 const emulatorWith = (requests: [string, string][]) => ({ requests: requests.map(([method, path]) => ({ method, path })) }) as unknown as Emulator;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { type Operation, runProgram, type RunResult } from "../runner/program-runner";
 import { startEmulatorStack } from "../runner/emulator-stack";
 import type { PulumiCli } from "./engine-cli";

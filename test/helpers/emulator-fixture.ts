@@ -1,5 +1,5 @@
 import { DigitalOceanClient, type DigitalOceanClientOptions, type LogLevel } from "../../src/client/digitalocean-client";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 
 /** Simulated time runs a thousand times faster: a 30 s import takes 30 ms. */
 export const FAST = 0.001;

@@ -1,6 +1,6 @@
 import { ImageWaiter, type ImageWaiterOptions } from "../../src/client/image-waiter";
 import type { Runtime } from "../../src/provider/lifecycle";
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { clientFor } from "./emulator-fixture";
 
 export interface TestRuntime {

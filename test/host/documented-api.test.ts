@@ -3,8 +3,8 @@ import { type HostFixture, failureOf, NO_CHANGE, TOKEN, URN, withHostAndEmulator
 
 /**
  * The provider through the SDK's host against behaviours of DigitalOcean's API that its OpenAPI
- * description states only in prose or not at all (test/emulator/README.md, "Behaviour"; sources
- * in test/emulator/digitalocean-openapi/SOURCE.md).
+ * description states only in prose or not at all (packages/emulator/README.md, "Behaviour"; sources
+ * in packages/emulator/digitalocean-openapi/SOURCE.md).
  */
 
 /** Another tool using the same token, as DigitalOcean would see it. */

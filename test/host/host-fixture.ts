@@ -1,5 +1,5 @@
 import { type Clock, scaledClock } from "../../src/client/clock";
-import { type Emulator, type EmulatorOptions, type RequestLogEntry, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, type RequestLogEntry, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { type DiffResult, type ProviderHost, ProviderHostError, type ProviderHostOptions, serializedProvider, startProviderHost } from "../helpers/provider-host";
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { scaledClock } from "../../src/client/clock";
 import { customImageProvider } from "../../src/custom-image";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn, SECRET_SIG, SIG_KEY, UNKNOWN } from "../helpers/engine-values";
 import { REPO_ROOT } from "../helpers/example-package";
 import { type ProviderHost, ProviderHostError, serializedProvider, serializeProvider, startProviderHost } from "../helpers/provider-host";

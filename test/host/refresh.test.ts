@@ -1,4 +1,4 @@
-import type { ImagePatch } from "../emulator/emulator";
+import type { ImagePatch } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { serializedProvider } from "../helpers/provider-host";
 import { type Deployed, type HostFixture, IN_PLACE, NO_CHANGE, PROGRAM_INPUTS, replacing, routes, TOKEN, URN, withHostAndEmulator } from "./host-fixture";

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/example-package";
-import { run } from "./npm-command";
+import { installPacked, MODULE_SETUPS, run, typecheck } from "./npm-command";
 
 /**
  * The tarball as a user receives it: packed, installed into an empty project next to
@@ -25,27 +25,12 @@ export const imageId: pulumi.Output<number> = new CustomImage("image", args).ima
 void missing;
 `;
 
-const TSCONFIG = (compilerOptions: Record<string, unknown>, file: string) =>
-  JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions }, files: [file] });
-
 describe("the packed package installed into an empty project", () => {
   const project = mkdtempSync(join(tmpdir(), "custom-image-user-"));
   let installOutput: string;
 
   beforeAll(async () => {
-    const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], REPO_ROOT);
-    const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
-    writeFileSync(
-      join(project, "package.json"),
-      // protobufjs comes with @pulumi/pulumi, so every Pulumi project meets its postinstall, which only prints a hint (see the README's "Install scripts").
-      JSON.stringify({ name: "user-program", private: true, allowScripts: { protobufjs: false } }),
-    );
-    const output = await run(
-      "npm",
-      ["install", "--prefer-offline", "--no-audit", "--no-fund", `./${filename}`, `@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`],
-      project,
-    );
-    installOutput = output.stdout + output.stderr;
+    installOutput = await installPacked(project, [REPO_ROOT], [`@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`]);
   }, 300_000);
 
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -65,13 +50,7 @@ describe("the packed package installed into an empty project", () => {
     expect(await run("node", ["--input-type=module", "-e", script], project)).toEqual({ stdout: "function function\n", stderr: "" });
   });
 
-  test.each([
-    ["a CommonJS program as Pulumi's TypeScript template configures it", "commonjs.ts", { module: "commonjs", moduleResolution: "node10", esModuleInterop: true }],
-    ["a CommonJS program with nodenext resolution", "commonjs.cts", { module: "nodenext" }],
-    ["an ES module program with nodenext resolution", "esm.mts", { module: "nodenext" }],
-  ])("its types resolve for %s", async (_, file, compilerOptions) => {
-    writeFileSync(join(project, file), PROGRAM);
-    writeFileSync(join(project, `tsconfig.${file}.json`), TSCONFIG(compilerOptions, file));
-    expect(await run("node", [join("node_modules", "typescript", "bin", "tsc"), "-p", `tsconfig.${file}.json`], project)).toEqual({ stdout: "", stderr: "" });
+  test.each(MODULE_SETUPS)("its types resolve for %s", async (_, file, compilerOptions) => {
+    expect(await typecheck(project, file, PROGRAM, compilerOptions)).toEqual({ stdout: "", stderr: "" });
   });
 });

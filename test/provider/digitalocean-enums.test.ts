@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { SPEC_PATH } from "pulumi-digitalocean-custom-image-emulator";
 import { canonicalDistribution, sameDistribution, DISTRIBUTIONS, REGION_SLUGS, UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
 
 // js-yaml ships no type declarations (and @types/js-yaml is not installed); only `load` is used.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { load } = require("js-yaml") as { load(text: string): unknown };
 
-const spec = load(readFileSync(join(__dirname, "../emulator/digitalocean-openapi/images.openapi.yaml"), "utf8"));
+const spec = load(readFileSync(SPEC_PATH, "utf8"));
 
 /** The value at `path` in the parsed spec; throws naming the path if the spec's shape changed. */
 function at(node: unknown, ...path: (string | number)[]): unknown {

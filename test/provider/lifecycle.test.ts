@@ -4,7 +4,7 @@ import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
-import type { Emulator } from "../emulator/emulator";
+import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 

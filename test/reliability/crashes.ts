@@ -1,5 +1,5 @@
 import { isImportMarker } from "../../src/provider/import-marker";
-import type { RequestLogEntry } from "../emulator/emulator";
+import type { RequestLogEntry } from "pulumi-digitalocean-custom-image-emulator";
 import { percentile } from "../bench/request-phases";
 import { Engine, HOST_GONE, type Outcome } from "./engine";
 import type { Expectations } from "./expectations";

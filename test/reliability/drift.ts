@@ -1,4 +1,4 @@
-import type { ImagePatch } from "../emulator/emulator";
+import type { ImagePatch } from "pulumi-digitalocean-custom-image-emulator";
 import type { Expectations } from "./expectations";
 import { accounting, accountingProblems, stateDisagreements } from "./invariants";
 import { programInputs, type Stack, withStack } from "./stack";

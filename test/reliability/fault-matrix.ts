@@ -1,5 +1,5 @@
 import type { Clock } from "../../src/client/clock";
-import type { Fault, FaultMatch, InjectedFault } from "../emulator/emulator";
+import type { Fault, FaultMatch, InjectedFault } from "pulumi-digitalocean-custom-image-emulator";
 import type { Outcome } from "./engine";
 import { Expectations, mapLimit } from "./expectations";
 import { accounting, accountingProblems, stateDisagreements } from "./invariants";

@@ -1,5 +1,5 @@
 import { isImportMarker } from "../../src/provider/import-marker";
-import type { AuditEntry, DuplicateImport, Emulator } from "../emulator/emulator";
+import type { AuditEntry, DuplicateImport, Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import type { ResourceState } from "./engine";
 
 /**

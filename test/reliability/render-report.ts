@@ -372,7 +372,7 @@ export function renderReport(results: ReliabilityResults): string {
     "",
     "Users trust an IaC provider with their cloud account: under faults, rate limits and bad input it must keep working, never lose track of an image, never create one twice, and never leak the token. " +
       "These suites run the built provider through Pulumi's own dynamic-provider host, driven over gRPC as the engine drives it (test/helpers/provider-host.ts), " +
-      "against the DigitalOcean emulator (test/emulator), whose fault injection produces the failures and whose audit of every image ever created is the ground truth. " +
+      "against the DigitalOcean emulator (packages/emulator), whose fault injection produces the failures and whose audit of every image ever created is the ground truth. " +
       "Simulated time runs on a clock shared by the emulator and the provider, so that imports of minutes take milliseconds.",
     "",
     "## Run",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { RequestLogEntry } from "../emulator/emulator";
+import type { RequestLogEntry } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import type { Outcome } from "./engine";
 import type { Expectations } from "./expectations";

@@ -74,14 +74,14 @@ export const ROUTES: Route[] = [
 
 /**
  * Every fault kind of the fault matrix (test/reliability/fault-matrix.ts `FAULTS`, each built from
- * the emulator's test/emulator/faults.ts) except the 404 meant for waits only, plus the soak's own
+ * the emulator's packages/emulator/src/faults.ts) except the 404 meant for waits only, plus the soak's own
  * below: a kind added to either list is soaked from then on.
  */
 export const SOAK_FAULTS = [
   ...FAULTS.filter((kind) => !kind.waitsOnly),
   {
     // DigitalOcean's "Sample Rate Limit Headers When Burst Limit is Reached" (the API introduction in
-    // test/emulator/digitalocean-openapi/): the 250-a-minute limit answers remaining 0, the reset of
+    // packages/emulator/digitalocean-openapi/): the 250-a-minute limit answers remaining 0, the reset of
     // the oldest request of the HOUR (here close to an hour away), and how long to wait.
     key: "429-burst",
     label: "burst-limit 429 (documented headers)",

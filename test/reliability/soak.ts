@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { importMarker, isImportMarker } from "../../src/provider/import-marker";
-import type { Fault, InjectedFault } from "../emulator/emulator";
+import type { Fault, InjectedFault } from "pulumi-digitalocean-custom-image-emulator";
 import type { Outcome } from "./engine";
 import { type Claim, type Owner, ownership, stateDisagreements } from "./invariants";
 import {

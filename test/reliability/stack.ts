@@ -1,6 +1,6 @@
 import { type Clock, type ScaledClock, scaledClock } from "../../src/client/clock";
 import { providerText } from "../bench/rig";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { type ProviderHost, type ProviderHostOptions, startProviderHost } from "../helpers/provider-host";
 import { Engine } from "./engine";

@@ -1,6 +1,6 @@
 import { scaledClock } from "../../src/client/clock";
 import { CONFIG } from "../../src/provider/index";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 
 export interface EmulatorStack {
   emulator: Emulator;

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Emulator, EmulatorOptions } from "../emulator/emulator";
+import type { Emulator, EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
 import { clientFor, FAST } from "../helpers/emulator-fixture";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../helpers/engine-values";
 import { startEmulatorStack } from "./emulator-stack";

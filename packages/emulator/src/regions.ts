@@ -3,7 +3,7 @@
  * and those opened since, with the catalogue data that an action's `region` object carries.
  */
 
-import { REGION_SLUGS } from "../../src/provider/digitalocean-enums";
+import { REGION_SLUGS } from "../../../src/provider/digitalocean-enums";
 
 // One list for the provider and the emulator; test/provider/digitalocean-enums.test.ts checks it against the spec.
 export { REGION_SLUGS };

@@ -1,5 +1,5 @@
-import type { SpecIssue } from "./spec-validator";
-import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
+import type { SpecIssue } from "../src/spec-validator";
+import { actionTypeError, isToleratedResponseIssue, tolerate } from "../src/tolerances";
 
 const enumIssue = (where: string): SpecIssue => ({ where, keyword: "enum", text: `${where} must be equal to one of the allowed values` });
 

@@ -1,4 +1,4 @@
-import { UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
+import { UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
 import { ApiError } from "./api-error";
 import { isRegionSlug } from "./regions";
 import type { SpecIssue } from "./spec-validator";
@@ -6,7 +6,7 @@ import type { SpecIssue } from "./spec-validator";
 /**
  * Where DigitalOcean's API and its OpenAPI description part ways on a request: what the spec
  * rejects but the API accepts, and what the API rejects otherwise than the spec says. Each rule
- * names its source (test/emulator/digitalocean-openapi/SOURCE.md).
+ * names its source (../digitalocean-openapi/SOURCE.md).
  */
 export interface Tolerance {
   operations: readonly string[];

@@ -5,7 +5,7 @@ import { load } from "js-yaml";
 import { OpenAPIBackend, ValidationContext, type Document, type OpenAPIValidator, type ValidationResult } from "openapi-backend";
 
 /** DigitalOcean's own description of the images, image-actions, actions and tags endpoints. */
-export const SPEC_PATH = path.join(__dirname, "digitalocean-openapi", "images.openapi.yaml");
+export const SPEC_PATH = path.join(__dirname, "..", "digitalocean-openapi", "images.openapi.yaml");
 
 type AjvError = NonNullable<ValidationResult["errors"]>[number];
 type Ajv = ReturnType<OpenAPIValidator["getAjv"]>;

@@ -1,5 +1,5 @@
-import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
-import { manualClock, type ManualClock } from "./manual-clock";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../src/emulator";
+import { manualClock, type ManualClock } from "../../../test/helpers/manual-clock";
 
 const TOKEN = "test-token";
 

@@ -1,4 +1,4 @@
-import { RateLimiter } from "./rate-limiter";
+import { RateLimiter } from "../src/rate-limiter";
 
 const T0 = Date.UTC(2026, 0, 1);
 

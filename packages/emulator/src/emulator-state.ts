@@ -1,9 +1,9 @@
-import type { Clock } from "../../src/client/clock";
+import type { Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
 import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
-import { DISTRIBUTIONS, UNKNOWN_OS } from "../../src/provider/digitalocean-enums";
+import { DISTRIBUTIONS, UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
 import { isoSeconds, type ActionWire, type ImageStatus, type ImageWire, type ImportAcceptedWire, type TagWire } from "./wire";
 
 /**

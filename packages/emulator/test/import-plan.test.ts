@@ -1,4 +1,4 @@
-import { planImport, redactUrl, UNSUPPORTED_FORMAT_MESSAGE } from "./import-plan";
+import { planImport, redactUrl, UNSUPPORTED_FORMAT_MESSAGE } from "../src/import-plan";
 
 describe("planImport", () => {
   it.each([

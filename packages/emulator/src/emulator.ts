@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { scaledClock, systemClock, type Clock } from "../../src/client/clock";
+import { scaledClock, systemClock, type Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
 import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch } from "./emulator-state";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
@@ -20,6 +20,7 @@ export type { RateLimit } from "./rate-limiter";
 export type { ScopedToken } from "./scopes";
 export type { ActionWire, ImageStatus, ImageWire, TagWire } from "./wire";
 export { DURATION_MARKER } from "./import-plan";
+export { SPEC_PATH } from "./spec-validator";
 
 /** All durations are simulated milliseconds on `clock`. */
 export interface EmulatorOptions {
