@@ -409,6 +409,14 @@ export class EmulatorState {
     image.deletedAt ??= now;
   }
 
+  /** The custom images not deleted, as GET answers them, with their import URLs, for `restoreImages`. */
+  saveImages(): SavedImage[] {
+    const now = this.settle();
+    return this.customImages()
+      .filter((image) => statusOf(image, now) !== "deleted")
+      .map((image) => ({ image: this.wire(image, now), url: image.import.url }));
+  }
+
   /**
    * Brings back custom images saved from another emulator, with their ids, as imports that ended
    * long ago: GET answers each exactly as saved. Only images at rest (`available`, `retired`) can

@@ -663,7 +663,7 @@ describe("test hooks", () => {
 });
 
 describe("restoring saved images", () => {
-  it("brings images back with their ids, answered by GET, lists and tags as saved, and imports continue after the highest id", async () => {
+  it("saves the images not deleted and brings them back with their ids, answered by GET, lists and tags as saved; imports continue after the highest id", async () => {
     const saved = await (async () => {
       let images: SavedImage[] = [];
       await withEmulator({ importDurationMs: 10_000, transferDurationMs: 5_000 }, async (emulator, clock) => {
@@ -673,13 +673,15 @@ describe("restoring saved images", () => {
         await call(emulator, "POST", `/v2/images/${first.id}/actions`, { type: "transfer", region: "lon1" });
         clock.advance(5_000);
         emulator.retireImage(second.id);
-        images = emulator.audit().map((entry) => ({ image: emulator.getImage(entry.id)!, url: entry.url }));
+        const gone = await createImage(emulator, { name: "gone" });
+        emulator.deleteImageOutOfBand(gone.id);
+        images = emulator.saveImages();
       });
       return images;
     })();
-    expect(saved.map(({ image }) => [image.status, image.regions])).toEqual([
-      ["available", ["nyc3", "lon1"]],
-      ["retired", ["nyc3"]],
+    expect(saved.map(({ image, url }) => [image.status, image.regions, url])).toEqual([
+      ["available", ["nyc3", "lon1"], "https://images.example.com/web.qcow2"],
+      ["retired", ["nyc3"], "https://images.example.com/db.qcow2"],
     ]);
 
     await withEmulator({ publicImages: false }, async (emulator) => {
@@ -689,9 +691,8 @@ describe("restoring saved images", () => {
       expect((await call(emulator, "GET", "/v2/images?tag_name=prod")).body.images.map((image: Json) => image.id)).toEqual([saved[0]!.image.id]);
       expect((await call(emulator, "GET", "/v2/tags/prod")).body.tag.resources.count).toBe(1);
       expect((await createImage(emulator)).id).toBe(saved[1]!.image.id + 1);
-      expect(emulator.audit().slice(0, 2).map(({ id, url, fate }) => ({ id, url, fate }))).toEqual(
-        saved.map(({ image, url }) => ({ id: image.id, url, fate: "available" })),
-      );
+      expect(emulator.saveImages().slice(0, 2)).toEqual(saved);
+      expect(emulator.audit().slice(0, 2).map(({ id, url, fate }) => ({ id, url, fate }))).toEqual(saved.map(({ image, url }) => ({ id: image.id, url, fate: "available" })));
     });
   });
 

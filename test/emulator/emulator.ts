@@ -120,7 +120,9 @@ export interface Emulator {
   mutateImage(id: number, patch: Partial<ImagePatch>): void;
   /** Deletes a custom image behind the client's back; it lingers like any deleted image. */
   deleteImageOutOfBand(id: number): void;
-  /** Custom images saved from another emulator, back with their ids and at rest (seeds a test with the account a state was written against). */
+  /** The custom images not deleted, as GET answers them, with the URLs they were imported from. */
+  saveImages(): SavedImage[];
+  /** Images `saveImages` returned, back with their ids in this emulator (seeds a test with the account a state was written against). */
   restoreImages(saved: readonly SavedImage[]): void;
   /** Stops listening and destroys every connection, hanging or kept alive. */
   close(): Promise<void>;
@@ -248,6 +250,10 @@ class EmulatorServer implements Emulator {
 
   deleteImageOutOfBand(id: number): void {
     this.state.deleteImageOutOfBand(id);
+  }
+
+  saveImages(): SavedImage[] {
+    return this.state.saveImages();
   }
 
   restoreImages(saved: readonly SavedImage[]): void {
