@@ -254,6 +254,7 @@ export interface StateResource {
   type: string;
   id?: string;
   custom?: boolean;
+  parent?: string;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   initErrors?: string[];
