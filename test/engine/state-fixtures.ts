@@ -105,7 +105,7 @@ export function scrubState(state: StackExport, values: Record<string, string>): 
   return withPlaceholders({ ...state, deployment: { ...state.deployment, resources } }, values);
 }
 
-/** The texts of `needles` (paths, host name, the plaintext token) that `text` contains. */
+/** The texts of `needles` (paths, the emulator's address, the plaintext token) that `text` contains. */
 export function leftovers(text: string, needles: readonly string[]): string[] {
   return needles.filter((needle) => needle !== "" && text.includes(needle));
 }

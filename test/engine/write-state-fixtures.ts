@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, hostname, tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Emulator } from "../emulator/emulator";
 import { startEmulatorStack } from "../runner/emulator-stack";
@@ -25,6 +25,8 @@ interface Scenario {
   program: string;
   /** One fixture after `up`, then one after each refresh: names and descriptions. */
   fixtures: { name: string; description: string }[];
+  /** The program's stack config (`<project>:<key>`), besides the emulator's. */
+  config?: Record<string, string>;
   /** Done to the emulator before `up`. */
   arrange?: (emulator: Emulator) => void;
   /** `up` is meant to fail (a partial failure). */
@@ -83,7 +85,7 @@ async function runScenario(cli: PulumiCli, programs: InstalledPrograms, scenario
   const { emulator, config, secretKeys } = await startEmulatorStack(SCALE);
   const stack = new EngineStack({ cli, programDir, passphrase: DEFAULT_PASSPHRASE });
   try {
-    await stack.init(config, secretKeys);
+    await stack.init({ ...config, ...scenario.config }, secretKeys);
     scenario.arrange?.(emulator);
     const up = await stack.up([], { allowFailure: scenario.upFails });
     if (scenario.upFails && up.code === 0) throw new Error(`${scenario.fixtures[0]!.name}: \`pulumi up\` was meant to fail and succeeded`);
@@ -104,9 +106,9 @@ async function runScenario(cli: PulumiCli, programs: InstalledPrograms, scenario
       const planAfterRefresh = captured[index + 1]?.plan ?? afterLastRefresh;
       const bad = disturbing([...plan, ...planAfterRefresh]);
       if (bad.length > 0) throw new Error(`${name}: this version plans ${bad.join(", ")} for its own state; a fixture must not record a disturbed stack`);
-      const file: StateFixtureFile = { description, writtenBy, program: scenario.program, stack: stack.stack, config: {}, passphrase: DEFAULT_PASSPHRASE, images, plan, planAfterRefresh };
+      const file: StateFixtureFile = { description, writtenBy, program: scenario.program, stack: stack.stack, config: scenario.config ?? {}, passphrase: DEFAULT_PASSPHRASE, images, plan, planAfterRefresh };
       const scrubbed = scrubState(state, placeholders);
-      const found = leftovers(JSON.stringify([file, scrubbed]), [REPO_ROOT, programs.root, tmpdir(), homedir(), hostname(), emulator.url, ...secrets]);
+      const found = leftovers(JSON.stringify([file, scrubbed]), [REPO_ROOT, programs.root, tmpdir(), homedir(), emulator.url, ...secrets]);
       if (found.length > 0) throw new Error(`${name}: the exported state still contains ${found.join(", ")}`);
       return { name, file, state: scrubbed };
     });
