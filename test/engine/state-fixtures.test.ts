@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliResult, StackExport } from "./engine-stack";
+import { exampleDir } from "../helpers/example-package";
 import { customImages } from "./engine-stack";
 import { disturbing, fillPlaceholders, leftovers, listStateFixtures, plannedChanges, scrubState, STATE_FIXTURES_DIR, withPlaceholders } from "./state-fixtures";
 
@@ -55,11 +56,11 @@ describe("the committed state fixtures", () => {
     expect(fixtures.filter((fixture) => fixture.id.startsWith(`${version}/`)).length).toBeGreaterThan(0);
   });
 
-  test.each(fixtures.map((fixture) => [fixture.id, fixture] as const))("%s is scrubbed, names a program that exists, and records no disturbing plan", (_id, fixture) => {
+  test.each(fixtures.map((fixture) => [fixture.id, fixture] as const))("%s is scrubbed, names an example that exists, and records no disturbing plan", (_id, fixture) => {
     const text = readFileSync(join(fixture.dir, "state.json"), "utf8") + readFileSync(join(fixture.dir, "fixture.json"), "utf8");
     expect(leftovers(text, ["test-token", "127.0.0.1", "/tmp/", "/home/", "/root/", "/work/", REPO_ROOT, "stackTrace"])).toEqual([]);
     expect(text).toContain("{{digitalocean:apiEndpoint}}");
-    expect(existsSync(join(REPO_ROOT, "examples", fixture.program)) || existsSync(join(__dirname, "programs", fixture.program))).toBe(true);
+    expect(existsSync(join(exampleDir(fixture.program), "Pulumi.yaml"))).toBe(true);
     expect(disturbing([...fixture.plan, ...fixture.planAfterRefresh])).toEqual([]);
     expect(fixture.images.map(({ image }) => String(image.id))).toEqual(customImages(fixture.state).map((image) => image.id));
     expect(fixture.state.deployment.resources?.every((resource) => resource.urn.startsWith(`urn:pulumi:${fixture.stack}::`))).toBe(true);

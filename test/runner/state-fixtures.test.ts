@@ -10,7 +10,8 @@ import { saveState, type StackState } from "./state-file";
 
 /**
  * The check of test/engine/state-fixtures.engine.ts without the Pulumi CLI, for `npm test` and
- * machines that have none: each committed state's CustomImages become a runner state, and the
+ * machines that have none: each committed state becomes a runner state (without the default
+ * provider, which the runner does not have), and the
  * example program, as it is now, runs preview, refresh and preview again through the
  * dynamic-provider host against an emulator restored with the fixture's images. The engine suite
  * is the judge (the real engine plans, imports the state and decrypts its secrets); this one
