@@ -81,6 +81,8 @@ export interface EngineStackOptions {
   stack?: string;
   /** Receives every command line and everything the CLI prints, as it comes (the demo shows it). */
   echo?: (text: string) => void;
+  /** Encrypts the stack's secrets; default offline-env.ts's fixed passphrase. */
+  passphrase?: string;
 }
 
 export class EngineStack {
@@ -99,7 +101,7 @@ export class EngineStack {
     const sdkRoot = dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [options.programDir] }));
     // pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, ships in the SDK's package root.
     // PULUMI_DEBUG_COMMANDS unlocks --event-log, as the Automation API does to read the engine's events.
-    this.env = { ...process.env, ...offlineEnv({ root: this.root, pathDirs: [sdkRoot] }), PULUMI_DEBUG_COMMANDS: "true" } as Record<string, string>;
+    this.env = { ...process.env, ...offlineEnv({ root: this.root, pathDirs: [sdkRoot], passphrase: options.passphrase }), PULUMI_DEBUG_COMMANDS: "true" } as Record<string, string>;
   }
 
   get programDir(): string {
@@ -144,6 +146,13 @@ export class EngineStack {
   /** `pulumi stack export` (secrets stay encrypted). */
   async exportState(): Promise<StackExport> {
     return JSON.parse((await this.pulumi(["stack", "export"])).stdout) as StackExport;
+  }
+
+  /** `pulumi stack import` of a state such as `exportState` returns. */
+  async importState(state: StackExport): Promise<void> {
+    const file = join(this.root, "import.json");
+    writeFileSync(file, JSON.stringify(state));
+    await this.pulumi(["stack", "import", "--file", file]);
   }
 
   async outputs(): Promise<Record<string, unknown>> {
@@ -245,6 +254,7 @@ export interface StateResource {
   type: string;
   id?: string;
   custom?: boolean;
+  parent?: string;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   initErrors?: string[];

@@ -30,13 +30,13 @@ export interface EngineFixture extends EmulatorStack {
  */
 export async function startEngineFixture(
   program: string,
-  options: { scale?: number; emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">; config?: Record<string, string>; stack?: string } = {},
+  options: { scale?: number; emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">; config?: Record<string, string>; stack?: string; passphrase?: string } = {},
 ): Promise<EngineFixture> {
   const { cli, programs } = engineSetup();
   const dir = programs.dirs[program];
   if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
-  const stack = new EngineStack({ cli, programDir: dir, stack: options.stack });
+  const stack = new EngineStack({ cli, programDir: dir, stack: options.stack, passphrase: options.passphrase });
   try {
     await stack.init({ ...emulatorStack.config, ...options.config }, emulatorStack.secretKeys);
   } catch (error) {

@@ -63,6 +63,12 @@ export interface AuditEntry {
   errorMessage?: string;
 }
 
+/** A custom image saved from an emulator, for `restoreImages`: as GET answered it, and the URL it was imported from. */
+export interface SavedImage {
+  image: ImageWire;
+  url: string;
+}
+
 /** An import of the same name and URL as an earlier image that was not deleted at the time. */
 export interface DuplicateImport {
   id: number;
@@ -401,6 +407,49 @@ export class EmulatorState {
     const now = this.settle();
     const image = this.requireCustom(id);
     image.deletedAt ??= now;
+  }
+
+  /** The custom images not deleted, as GET answers them, with their import URLs, for `restoreImages`. */
+  saveImages(): SavedImage[] {
+    const now = this.settle();
+    return this.customImages()
+      .filter((image) => statusOf(image, now) !== "deleted")
+      .map((image) => ({ image: this.wire(image, now), url: image.import.url }));
+  }
+
+  /**
+   * Brings back custom images saved from another emulator, with their ids, as imports that ended
+   * long ago: GET answers each exactly as saved. Only images at rest (`available`, `retired`) can
+   * be restored; later imports get ids after the highest restored one.
+   */
+  restoreImages(saved: readonly SavedImage[]): void {
+    this.settle();
+    for (const { image, url } of saved) {
+      if (image.type !== "custom") throw new Error(`Only custom images can be restored; image ${image.id} is a ${image.type}.`);
+      if (image.status !== "available" && image.status !== "retired") {
+        throw new Error(`Image ${image.id} is ${image.status}; only images at rest (available, retired) can be restored.`);
+      }
+      if (this.images.has(image.id)) throw new Error(`The emulator already has an image ${image.id}.`);
+      const tags = this.canonicalTags(image.tags);
+      const createdAt = Date.parse(image.created_at);
+      const plan = { durationMs: 0, sizeGigabytes: image.size_gigabytes ?? 0, minDiskSize: image.min_disk_size ?? 0 };
+      this.images.set(image.id, {
+        id: image.id,
+        name: image.name,
+        distribution: image.distribution,
+        description: image.description,
+        tags,
+        regions: [...image.regions],
+        createdAt,
+        minDiskSize: image.min_disk_size,
+        sizeGigabytes: image.size_gigabytes,
+        errorMessage: image.error_message,
+        ...(image.status === "retired" ? { retired: true } : {}),
+        import: { url, region: image.regions[0] ?? "", tags: [...tags], endsAt: createdAt, plan, outcome: "available", settled: true },
+      });
+      tags.forEach((tag) => this.noteTagged(tag, image.id));
+      this.nextImageId = Math.max(this.nextImageId, image.id + 1);
+    }
   }
 
   /** The image as GET would answer it now, even while it lingers deleted; undefined when gone. */

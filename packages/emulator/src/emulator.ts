@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from "node:net";
 import { scaledClock, systemClock, type Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
-import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch } from "./emulator-state";
+import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch, type SavedImage } from "./emulator-state";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
 import { OPERATIONS } from "./operations";
 import { DEFAULT_PUBLIC_IMAGES, type PublicImageSeed } from "./public-images";
@@ -13,7 +13,7 @@ import { loadSpecValidator, type SpecValidator } from "./spec-validator";
 import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
 import type { ImageWire } from "./wire";
 
-export type { AuditEntry, DuplicateImport, ImagePatch } from "./emulator-state";
+export type { AuditEntry, DuplicateImport, ImagePatch, SavedImage } from "./emulator-state";
 export type { Fault, FaultMatch, InjectedFault } from "./faults";
 export type { PublicImageSeed } from "./public-images";
 export type { RateLimit } from "./rate-limiter";
@@ -121,6 +121,10 @@ export interface Emulator {
   mutateImage(id: number, patch: Partial<ImagePatch>): void;
   /** Deletes a custom image behind the client's back; it lingers like any deleted image. */
   deleteImageOutOfBand(id: number): void;
+  /** The custom images not deleted, as GET answers them, with the URLs they were imported from. */
+  saveImages(): SavedImage[];
+  /** Images `saveImages` returned, back with their ids in this emulator (seeds a test with the account a state was written against). */
+  restoreImages(saved: readonly SavedImage[]): void;
   /** Stops listening and destroys every connection, hanging or kept alive. */
   close(): Promise<void>;
 }
@@ -247,6 +251,14 @@ class EmulatorServer implements Emulator {
 
   deleteImageOutOfBand(id: number): void {
     this.state.deleteImageOutOfBand(id);
+  }
+
+  saveImages(): SavedImage[] {
+    return this.state.saveImages();
+  }
+
+  restoreImages(saved: readonly SavedImage[]): void {
+    this.state.restoreImages(saved);
   }
 
   close(): Promise<void> {

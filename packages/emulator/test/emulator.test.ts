@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator, type EmulatorOptions } from "../src/emulator";
+import { startEmulator, type Emulator, type EmulatorOptions, type SavedImage } from "../src/emulator";
 import { manualClock, type ManualClock } from "../../../test/helpers/manual-clock";
 
 const TOKEN = "test-token";
@@ -658,6 +658,50 @@ describe("test hooks", () => {
         [failing.id, "failed"],
         [failing.id + 1, "importing"],
       ]);
+    });
+  });
+});
+
+describe("restoring saved images", () => {
+  it("saves the images not deleted and brings them back with their ids, answered by GET, lists and tags as saved; imports continue after the highest id", async () => {
+    const saved = await (async () => {
+      let images: SavedImage[] = [];
+      await withEmulator({ importDurationMs: 10_000, transferDurationMs: 5_000 }, async (emulator, clock) => {
+        const first = await createImage(emulator, { tags: ["prod", "team:web"], description: "golden" });
+        const second = await createImage(emulator, { name: "db", url: "https://images.example.com/db.qcow2" });
+        clock.advance(10_000);
+        await call(emulator, "POST", `/v2/images/${first.id}/actions`, { type: "transfer", region: "lon1" });
+        clock.advance(5_000);
+        emulator.retireImage(second.id);
+        const gone = await createImage(emulator, { name: "gone" });
+        emulator.deleteImageOutOfBand(gone.id);
+        images = emulator.saveImages();
+      });
+      return images;
+    })();
+    expect(saved.map(({ image, url }) => [image.status, image.regions, url])).toEqual([
+      ["available", ["nyc3", "lon1"], "https://images.example.com/web.qcow2"],
+      ["retired", ["nyc3"], "https://images.example.com/db.qcow2"],
+    ]);
+
+    await withEmulator({ publicImages: false }, async (emulator) => {
+      emulator.restoreImages(saved);
+      for (const { image } of saved) expect((await getImage(emulator, image.id)).body.image).toEqual(image);
+      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images).toEqual(saved.map(({ image }) => image));
+      expect((await call(emulator, "GET", "/v2/images?tag_name=prod")).body.images.map((image: Json) => image.id)).toEqual([saved[0]!.image.id]);
+      expect((await call(emulator, "GET", "/v2/tags/prod")).body.tag.resources.count).toBe(1);
+      expect((await createImage(emulator)).id).toBe(saved[1]!.image.id + 1);
+      expect(emulator.saveImages().slice(0, 2)).toEqual(saved);
+      expect(emulator.audit().slice(0, 2).map(({ id, url, fate }) => ({ id, url, fate }))).toEqual(saved.map(({ image, url }) => ({ id: image.id, url, fate: "available" })));
+    });
+  });
+
+  it("refuses an image that is not at rest, and an id the emulator already has, naming the image", async () => {
+    await withEmulator({}, async (emulator) => {
+      const importing = await createImage(emulator);
+      const image = { ...(await getImage(emulator, importing.id)).body.image };
+      expect(() => emulator.restoreImages([{ image, url: "https://images.example.com/web.qcow2" }])).toThrow(`Image ${importing.id} is NEW; only images at rest (available, retired) can be restored.`);
+      expect(() => emulator.restoreImages([{ image: { ...image, status: "available" }, url: "https://images.example.com/web.qcow2" }])).toThrow(`The emulator already has an image ${importing.id}.`);
     });
   });
 });

@@ -1,0 +1,44 @@
+import { accountProblems, customImages, describeEngine, engineFixtures, requestLines } from "./engine-suite";
+import { fillPlaceholders, listStateFixtures, plannedChanges } from "./state-fixtures";
+
+const WRITES = /^(POST|PUT|PATCH|DELETE) /;
+
+/**
+ * Upgrades never disturb a stack: the state every released version wrote (test/fixtures/state/,
+ * `npm run fixtures:state`) is imported into a fresh stack of the package as it is now, against an
+ * emulator holding the images that state describes. Preview and refresh then plan exactly what the
+ * writing version planned, which for a stack at rest is nothing, and send DigitalOcean no write.
+ */
+describeEngine("state written by every released version, under this one", () => {
+  const fixtures = engineFixtures();
+
+  test.each(listStateFixtures().map((fixture) => [fixture.id, fixture] as const))(
+    "%s: imported into a fresh stack, preview and refresh plan what its version planned, without a write or an error",
+    async (_id, fixture) => {
+      await fixtures.start(fixture.program, { stack: fixture.stack, config: fixture.config, passphrase: fixture.passphrase });
+      const { stack, emulator, config } = fixtures.current;
+      emulator.restoreImages(fixture.images);
+      await stack.importState(fillPlaceholders(fixture.state, config));
+
+      // `--expect-no-changes` fails the preview on any step that is not `same`, providers included.
+      const previewPlan = async (plan: string[]) => {
+        const result = await stack.preview(plan.length === 0 ? ["--expect-no-changes"] : [], { allowFailure: true });
+        return { code: result.code, plan: plannedChanges(result) };
+      };
+      expect(await previewPlan(fixture.plan)).toEqual({ code: 0, plan: fixture.plan });
+      const refreshed = await stack.refresh();
+      expect(refreshed.events.filter((event) => event.diagnosticEvent?.severity === "error")).toEqual([]);
+      expect(await previewPlan(fixture.planAfterRefresh)).toEqual({ code: 0, plan: fixture.planAfterRefresh });
+      expect(requestLines(emulator).filter((line) => WRITES.test(line))).toEqual([]);
+
+      if (fixture.planAfterRefresh.length > 0) {
+        // A stack its version left mid-way (a partial failure) resumes in place under this one.
+        expect(plannedChanges(await stack.up())).toEqual(fixture.planAfterRefresh);
+        expect(await previewPlan([])).toEqual({ code: 0, plan: [] });
+      }
+      const state = await stack.exportState();
+      expect(customImages(state).map((image) => image.id)).toEqual(customImages(fixture.state).map((image) => image.id));
+      expect(accountProblems(emulator, state)).toEqual([]);
+    },
+  );
+});
