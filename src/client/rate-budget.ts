@@ -24,9 +24,68 @@ export interface RateBudgetOptions {
   perHour: number;
   /** Fraction of each budget kept in reserve (for other tools using the same token). */
   reserve: number;
+  /** When polls give way to the token's other traffic; see `pollStretch`. Defaults: `defaultPollYield`. */
+  pollYield?: Partial<PollYield>;
 }
 
+/**
+ * The token's budget belongs to every process and tool using it (CI jobs running `pulumi up` side
+ * by side, doctl, Terraform), and each response's `ratelimit-remaining` counts all of them. Writes
+ * cannot wait without holding up a deployment; polls can, at the cost of noticing a finished import
+ * later. So polls are spaced further apart as the token's traffic grows, before any limit is near:
+ *
+ * - `minuteShare`: the share of the per-minute limit the whole token may use before polls slow
+ *   down. Above it a poll's interval is stretched by (rate ÷ share)², so that many processes doing
+ *   the same settle well under the limit (20 pollers settle near 2/3 of it), leaving the rest to writes.
+ * - `hourShare`: below this share of the hourly limit remaining, polls are stretched by how far the
+ *   remaining count has fallen towards the reserve.
+ *
+ * The token's rate is read from how far `ratelimit-remaining` fell over the last `windowMs`,
+ * measured over at least `minSpanMs` so that two close answers do not read as a burst.
+ */
+export interface PollYield {
+  minuteShare: number;
+  hourShare: number;
+  windowMs: number;
+  minSpanMs: number;
+}
+
+export const defaultPollYield: PollYield = { minuteShare: 0.4, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
+
 export const defaultRateBudgetOptions: RateBudgetOptions = { perMinute: 250, perHour: 5000, reserve: 0.1 };
+
+/** One `ratelimit-remaining` seen, and when. */
+export interface RemainingSample {
+  at: number;
+  remaining: number;
+}
+
+/**
+ * The token's requests per minute, from the fall of `ratelimit-remaining` across `samples` (oldest
+ * first, within the window). Requests leaving the hourly window raise the count again, so in a
+ * steady hour this reads low; the hourly rule of `pollStretch` covers that case.
+ */
+export function tokenRatePerMinute(samples: readonly RemainingSample[], minSpanMs: number): number {
+  if (samples.length < 2) return 0;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const fallen = Math.max(0, first.remaining - last.remaining);
+  return (fallen * MINUTE_MS) / Math.max(last.at - first.at, minSpanMs);
+}
+
+/** How many times longer a poll should wait than its schedule says (1: not at all); see `PollYield`. */
+export function pollStretch(policy: PollYield, limits: { perMinute: number; perHour: number; reserve: number }, tokenRate: number, remaining: number | undefined, limit?: number): number {
+  const minuteCeiling = limits.perMinute * policy.minuteShare;
+  const byMinute = tokenRate > minuteCeiling ? (tokenRate / minuteCeiling) ** 2 : 1;
+  let byHour = 1;
+  if (remaining !== undefined) {
+    const hourly = limit ?? limits.perHour;
+    const floor = hourly * limits.reserve;
+    const threshold = hourly * policy.hourShare;
+    if (remaining < threshold) byHour = (threshold - floor) / Math.max(1, remaining - floor);
+  }
+  return Math.max(1, byMinute, byHour);
+}
 
 export interface RateBudgetSnapshot {
   sentLastMinute: number;
@@ -48,6 +107,8 @@ const PROBE_LOST_MS = MINUTE_MS;
 /** One request counted against the per-minute budget; `at` moves to when its response arrived. */
 export interface RateTicket {
   at: number;
+  /** How long `acquire` held the request back (0: not at all). */
+  waitedMs: number;
 }
 
 export class RateBudget {
@@ -60,21 +121,42 @@ export class RateBudget {
   /** Set by a burst-limit 429's `retry-after`: no request goes out before then. */
   private pausedUntil = 0;
   private throttledMs = 0;
+  /** `ratelimit-remaining` as answered within the poll yield's window, oldest first. */
+  private samples: RemainingSample[] = [];
+  private readonly pollYield: PollYield;
 
   constructor(
     private readonly clock: Clock,
     private readonly options: RateBudgetOptions = defaultRateBudgetOptions,
-  ) {}
+  ) {
+    this.pollYield = { ...defaultPollYield, ...options.pollYield };
+  }
+
+  /** How many times longer than its schedule the next poll should wait, for the token's other traffic (see `PollYield`). */
+  pollStretch(): number {
+    const now = this.clock.now();
+    this.pruneSamples(now);
+    const rate = tokenRatePerMinute(this.samples, this.pollYield.minSpanMs);
+    return pollStretch(this.pollYield, this.options, rate, this.remaining, this.limit);
+  }
+
+  private pruneSamples(now: number): void {
+    const start = now - this.pollYield.windowMs;
+    const firstKept = this.samples.findIndex((sample) => sample.at >= start);
+    this.samples = firstKept < 0 ? [] : this.samples.slice(firstKept);
+  }
 
   /** Waits until a request fits in both budgets, then counts it as sent. */
   async acquire(signal?: AbortSignal): Promise<RateTicket> {
+    let waitedMs = 0;
     for (;;) {
       const waitMs = this.waitMs(this.clock.now());
       if (waitMs <= 0) break;
       this.throttledMs += waitMs;
+      waitedMs += waitMs;
       await this.clock.sleep(waitMs, signal);
     }
-    const ticket = { at: this.clock.now() };
+    const ticket = { at: this.clock.now(), waitedMs };
     this.sent.push(ticket);
     if (this.remaining !== undefined) this.remaining -= 1;
     return ticket;
@@ -105,7 +187,11 @@ export class RateBudget {
       this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfter, MINUTE_MS));
       return;
     }
-    if (remaining !== undefined) this.remaining = remaining;
+    if (remaining !== undefined) {
+      this.remaining = remaining;
+      this.samples.push({ at: now, remaining });
+      this.pruneSamples(now);
+    }
     if (reset !== undefined) this.resetAt = reset * 1000;
   }
 
