@@ -54,12 +54,14 @@ export function waitIntervalMs(options: Pick<ImageWaiterOptions, "minIntervalMs"
 
 /**
  * The time from one round of checks to the next, for waits that have waited `elapsedMs` each (at
- * the first round), with the budget's stretch: the waits' rates (one check per interval) add up,
- * never closer than `minIntervalMs`; stretched, never beyond `maxYieldIntervalMs` (nor shortened to it).
+ * the last round) and a round that costs `requests`: the waits' rates (one check per interval) add
+ * up, and a round comes once they have earned as many checks as it costs (one listing for many
+ * images: often; one GET per image: each at its own pace), never closer than `minIntervalMs`.
+ * Then the budget's stretch, never beyond `maxYieldIntervalMs` (nor shortening a longer round to it).
  */
-export function roundIntervalMs(options: Omit<ImageWaiterOptions, "progressEveryMs">, elapsedMs: readonly number[], stretch = 1): number {
+export function roundIntervalMs(options: Omit<ImageWaiterOptions, "progressEveryMs">, elapsedMs: readonly number[], stretch = 1, requests = 1): number {
   const rate = elapsedMs.reduce((sum, elapsed) => sum + 1 / waitIntervalMs(options, elapsed), 0);
-  const scheduled = rate === 0 ? options.minIntervalMs : Math.max(options.minIntervalMs, 1 / rate);
+  const scheduled = rate === 0 ? options.minIntervalMs : Math.max(options.minIntervalMs, Math.max(1, requests) / rate);
   if (stretch <= 1) return scheduled;
   return Math.max(scheduled, Math.min(scheduled * stretch, options.maxYieldIntervalMs));
 }
@@ -167,8 +169,9 @@ export class ImageWaiter {
         if (waits.length === 0) break;
         const from = lastRound ?? Math.min(...waits.map((wait) => wait.startedAt));
         const elapsed = lastRound === undefined ? [] : waits.map((wait) => from - wait.startedAt);
-        const scheduled = roundIntervalMs(this.options, elapsed);
-        const stretched = roundIntervalMs(this.options, elapsed, budget?.pollStretch() ?? 1);
+        const cost = this.roundCost();
+        const scheduled = roundIntervalMs(this.options, elapsed, 1, cost);
+        const stretched = roundIntervalMs(this.options, elapsed, budget?.pollStretch() ?? 1, cost);
         if (now >= from + stretched) {
           this.stats.ticks++;
           if (stretched > scheduled) this.stats.yielded++;
@@ -189,6 +192,12 @@ export class ImageWaiter {
     } finally {
       this.running = false;
     }
+  }
+
+  /** Requests the next round will send: a listing or one GET per image, and one request per image with transfers. */
+  private roundCost(): number {
+    const images = this.images.size === 0 ? 0 : Math.min(this.images.size, this.listingPages);
+    return images + new Set([...this.actions].map((wait) => wait.imageId)).size;
   }
 
   /** Rejects every wait whose deadline has come, whether or not a check of it is in flight. */

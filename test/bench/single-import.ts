@@ -63,12 +63,19 @@ export function summary(imports: readonly LoneImport[]): LoneSummary {
   };
 }
 
+const LONG_TIMEOUT_MINUTES = 120;
+
 async function singleImport(rig: Rig, durationMs: number): Promise<SingleImportSample> {
   const importDurationMs = () => durationMs;
   const url = `https://images.example.com/bench/single-${durationMs / 1000}s.qcow2.gz`;
   const replay = new TerraformReplay(rig.terraform.url, TOKEN, rig.clock);
-  const inputs = await programInputs("single", url, ["nyc3"]);
-  const [ours, terraform] = await Promise.all([rig.create("single", inputs), replay.create(terraformInputs("single", url, ["nyc3"]))]);
+  // Both tools' create timeouts default to 60 min, shorter than the longest samples: set, as a user
+  // importing hour-long images would set them, to two hours.
+  const inputs = { ...(await programInputs("single", url, ["nyc3"])), createTimeoutMinutes: LONG_TIMEOUT_MINUTES };
+  const [ours, terraform] = await Promise.all([
+    rig.create("single", inputs),
+    replay.create({ ...terraformInputs("single", url, ["nyc3"]), createTimeoutMs: LONG_TIMEOUT_MINUTES * 60_000 }),
+  ]);
   const lone = (figures: ReturnType<typeof toolFigures>): LoneImport => ({ requests: figures.requests.total, polls: figures.requests.poll, detectionSeconds: figures.detection.max });
   return {
     importSeconds: durationMs / 1000,

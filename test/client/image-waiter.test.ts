@@ -239,6 +239,15 @@ describe("the waiter's schedule", () => {
     expect(roundIntervalMs(options, elapsed, stretch)).toBeCloseTo(interval, 6);
   });
 
+  test.each([
+    ["a hundred transfers of a hundred images, one GET each: a round when each is due, as if alone", 100, 16_000],
+    ["the same round costing 50 requests: twice as often", 50, 8_000],
+    ["a round costing nothing counts as one request", 0, 4_000],
+  ])("%s", (_case, requests, interval) => {
+    const hundred = Array.from({ length: 100 }, () => 60 * MINUTE);
+    expect(roundIntervalMs(options, hundred, 1, requests)).toBeCloseTo(interval, 6);
+  });
+
   test("a lone wait of an hour costs about 250 checks with the defaults, where a 5 s interval costs 720", () => {
     let at = 0;
     let checks = 0;
@@ -273,7 +282,7 @@ describe("the waiter's schedule", () => {
     }
     await wait;
     const inMinute = (minute: number) => checkedAt.filter((at) => at >= minute * MINUTE && at < (minute + 1) * MINUTE).length;
-    // 200 a minute is twice the 100 (40 % of 250) at which polls give way: rounds four times as far apart.
+    // 200 a minute is 2.3 times the 87.5 (35 % of 250) at which polls give way: rounds 5.2 times as far apart.
     expect(inMinute(2)).toBeLessThanOrEqual(4);
     expect(waiter.stats.yielded).toBeGreaterThan(0);
     // Once the traffic has left the one-minute window, every 5 s again.

@@ -1,4 +1,4 @@
-import { RateBudget, sharedRateBudget } from "../../src/client/rate-budget";
+import { pollStretch, RateBudget, sharedRateBudget, tokenRatePerMinute } from "../../src/client/rate-budget";
 import { manualClock } from "../emulator/manual-clock";
 import { VirtualClock } from "../helpers/virtual-clock";
 
@@ -152,5 +152,49 @@ describe("RateBudget", () => {
       expect(second.at).toBe(START + 70_000);
       expect(Math.max(...clock.slept)).toBeLessThanOrEqual(10_000);
     });
+  });
+});
+
+describe("polls give way to the token's other traffic", () => {
+  const limits = { perMinute: 250, perHour: 5000, reserve: 0.1 };
+  const policy = { minuteShare: 0.4, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
+
+  test.each([
+    ["no answers yet: no rate", [], 0],
+    ["one answer: no rate", [{ at: 0, remaining: 4000 }], 0],
+    ["100 fewer over a minute: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 60_000, remaining: 4800 }], 100],
+    ["50 fewer over 30 s: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 10_000, remaining: 4880 }, { at: 30_000, remaining: 4850 }], 100],
+    ["10 fewer within 2 s is measured over 20 s, not read as a burst of 300 a minute", [{ at: 0, remaining: 4900 }, { at: 2_000, remaining: 4890 }], 30],
+    ["a count that rose (requests left the hour's window) reads as none", [{ at: 0, remaining: 4000 }, { at: 30_000, remaining: 4100 }], 0],
+  ])("the token's rate: %s", (_case, samples, rate) => {
+    expect(tokenRatePerMinute(samples, policy.minSpanMs)).toBeCloseTo(rate, 6);
+  });
+
+  test.each([
+    ["a quiet token: polls keep their schedule", 20, 4800, 1],
+    ["at 40 % of the per-minute limit: still on schedule", 100, 4800, 1],
+    ["at 200 a minute (twice 40 %): four times as far apart", 200, 4800, 4],
+    ["an unknown hourly count: only the minute counts", 150, undefined, 2.25],
+    ["half the hour left: on schedule", 20, 2500, 1],
+    ["1,000 left of 5,000 (reserve 500): (2,500 − 500) ÷ (1,000 − 500) = 4 times", 20, 1000, 4],
+    ["at the reserve: as far apart as the waiter allows", 20, 500, 2000],
+    ["both: the larger stretch", 200, 1000, 4],
+  ])("the stretch: %s", (_case, rate, remaining, stretch) => {
+    expect(pollStretch(policy, limits, rate, remaining)).toBeCloseTo(stretch, 6);
+  });
+
+  test("reads the rate from ratelimit-remaining in the answers of the last minute", () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget(clock);
+    for (let second = 0; second <= 60; second += 10) {
+      budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(4900 - second * 5), "ratelimit-reset": "0" });
+      if (second < 60) clock.advance(10_000);
+    }
+    // 300 a minute, against 87.5 (35 % of 250): (300 ÷ 87.5)² times as far apart.
+    expect(budget.pollStretch()).toBeCloseTo((300 / 87.5) ** 2, 6);
+    // A minute later with no answer showing more traffic, the old answers have left the window.
+    clock.advance(61_000);
+    budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4600", "ratelimit-reset": "0" });
+    expect(budget.pollStretch()).toBe(1);
   });
 });
