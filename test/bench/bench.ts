@@ -65,11 +65,11 @@ async function run(plan: BenchPlan, command: string): Promise<BenchResults> {
   const runs: RunResults[] = [];
   for (let index = 1; index <= plan.repeat; index++) {
     const of = `run ${index} of ${plan.repeat}`;
-    const { count, shortestMs, longestMs } = plan.concurrent;
+    const { count, shortestMs, longestMs, scale: concurrentScale } = plan.concurrent;
     const single = await step(`${of}, scenario 1: ${plan.singleImportsMs.length} single imports × ${plan.singleSampleOffsetsMs.length}`, () =>
       singleImports(plan.scale, plan.singleImportsMs, plan.singleSampleOffsetsMs),
     );
-    const concurrent = await step(`${of}, scenario 2: ${count} concurrent imports`, () => concurrentImports(plan.scale, count, shortestMs, longestMs));
+    const concurrent = await step(`${of}, scenario 2: ${count} concurrent imports`, () => concurrentImports(concurrentScale, count, shortestMs, longestMs));
     const regions = await step(`${of}, scenario 3: ${Object.keys(plan.multiRegion.transfersMs).length + 1} regions`, () =>
       multiRegion(plan.scale, plan.multiRegion.importMs, plan.multiRegion.transfersMs),
     );

@@ -8,6 +8,8 @@ export interface LoneImport {
   requests: number;
   polls: number;
   detectionSeconds: number;
+  /** Of which: from available to the poll that saw it (the rest is delivery, stretched real time). */
+  scheduleSeconds: number;
 }
 
 export interface SingleImportSample {
@@ -21,6 +23,7 @@ export interface SingleImportSample {
 export interface LoneSummary {
   requests: number;
   detectionP95: number;
+  scheduleP95: number;
 }
 
 export interface SingleImportFigures {
@@ -60,6 +63,10 @@ export function summary(imports: readonly LoneImport[]): LoneSummary {
       imports.map((lone) => lone.detectionSeconds),
       95,
     ),
+    scheduleP95: percentile(
+      imports.map((lone) => lone.scheduleSeconds),
+      95,
+    ),
   };
 }
 
@@ -76,7 +83,12 @@ async function singleImport(rig: Rig, durationMs: number): Promise<SingleImportS
     rig.create("single", inputs),
     replay.create({ ...terraformInputs("single", url, ["nyc3"]), createTimeoutMs: LONG_TIMEOUT_MINUTES * 60_000 }),
   ]);
-  const lone = (figures: ReturnType<typeof toolFigures>): LoneImport => ({ requests: figures.requests.total, polls: figures.requests.poll, detectionSeconds: figures.detection.max });
+  const lone = (figures: ReturnType<typeof toolFigures>): LoneImport => ({
+    requests: figures.requests.total,
+    polls: figures.requests.poll,
+    detectionSeconds: figures.detection.max,
+    scheduleSeconds: figures.schedule.max,
+  });
   return {
     importSeconds: durationMs / 1000,
     ours: lone(toolFigures({ emulator: rig.ours, creates: [ours], importDurationMs })),
