@@ -36,7 +36,7 @@ export interface RateBudgetOptions {
  *
  * - `minuteShare`: the share of the per-minute limit the whole token may use before polls slow
  *   down. Above it a poll's interval is stretched by (rate ÷ share)², so that many processes doing
- *   the same settle well under the limit (20 pollers settle near 60 % of it), leaving the rest to writes.
+ *   the same settle well under the limit (20 pollers settle near 55 % of it), leaving the rest to writes.
  * - `hourShare`: below this share of the hourly limit remaining, polls are stretched by how far the
  *   remaining count has fallen towards the reserve.
  *
@@ -50,7 +50,7 @@ export interface PollYield {
   minSpanMs: number;
 }
 
-export const defaultPollYield: PollYield = { minuteShare: 0.35, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
+export const defaultPollYield: PollYield = { minuteShare: 0.3, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
 
 export const defaultRateBudgetOptions: RateBudgetOptions = { perMinute: 250, perHour: 5000, reserve: 0.1 };
 

@@ -190,8 +190,8 @@ describe("polls give way to the token's other traffic", () => {
       budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(4900 - second * 5), "ratelimit-reset": "0" });
       if (second < 60) clock.advance(10_000);
     }
-    // 300 a minute, against 87.5 (35 % of 250): (300 ÷ 87.5)² times as far apart.
-    expect(budget.pollStretch()).toBeCloseTo((300 / 87.5) ** 2, 6);
+    // 300 a minute, against 75 (30 % of 250): (300 ÷ 75)² = 16 times as far apart.
+    expect(budget.pollStretch()).toBeCloseTo(16, 6);
     // A minute later with no answer showing more traffic, the old answers have left the window.
     clock.advance(61_000);
     budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4600", "ratelimit-reset": "0" });
