@@ -39,7 +39,7 @@ export const defaultImageWaiterOptions: ImageWaiterOptions = {
   maxIntervalMs: 15_000,
   growth: 1.25,
   progressEveryMs: 30_000,
-  maxYieldIntervalMs: 30_000,
+  maxYieldIntervalMs: 40_000,
 };
 
 /**

@@ -36,21 +36,21 @@ export interface RateBudgetOptions {
  *
  * - `minuteShare`: the share of the per-minute limit the whole token may use before polls slow
  *   down. Above it a poll's interval is stretched by (rate ÷ share)², so that many processes doing
- *   the same settle well under the limit (20 pollers settle near 55 % of it), leaving the rest to writes.
- * - `hourShare`: below this share of the hourly limit remaining, polls are stretched by how far the
- *   remaining count has fallen towards the reserve.
+ *   the same settle well under the limit (20 pollers settle near half of it), leaving the rest to writes.
+ * - The hour: when the token's current rate, kept up until `ratelimit-reset`, would spend more than
+ *   the hourly budget left above the reserve, polls are stretched by (that spending ÷ what is
+ *   left)². A steady 60 requests a minute from other tools already take 3,600 of its 5,000.
  *
  * The token's rate is read from how far `ratelimit-remaining` fell over the last `windowMs`,
  * measured over at least `minSpanMs` so that two close answers do not read as a burst.
  */
 export interface PollYield {
   minuteShare: number;
-  hourShare: number;
   windowMs: number;
   minSpanMs: number;
 }
 
-export const defaultPollYield: PollYield = { minuteShare: 0.3, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
+export const defaultPollYield: PollYield = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
 
 export const defaultRateBudgetOptions: RateBudgetOptions = { perMinute: 250, perHour: 5000, reserve: 0.1 };
 
@@ -62,8 +62,9 @@ export interface RemainingSample {
 
 /**
  * The token's requests per minute, from the fall of `ratelimit-remaining` across `samples` (oldest
- * first, within the window). Requests leaving the hourly window raise the count again, so in a
- * steady hour this reads low; the hourly rule of `pollStretch` covers that case.
+ * first, within the window). Requests leaving the hourly window raise the count again, so after a
+ * steady hour this reads low: polls then yield only once the reserve is reached (with every other
+ * request, in `acquire`).
  */
 export function tokenRatePerMinute(samples: readonly RemainingSample[], minSpanMs: number): number {
   if (samples.length < 2) return 0;
@@ -73,16 +74,25 @@ export function tokenRatePerMinute(samples: readonly RemainingSample[], minSpanM
   return (fallen * MINUTE_MS) / Math.max(last.at - first.at, minSpanMs);
 }
 
-/** How many times longer a poll should wait than its schedule says (1: not at all); see `PollYield`. */
-export function pollStretch(policy: PollYield, limits: { perMinute: number; perHour: number; reserve: number }, tokenRate: number, remaining: number | undefined, limit?: number): number {
+/** What `pollStretch` weighs: the token's rate (requests a minute) and its hourly count as last answered. */
+export interface TokenLoad {
+  ratePerMinute: number;
+  remaining?: number;
+  limit?: number;
+  /** Until `ratelimit-reset`; an hour when unknown. */
+  msUntilReset?: number;
+}
+
+/** How many times longer a poll should wait than its schedule says (1: not at all; Infinity: as long as the waiter allows); see `PollYield`. */
+export function pollStretch(policy: PollYield, limits: { perMinute: number; perHour: number; reserve: number }, load: TokenLoad): number {
   const minuteCeiling = limits.perMinute * policy.minuteShare;
-  const byMinute = tokenRate > minuteCeiling ? (tokenRate / minuteCeiling) ** 2 : 1;
+  const byMinute = load.ratePerMinute > minuteCeiling ? (load.ratePerMinute / minuteCeiling) ** 2 : 1;
   let byHour = 1;
-  if (remaining !== undefined) {
-    const hourly = limit ?? limits.perHour;
-    const floor = hourly * limits.reserve;
-    const threshold = hourly * policy.hourShare;
-    if (remaining < threshold) byHour = (threshold - floor) / Math.max(1, remaining - floor);
+  if (load.remaining !== undefined) {
+    const left = load.remaining - (load.limit ?? limits.perHour) * limits.reserve;
+    const spending = (load.ratePerMinute * Math.max(MINUTE_MS, load.msUntilReset ?? HOUR_MS)) / MINUTE_MS;
+    if (left <= 0) byHour = Number.POSITIVE_INFINITY;
+    else if (spending > left) byHour = (spending / left) ** 2;
   }
   return Math.max(1, byMinute, byHour);
 }
@@ -96,6 +106,7 @@ export interface RateBudgetSnapshot {
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 /**
  * Once `ratelimit-reset` has passed with the hourly budget at its reserve, one request goes out to
  * learn the new count; the others look again this often until its answer arrives, or send
@@ -136,8 +147,9 @@ export class RateBudget {
   pollStretch(): number {
     const now = this.clock.now();
     this.pruneSamples(now);
-    const rate = tokenRatePerMinute(this.samples, this.pollYield.minSpanMs);
-    return pollStretch(this.pollYield, this.options, rate, this.remaining, this.limit);
+    const ratePerMinute = tokenRatePerMinute(this.samples, this.pollYield.minSpanMs);
+    const msUntilReset = this.resetAt === undefined ? undefined : this.resetAt - now;
+    return pollStretch(this.pollYield, this.options, { ratePerMinute, remaining: this.remaining, limit: this.limit, msUntilReset });
   }
 
   private pruneSamples(now: number): void {

@@ -157,7 +157,7 @@ describe("RateBudget", () => {
 
 describe("polls give way to the token's other traffic", () => {
   const limits = { perMinute: 250, perHour: 5000, reserve: 0.1 };
-  const policy = { minuteShare: 0.4, hourShare: 0.5, windowMs: 60_000, minSpanMs: 20_000 };
+  const policy = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
 
   test.each([
     ["no answers yet: no rate", [], 0],
@@ -171,16 +171,19 @@ describe("polls give way to the token's other traffic", () => {
   });
 
   test.each([
-    ["a quiet token: polls keep their schedule", 20, 4800, 1],
-    ["at 40 % of the per-minute limit: still on schedule", 100, 4800, 1],
-    ["at 200 a minute (twice 40 %): four times as far apart", 200, 4800, 4],
-    ["an unknown hourly count: only the minute counts", 150, undefined, 2.25],
-    ["half the hour left: on schedule", 20, 2500, 1],
-    ["1,000 left of 5,000 (reserve 500): (2,500 − 500) ÷ (1,000 − 500) = 4 times", 20, 1000, 4],
-    ["at the reserve: as far apart as the waiter allows", 20, 500, 2000],
-    ["both: the larger stretch", 200, 1000, 4],
-  ])("the stretch: %s", (_case, rate, remaining, stretch) => {
-    expect(pollStretch(policy, limits, rate, remaining)).toBeCloseTo(stretch, 6);
+    ["a quiet token: polls keep their schedule", 20, 4800, 30, 1],
+    ["at 30 % of the per-minute limit: still on schedule", 75, 4800, 30, 1],
+    ["at 150 a minute (twice 30 %): four times as far apart", 150, undefined, 30, 4],
+    ["20 a minute for the 30 minutes until the reset: 600 of the 2,000 left above the reserve: on schedule", 20, 2500, 30, 1],
+    ["20 a minute for 50 minutes: 1,000 where 500 are left above the reserve: (2)² = 4 times", 20, 1000, 50, 4],
+    ["no reset known: the rate for an hour, 60 a minute: 3,600 where 1,800 are left: 4 times", 60, 2300, undefined, 4],
+    ["at the reserve: as far apart as the waiter allows", 20, 500, 30, Number.POSITIVE_INFINITY],
+    ["both: the larger stretch, here the hour's (7,500 where 500 are left)", 150, 1000, 50, 225],
+  ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, stretch) => {
+    const msUntilReset = minutesUntilReset === undefined ? undefined : minutesUntilReset * 60_000;
+    const found = pollStretch(policy, limits, { ratePerMinute, remaining, msUntilReset });
+    if (stretch === Number.POSITIVE_INFINITY) expect(found).toBe(stretch);
+    else expect(found).toBeCloseTo(stretch, 6);
   });
 
   test("reads the rate from ratelimit-remaining in the answers of the last minute", () => {
