@@ -98,6 +98,8 @@ interface RequestOptions {
 const packageJson = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
 export const USER_AGENT = `${packageJson.name}/${packageJson.version} node/${process.versions.node}`;
 
+const RATE_LIMIT_TEXT = "DigitalOcean allows 250 requests a minute and 5,000 an hour per token";
+
 /** How far back an action DigitalOcean may have started although the POST that started it failed is looked for: see `imageActions.post`. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -168,7 +170,10 @@ export class DigitalOceanClient {
       hooks: {
         beforeRequest: [
           async (request) => {
-            request.context.rateTicket = await budget.acquire(request.signal ?? undefined);
+            const ticket = await budget.acquire(request.signal ?? undefined);
+            request.context.rateTicket = ticket;
+            // Said out loud: a deployment that slows down for the token's budget should say why.
+            if (ticket.waitedMs > 0) log("warn", `${request.method} ${pathOf(request.url)} waited ${Math.round(ticket.waitedMs)}ms for the token's rate limit (${RATE_LIMIT_TEXT})`);
           },
         ],
         afterResponse: [

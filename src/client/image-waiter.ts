@@ -1,32 +1,70 @@
 import type { DigitalOceanClient } from "./digitalocean-client";
 import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "./errors";
+import type { RateBudget } from "./rate-budget";
 import type { Action, Image } from "./wire";
 
 /**
  * One poller for every image (and transfer) the process is waiting on.
  *
- * The Terraform provider polls each import on its own, first after 1 s and then at least 60 s
- * apart, so it notices an available image up to a minute late, and N imports cost N requests a
- * minute. Here one loop serves every wait: its interval starts short and grows to a cap (5 s by
- * default), and each tick costs the cheaper of one GET per image or one listing of the account's
- * private images (200 per page), so 100 imports cost one request per tick, not 100.
+ * The Terraform provider polls each import on its own, first after 1 s and then 60 s and 10 s apart
+ * in turn, so it notices an available image up to a minute late, and N imports cost N requests a
+ * minute. Here one loop serves every wait, and each round of checks costs the cheaper of one GET
+ * per image or one listing of the account's private images (200 per page), so 100 imports cost one
+ * request per round, not 100.
+ *
+ * How often: a wait's own interval starts at `minIntervalMs` and grows with the time it has waited
+ * (each interval `growth` times the one before) up to `maxIntervalMs`: an import that has taken
+ * ten minutes is unlikely to end in the next five seconds, and a lone image waiting an hour then
+ * costs about 250 requests, not 720. A round serves every wait, so the rounds come as often as the
+ * waits' intervals together ask (n waits due every d seconds: a round every d ÷ n seconds), never
+ * closer than `minIntervalMs`: many imports are watched at that pace for one request per round.
+ * Finally the rounds give way to the token's other traffic (see `RateBudget.pollStretch`), up to
+ * `maxYieldIntervalMs` between rounds; writes never wait for them.
  */
 export interface ImageWaiterOptions {
-  /** First interval between checks, simulated ms. */
+  /** A new wait's interval, and the shortest time between two rounds of checks; simulated ms. */
   minIntervalMs: number;
-  /** The interval grows by `growth` each tick up to this cap. */
+  /** The longest interval a wait's schedule grows to. */
   maxIntervalMs: number;
+  /** Each interval of a wait is `growth` times its previous one, up to `maxIntervalMs`. */
   growth: number;
   /** How often each wait reports progress while nothing changes. */
   progressEveryMs: number;
+  /** The longest time between rounds when they give way to other traffic on the token. */
+  maxYieldIntervalMs: number;
 }
 
 export const defaultImageWaiterOptions: ImageWaiterOptions = {
-  minIntervalMs: 2_000,
-  maxIntervalMs: 5_000,
-  growth: 1.5,
+  minIntervalMs: 4_300,
+  maxIntervalMs: 15_000,
+  growth: 1.25,
   progressEveryMs: 30_000,
+  maxYieldIntervalMs: 40_000,
 };
+
+/**
+ * A wait's interval after it has waited `elapsedMs`. Intervals growing by `growth` each time
+ * (m, m·g, m·g², …) have, after elapsed time e, reached m + e·(g − 1): the same schedule, written
+ * as a function of time so that a round shared by many waits can serve each of them.
+ */
+export function waitIntervalMs(options: Pick<ImageWaiterOptions, "minIntervalMs" | "maxIntervalMs" | "growth">, elapsedMs: number): number {
+  const grown = options.minIntervalMs + Math.max(0, elapsedMs) * (options.growth - 1);
+  return Math.max(options.minIntervalMs, Math.min(options.maxIntervalMs, grown));
+}
+
+/**
+ * The time from one round of checks to the next, for waits that have waited `elapsedMs` each (at
+ * the last round) and a round that costs `requests`: the waits' rates (one check per interval) add
+ * up, and a round comes once they have earned as many checks as it costs (one listing for many
+ * images: often; one GET per image: each at its own pace), never closer than `minIntervalMs`.
+ * Then the budget's stretch, never beyond `maxYieldIntervalMs` (nor shortening a longer round to it).
+ */
+export function roundIntervalMs(options: Omit<ImageWaiterOptions, "progressEveryMs">, elapsedMs: readonly number[], stretch = 1, requests = 1): number {
+  const rate = elapsedMs.reduce((sum, elapsed) => sum + 1 / waitIntervalMs(options, elapsed), 0);
+  const scheduled = rate === 0 ? options.minIntervalMs : Math.max(options.minIntervalMs, Math.max(1, requests) / rate);
+  if (stretch <= 1) return scheduled;
+  return Math.max(scheduled, Math.min(scheduled * stretch, options.maxYieldIntervalMs));
+}
 
 /** The shortest sleep of the waiter's loop, so that time moves on whatever a clock answers. */
 const MIN_SLEEP_MS = 1;
@@ -62,6 +100,8 @@ export interface WaiterStats {
   turns: number;
   gets: number;
   listings: number;
+  /** Rounds put off (in part) for the token's other traffic. */
+  yielded: number;
 }
 
 export class ImageWaiter {
@@ -73,7 +113,9 @@ export class ImageWaiter {
   private readonly checking = new Set<unknown>();
   /** Pages one listing of private images took last time: the cost to compare with one GET per image. */
   private listingPages = 1;
-  readonly stats: WaiterStats = { ticks: 0, turns: 0, gets: 0, listings: 0 };
+  readonly stats: WaiterStats = { ticks: 0, turns: 0, gets: 0, listings: 0, yielded: 0 };
+  /** Ends the loop's sleep when a wait joins, so that its first check is not held to a long interval. */
+  private wake?: AbortController;
 
   constructor(
     private readonly client: DigitalOceanClient,
@@ -101,43 +143,61 @@ export class ImageWaiter {
       entry.resolve = (value) => void (set.delete(entry) && resolve(value));
       entry.reject = (error) => void (set.delete(entry) && reject(error));
       if (!this.running) void this.run();
+      else this.wake?.abort();
     });
   }
 
   /**
    * Every turn of the loop ends waits past their deadline, starts a round of checks when one is
-   * due, and sleeps until the next tick or deadline, whichever is first. Both lie in the future
-   * after the turn, so the loop never turns without time passing, whatever the checks do: a
-   * check that hangs until its request timeout neither holds up a deadline nor makes the loop spin.
+   * due, and sleeps until the next round or deadline, whichever is first, or until a wait joins.
+   * The next round is worked out again on every turn (the waits and the budget change), from the
+   * last round's start. Rounds and deadlines lie in the future after the turn, so the loop never
+   * turns without time passing, whatever the checks do: a check that hangs until its request
+   * timeout neither holds up a deadline nor makes the loop spin.
    */
   private async run(): Promise<void> {
     this.running = true;
     const { clock } = this.client;
-    let interval = this.options.minIntervalMs;
-    let nextTick = clock.now() + interval;
+    // A client without a budget (a test's stand-in) has no other traffic to give way to.
+    const budget = this.client.budget as RateBudget | undefined;
+    let lastRound: number | undefined;
     try {
       for (;;) {
         const now = clock.now();
         this.expire(now);
-        const waits = [...this.images, ...this.actions];
+        const waits = [...this.images, ...this.actions] as Wait<unknown>[];
         if (waits.length === 0) break;
-        if (now >= nextTick) {
+        const from = lastRound ?? Math.min(...waits.map((wait) => wait.startedAt));
+        const elapsed = lastRound === undefined ? [] : waits.map((wait) => from - wait.startedAt);
+        const cost = this.roundCost();
+        const scheduled = roundIntervalMs(this.options, elapsed, 1, cost);
+        const stretched = roundIntervalMs(this.options, elapsed, budget?.pollStretch() ?? 1, cost);
+        if (now >= from + stretched) {
           this.stats.ticks++;
-          // Not awaited: the next tick comes on time even while a check hangs until its timeout.
+          if (stretched > scheduled) this.stats.yielded++;
+          lastRound = now;
+          // Not awaited: the next round comes on time even while a check hangs until its timeout.
           void this.checkImages();
           void this.checkActions();
-          interval = Math.min(interval * this.options.growth, this.options.maxIntervalMs);
-          // Ticks start `interval` apart however long the checks take, so a finished import is
-          // noticed at most one interval after it finished, not an interval plus a round trip.
-          nextTick = now + interval;
+          continue;
         }
+        // While the rounds give way, the budget is looked at again at least this often.
+        const recheck = stretched > scheduled ? now + this.options.minIntervalMs : Infinity;
         const nextDeadline = Math.min(...waits.map((wait) => wait.deadline));
         this.stats.turns++;
-        await clock.sleep(Math.max(MIN_SLEEP_MS, Math.min(nextTick, nextDeadline) - clock.now()));
+        this.wake = new AbortController();
+        await clock.sleep(Math.max(MIN_SLEEP_MS, Math.min(from + stretched, nextDeadline, recheck) - clock.now()), this.wake.signal).catch(() => undefined);
+        this.wake = undefined;
       }
     } finally {
       this.running = false;
     }
+  }
+
+  /** Requests the next round will send: a listing or one GET per image, and one request per image with transfers. */
+  private roundCost(): number {
+    const images = this.images.size === 0 ? 0 : Math.min(this.images.size, this.listingPages);
+    return images + new Set([...this.actions].map((wait) => wait.imageId)).size;
   }
 
   /** Rejects every wait whose deadline has come, whether or not a check of it is in flight. */

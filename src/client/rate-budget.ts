@@ -24,9 +24,78 @@ export interface RateBudgetOptions {
   perHour: number;
   /** Fraction of each budget kept in reserve (for other tools using the same token). */
   reserve: number;
+  /** When polls give way to the token's other traffic; see `pollStretch`. Defaults: `defaultPollYield`. */
+  pollYield?: Partial<PollYield>;
 }
 
+/**
+ * The token's budget belongs to every process and tool using it (CI jobs running `pulumi up` side
+ * by side, doctl, Terraform), and each response's `ratelimit-remaining` counts all of them. Writes
+ * cannot wait without holding up a deployment; polls can, at the cost of noticing a finished import
+ * later. So polls are spaced further apart as the token's traffic grows, before any limit is near:
+ *
+ * - `minuteShare`: the share of the per-minute limit the whole token may use before polls slow
+ *   down. Above it a poll's interval is stretched by (rate ÷ share)², so that many processes doing
+ *   the same settle well under the limit (20 pollers settle near half of it), leaving the rest to writes.
+ * - The hour: when the token's current rate, kept up until `ratelimit-reset`, would spend more than
+ *   the hourly budget left above the reserve, polls are stretched by (that spending ÷ what is
+ *   left)². A steady 60 requests a minute from other tools already take 3,600 of its 5,000.
+ *
+ * The token's rate is read from how far `ratelimit-remaining` fell over the last `windowMs`,
+ * measured over at least `minSpanMs` so that two close answers do not read as a burst.
+ */
+export interface PollYield {
+  minuteShare: number;
+  windowMs: number;
+  minSpanMs: number;
+}
+
+export const defaultPollYield: PollYield = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
+
 export const defaultRateBudgetOptions: RateBudgetOptions = { perMinute: 250, perHour: 5000, reserve: 0.1 };
+
+/** One `ratelimit-remaining` seen, and when. */
+export interface RemainingSample {
+  at: number;
+  remaining: number;
+}
+
+/**
+ * The token's requests per minute, from the fall of `ratelimit-remaining` across `samples` (oldest
+ * first, within the window). Requests leaving the hourly window raise the count again, so after a
+ * steady hour this reads low: polls then yield only once the reserve is reached (with every other
+ * request, in `acquire`).
+ */
+export function tokenRatePerMinute(samples: readonly RemainingSample[], minSpanMs: number): number {
+  if (samples.length < 2) return 0;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const fallen = Math.max(0, first.remaining - last.remaining);
+  return (fallen * MINUTE_MS) / Math.max(last.at - first.at, minSpanMs);
+}
+
+/** What `pollStretch` weighs: the token's rate (requests a minute) and its hourly count as last answered. */
+export interface TokenLoad {
+  ratePerMinute: number;
+  remaining?: number;
+  limit?: number;
+  /** Until `ratelimit-reset`; an hour when unknown. */
+  msUntilReset?: number;
+}
+
+/** How many times longer a poll should wait than its schedule says (1: not at all; Infinity: as long as the waiter allows); see `PollYield`. */
+export function pollStretch(policy: PollYield, limits: { perMinute: number; perHour: number; reserve: number }, load: TokenLoad): number {
+  const minuteCeiling = limits.perMinute * policy.minuteShare;
+  const byMinute = load.ratePerMinute > minuteCeiling ? (load.ratePerMinute / minuteCeiling) ** 2 : 1;
+  let byHour = 1;
+  if (load.remaining !== undefined) {
+    const left = load.remaining - (load.limit ?? limits.perHour) * limits.reserve;
+    const spending = (load.ratePerMinute * Math.max(MINUTE_MS, load.msUntilReset ?? HOUR_MS)) / MINUTE_MS;
+    if (left <= 0) byHour = Number.POSITIVE_INFINITY;
+    else if (spending > left) byHour = (spending / left) ** 2;
+  }
+  return Math.max(1, byMinute, byHour);
+}
 
 export interface RateBudgetSnapshot {
   sentLastMinute: number;
@@ -37,6 +106,7 @@ export interface RateBudgetSnapshot {
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 /**
  * Once `ratelimit-reset` has passed with the hourly budget at its reserve, one request goes out to
  * learn the new count; the others look again this often until its answer arrives, or send
@@ -48,6 +118,8 @@ const PROBE_LOST_MS = MINUTE_MS;
 /** One request counted against the per-minute budget; `at` moves to when its response arrived. */
 export interface RateTicket {
   at: number;
+  /** How long `acquire` held the request back (0: not at all). */
+  waitedMs: number;
 }
 
 export class RateBudget {
@@ -60,21 +132,43 @@ export class RateBudget {
   /** Set by a burst-limit 429's `retry-after`: no request goes out before then. */
   private pausedUntil = 0;
   private throttledMs = 0;
+  /** `ratelimit-remaining` as answered within the poll yield's window, oldest first. */
+  private samples: RemainingSample[] = [];
+  private readonly pollYield: PollYield;
 
   constructor(
     private readonly clock: Clock,
     private readonly options: RateBudgetOptions = defaultRateBudgetOptions,
-  ) {}
+  ) {
+    this.pollYield = { ...defaultPollYield, ...options.pollYield };
+  }
+
+  /** How many times longer than its schedule the next poll should wait, for the token's other traffic (see `PollYield`). */
+  pollStretch(): number {
+    const now = this.clock.now();
+    this.pruneSamples(now);
+    const ratePerMinute = tokenRatePerMinute(this.samples, this.pollYield.minSpanMs);
+    const msUntilReset = this.resetAt === undefined ? undefined : this.resetAt - now;
+    return pollStretch(this.pollYield, this.options, { ratePerMinute, remaining: this.remaining, limit: this.limit, msUntilReset });
+  }
+
+  private pruneSamples(now: number): void {
+    const start = now - this.pollYield.windowMs;
+    const firstKept = this.samples.findIndex((sample) => sample.at >= start);
+    this.samples = firstKept < 0 ? [] : this.samples.slice(firstKept);
+  }
 
   /** Waits until a request fits in both budgets, then counts it as sent. */
   async acquire(signal?: AbortSignal): Promise<RateTicket> {
+    let waitedMs = 0;
     for (;;) {
       const waitMs = this.waitMs(this.clock.now());
       if (waitMs <= 0) break;
       this.throttledMs += waitMs;
+      waitedMs += waitMs;
       await this.clock.sleep(waitMs, signal);
     }
-    const ticket = { at: this.clock.now() };
+    const ticket = { at: this.clock.now(), waitedMs };
     this.sent.push(ticket);
     if (this.remaining !== undefined) this.remaining -= 1;
     return ticket;
@@ -105,7 +199,11 @@ export class RateBudget {
       this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfter, MINUTE_MS));
       return;
     }
-    if (remaining !== undefined) this.remaining = remaining;
+    if (remaining !== undefined) {
+      this.remaining = remaining;
+      this.samples.push({ at: now, remaining });
+      this.pruneSamples(now);
+    }
     if (reset !== undefined) this.resetAt = reset * 1000;
   }
 

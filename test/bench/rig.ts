@@ -61,12 +61,7 @@ export async function startRig(
   };
   const config = { "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": ours.url, "digitalocean-custom-image:clock": clock.spec, ...providerConfig };
   try {
-    host = await startProviderHost();
-    await host.configure(config, SECRET_KEYS);
-    // The host loads the provider on its first call (about a real second, which the time factor
-    // would magnify into minutes); a Check is pure, so loading it now costs no API request.
-    const warmUp = await host.check(customImageUrn("warm-up"), {}, await programInputs("warm-up", "https://images.example.com/warm-up.qcow2.gz", ["nyc3"]));
-    if (warmUp.failures.length > 0) throw new Error(`Check rejected the warm-up resource: ${JSON.stringify(warmUp.failures)}`);
+    host = await startWarmHost(config);
   } catch (error) {
     await close();
     throw error;
@@ -80,20 +75,41 @@ export async function startRig(
     terraform,
     host: started,
     config,
-    async create(name, inputs) {
-      const urn = customImageUrn(name);
-      const sentAt = clock.now();
-      const checked = await started.check(urn, {}, inputs);
-      if (checked.failures.length > 0) throw new Error(`Check rejected ${name}: ${JSON.stringify(checked.failures)}`);
-      const created = await started.create(urn, checked.inputs);
-      return { id: Number(created.id), inputs: checked.inputs, outputs: created.properties, sentAt, returnedAt: clock.now() };
-    },
+    create: (name, inputs) => createThroughHost(started, clock, name, inputs),
     async close() {
       await close();
       const violations = [...ours.violations, ...terraform.violations];
       if (violations.length > 0) throw new Error(`the emulator saw requests DigitalOcean would reject: ${JSON.stringify(violations, null, 2)}`);
     },
   };
+}
+
+/**
+ * A provider host configured with `config` whose provider is loaded: the host loads it on its first
+ * call (about a real second, which the time factor would magnify into minutes); a Check is pure,
+ * so loading it now costs no API request.
+ */
+export async function startWarmHost(config: Record<string, string>): Promise<ProviderHost> {
+  const host = await startProviderHost();
+  try {
+    await host.configure(config, SECRET_KEYS);
+    const warmUp = await host.check(customImageUrn("warm-up"), {}, await programInputs("warm-up", "https://images.example.com/warm-up.qcow2.gz", ["nyc3"]));
+    if (warmUp.failures.length > 0) throw new Error(`Check rejected the warm-up resource: ${JSON.stringify(warmUp.failures)}`);
+    return host;
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+}
+
+/** `pulumi up` of one new resource through `host`, as the engine does it: Check, then Create. */
+export async function createThroughHost(host: ProviderHost, clock: Clock, name: string, inputs: Record<string, unknown>): Promise<CreatedThroughHost> {
+  const urn = customImageUrn(name);
+  const sentAt = clock.now();
+  const checked = await host.check(urn, {}, inputs);
+  if (checked.failures.length > 0) throw new Error(`Check rejected ${name}: ${JSON.stringify(checked.failures)}`);
+  const created = await host.create(urn, checked.inputs);
+  return { id: Number(created.id), inputs: checked.inputs, outputs: created.properties, sentAt, returnedAt: clock.now() };
 }
 
 let serialized: Promise<string> | undefined;

@@ -83,6 +83,8 @@ export interface TerraformCreateInputs {
   description?: string;
   distribution?: string;
   tags?: string[];
+  /** The resource's `timeouts { create = ... }`; Terraform's default is 60 min. */
+  createTimeoutMs?: number;
 }
 
 export interface TerraformCreateResult {
@@ -118,7 +120,8 @@ export class TerraformReplay {
       ...(inputs.distribution ? { distribution: inputs.distribution } : {}),
       ...(inputs.tags ? { tags: inputs.tags } : {}),
     });
-    await waitForState(this.clock, IMPORT_WAIT, `image ${image.id} to become available`, async () => {
+    const importWait = { ...IMPORT_WAIT, timeoutMs: inputs.createTimeoutMs ?? IMPORT_WAIT.timeoutMs };
+    await waitForState(this.clock, importWait, `image ${image.id} to become available`, async () => {
       const { image: current } = await this.request<{ image: { status: string; error_message?: string } }>("poll", "GET", `/v2/images/${image.id}`);
       if (current.status === "deleted") throw new Error(`image ${image.id} failed: ${current.error_message}`);
       return current.status === "available" ? "target" : "pending";

@@ -415,6 +415,18 @@ describe("rate budget", () => {
       expect(client.budget.snapshot().throttledMs).toBeGreaterThan(0);
     }));
 
+  test("says in the log which request the budget held back, for how long and why", () =>
+    withEmulator({ rateLimit: { perMinute: 5, perHour: 5000 } }, async (emulator) => {
+      const { client, logs } = clientFor(emulator, { rateBudget: { perMinute: 5, reserve: 0 } });
+      for (let index = 0; index < 6; index++) await client.images.get("ubuntu-24-04-x64");
+      const held = logs.filter((line) => line.message.includes("for the token's rate limit"));
+      expect(held).toHaveLength(1);
+      expect(held[0]).toEqual({
+        level: "warn",
+        message: expect.stringMatching(/^GET \/v2\/images\/ubuntu-24-04-x64 waited \d+ms for the token's rate limit \(DigitalOcean allows 250 requests a minute and 5,000 an hour per token\)$/),
+      });
+    }));
+
   test("a burst-limit 429 with DigitalOcean's documented headers holds requests for its retry-after, not until the hour's oldest request expires", () =>
     // A slow clock (a real millisecond is 50 simulated ones), so that test overhead stays far below the 10 minutes compared with.
     withEmulator({ timeFactor: 0.02 }, async (emulator) => {

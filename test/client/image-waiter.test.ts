@@ -1,6 +1,8 @@
 import type { DigitalOceanClient } from "../../src/client/digitalocean-client";
 import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "../../src/client/errors";
-import { ImageWaiter } from "../../src/client/image-waiter";
+import { ImageWaiter, defaultImageWaiterOptions, roundIntervalMs, waitIntervalMs } from "../../src/client/image-waiter";
+import { RateBudget } from "../../src/client/rate-budget";
+import { manualClock } from "../helpers/manual-clock";
 import { defaultRetryPolicy } from "../../src/client/retry-policy";
 import type { Action, Image } from "../../src/client/wire";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
@@ -62,14 +64,16 @@ describe("ImageWaiter", () => {
       expect(gaps.at(-1)).toBeGreaterThan(4_000);
     }));
 
-  test("notices an image within seconds of it becoming available", () =>
+  test("notices an image within one of its intervals of it becoming available", () =>
     withEmulator({ timeFactor: 0.05, importDurationMs: 2 * MINUTE }, async (emulator) => {
       const { client } = clientFor(emulator);
       const waiter = new ImageWaiter(client);
       const image = await client.images.createCustom(request("one"));
       const availableAt = Date.parse(image.createdAt) + 2 * MINUTE;
       await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
-      expect(client.clock.now() - availableAt).toBeLessThan(7_000);
+      // Two minutes in, a lone wait is checked every 15 s (the cap); a round trip adds a little.
+      expect(waitIntervalMs(defaultImageWaiterOptions, 2 * MINUTE)).toBe(15_000);
+      expect(client.clock.now() - availableAt).toBeLessThan(16_000);
     }));
 
   test("rejects with DigitalOcean's error_message when an import ends deleted", () =>
@@ -207,5 +211,112 @@ describe("ImageWaiter's deadlines and loop", () => {
     expect(error).toBeInstanceOf(ImageDeletedError);
     expect((error as Error).message).toBe("Image 1 was deleted outside Pulumi while waiting for the transfer of image 1 to lon1 (404 at two checks in a row)");
     expect(clock.now() - start).toBeLessThan(MINUTE);
+  });
+});
+
+describe("the waiter's schedule", () => {
+  const options = { minIntervalMs: 4_000, maxIntervalMs: 16_000, growth: 1.5, maxYieldIntervalMs: 40_000 };
+
+  test.each([
+    ["a new wait is checked after the shortest interval", 0, 4_000],
+    ["each interval is growth times the one before: after 4 s, 6 s", 4_000, 6_000],
+    ["after 4 s and 6 s, 9 s", 10_000, 9_000],
+    ["the interval stops growing at its cap", 60 * MINUTE, 16_000],
+    ["a wait that starts after the round counts as new", -3_000, 4_000],
+  ])("%s", (_case, elapsed, interval) => {
+    expect(waitIntervalMs(options, elapsed)).toBe(interval);
+  });
+
+  test.each([
+    ["the first round comes after the shortest interval", [], 1, 4_000],
+    ["one wait: its own interval", [60 * MINUTE], 1, 16_000],
+    ["two waits at their cap share a round every 8 s", [60 * MINUTE, 60 * MINUTE], 1, 8_000],
+    ["a hundred waits: never closer than the shortest interval", Array.from({ length: 100 }, () => 60 * MINUTE), 1, 4_000],
+    ["a stretch of 3 for the token's other traffic: three times as far apart", [60 * MINUTE, 60 * MINUTE], 3, 24_000],
+    ["a stretch never goes beyond the longest yield", [60 * MINUTE], 10, 40_000],
+    ["a stretch never shortens a long round to the longest yield", [60 * MINUTE], 1.1, 17_600],
+  ])("%s", (_case, elapsed, stretch, interval) => {
+    expect(roundIntervalMs(options, elapsed, stretch)).toBeCloseTo(interval, 6);
+  });
+
+  test.each([
+    ["a hundred transfers of a hundred images, one GET each: a round when each is due, as if alone", 100, 16_000],
+    ["the same round costing 50 requests: twice as often", 50, 8_000],
+    ["a round costing nothing counts as one request", 0, 4_000],
+  ])("%s", (_case, requests, interval) => {
+    const hundred = Array.from({ length: 100 }, () => 60 * MINUTE);
+    expect(roundIntervalMs(options, hundred, 1, requests)).toBeCloseTo(interval, 6);
+  });
+
+  test("a lone wait of an hour costs about 250 checks with the defaults, where a 5 s interval costs 720", () => {
+    let at = 0;
+    let checks = 0;
+    while (at < 60 * MINUTE) {
+      at += roundIntervalMs(defaultImageWaiterOptions, checks === 0 ? [] : [at]);
+      checks++;
+    }
+    expect(checks).toBeGreaterThan(230);
+    expect(checks).toBeLessThan(260);
+  });
+
+  test("gives way to the token's other traffic: rounds stretch while ratelimit-remaining falls fast, and come back when it stops", async () => {
+    const clock = manualClock();
+    const budget = new RateBudget(clock, { perMinute: 250, perHour: 5000, reserve: 0.1 });
+    const checkedAt: number[] = [];
+    const start = clock.now();
+    // Other processes send 200 requests a minute for the first 3 minutes, then stop.
+    const getImage = async (): Promise<Image> => {
+      const elapsed = clock.now() - start;
+      checkedAt.push(elapsed);
+      const remaining = 5000 - Math.round((Math.min(elapsed, 3 * MINUTE) * 200) / MINUTE);
+      budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": "0" });
+      return { id: 7, status: elapsed >= 6 * MINUTE ? "available" : "NEW" } as Image;
+    };
+    const client = { ...fakeClient(clock as unknown as VirtualClock, { getImage }), budget } as unknown as DigitalOceanClient;
+    const waiter = new ImageWaiter(client, { minIntervalMs: 5_000, maxIntervalMs: 5_000, growth: 1 });
+    let done = false;
+    const wait = waiter.waitForImage(7, { timeoutMs: 30 * MINUTE }).finally(() => (done = true));
+    while (!done) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await wait;
+    const inMinute = (minute: number) => checkedAt.filter((at) => at >= minute * MINUTE && at < (minute + 1) * MINUTE).length;
+    // 200 a minute is 2.7 times the 75 (30 % of 250) at which polls give way: rounds 7 times as far apart.
+    expect(inMinute(2)).toBeLessThanOrEqual(4);
+    expect(waiter.stats.yielded).toBeGreaterThan(0);
+    // Once the traffic has left the one-minute window, every 5 s again.
+    expect(inMinute(5)).toBe(12);
+  });
+
+  test("a wait that joins while the loop sleeps through a long interval is checked at once, not at the round the lone wait was due", async () => {
+    const clock = manualClock();
+    const start = clock.now();
+    const checks: number[] = [];
+    const getImage = async (id: number): Promise<Image> => {
+      checks.push(clock.now() - start);
+      return { id, status: "NEW" } as Image;
+    };
+    const list = async (): Promise<Image[]> => {
+      checks.push(clock.now() - start);
+      return [1, 2].map((id) => ({ id, status: "NEW" }) as Image);
+    };
+    const client = { clock, images: { get: getImage, list }, imageActions: { get: never, list: never } } as unknown as DigitalOceanClient;
+    // A wait's interval is 1 s + its elapsed time: rounds at 1 s, 3 s, 7 s, then 15 s.
+    const waiter = new ImageWaiter(client, { minIntervalMs: 1_000, maxIntervalMs: 60_000, growth: 2 });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const waits = [waiter.waitForImage(1, { timeoutMs: 20_000 }).catch(() => undefined)];
+    for (let second = 1; second <= 8; second++) {
+      clock.advance(1_000);
+      await settle();
+    }
+    waits.push(waiter.waitForImage(2, { timeoutMs: 12_000 }).catch(() => undefined));
+    await settle();
+    expect(checks).toEqual([1_000, 3_000, 7_000, 8_000]);
+    for (let second = 9; second <= 20; second++) {
+      clock.advance(1_000);
+      await settle();
+    }
+    await Promise.all(waits);
   });
 });

@@ -1,4 +1,4 @@
-import { RateBudget, sharedRateBudget } from "../../src/client/rate-budget";
+import { pollStretch, RateBudget, sharedRateBudget, tokenRatePerMinute } from "../../src/client/rate-budget";
 import { manualClock } from "../helpers/manual-clock";
 import { VirtualClock } from "../helpers/virtual-clock";
 
@@ -152,5 +152,52 @@ describe("RateBudget", () => {
       expect(second.at).toBe(START + 70_000);
       expect(Math.max(...clock.slept)).toBeLessThanOrEqual(10_000);
     });
+  });
+});
+
+describe("polls give way to the token's other traffic", () => {
+  const limits = { perMinute: 250, perHour: 5000, reserve: 0.1 };
+  const policy = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
+
+  test.each([
+    ["no answers yet: no rate", [], 0],
+    ["one answer: no rate", [{ at: 0, remaining: 4000 }], 0],
+    ["100 fewer over a minute: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 60_000, remaining: 4800 }], 100],
+    ["50 fewer over 30 s: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 10_000, remaining: 4880 }, { at: 30_000, remaining: 4850 }], 100],
+    ["10 fewer within 2 s is measured over 20 s, not read as a burst of 300 a minute", [{ at: 0, remaining: 4900 }, { at: 2_000, remaining: 4890 }], 30],
+    ["a count that rose (requests left the hour's window) reads as none", [{ at: 0, remaining: 4000 }, { at: 30_000, remaining: 4100 }], 0],
+  ])("the token's rate: %s", (_case, samples, rate) => {
+    expect(tokenRatePerMinute(samples, policy.minSpanMs)).toBeCloseTo(rate, 6);
+  });
+
+  test.each([
+    ["a quiet token: polls keep their schedule", 20, 4800, 30, 1],
+    ["at 30 % of the per-minute limit: still on schedule", 75, 4800, 30, 1],
+    ["at 150 a minute (twice 30 %): four times as far apart", 150, undefined, 30, 4],
+    ["20 a minute for the 30 minutes until the reset: 600 of the 2,000 left above the reserve: on schedule", 20, 2500, 30, 1],
+    ["20 a minute for 50 minutes: 1,000 where 500 are left above the reserve: (2)² = 4 times", 20, 1000, 50, 4],
+    ["no reset known: the rate for an hour, 60 a minute: 3,600 where 1,800 are left: 4 times", 60, 2300, undefined, 4],
+    ["at the reserve: as far apart as the waiter allows", 20, 500, 30, Number.POSITIVE_INFINITY],
+    ["both: the larger stretch, here the hour's (7,500 where 500 are left)", 150, 1000, 50, 225],
+  ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, stretch) => {
+    const msUntilReset = minutesUntilReset === undefined ? undefined : minutesUntilReset * 60_000;
+    const found = pollStretch(policy, limits, { ratePerMinute, remaining, msUntilReset });
+    if (stretch === Number.POSITIVE_INFINITY) expect(found).toBe(stretch);
+    else expect(found).toBeCloseTo(stretch, 6);
+  });
+
+  test("reads the rate from ratelimit-remaining in the answers of the last minute", () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget(clock);
+    for (let second = 0; second <= 60; second += 10) {
+      budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(4900 - second * 5), "ratelimit-reset": "0" });
+      if (second < 60) clock.advance(10_000);
+    }
+    // 300 a minute, against 75 (30 % of 250): (300 ÷ 75)² = 16 times as far apart.
+    expect(budget.pollStretch()).toBeCloseTo(16, 6);
+    // A minute later with no answer showing more traffic, the old answers have left the window.
+    clock.advance(61_000);
+    budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4600", "ratelimit-reset": "0" });
+    expect(budget.pollStretch()).toBe(1);
   });
 });
