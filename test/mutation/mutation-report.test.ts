@@ -1,0 +1,69 @@
+import { type EquivalentMutant, originalText, type ReportedMutant, renderReport, scoreFile, type StrykerReport } from "./mutation-report";
+
+const FILE = "src/example.ts";
+const SOURCE = ["export function pick(a: number, b: number) {", "  if (a > b) return a;", "  if (a > b) return a;", "  return b;", "}"].join("\n");
+
+let nextId = 0;
+function mutant(status: ReportedMutant["status"], line: number, startColumn: number, endColumn: number, replacement: string, mutatorName = "ConditionalExpression"): ReportedMutant {
+  return { id: String(nextId++), mutatorName, replacement, status, location: { start: { line, column: startColumn }, end: { line, column: endColumn } } };
+}
+
+function report(...mutants: ReportedMutant[]): StrykerReport {
+  return { files: { [FILE]: { source: SOURCE, mutants } } };
+}
+
+const equivalent = (overrides: Partial<EquivalentMutant> = {}): EquivalentMutant => ({
+  file: FILE,
+  mutator: "ConditionalExpression",
+  line: "if (a > b)   return a;",
+  original: "a > b",
+  replacement: "true",
+  reason: "either branch returns the larger number",
+  ...overrides,
+});
+
+describe("the mutation report", () => {
+  test("reads the code a mutant replaced from the source, also across lines", () => {
+    expect(originalText(SOURCE, { start: { line: 2, column: 7 }, end: { line: 2, column: 12 } })).toBe("a > b");
+    expect(originalText(SOURCE, { start: { line: 4, column: 3 }, end: { line: 5, column: 2 } })).toBe("return b;\n}");
+  });
+
+  test.each([
+    ["every mutant detected", [mutant("Killed", 2, 7, 12, "false"), mutant("Timeout", 4, 10, 11, "a")], [], 100, 100],
+    ["a survivor and an uncovered mutant count against the score", [mutant("Killed", 2, 7, 12, "false"), mutant("Survived", 2, 7, 12, "true"), mutant("NoCoverage", 4, 10, 11, "a")], [], 100 / 3, 100 / 3],
+    ["a listed equivalent is left out of the score, not out of Stryker's", [mutant("Killed", 2, 7, 12, "false"), mutant("Survived", 2, 7, 12, "true")], [equivalent()], 100, 50],
+    ["mutants that do not compile are not counted", [mutant("Killed", 2, 7, 12, "false"), mutant("CompileError", 4, 10, 11, "a")], [], 100, 100],
+  ])("scores %s", (_case, mutants, equivalents, score, strykerScore) => {
+    const figures = scoreFile(FILE, [], 1, report(...mutants), equivalents);
+    expect(figures.score).toBeCloseTo(score);
+    expect(figures.strykerScore).toBeCloseTo(strykerScore);
+  });
+
+  test("lets one listed entry stand for one mutant only, so the same code on two lines needs two entries", () => {
+    const figures = scoreFile(FILE, [], 1, report(mutant("Survived", 2, 7, 12, "true"), mutant("Survived", 3, 7, 12, "true")), [equivalent()]);
+    expect(figures.equivalent).toHaveLength(1);
+    expect(figures.undetected).toEqual([expect.objectContaining({ line: 3, original: "a > b", replacement: "true" })]);
+  });
+
+  test("does not match an entry of another mutator, replacement or line, and reports the entry as stale", () => {
+    const survivor = mutant("Survived", 2, 7, 12, "true");
+    for (const entry of [equivalent({ mutator: "EqualityOperator" }), equivalent({ replacement: "false" }), equivalent({ line: "return b;" })]) {
+      const figures = scoreFile(FILE, [], 1, report(survivor), [entry]);
+      expect(figures.undetected).toHaveLength(1);
+      expect(figures.stale).toEqual([entry]);
+    }
+  });
+
+  test("fails naming the files it has when the report lacks the file measured", () => {
+    expect(() => scoreFile("src/other.ts", [], 1, report(), [])).toThrow(/no mutants of src\/other\.ts; files reported: src\/example\.ts/);
+  });
+
+  test("lists every undetected mutant and every equivalent with its reason, and marks a file below the goal", () => {
+    const figures = scoreFile(FILE, ["test/example.test.ts"], 1, report(mutant("Survived", 2, 7, 12, "true"), mutant("Survived", 4, 10, 11, "a", "Identifier")), [equivalent()]);
+    const machine = { cpu: "cpu", cores: 2, memoryGiB: 4, os: "Linux", node: "v24" };
+    const text = renderReport({ command: "npm run mutation", date: "2026-01-01T00:00:00.000Z", machine, durationSeconds: 3, files: [figures] });
+    expect(text).toContain("| `src/example.ts` | 4 | Identifier | `b` | `a` | Survived |");
+    expect(text).toContain("either branch returns the larger number");
+    expect(text).toContain("✗ **below**");
+  });
+});

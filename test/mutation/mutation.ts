@@ -1,0 +1,151 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { basename, join } from "node:path";
+import { machine } from "../bench/render-report";
+import { REPO_ROOT } from "../helpers/example-package";
+import { CORE_FILES, type CoreFile, GOAL_PERCENT, QUICK_SAMPLE } from "./core-files";
+import { EQUIVALENT_MUTANTS } from "./equivalent-mutants";
+import { type FileScore, meetsGoal, type MutationRun, renderReport, type StrykerReport, scoreFile } from "./mutation-report";
+
+/**
+ * `npm run mutation` runs StrykerJS on every core file (test/mutation/core-files.ts), one file at a
+ * time with that file's tests, prints the report (markdown) on stdout and progress on stderr, and
+ * exits non-zero when a file scores below the goal. `-- --write` also writes docs/MUTATION.md.
+ * `-- --quick` measures only the core files changed since `main` (`-- --base <rev>` for another
+ * base), or a fixed sample when none changed: what CI runs. `-- --only <file>[,<file>]` picks files.
+ */
+
+const USAGE = "usage: npm run mutation [-- --write] [-- --quick [--base <rev>]] [-- --only <file>[,<file>]]";
+const REPORTS = join(REPO_ROOT, "reports", "mutation");
+
+interface Options {
+  write: boolean;
+  quick: boolean;
+  base: string;
+  only?: string[];
+}
+
+function parse(args: string[]): Options {
+  const options: Options = { write: false, quick: false, base: "main" };
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === "--write") options.write = true;
+    else if (arg === "--quick") options.quick = true;
+    else if (arg === "--base") options.base = args[++index] ?? "";
+    else if (arg === "--only") options.only = (args[++index] ?? "").split(",").filter(Boolean);
+    else throw new Error(`unknown argument ${arg}; ${USAGE}`);
+  }
+  const unknown = (options.only ?? []).filter((file) => !CORE_FILES.some((core) => core.file === file));
+  if (unknown.length > 0 || options.only?.length === 0) {
+    throw new Error(`--only takes core files (${CORE_FILES.map((core) => core.file).join(", ")}), got ${unknown.join(", ") || "none"}`);
+  }
+  if (options.write && (options.quick || options.only)) throw new Error("--write records every core file in docs/MUTATION.md; run it without --quick or --only");
+  return options;
+}
+
+/** Core files that differ between `base` (where this branch left it) and the working tree; undefined when git cannot tell. */
+function changedCoreFiles(base: string): string[] | undefined {
+  const mergeBase = spawnSync("git", ["merge-base", base, "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (mergeBase.status !== 0) return undefined;
+  const changed = spawnSync("git", ["diff", "--name-only", mergeBase.stdout.trim(), "--"], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (changed.status !== 0) return undefined;
+  const names = new Set(changed.stdout.split("\n"));
+  return CORE_FILES.filter((core) => names.has(core.file)).map((core) => core.file);
+}
+
+function selectFiles(options: Options): CoreFile[] {
+  if (options.only) return CORE_FILES.filter((core) => options.only!.includes(core.file));
+  if (!options.quick) return [...CORE_FILES];
+  const changed = changedCoreFiles(options.base);
+  if (changed === undefined) progress(`git cannot compare with ${options.base}: measuring the fixed sample`);
+  const files = changed !== undefined && changed.length > 0 ? changed : QUICK_SAMPLE;
+  return CORE_FILES.filter((core) => files.includes(core.file));
+}
+
+/** Stryker's options for one file: its tests only, the project's Jest setup, the TypeScript checker. */
+function strykerConfig(core: CoreFile, reportFile: string): object {
+  const jestConfig = require(join(REPO_ROOT, "jest.config.js")) as Record<string, unknown>;
+  return {
+    packageManager: "npm",
+    testRunner: "jest",
+    // Jest loads got (ESM) through vm modules, as `npm test` does.
+    testRunnerNodeArgs: ["--experimental-vm-modules"],
+    jest: { projectType: "custom", config: { ...jestConfig, testMatch: core.tests.map((test) => `<rootDir>/${test}`) }, enableFindRelatedTests: false },
+    coverageAnalysis: "perTest",
+    checkers: ["typescript"],
+    tsconfigFile: "tsconfig.build.json",
+    mutate: [core.file],
+    reporters: ["json", "clear-text"],
+    clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
+    jsonReporter: { fileName: reportFile },
+    concurrency: Number(process.env.MUTATION_CONCURRENCY ?? Math.max(1, Math.min(2, cpus().length))),
+    // The emulator's tests run on scaled clocks; a busy machine stretches them.
+    timeoutMS: 10_000,
+    tempDirName: ".stryker-tmp",
+    ignorePatterns: ["dist", "reports", "coverage", "examples/*/node_modules", "test/engine/cli"],
+    thresholds: { high: 90, low: GOAL_PERCENT, break: null },
+  };
+}
+
+async function runStryker(core: CoreFile): Promise<FileScore> {
+  const name = basename(core.file, ".ts");
+  const configFile = join(REPORTS, `${name}.stryker.json`);
+  const reportFile = join(REPORTS, `${name}.json`);
+  const logFile = join(REPORTS, `${name}.log`);
+  writeFileSync(configFile, `${JSON.stringify(strykerConfig(core, reportFile), null, 2)}\n`);
+  const started = performance.now();
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js"), "run", configFile], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  writeFileSync(logFile, output.join(""));
+  if (code !== 0) throw new Error(`Stryker failed on ${core.file} (exit ${code}); its output is in ${logFile}`);
+  const seconds = (performance.now() - started) / 1000;
+  return scoreFile(core.file, core.tests, seconds, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(args: string[]): Promise<number> {
+  const options = parse(args);
+  const files = selectFiles(options);
+  mkdirSync(REPORTS, { recursive: true });
+  const command = `npm run mutation${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`;
+  const run: MutationRun = { command, date: new Date().toISOString(), machine: machine(), durationSeconds: 0, files: [] };
+  const started = performance.now();
+  for (const core of files) {
+    progress(`${core.file} with ${core.tests.join(", ")} ...`);
+    const score = await runStryker(core);
+    run.files.push(score);
+    progress(
+      `${core.file}: ${score.score.toFixed(1)} % (${score.killed + score.timedOut} detected, ${score.undetected.length} undetected, ${score.equivalent.length} equivalent) in ${score.seconds.toFixed(0)} s`,
+    );
+  }
+  run.durationSeconds = (performance.now() - started) / 1000;
+  const report = renderReport(run);
+  process.stdout.write(report);
+  if (options.write) writeFileSync(join(REPO_ROOT, "docs", "MUTATION.md"), report);
+  const below = run.files.filter((score) => !meetsGoal(score));
+  progress(`mutation testing took ${run.durationSeconds.toFixed(0)} s`);
+  if (below.length === 0) return 0;
+  progress(`below the goal of ${GOAL_PERCENT} %: ${below.map((score) => `${score.file} ${score.score.toFixed(1)} %`).join(", ")}`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    progress(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(2);
+  },
+);
