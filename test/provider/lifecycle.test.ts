@@ -129,6 +129,16 @@ describe("create", () => {
       expect(emulator.audit()).toEqual([]);
     }));
 
+  test("a failed lookup for an interrupted import fails only its own create: the next create in the same process looks again and imports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      await expect(create(runtime, inputs())).rejects.toMatchObject({ code: "forbidden" });
+      const { outs } = await create(runtime, inputs());
+      expect(outs.status).toBe("available");
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true")).toHaveLength(2);
+    }));
+
   test("when its import marker cannot be removed, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -380,6 +390,17 @@ describe("read", () => {
       expect(await read(runtime, id, outs)).toEqual({ props: {} });
       await emulator.clock.sleep(61_000);
       expect(await read(runtime, id, outs)).toEqual({ props: {} });
+    }));
+
+  test.each([
+    ["a 503 after every retry", { kind: "status", status: 503 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 503/],
+    ["a refusal DigitalOcean might make", { kind: "status", status: 422 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 422/],
+  ])("fails the refresh on %s instead of reporting the image gone, which would drop it from the state", (_case, fault, message) =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.inject(fault, { method: "GET", path: `/v2/images/${id}`, count: 10 });
+      await expect(read(runtime, id, outs)).rejects.toThrow(message);
     }));
 
   test("adopts an existing image from its id alone, as CustomImage.get does", () =>

@@ -85,6 +85,16 @@ describe("sameImageSource", () => {
       "https://example.com/get?Expires=1&Signature=web-1",
       "https://example.com/get?Expires=1&Signature=web-2",
     ],
+    [
+      "SigV4-looking parameters in an unsigned URL (no X-Amz-Signature)",
+      "https://example.com/get?X-Amz-Date=20250101T000000Z&X-Amz-Meta-Build=1",
+      "https://example.com/get?X-Amz-Date=20250101T000000Z&X-Amz-Meta-Build=2",
+    ],
+    [
+      "Google V4-looking parameters in an unsigned URL (no X-Goog-Signature)",
+      "https://example.com/get?X-Goog-Generation=1",
+      "https://example.com/get?X-Goog-Generation=2",
+    ],
     ["a repeated query parameter", "https://example.com/get?part=1", "https://example.com/get?part=1&part=1"],
     ["strings that are not URLs", "not a url", "not a url either"],
     ["a URL and a string that is not one", "https://example.com/web.img", "example.com/web.img"],
