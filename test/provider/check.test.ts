@@ -234,6 +234,7 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a url with an empty host, which URL parsing would repair", { url: "https:///a.img" }, "url", /^url "https:\/\/\/a\.img" names no host after "https:\/\/"/, ALLOWED_URL],
     ["a url with one slash after the scheme", { url: "https:/a.img" }, "url", /^url "https:\/a\.img" names no host/, ALLOWED_URL],
     ["a url with backslashes after the scheme", { url: "https:\\\\a.img" }, "url", /names no host/, ALLOWED_URL],
+    ["a url with one slash after the scheme and another url in its path", { url: "https:/x.example/https://host/a.img" }, "url", /names no host/, ALLOWED_URL],
     ["a url with a space", { url: "https://example.com/my image.qcow2" }, "url", /whitespace/, /%20/],
     ["a url with surrounding whitespace", { url: ` ${url} ` }, "url", /whitespace/, /%20/],
     ["a url with a newline", { url: `${url}\n` }, "url", /whitespace or control characters/, /%20/],
