@@ -27,7 +27,7 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBe(0);
   });
 
-  test.each([[301], [302], [307], [308]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
+  test.each([[300], [301], [302], [307], [308], [399]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode }))).toBe(0);
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBe(0);
   });
@@ -53,6 +53,10 @@ describe("retryDelay", () => {
 
   test.each(["ECONNRESET", "ETIMEDOUT", "EPIPE", "ERR_BODY_PARSE_FAILURE"])("never retries a POST blindly after %s", (errorCode) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBe(0);
+  });
+
+  test.each([[200], [400], [503]])("retries a GET whose %i answer has a body that is not JSON (a proxy's page): only a redirect is refused whatever its body", (statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBeGreaterThan(0);
   });
 
   test("retries a POST on 429, which DigitalOcean answers before acting", () => {
@@ -89,6 +93,10 @@ describe("retryDelay", () => {
   test("counts only failures of the same kind against a lower limit: a second timeout after two resets is retried", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBeGreaterThan(0);
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 3 }))).toBe(0);
+  });
+
+  test("never retries a request more than the policy's limit in all, however its failures differ in kind", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBe(0);
   });
 
   test("never retries more than the policy's limit, even for a kind with a higher one", () => {
