@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { machine } from "../bench/render-report";
@@ -76,7 +76,7 @@ function strykerConfig(core: CoreFile, reportFile: string): object {
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.build.json",
     mutate: [core.file],
-    reporters: ["json", "clear-text"],
+    reporters: ["json", "clear-text", "progress-append-only"],
     clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
     jsonReporter: { fileName: reportFile },
     concurrency: Number(process.env.MUTATION_CONCURRENCY ?? Math.max(1, Math.min(2, cpus().length))),
@@ -95,18 +95,16 @@ async function runStryker(core: CoreFile): Promise<FileScore> {
   const logFile = join(REPORTS, `${name}.log`);
   writeFileSync(configFile, `${JSON.stringify(strykerConfig(core, reportFile), null, 2)}\n`);
   const started = performance.now();
-  const output: string[] = [];
+  const log = openSync(logFile, "w");
   const code = await new Promise<number | null>((resolve, reject) => {
+    // Stryker's progress goes to the log as it comes, for `tail -f`.
     const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js"), "run", configFile], {
       cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", log, log],
     });
-    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
     child.once("error", reject);
     child.once("exit", resolve);
-  });
-  writeFileSync(logFile, output.join(""));
+  }).finally(() => closeSync(log));
   if (code !== 0) throw new Error(`Stryker failed on ${core.file} (exit ${code}); its output is in ${logFile}`);
   const seconds = (performance.now() - started) / 1000;
   return scoreFile(core.file, core.tests, seconds, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
