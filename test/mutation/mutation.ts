@@ -65,13 +65,13 @@ function selectFiles(options: Options): CoreFile[] {
 
 /** Stryker's options for one file: its tests only, the project's Jest setup, the TypeScript checker. */
 function strykerConfig(core: CoreFile, reportFile: string): object {
-  const jestConfig = require(join(REPO_ROOT, "jest.config.js")) as Record<string, unknown>;
   return {
     packageManager: "npm",
     testRunner: "jest",
     // Jest loads got (ESM) through vm modules, as `npm test` does.
     testRunnerNodeArgs: ["--experimental-vm-modules"],
-    jest: { projectType: "custom", config: { ...jestConfig, testMatch: core.tests.map((test) => `<rootDir>/${test}`) }, enableFindRelatedTests: false },
+    // `config` is laid over the project's jest.config.js.
+    jest: { projectType: "custom", configFile: "jest.config.js", config: { testMatch: core.tests.map((test) => `<rootDir>/${test}`) }, enableFindRelatedTests: false },
     coverageAnalysis: "perTest",
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.build.json",
