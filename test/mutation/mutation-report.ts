@@ -43,6 +43,8 @@ export interface Undetected {
 export interface FileScore {
   file: string;
   tests: string[];
+  /** ISO 8601, when this file's run started. */
+  date: string;
   seconds: number;
   mutants: number;
   killed: number;
@@ -62,12 +64,25 @@ export interface FileScore {
   strykerScore: number;
 }
 
+/** The figures of every core file, each from its latest run (`--only <file> --write` replaces one). */
 export interface MutationRun {
   command: string;
-  date: string;
   machine: Machine;
-  durationSeconds: number;
   files: FileScore[];
+}
+
+/** The run recorded in a report `renderReport` wrote, to replace some files' figures in it. */
+export function recordedRun(report: string): MutationRun | undefined {
+  const data = /\n## Data\n\n```json\n([\s\S]*?)\n```/.exec(report)?.[1];
+  return data === undefined ? undefined : (JSON.parse(data) as MutationRun);
+}
+
+/** `recorded` with the files of `latest` replaced or added, in the order of `order`. */
+export function mergeRuns(recorded: MutationRun | undefined, latest: MutationRun, order: readonly string[]): MutationRun {
+  const byFile = new Map((recorded?.files ?? []).map((score) => [score.file, score]));
+  for (const score of latest.files) byFile.set(score.file, score);
+  const position = (file: string) => (order.includes(file) ? order.indexOf(file) : order.length);
+  return { ...latest, files: [...byFile.values()].filter((score) => order.includes(score.file)).sort((a, b) => position(a.file) - position(b.file)) };
 }
 
 const collapse = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -94,7 +109,7 @@ function sameMutant(entry: EquivalentMutant, file: string, mutant: Undetected): 
 export function scoreFile(
   file: string,
   tests: string[],
-  seconds: number,
+  run: { date: string; seconds: number },
   report: StrykerReport,
   equivalents: readonly EquivalentMutant[],
 ): FileScore {
@@ -127,7 +142,8 @@ export function scoreFile(
   return {
     file,
     tests,
-    seconds,
+    date: run.date,
+    seconds: run.seconds,
     mutants: entry.mutants.length,
     killed,
     timedOut,
@@ -174,16 +190,15 @@ export function renderReport(run: MutationRun): string {
     "",
     "## Run",
     "",
-    `- Command: \`${run.command}\``,
-    `- Date: ${run.date}`,
+    `- Command: \`npm run mutation -- --write\` (last written by \`${run.command}\`; \`--only <file> --write\` measures one file again and keeps the others' figures)`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB memory, ${machine.os}`,
     `- Node: ${machine.node}`,
-    `- The run took ${seconds(run.durationSeconds)}`,
+    `- Every file took ${seconds(run.files.reduce((sum, score) => sum + score.seconds, 0))} in all, one after another; each file's own time and date are in the table`,
     "",
     "## Scores",
     "",
     markdownTable(
-      ["file", "mutants", "killed", "timed out", "survived", "no coverage", "equivalent", "score", "Stryker's score", "goal", "time"],
+      ["file", "mutants", "killed", "timed out", "survived", "no coverage", "equivalent", "score", "Stryker's score", "goal", "time", "measured"],
       run.files.map((score) => [
         `\`${score.file}\``,
         String(score.mutants - score.invalid),
@@ -196,6 +211,7 @@ export function renderReport(run: MutationRun): string {
         percent(score.strykerScore),
         meetsGoal(score) ? "✓" : "✗ **below**",
         seconds(score.seconds),
+        score.date.slice(0, 16).replace("T", " "),
       ]),
     ),
     "",

@@ -1,17 +1,18 @@
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { machine } from "../bench/render-report";
 import { REPO_ROOT } from "../helpers/example-package";
 import { CORE_FILES, type CoreFile, GOAL_PERCENT, QUICK_SAMPLE } from "./core-files";
 import { EQUIVALENT_MUTANTS } from "./equivalent-mutants";
-import { type FileScore, meetsGoal, type MutationRun, renderReport, type StrykerReport, scoreFile } from "./mutation-report";
+import { type FileScore, meetsGoal, mergeRuns, type MutationRun, recordedRun, renderReport, type StrykerReport, scoreFile } from "./mutation-report";
 
 /**
  * `npm run mutation` runs StrykerJS on every core file (test/mutation/core-files.ts), one file at a
  * time with that file's tests, prints the report (markdown) on stdout and progress on stderr, and
- * exits non-zero when a file scores below the goal. `-- --write` also writes docs/MUTATION.md.
+ * exits non-zero when a file scores below the goal. `-- --write` also writes docs/MUTATION.md
+ * (with `--only`, replacing those files' figures and keeping the others').
  * `-- --quick` measures only the core files changed since `main` (`-- --base <rev>` for another
  * base), or a fixed sample when none changed: what CI runs. `-- --only <file>[,<file>]` picks files.
  */
@@ -40,7 +41,7 @@ function parse(args: string[]): Options {
   if (unknown.length > 0 || options.only?.length === 0) {
     throw new Error(`--only takes core files (${CORE_FILES.map((core) => core.file).join(", ")}), got ${unknown.join(", ") || "none"}`);
   }
-  if (options.write && (options.quick || options.only)) throw new Error("--write records every core file in docs/MUTATION.md; run it without --quick or --only");
+  if (options.write && options.quick) throw new Error("--write records the files it measures in docs/MUTATION.md; run it without --quick");
   return options;
 }
 
@@ -94,6 +95,7 @@ async function runStryker(core: CoreFile): Promise<FileScore> {
   const reportFile = join(REPORTS, `${name}.json`);
   const logFile = join(REPORTS, `${name}.log`);
   writeFileSync(configFile, `${JSON.stringify(strykerConfig(core, reportFile), null, 2)}\n`);
+  const date = new Date().toISOString();
   const started = performance.now();
   const log = openSync(logFile, "w");
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -107,7 +109,7 @@ async function runStryker(core: CoreFile): Promise<FileScore> {
   }).finally(() => closeSync(log));
   if (code !== 0) throw new Error(`Stryker failed on ${core.file} (exit ${code}); its output is in ${logFile}`);
   const seconds = (performance.now() - started) / 1000;
-  return scoreFile(core.file, core.tests, seconds, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
+  return scoreFile(core.file, core.tests, { date, seconds }, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
 }
 
 function progress(line: string): void {
@@ -119,7 +121,7 @@ async function main(args: string[]): Promise<number> {
   const files = selectFiles(options);
   mkdirSync(REPORTS, { recursive: true });
   const command = `npm run mutation${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`;
-  const run: MutationRun = { command, date: new Date().toISOString(), machine: machine(), durationSeconds: 0, files: [] };
+  const run: MutationRun = { command, machine: machine(), files: [] };
   const started = performance.now();
   for (const core of files) {
     progress(`${core.file} with ${core.tests.join(", ")} ...`);
@@ -129,12 +131,14 @@ async function main(args: string[]): Promise<number> {
       `${core.file}: ${score.score.toFixed(1)} % (${score.killed + score.timedOut} detected, ${score.undetected.length} undetected, ${score.equivalent.length} equivalent) in ${score.seconds.toFixed(0)} s`,
     );
   }
-  run.durationSeconds = (performance.now() - started) / 1000;
-  const report = renderReport(run);
-  process.stdout.write(report);
-  if (options.write) writeFileSync(join(REPO_ROOT, "docs", "MUTATION.md"), report);
+  process.stdout.write(renderReport(run));
+  if (options.write) {
+    const docs = join(REPO_ROOT, "docs", "MUTATION.md");
+    const recorded = existsSync(docs) ? recordedRun(readFileSync(docs, "utf8")) : undefined;
+    writeFileSync(docs, renderReport(mergeRuns(recorded, run, CORE_FILES.map((core) => core.file))));
+  }
   const below = run.files.filter((score) => !meetsGoal(score));
-  progress(`mutation testing took ${run.durationSeconds.toFixed(0)} s`);
+  progress(`mutation testing took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (below.length === 0) return 0;
   progress(`below the goal of ${GOAL_PERCENT} %: ${below.map((score) => `${score.file} ${score.score.toFixed(1)} %`).join(", ")}`);
   return 1;
