@@ -22,4 +22,28 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     replacement: "false",
     reason: "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
   },
+  {
+    file: "src/provider/lifecycle.ts",
+    mutator: "MethodExpression",
+    line: "listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));",
+    original: "images.filter((image) => image.tags.some(isImportMarker))",
+    replacement: "images",
+    reason: "adoption looks for the create's own marker among the images anyway; the filter only keeps the listing held for the process small",
+  },
+  {
+    file: "src/provider/lifecycle.ts",
+    mutator: "ConditionalExpression",
+    line: "const left = (await imagesWithMarkers(client)).find((image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== \"deleted\");",
+    original: "image.status !== \"deleted\"",
+    replacement: "true",
+    reason: "DigitalOcean's listing (and the emulator, which follows it) leaves deleted images out; the check guards against one that would not",
+  },
+  {
+    file: "src/provider/lifecycle.ts",
+    mutator: "StringLiteral",
+    line: "const left = (await imagesWithMarkers(client)).find((image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== \"deleted\");",
+    original: "\"deleted\"",
+    replacement: "\"\"",
+    reason: "as above: no listed image is deleted, so no listed image's status is \"\" either",
+  },
 ];
