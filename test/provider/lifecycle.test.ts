@@ -632,6 +632,17 @@ describe("an image deleted outside Pulumi during a transfer", () => {
     emulator.deleteImageOutOfBand(emulator.audit()[0]!.id);
   }
 
+  /** An update adding a region, whose image is deleted while the transfer runs: its error. */
+  async function updateDeletedDuringTransfer(emulator: Emulator): Promise<{ id: string; error: Error }> {
+    const { runtime } = runtimeFor(emulator);
+    const { id } = await create(runtime, inputs());
+    const updating = update(runtime, id, inputs({ regions: ["nyc3", "ams3"] })).catch((caught: unknown) => caught);
+    await deleteDuringTransfer(emulator);
+    const error = (await updating) as Error;
+    expect(error).toBeInstanceOf(ImageDeletedError);
+    return { id, error };
+  }
+
   test("fails a create plainly, saying nothing was recorded", () =>
     withEmulator(slowTransfer, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -644,23 +655,13 @@ describe("an image deleted outside Pulumi during a transfer", () => {
 
   test("fails an update saying that a refresh removes it from the stack", () =>
     withEmulator(slowTransfer, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const { id } = await create(runtime, inputs());
-      const updating = update(runtime, id, inputs({ regions: ["nyc3", "ams3"] })).catch((caught: unknown) => caught);
-      await deleteDuringTransfer(emulator);
-      const error = (await updating) as Error;
-      expect(error).toBeInstanceOf(ImageDeletedError);
+      const { error } = await updateDeletedDuringTransfer(emulator);
       expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
     }));
 
   test("fails an update whose transfer ends while DigitalOcean still answers for the deleted image, instead of recording it as deleted", () =>
     withEmulator({ transferDurationMs: 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const { id } = await create(runtime, inputs());
-      const updating = update(runtime, id, inputs({ regions: ["nyc3", "ams3"] })).catch((caught: unknown) => caught);
-      await deleteDuringTransfer(emulator);
-      const error = (await updating) as Error;
-      expect(error).toBeInstanceOf(ImageDeletedError);
+      const { id, error } = await updateDeletedDuringTransfer(emulator);
       expect(error.message).toMatch(
         new RegExp(`^reading image "web" \\(${id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`),
       );
