@@ -118,6 +118,14 @@ describe("RateBudget", () => {
       expect(tenth.at).toBe(START + 60_000);
     });
 
+    test("a request a full minute old no longer counts against the minute", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock, { perMinute: 10, perHour: 5000, reserve: 0.1 });
+      for (let i = 0; i < 9; i++) await budget.acquire();
+      clock.advance(60_000);
+      expect(budget.snapshot().sentLastMinute).toBe(0);
+    });
+
     test("a request answered late counts from its answer, and the places of earlier answers free up first", async () => {
       const clock = new VirtualClock(START);
       const budget = new RateBudget(clock, { perMinute: 10, perHour: 5000, reserve: 0.1 });
@@ -168,6 +176,19 @@ describe("RateBudget", () => {
       budget.observe({ "retry-after": "soon" });
       await budget.acquire();
       expect(clock.slept).toEqual([]);
+    });
+  });
+
+  describe("the hourly reserve once ratelimit-reset has passed, with no answers coming", () => {
+    test("sends one request a minute, each exactly a minute after the one before", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      const first = await budget.acquire();
+      clock.advance(500);
+      const second = await budget.acquire();
+      const third = await budget.acquire();
+      expect([first.at, second.at, third.at]).toEqual([START + 10_000, START + 70_000, START + 130_000]);
     });
   });
 

@@ -46,4 +46,12 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     replacement: "\"\"",
     reason: "as above: no listed image is deleted, so no listed image's status is \"\" either",
   },
+  {
+    file: "src/client/rate-budget.ts",
+    mutator: "ArithmeticOperator",
+    line: "this.remaining = hourFloor + 1;",
+    original: "hourFloor + 1",
+    replacement: "hourFloor - 1",
+    reason: "the probe's own acquire brings the count to the reserve or below either way, and any count there holds the others alike until an answer comes",
+  },
 ];
