@@ -1,4 +1,4 @@
-import { type DigitalOceanError, ImageDeletedError, ImportFailedError } from "../../src/client/errors";
+import { type DigitalOceanError, ImageDeletedError, ImportFailedError, UnexpectedResponseError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
@@ -576,6 +576,22 @@ describe("create, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
       expect(partial).toMatchObject({ name: "ResourceInitError", reasons: [partial.message], properties: { regions: ["nyc3"], status: "pending" } });
+    }));
+
+  test("a wait that runs out before DigitalOcean started the import (status NEW) records the image in the import's region too", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial.properties).toMatchObject({ regions: ["nyc3"], status: "NEW" });
+    }));
+
+  test("an error that names no request (a response that is not DigitalOcean's) names the import the user asked for", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      jest.spyOn(runtime.client.images, "createCustom").mockRejectedValue(new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"));
+      await expect(create(runtime, inputs())).rejects.toThrow(
+        /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3: DigitalOcean's response did not hold an image object: got null/,
+      );
     }));
 
   test("a failed import whose deletion fails still fails as a failed import, with a warning that it could not be deleted", () =>
