@@ -1,3 +1,4 @@
+import { changedLineRanges } from "./changed-lines";
 import { type EquivalentMutant, mergeRuns, originalText, recordedRun, type ReportedMutant, renderReport, scoreFile, type StrykerReport } from "./mutation-report";
 
 const FILE = "src/example.ts";
@@ -78,5 +79,17 @@ describe("the mutation report", () => {
     expect(text).toContain("| `src/example.ts` | 4 | Identifier | `b` | `a` | Survived |");
     expect(text).toContain("either branch returns the larger number");
     expect(text).toContain("✗ **below**");
+  });
+});
+
+describe("the lines a change touched, for the quick run", () => {
+  test.each([
+    ["a hunk of several lines", "@@ -10,2 +12,5 @@ function f() {\n+a\n", [[12, 16]]],
+    ["a hunk of one line, written without a count", "@@ -3 +3 @@\n-a\n+b\n", [[3, 3]]],
+    ["a hunk that only removes lines", "@@ -7,2 +6,0 @@\n-a\n-b\n", []],
+    ["several hunks", "@@ -1,0 +2,1 @@\n+a\n@@ -40,3 +41,2 @@ x\n+b\n", [[2, 2], [41, 42]]],
+    ["no change", "", []],
+  ])("reads %s", (_case, diff, ranges) => {
+    expect(changedLineRanges(diff)).toEqual(ranges);
   });
 });

@@ -186,7 +186,7 @@ export function renderReport(run: MutationRun): string {
     `A mutant no test can detect because the program behaves the same is *equivalent*: it is listed with its reason in ` +
       "`test/mutation/equivalent-mutants.ts` and left out of the score. The goal is " +
       `${GOAL_PERCENT} % on every file; \`npm run mutation\` fails below it. \`.ci/run\` runs \`npm run mutation -- --quick\`, ` +
-      "which measures the core files changed since `main` (or, when none is, presigned-url.ts and retry-policy.ts).",
+      "which measures the mutants of the core lines changed since `main` (or, when none is, of presigned-url.ts and retry-policy.ts), so that its cost grows with the change.",
     "",
     "## Run",
     "",

@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { machine } from "../bench/render-report";
 import { REPO_ROOT } from "../helpers/example-package";
 import { CORE_FILES, type CoreFile, GOAL_PERCENT, QUICK_SAMPLE } from "./core-files";
+import { changedLineRanges, type LineRange } from "./changed-lines";
 import { EQUIVALENT_MUTANTS } from "./equivalent-mutants";
 import { type FileScore, meetsGoal, mergeRuns, type MutationRun, recordedRun, renderReport, type StrykerReport, scoreFile } from "./mutation-report";
 
@@ -13,8 +14,8 @@ import { type FileScore, meetsGoal, mergeRuns, type MutationRun, recordedRun, re
  * time with that file's tests, prints the report (markdown) on stdout and progress on stderr, and
  * exits non-zero when a file scores below the goal. `-- --write` also writes docs/MUTATION.md
  * (with `--only`, replacing those files' figures and keeping the others').
- * `-- --quick` measures only the core files changed since `main` (`-- --base <rev>` for another
- * base), or a fixed sample when none changed: what CI runs. `-- --only <file>[,<file>]` picks files.
+ * `-- --quick` measures only the mutants of the core lines changed since `main` (`-- --base <rev>`
+ * for another base), or a fixed sample when none changed: what CI runs. `-- --only <file>[,<file>]` picks files.
  */
 
 const USAGE = "usage: npm run mutation [-- --write] [-- --quick [--base <rev>]] [-- --only <file>[,<file>]]";
@@ -45,27 +46,43 @@ function parse(args: string[]): Options {
   return options;
 }
 
-/** Core files that differ between `base` (where this branch left it) and the working tree; undefined when git cannot tell. */
-function changedCoreFiles(base: string): string[] | undefined {
-  const mergeBase = spawnSync("git", ["merge-base", base, "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (mergeBase.status !== 0) return undefined;
-  const changed = spawnSync("git", ["diff", "--name-only", mergeBase.stdout.trim(), "--"], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (changed.status !== 0) return undefined;
-  const names = new Set(changed.stdout.split("\n"));
-  return CORE_FILES.filter((core) => names.has(core.file)).map((core) => core.file);
+/** A core file to measure, and the lines whose mutants count when only some do. */
+interface Measured extends CoreFile {
+  lines?: LineRange[];
 }
 
-function selectFiles(options: Options): CoreFile[] {
+/**
+ * The lines of each core file that differ between `base` (where this branch left it) and the
+ * working tree; undefined when git cannot tell.
+ */
+function changedCoreLines(base: string): Measured[] | undefined {
+  const mergeBase = spawnSync("git", ["merge-base", base, "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (mergeBase.status !== 0) return undefined;
+  const changed: Measured[] = [];
+  for (const core of CORE_FILES) {
+    const diff = spawnSync("git", ["diff", "--unified=0", mergeBase.stdout.trim(), "--", core.file], { cwd: REPO_ROOT, encoding: "utf8" });
+    if (diff.status !== 0) return undefined;
+    const lines = changedLineRanges(diff.stdout);
+    if (lines.length > 0) changed.push({ ...core, lines });
+  }
+  return changed;
+}
+
+/**
+ * The quick run measures only the mutants of the lines changed since `base`, so that its cost
+ * grows with the change, not with the files it touches; with no core line changed, the sample.
+ */
+function selectFiles(options: Options): Measured[] {
   if (options.only) return CORE_FILES.filter((core) => options.only!.includes(core.file));
   if (!options.quick) return [...CORE_FILES];
-  const changed = changedCoreFiles(options.base);
+  const changed = changedCoreLines(options.base);
   if (changed === undefined) progress(`git cannot compare with ${options.base}: measuring the fixed sample`);
-  const files = changed !== undefined && changed.length > 0 ? changed : QUICK_SAMPLE;
-  return CORE_FILES.filter((core) => files.includes(core.file));
+  if (changed !== undefined && changed.length > 0) return changed;
+  return CORE_FILES.filter((core) => QUICK_SAMPLE.includes(core.file));
 }
 
 /** Stryker's options for one file: its tests only, the project's Jest setup, the TypeScript checker. */
-function strykerConfig(core: CoreFile, reportFile: string): object {
+function strykerConfig(core: Measured, reportFile: string): object {
   return {
     packageManager: "npm",
     testRunner: "jest",
@@ -76,7 +93,7 @@ function strykerConfig(core: CoreFile, reportFile: string): object {
     coverageAnalysis: "perTest",
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.build.json",
-    mutate: [core.file],
+    mutate: core.lines ? core.lines.map(([first, last]) => `${core.file}:${first}-${last}`) : [core.file],
     reporters: ["json", "clear-text", "progress-append-only"],
     clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
     jsonReporter: { fileName: reportFile },
@@ -89,7 +106,7 @@ function strykerConfig(core: CoreFile, reportFile: string): object {
   };
 }
 
-async function runStryker(core: CoreFile): Promise<FileScore> {
+async function runStryker(core: Measured): Promise<FileScore> {
   const name = basename(core.file, ".ts");
   const configFile = join(REPORTS, `${name}.stryker.json`);
   const reportFile = join(REPORTS, `${name}.json`);
@@ -124,7 +141,8 @@ async function main(args: string[]): Promise<number> {
   const run: MutationRun = { command, machine: machine(), files: [] };
   const started = performance.now();
   for (const core of files) {
-    progress(`${core.file} with ${core.tests.join(", ")} ...`);
+    const lines = core.lines ? ` (lines ${core.lines.map(([first, last]) => (first === last ? first : `${first}-${last}`)).join(", ")})` : "";
+    progress(`${core.file}${lines} with ${core.tests.join(", ")} ...`);
     const score = await runStryker(core);
     run.files.push(score);
     progress(
