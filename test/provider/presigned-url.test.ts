@@ -75,6 +75,11 @@ describe("sameImageSource", () => {
       sigV4(object, "20250101T000000Z", "aaa", "&versionId=1"),
       sigV4(object, "20250101T000000Z", "aaa", "&versionId=2"),
     ],
+    [
+      "another object generation in a Google Cloud Storage V4 URL",
+      "https://storage.googleapis.com/bucket/web.qcow2?generation=1&X-Goog-Signature=aaa",
+      "https://storage.googleapis.com/bucket/web.qcow2?generation=2&X-Goog-Signature=aaa",
+    ],
     ["an ordinary query parameter", "https://example.com/download?file=web-1.img", "https://example.com/download?file=web-2.img"],
     [
       "Azure-looking parameters in an unsigned URL (no sig and sv)",
