@@ -129,6 +129,13 @@ async function runStryker(core: Measured): Promise<FileScore> {
   return scoreFile(core.file, core.tests, { date, seconds }, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
 }
 
+/** docs/MUTATION.md with the files of `run` measured again and the others' figures kept. */
+function writeDocs(run: MutationRun): void {
+  const docs = join(REPO_ROOT, "docs", "MUTATION.md");
+  const recorded = existsSync(docs) ? recordedRun(readFileSync(docs, "utf8")) : undefined;
+  writeFileSync(docs, renderReport(mergeRuns(recorded, run, CORE_FILES.map((core) => core.file))));
+}
+
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -145,16 +152,13 @@ async function main(args: string[]): Promise<number> {
     progress(`${core.file}${lines} with ${core.tests.join(", ")} ...`);
     const score = await runStryker(core);
     run.files.push(score);
+    // Written after each file, so that an interrupted run keeps what it measured.
+    if (options.write) writeDocs(run);
     progress(
       `${core.file}: ${score.score.toFixed(1)} % (${score.killed + score.timedOut} detected, ${score.undetected.length} undetected, ${score.equivalent.length} equivalent) in ${score.seconds.toFixed(0)} s`,
     );
   }
   process.stdout.write(renderReport(run));
-  if (options.write) {
-    const docs = join(REPO_ROOT, "docs", "MUTATION.md");
-    const recorded = existsSync(docs) ? recordedRun(readFileSync(docs, "utf8")) : undefined;
-    writeFileSync(docs, renderReport(mergeRuns(recorded, run, CORE_FILES.map((core) => core.file))));
-  }
   const below = run.files.filter((score) => !meetsGoal(score));
   progress(`mutation testing took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (below.length === 0) return 0;
