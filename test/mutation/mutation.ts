@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { machine } from "../bench/render-report";
@@ -114,6 +114,7 @@ async function runStryker(core: Measured): Promise<FileScore> {
   writeFileSync(configFile, `${JSON.stringify(strykerConfig(core, reportFile), null, 2)}\n`);
   const date = new Date().toISOString();
   const started = performance.now();
+  rmSync(reportFile, { force: true });
   const log = openSync(logFile, "w");
   const code = await new Promise<number | null>((resolve, reject) => {
     // Stryker's progress goes to the log as it comes, for `tail -f`.
@@ -126,7 +127,10 @@ async function runStryker(core: Measured): Promise<FileScore> {
   }).finally(() => closeSync(log));
   if (code !== 0) throw new Error(`Stryker failed on ${core.file} (exit ${code}); its output is in ${logFile}`);
   const seconds = (performance.now() - started) / 1000;
-  return scoreFile(core.file, core.tests, { date, seconds }, JSON.parse(readFileSync(reportFile, "utf8")) as StrykerReport, EQUIVALENT_MUTANTS);
+  const report = (existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, "utf8")) : { files: {} }) as StrykerReport;
+  // Changed lines that hold no mutant (a comment, a removal) leave the file out of Stryker's report.
+  if (core.lines && !report.files[core.file]) report.files[core.file] = { source: "", mutants: [] };
+  return scoreFile(core.file, core.tests, { date, seconds }, report, EQUIVALENT_MUTANTS);
 }
 
 /** docs/MUTATION.md with the files of `run` measured again and the others' figures kept. */
