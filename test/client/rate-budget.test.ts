@@ -170,6 +170,28 @@ describe("RateBudget", () => {
       expect(budget.snapshot()).toMatchObject({ limit: 5000, remaining: 4_321, resetAt: Math.floor((START + 40 * 60_000) / 1000) * 1000 });
     });
 
+    test.each([
+      ["ratelimit-limit", { "ratelimit-limit": "4000" }, { limit: 4000, remaining: 4_321 }],
+      ["ratelimit-remaining", { "ratelimit-remaining": "4000" }, { limit: 5000, remaining: 4000 }],
+      ["ratelimit-reset", { "ratelimit-reset": "1800000000" }, { limit: 5000, remaining: 4_321, resetAt: 1_800_000_000_000 }],
+    ])("reads %s also when it comes alone, keeping the other figures", (_header, headers, figures) => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(4_321, START + 40 * 60_000));
+      budget.observe(headers);
+      expect(budget.snapshot()).toMatchObject(figures);
+    });
+
+    test("an answer without rate-limit headers (a proxy's) does not stand for the answer the others wait for after the reset", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      await budget.acquire();
+      budget.observe({ "content-type": "text/html" });
+      const next = await budget.acquire();
+      expect(next.at).toBe(START + 70_000);
+    });
+
     test("a Retry-After that cannot be read pauses nothing", async () => {
       const clock = new VirtualClock(START);
       const budget = new RateBudget(clock);

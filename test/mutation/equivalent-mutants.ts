@@ -54,4 +54,12 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     replacement: "hourFloor - 1",
     reason: "the probe's own acquire brings the count to the reserve or below either way, and any count there holds the others alike until an answer comes",
   },
+  {
+    file: "src/client/rate-budget.ts",
+    mutator: "CallExpression",
+    line: "this.prune(now);",
+    original: "this.prune(now);",
+    replacement: ";",
+    reason: "the wait reads the minute's cap-th most recent request, which older entries left in the list do not change; pruning there only bounds the list",
+  },
 ];
