@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "packages/*/dist/", "node_modules/", "**/node_modules/", "spec/", "coverage/"] },
+  { ignores: ["dist/", "packages/*/dist/", "node_modules/", "**/node_modules/", "spec/", "coverage/", "reports/", ".stryker-tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,7 @@ import {
   ValidationError,
   errorFromResponse,
 } from "./errors";
+import { tagIdentity } from "../provider/tag-identity";
 import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
@@ -280,14 +281,20 @@ export class DigitalOceanClient {
   };
 
   readonly tags = {
-    /** Creates the tag unless it exists already (DigitalOcean answers 201 or 422 for an existing tag). */
+    /**
+     * Creates the tag unless it exists already, and returns it spelt as DigitalOcean spells it: the
+     * first capitalization a tag was created with stays its name (see tagIdentity), and URLs must
+     * use it. DigitalOcean answers 201 with the tag, or 422 for an existing tag, whose spelling is
+     * then looked up in the account's tags (`tag:read` comes with any token that has `tag:create`).
+     */
     create: async (name: string): Promise<Tag> => {
       try {
         const body = await this.request<{ tag: unknown }>("POST", "v2/tags", { operation: "tags_create", json: { name }, idempotent: true });
         return fromWire<Tag>(body.tag);
       } catch (error) {
-        if (error instanceof ValidationError && /already exists/i.test(error.apiMessage ?? "")) return { name };
-        throw error;
+        if (!(error instanceof ValidationError && /already exists/i.test(error.apiMessage ?? ""))) throw error;
+        const existing = (await this.paginate("v2/tags?per_page=200", "tags", "tags_list")).map((tag) => fromWire<Tag>(tag));
+        return existing.find((tag) => tagIdentity(tag.name) === tagIdentity(name)) ?? { name };
       }
     },
 

@@ -153,11 +153,10 @@ export class WaitTimeoutError extends DigitalOceanError {
 }
 
 /**
- * DigitalOcean ended an import as `deleted`, or a transfer as `errored`, or the image disappeared
- * during the wait. `apiMessage` is DigitalOcean's `error_message` when it gave one.
+ * The end of a wait for an image's import or transfer that leaves nothing to resume. The two kinds
+ * below stay separate classes: the provider tells them apart with `instanceof`.
  */
-export class ImportFailedError extends DigitalOceanError {
-  static override readonly defaultCode = "import_failed";
+export abstract class ImageEndedError extends DigitalOceanError {
   readonly imageId: number;
   constructor(imageId: number, message: string, apiMessage?: string) {
     super({ apiMessage }, message);
@@ -165,14 +164,17 @@ export class ImportFailedError extends DigitalOceanError {
   }
 }
 
+/**
+ * DigitalOcean ended an import as `deleted`, or a transfer as `errored`, or the image disappeared
+ * during the wait. `apiMessage` is DigitalOcean's `error_message` when it gave one.
+ */
+export class ImportFailedError extends ImageEndedError {
+  static override readonly defaultCode = "import_failed";
+}
+
 /** The image was deleted outside Pulumi while the provider waited on it (404 at two checks in a row). */
-export class ImageDeletedError extends DigitalOceanError {
+export class ImageDeletedError extends ImageEndedError {
   static override readonly defaultCode = "image_deleted";
-  readonly imageId: number;
-  constructor(imageId: number, message: string) {
-    super({}, message);
-    this.imageId = imageId;
-  }
 }
 
 /**

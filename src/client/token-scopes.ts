@@ -13,6 +13,7 @@ export const OPERATION_SCOPES = {
   imageActions_post: ["image:update"],
   imageActions_list: ["image:read"],
   imageActions_get: ["image:read"],
+  tags_list: ["tag:read"],
   tags_create: ["tag:create"],
   tags_delete: ["tag:delete"],
   // "you must have both `tag:create` and `<resource type>:update` scopes" (tags_assign_resources); likewise `tag:delete` to untag.

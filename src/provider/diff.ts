@@ -102,7 +102,6 @@ export function diff(_id: string, olds: Record<string, unknown>, news: Record<st
  */
 function compareUrl(old: unknown, news: unknown): InputChange {
   if (old === undefined) return "update";
-  if (old === news) return "none";
   if (typeof old === "string" && typeof news === "string" && sameImageSource(old, news)) return "none";
   return "replace";
 }
@@ -123,7 +122,8 @@ function compareUrl(old: unknown, news: unknown): InputChange {
  * program removed: only the program dropping a region it listed replaces the image.
  */
 function compareRegions(old: unknown, news: unknown): InputChange {
-  if (!Array.isArray(old) || !Array.isArray(news)) return old === news ? "none" : "update";
+  // `check` makes the new regions a list; state without one (older, or edited by hand) is updated.
+  if (!Array.isArray(old) || !Array.isArray(news)) return "update";
   const oldRegions = new Set(old);
   const newRegions = new Set(news);
   if ([...oldRegions].some((region) => !newRegions.has(region))) return "replace";
@@ -133,10 +133,8 @@ function compareRegions(old: unknown, news: unknown): InputChange {
 
 /** DigitalOcean reports `Unknown OS` for what is sent as `Unknown`; both mean the default. */
 function compareDistribution(old: unknown, news: unknown): InputChange {
-  const name = (value: unknown) => value ?? DEFAULT_DISTRIBUTION;
-  const [a, b] = [name(old), name(news)];
-  const same = typeof a === "string" && typeof b === "string" ? sameDistribution(a, b) : a === b;
-  return same ? "none" : "update";
+  const [a, b] = [old ?? DEFAULT_DISTRIBUTION, news ?? DEFAULT_DISTRIBUTION];
+  return typeof a === "string" && typeof b === "string" && sameDistribution(a, b) ? "none" : "update";
 }
 
 /**
@@ -144,11 +142,11 @@ function compareDistribution(old: unknown, news: unknown): InputChange {
  * tag's canonical capitalization. No tags, `null` (DigitalOcean's "no tags") and `[]` are equal.
  */
 function compareTags(old: unknown, news: unknown): InputChange {
-  const identities = (value: unknown) =>
-    Array.isArray(value) ? new Set(value.map((tag) => (typeof tag === "string" ? tagIdentity(tag) : tag))) : value;
-  const oldTags = identities(old ?? []);
-  const newTags = identities(news ?? []);
-  if (!(oldTags instanceof Set) || !(newTags instanceof Set)) return oldTags === newTags ? "none" : "update";
+  const [a, b] = [old ?? [], news ?? []];
+  // `check` makes the new tags a list of strings; state holding anything else (edited by hand) is updated.
+  if (!Array.isArray(a) || !Array.isArray(b)) return "update";
+  const identities = (tags: unknown[]) => new Set(tags.map((tag) => (typeof tag === "string" ? tagIdentity(tag) : tag)));
+  const [oldTags, newTags] = [identities(a), identities(b)];
   const same = oldTags.size === newTags.size && [...oldTags].every((tag) => newTags.has(tag));
   return same ? "none" : "update";
 }

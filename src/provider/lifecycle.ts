@@ -104,15 +104,12 @@ function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
   return id === undefined ? `image "${inputs.name}"` : `image "${inputs.name}" (${id})`;
 }
 
-/** Creates of one image (same marker) in this process run their lookup-then-POST one at a time. */
-const importsInFlight = new Map<string, Promise<unknown>>();
-
 export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
   let found: { image: Image; history: ImageHistory };
   try {
-    found = await oneAtATime(marker, () => adoptOrImport(runtime, inputs, marker));
+    found = await adoptOrImport(runtime, inputs, marker);
   } catch (error) {
     // The user asked for an import; the listing that looks for an interrupted one first is this
     // provider's own business, so the message names the import whichever request failed.
@@ -154,17 +151,6 @@ async function deleteLateCopies(runtime: Runtime, imageId: number, marker: strin
     }
   } catch (error) {
     runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
-  }
-}
-
-async function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {
-  const previous = importsInFlight.get(key) ?? Promise.resolve();
-  const current = previous.catch(() => undefined).then(step);
-  importsInFlight.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (importsInFlight.get(key) === current) importsInFlight.delete(key);
   }
 }
 
@@ -274,9 +260,7 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   const has = (tags: string[], tag: string) => tags.some((other) => tagIdentity(other) === tagIdentity(tag));
   const tagsToAdd = wantedTags.filter((tag) => !has(image.tags, tag));
   const tagsToRemove = history === "existing" ? image.tags.filter((tag) => !has(wantedTags, tag)) : [];
-  if (tagsToAdd.length + tagsToRemove.length > 0) {
-    await setTags(runtime, image.id, tagsToAdd, tagsToRemove).catch((error: unknown) => fail(error, "tagging", image));
-  }
+  await setTags(runtime, image.id, tagsToAdd, tagsToRemove).catch((error: unknown) => fail(error, "tagging", image));
 
   const missing = inputs.regions.filter((region) => !image.regions.includes(region));
   if (missing.length > 0) {

@@ -6,14 +6,12 @@
 
 /** One way of signing a URL: the query parameters that carry credentials, expiry and signature. */
 interface SigningScheme {
-  /** Where the parameters are defined. */
-  readonly docs: string;
   /** Lower-cased parameter names that are all present when a URL is signed this way. */
   readonly markers: readonly string[];
   /** Lower-cased names of the parameters the signing adds. */
   readonly params?: readonly string[];
-  /** Lower-cased prefixes of the parameters the signing adds. */
-  readonly prefixes?: readonly string[];
+  /** The lower-cased prefix of every parameter the signing adds. */
+  readonly prefix?: string;
 }
 
 /**
@@ -22,30 +20,28 @@ interface SigningScheme {
  */
 const SIGNING_SCHEMES: readonly SigningScheme[] = [
   {
-    // AWS Signature Version 4, also what DigitalOcean Spaces presigns with
-    // (https://docs.digitalocean.com/products/spaces/how-to/use-aws-sdks/).
-    docs: "https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html",
+    // AWS Signature Version 4 (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html),
+    // also what DigitalOcean Spaces presigns with (https://docs.digitalocean.com/products/spaces/how-to/use-aws-sdks/).
     markers: ["x-amz-signature"],
-    prefixes: ["x-amz-"],
+    prefix: "x-amz-",
   },
   {
-    docs: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth",
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth
     markers: ["awsaccesskeyid", "signature"],
     params: ["awsaccesskeyid", "signature", "expires", "x-amz-security-token"],
   },
   {
-    docs: "https://cloud.google.com/storage/docs/authentication/signatures",
+    // https://cloud.google.com/storage/docs/authentication/signatures
     markers: ["x-goog-signature"],
-    prefixes: ["x-goog-"],
+    prefix: "x-goog-",
   },
   {
-    docs: "https://cloud.google.com/storage/docs/access-control/signed-urls-v2",
+    // https://cloud.google.com/storage/docs/access-control/signed-urls-v2
     markers: ["googleaccessid", "signature"],
     params: ["googleaccessid", "signature", "expires"],
   },
   {
-    // Service, account and user delegation SAS tokens.
-    docs: "https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas",
+    // Service, account and user delegation SAS tokens (https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas).
     markers: ["sig", "sv"],
     params: [
       "sv", "ss", "srt", "sr", "sp", "st", "se", "sip", "spr", "si", "sig", "sdd", "ses",
@@ -53,17 +49,14 @@ const SIGNING_SCHEMES: readonly SigningScheme[] = [
     ],
   },
   {
-    docs: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-canned-policy.html",
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-canned-policy.html
     markers: ["key-pair-id", "signature"],
     params: ["key-pair-id", "signature", "expires", "policy"],
   },
 ];
 
 function signs(scheme: SigningScheme, lowerCaseName: string): boolean {
-  return (
-    (scheme.params?.includes(lowerCaseName) ?? false) ||
-    (scheme.prefixes?.some((prefix) => lowerCaseName.startsWith(prefix)) ?? false)
-  );
+  return (scheme.params?.includes(lowerCaseName) ?? false) || (scheme.prefix !== undefined && lowerCaseName.startsWith(scheme.prefix));
 }
 
 /** The parts of a URL that name what is downloaded, as one comparable string. */
@@ -88,14 +81,6 @@ export function hasAuthority(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/\\?#]/i.test(url);
 }
 
-function parse(url: string): URL | undefined {
-  try {
-    return new URL(url);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Whether two URLs download the same image: equal, or different only in userinfo, fragment,
  * query parameter order or the parameters of a presigned URL (AWS SigV4 and SigV2, DigitalOcean
@@ -103,15 +88,15 @@ function parse(url: string): URL | undefined {
  */
 export function sameImageSource(a: string, b: string): boolean {
   if (a === b) return true;
-  const urlA = parse(a);
-  const urlB = parse(b);
+  const urlA = URL.parse(a);
+  const urlB = URL.parse(b);
   if (!urlA || !urlB) return false;
   return imageSourceKey(urlA) === imageSourceKey(urlB);
 }
 
 /** What `sameImageSource` compares: equal for two URLs of the same image. */
 export function imageSourceId(url: string): string {
-  const parsed = parse(url);
+  const parsed = URL.parse(url);
   return parsed ? imageSourceKey(parsed) : url;
 }
 
@@ -121,10 +106,10 @@ export function imageSourceId(url: string): string {
  * are dropped, and so is the fragment. A string that is not such a URL is cut the same way.
  */
 export function redactUrl(url: string): string {
-  const parsed = parse(url);
-  if (parsed?.href.startsWith(`${parsed.protocol}//`) && hasAuthority(url)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  const parsed = URL.parse(url);
+  if (parsed && hasAuthority(url)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   // Without an authority (`user:pass@host/path` parses as scheme `user:`), cut by hand.
-  const withoutQuery = url.split(/[?#]/, 1)[0] ?? "";
+  const withoutQuery = url.split(/[?#]/, 1)[0]!;
   // Everything before the last "@" of the authority is userinfo.
   return withoutQuery.replace(/^([^/]*\/\/)?[^/]*@/, "$1");
 }

@@ -5,6 +5,8 @@ import { API_ENDPOINT_SOURCES } from "../../src/client/credentials";
 import { type CreateCustomImageOptions, type CreateCustomImageRequest, DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
+  ImageDeletedError,
+  ImportFailedError,
   MissingTokenError,
   NetworkError,
   NotFoundError,
@@ -122,7 +124,38 @@ describe("tags", () => {
     }));
 });
 
+describe("a tag that exists in another capitalization", () => {
+  test.each([
+    ["DigitalOcean answers 201 with the existing tag", undefined],
+    ["DigitalOcean answers 422 already exists", { id: "unprocessable_entity", message: "tag PROD already exists" }],
+  ])("comes back spelt as DigitalOcean spells it when %s", (_case, refusal) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      await client.tags.create("PROD");
+      if (refusal) emulator.inject({ kind: "status", status: 422, body: refusal }, { method: "POST", path: "/v2/tags" });
+      expect(await client.tags.create("prod")).toMatchObject({ name: "PROD" });
+    }),
+  );
+
+  test("keeps the program's spelling after a 422 already exists when DigitalOcean's listing lacks the tag", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message: "tag already exists" } }, { method: "POST", path: "/v2/tags" });
+      expect(await client.tags.create("prod")).toEqual({ name: "prod" });
+    }));
+});
+
 describe("errors", () => {
+  test.each([
+    ["a failed import", new ImportFailedError(42, "could not import", "bad format"), ImportFailedError, ImageDeletedError, "import_failed", "bad format"],
+    ["an image deleted during a wait", new ImageDeletedError(42, "deleted outside Pulumi"), ImageDeletedError, ImportFailedError, "image_deleted", undefined],
+  ])("%s carries the image id, its own code and class, and is not the other kind", (_case, error, own, other, code, apiMessage) => {
+    expect(error).toBeInstanceOf(own);
+    expect(error).toBeInstanceOf(DigitalOceanError);
+    expect(error).not.toBeInstanceOf(other);
+    expect(error).toMatchObject({ imageId: 42, code, name: own.name, apiMessage });
+  });
+
   test("a missing image is a NotFoundError showing method, path, status, DigitalOcean's id, message and request id", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);

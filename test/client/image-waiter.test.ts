@@ -320,3 +320,57 @@ describe("the waiter's schedule", () => {
     await Promise.all(waits);
   });
 });
+
+const image = (status: string, errorMessage = ""): Image => ({
+  id: 7, name: "web", type: "custom", distribution: "Ubuntu", slug: null, public: false, regions: ["nyc3"], createdAt: "2026-11-23T12:00:00Z",
+  minDiskSize: null, sizeGigabytes: null, description: "", tags: [], status, errorMessage,
+});
+
+/** Answers one after another, the last one for ever after. */
+function answers<T>(...sequence: (T | Error)[]): () => Promise<T> {
+  let index = 0;
+  return async () => {
+    const next = sequence[Math.min(index++, sequence.length - 1)]!;
+    if (next instanceof Error) throw next;
+    return next;
+  };
+}
+
+const notFound = () => new NotFoundError({ method: "GET", path: "/v2/images/7", status: 404 });
+
+describe("ImageWaiter's verdicts", () => {
+  test.each([
+    ["deleted", /^Image 7 \("web"\) became "deleted" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /],
+    ["retired", /^Image 7 \("web"\) became "retired" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /],
+  ])("an import that ends %s without DigitalOcean's reason fails as an import, saying DigitalOcean gave none", async (status, message) => {
+    const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getImage: answers(image(status)) }));
+    const error = await waiter.waitForImage(7, { timeoutMs: 10 * MINUTE }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportFailedError);
+    expect(error).toMatchObject({ imageId: 7, apiMessage: undefined, message: expect.stringMatching(message) });
+  });
+
+  test("a single 404 is taken for a glitch: the wait goes on, and a 404 after an answer starts the count again", async () => {
+    const getImage = answers<Image>(notFound(), image("pending"), notFound(), image("available"));
+    const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getImage }));
+    await expect(waiter.waitForImage(7, { timeoutMs: 10 * MINUTE })).resolves.toMatchObject({ id: 7, status: "available" });
+  });
+
+  test("an errored transfer fails naming what was waited for and the action", async () => {
+    const getAction = answers<Action>({ ...transfer(11, "lon1"), status: "errored" });
+    const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getAction }));
+    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 10 * MINUTE }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportFailedError);
+    expect((error as Error).message).toBe("DigitalOcean reported an error for the transfer of image 1 to lon1 (action 11)");
+  });
+
+  test("reports a new status at once, and the same status again only after progressEveryMs", async () => {
+    const clock = new TurnLimitedClock();
+    const getImage = async () => image(clock.now() - start < 2 * MINUTE ? "pending" : "available");
+    const start = clock.now();
+    const reports: [string, number][] = [];
+    const waiter = new ImageWaiter(fakeClient(clock, { getImage }), { progressEveryMs: MINUTE });
+    await waiter.waitForImage(7, { timeoutMs: 10 * MINUTE, onProgress: (status, elapsedMs) => reports.push([status, elapsedMs]) });
+    expect(reports.map(([status]) => status)).toEqual(["pending", "pending"]);
+    expect(reports[1]![1] - reports[0]![1]).toBeGreaterThanOrEqual(MINUTE);
+  });
+});

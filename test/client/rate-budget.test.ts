@@ -107,6 +107,113 @@ describe("RateBudget", () => {
     });
   });
 
+  describe("the per-minute budget, counted locally", () => {
+    test("a request over the minute's budget waits exactly until the minute's oldest request leaves the window", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock, { perMinute: 10, perHour: 5000, reserve: 0.1 });
+      for (let i = 0; i < 9; i++) await budget.acquire();
+      clock.advance(15_000);
+      const tenth = await budget.acquire();
+      expect(clock.slept).toEqual([45_000]);
+      expect(tenth.at).toBe(START + 60_000);
+    });
+
+    test("a request a full minute old no longer counts against the minute", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock, { perMinute: 10, perHour: 5000, reserve: 0.1 });
+      for (let i = 0; i < 9; i++) await budget.acquire();
+      clock.advance(60_000);
+      expect(budget.snapshot().sentLastMinute).toBe(0);
+    });
+
+    test("a request answered late counts from its answer, and the places of earlier answers free up first", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock, { perMinute: 10, perHour: 5000, reserve: 0.1 });
+      const tickets = [];
+      for (let i = 0; i < 9; i++) tickets.push(await budget.acquire());
+      clock.advance(30_000);
+      budget.settle(tickets[0]);
+      await budget.acquire();
+      expect(clock.slept).toEqual([30_000]);
+      expect(budget.snapshot().sentLastMinute).toBe(2);
+    });
+  });
+
+  describe("the hourly budget between responses", () => {
+    test("counts every request sent against the remaining figure of the last response", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(600, START + 30 * 60_000));
+      for (let i = 0; i < 7; i++) await budget.acquire();
+      expect(budget.snapshot().remaining).toBe(593);
+    });
+
+    test("sends what the hour has left above the reserve at once, then waits for ratelimit-reset", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(503, START + 30_000));
+      for (let i = 0; i < 3; i++) await budget.acquire();
+      expect(clock.slept).toEqual([]);
+      await budget.acquire();
+      expect(clock.slept).toEqual([30_000]);
+    });
+
+    test.each([
+      ["absent", {}],
+      ["not numbers", { "ratelimit-limit": "many", "ratelimit-remaining": "some", "ratelimit-reset": "soon" }],
+      ["blank", { "ratelimit-limit": " ", "ratelimit-remaining": "", "ratelimit-reset": " " }],
+    ])("keeps the figures it knows when a response's rate-limit headers are %s", (_case, headers) => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(4_321, START + 40 * 60_000));
+      budget.observe(headers);
+      expect(budget.snapshot()).toMatchObject({ limit: 5000, remaining: 4_321, resetAt: Math.floor((START + 40 * 60_000) / 1000) * 1000 });
+    });
+
+    test.each([
+      ["ratelimit-limit", { "ratelimit-limit": "4000" }, { limit: 4000, remaining: 4_321 }],
+      ["ratelimit-remaining", { "ratelimit-remaining": "4000" }, { limit: 5000, remaining: 4000 }],
+      ["ratelimit-reset", { "ratelimit-reset": "1800000000" }, { limit: 5000, remaining: 4_321, resetAt: 1_800_000_000_000 }],
+    ])("reads %s also when it comes alone, keeping the other figures", (_header, headers, figures) => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(4_321, START + 40 * 60_000));
+      budget.observe(headers);
+      expect(budget.snapshot()).toMatchObject(figures);
+    });
+
+    test("an answer without rate-limit headers (a proxy's) does not stand for the answer the others wait for after the reset", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      await budget.acquire();
+      budget.observe({ "content-type": "text/html" });
+      const next = await budget.acquire();
+      expect(next.at).toBe(START + 70_000);
+    });
+
+    test("a Retry-After that cannot be read pauses nothing", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe({ "retry-after": "soon" });
+      await budget.acquire();
+      expect(clock.slept).toEqual([]);
+    });
+  });
+
+  describe("the hourly reserve once ratelimit-reset has passed, with no answers coming", () => {
+    test("sends one request a minute, each exactly a minute after the one before", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START + 10_000));
+      const first = await budget.acquire();
+      clock.advance(500);
+      const second = await budget.acquire();
+      const third = await budget.acquire();
+      expect([first.at, second.at, third.at]).toEqual([START + 10_000, START + 70_000, START + 130_000]);
+    });
+  });
+
   describe("the hourly reserve once ratelimit-reset has passed", () => {
     test("concurrent requests: exactly one goes out, and the others wait for its answer instead of spending the reserve", async () => {
       const clock = manualClock(START);

@@ -27,13 +27,24 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBe(0);
   });
 
-  test.each([[301], [302], [307], [308]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
+  test.each([[300], [301], [302], [307], [308], [399]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode }))).toBe(0);
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBe(0);
   });
 
-  test.each(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ERR_BODY_PARSE_FAILURE"])("retries a GET after %s", (errorCode) => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
+  test.each(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "EADDRINUSE", "ERR_BODY_PARSE_FAILURE"])(
+    "retries a GET after %s",
+    (errorCode) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
+    },
+  );
+
+  test.each(["ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_INVALID_URL"])("does not retry a GET after %s, which repeating cannot cure", (errorCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBe(0);
+  });
+
+  test.each(["HEAD", "OPTIONS", "get", "Delete"])("retries a %s on 503, whatever the case of the method's name", (method) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode: 503 }))).toBeGreaterThan(0);
   });
 
   test.each([[500], [502], [503], [504]])("never retries a POST blindly on %i: the server may have acted", (statusCode) => {
@@ -44,11 +55,15 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBe(0);
   });
 
+  test.each([[200], [400], [503]])("retries a GET whose %i answer has a body that is not JSON (a proxy's page): only a redirect is refused whatever its body", (statusCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBeGreaterThan(0);
+  });
+
   test("retries a POST on 429, which DigitalOcean answers before acting", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode: 429 }))).toBeGreaterThan(0);
   });
 
-  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"])("retries a POST after %s, raised before anything was sent", (errorCode) => {
+  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"])("retries a POST after %s, raised before anything was sent", (errorCode) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBeGreaterThan(0);
   });
 
@@ -78,6 +93,10 @@ describe("retryDelay", () => {
   test("counts only failures of the same kind against a lower limit: a second timeout after two resets is retried", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 2 }))).toBeGreaterThan(0);
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 4, errorCode: "ETIMEDOUT", sameFailures: 3 }))).toBe(0);
+  });
+
+  test("never retries a request more than the policy's limit in all, however its failures differ in kind", () => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBe(0);
   });
 
   test("never retries more than the policy's limit, even for a kind with a higher one", () => {
@@ -117,6 +136,21 @@ describe("retryDelay", () => {
     ["an hourly 429 whose reset is near waits just that long", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 45) }, 45_000],
   ])("%s", (_what, headers, delay) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(delay);
+  });
+
+  test.each([
+    ["a 503's ratelimit-reset, which says when the hour's budget frees up, not when the server recovers", { statusCode: 503, headers: { "ratelimit-reset": String(Math.floor(now / 1000) + 20) } }],
+    ["a blank Retry-After", { statusCode: 503, headers: { "retry-after": " " } }],
+    ["a Retry-After that is neither seconds nor a date", { statusCode: 503, headers: { "retry-after": "soon" } }],
+    ["a 429 whose ratelimit-reset is 0", { statusCode: 429, headers: { "ratelimit-reset": "0" } }],
+    ["a 429 whose ratelimit-reset is not a number", { statusCode: 429, headers: { "ratelimit-reset": "later" } }],
+  ])("backs off as without a hint on %s", (_case, overrides) => {
+    expect(retryDelay(defaultRetryPolicy, attempt(overrides))).toBe(backoffDelay(defaultRetryPolicy, 1, 0.5));
+  });
+
+  test("takes ratelimit-reset on a 429 whose Retry-After cannot be read", () => {
+    const reset = String(Math.floor(now / 1000) + 20);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "soon", "ratelimit-reset": reset } }))).toBe(20_000);
   });
 
   test("waits at least a millisecond when the hint is already past", () => {

@@ -1,5 +1,5 @@
 import { check, INPUT_LIMITS, INPUT_PROPERTY_NAMES } from "../../src/provider/check";
-import { DISTRIBUTIONS } from "../../src/provider/digitalocean-enums";
+import { DISTRIBUTIONS, REGION_SLUGS } from "../../src/provider/digitalocean-enums";
 import { UNKNOWN } from "../../src/provider/types";
 
 const url = "https://images.example.com/releases/web.qcow2";
@@ -147,6 +147,12 @@ describe("check passes Pulumi's own values through", () => {
     expect(result.inputs["__provider"]).toBe(provider);
   });
 
+  test("returns the import marker's scope, which CustomImage adds, untouched and without a failure", () => {
+    const result = checkWith({ __importScope: "project/stack/web" });
+    expect(result.failures).toEqual([]);
+    expect(result.inputs["__importScope"]).toBe("project/stack/web");
+  });
+
   test("adds no __provider when none was given", () => {
     expect(checkWith({}).inputs).not.toHaveProperty("__provider");
   });
@@ -197,6 +203,10 @@ describe("check warns about doubtful inputs", () => {
     expect(result.inputs["regions"]).toEqual(regions);
     expect(result.warnings).toEqual([expect.stringMatching(warning)]);
   });
+
+  test("names DigitalOcean's published region slugs, separated by commas, when warning about one missing from them", () => {
+    expect(checkWith({ regions: ["atl1"] }).warnings[0]).toContain(`published list (${REGION_SLUGS.join(", ")})`);
+  });
 });
 
 const ALLOWED_URL = /an http or https URL with a host/;
@@ -224,6 +234,7 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a url with an empty host, which URL parsing would repair", { url: "https:///a.img" }, "url", /^url "https:\/\/\/a\.img" names no host after "https:\/\/"/, ALLOWED_URL],
     ["a url with one slash after the scheme", { url: "https:/a.img" }, "url", /^url "https:\/a\.img" names no host/, ALLOWED_URL],
     ["a url with backslashes after the scheme", { url: "https:\\\\a.img" }, "url", /names no host/, ALLOWED_URL],
+    ["a url with one slash after the scheme and another url in its path", { url: "https:/x.example/https://host/a.img" }, "url", /names no host/, ALLOWED_URL],
     ["a url with a space", { url: "https://example.com/my image.qcow2" }, "url", /whitespace/, /%20/],
     ["a url with surrounding whitespace", { url: ` ${url} ` }, "url", /whitespace/, /%20/],
     ["a url with a newline", { url: `${url}\n` }, "url", /whitespace or control characters/, /%20/],
@@ -236,6 +247,8 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a region name instead of a slug", { regions: ["New York 3"] }, "regions", /regions\[0\] "New York 3" is not a region slug/, /three letters and a digit/],
     ["a region slug without a digit", { regions: ["nyc"] }, "regions", /regions\[0\] "nyc"/, /three letters and a digit/],
     ["an empty region slug", { regions: ["nyc3", ""] }, "regions", /regions\[1\] ""/, /three letters and a digit/],
+    ["a region slug with a letter too many", { regions: ["nycc3"] }, "regions", /regions\[0\] "nycc3" is not a region slug/, /three letters and a digit/],
+    ["a region slug with two digits", { regions: ["nyc33"] }, "regions", /regions\[0\] "nyc33" is not a region slug/, /three letters and a digit/],
     ["a name that is a number", { name: 7 }, "name", /got a number/, ALLOWED_NAME],
     ["an empty name", { name: "" }, "name", /not empty or only whitespace/, ALLOWED_NAME],
     ["a name of only whitespace", { name: "   " }, "name", /not empty or only whitespace/, ALLOWED_NAME],
@@ -286,11 +299,33 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
   });
 });
 
+describe("check quotes a rejected value so that the message stays readable", () => {
+  test("names DigitalOcean's region slugs, separated by commas, when a region is not a slug", () => {
+    const [failure] = checkWith({ regions: ["New York"] }).failures;
+    expect(failure?.reason).toContain(`(DigitalOcean's list: ${REGION_SLUGS.join(", ")})`);
+  });
+
+  test("quotes a value of up to 64 characters whole", () => {
+    const value = "w".repeat(64);
+    expect(checkWith({ distribution: value }).failures[0]?.reason).toContain(`distribution "${value}" is not`);
+  });
+
+  test("cuts a longer value to its first 64 characters and an ellipsis", () => {
+    const value = `${"w".repeat(64)}TAIL`;
+    expect(checkWith({ distribution: value }).failures[0]?.reason).toContain(`distribution "${"w".repeat(64)}…" is not`);
+  });
+});
+
 describe("check rejects unknown property names", () => {
   const validNames = new RegExp(`Valid inputs: ${INPUT_PROPERTY_NAMES.join(", ")}$`);
   test.each([
     ["region", /Did you mean "regions"\?/],
     ["Tags", /Did you mean "tags"\?/],
+    ["tag", /Did you mean "tags"\?/],
+    ["nmae", /Did you mean "name"\?/],
+    ["regoins", /Did you mean "regions"\?/],
+    ["id", /not an input of CustomImage\. Valid/],
+    ["os", /not an input of CustomImage\. Valid/],
     ["image_id", /not an input of CustomImage\. Valid/],
     ["imageId", /not an input of CustomImage\. Valid/],
     ["status", /not an input of CustomImage\. Valid/],

@@ -1,11 +1,11 @@
-import { type DigitalOceanError, ImageDeletedError, ImportFailedError } from "../../src/client/errors";
+import { type DigitalOceanError, ImageDeletedError, ImportFailedError, UnexpectedResponseError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
 import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
-import { withEmulator } from "../helpers/emulator-fixture";
+import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
 /** Inputs as `check` leaves them, the way the provider receives them. */
@@ -127,6 +127,16 @@ describe("create", () => {
       );
       expect(error).toMatchObject({ code: "forbidden", method: "GET", path: "/v2/images?per_page=200&private=true" });
       expect(emulator.audit()).toEqual([]);
+    }));
+
+  test("a failed lookup for an interrupted import fails only its own create: the next create in the same process looks again and imports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      await expect(create(runtime, inputs())).rejects.toMatchObject({ code: "forbidden" });
+      const { outs } = await create(runtime, inputs());
+      expect(outs.status).toBe("available");
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true")).toHaveLength(2);
     }));
 
   test("when its import marker cannot be removed, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
@@ -382,6 +392,17 @@ describe("read", () => {
       expect(await read(runtime, id, outs)).toEqual({ props: {} });
     }));
 
+  test.each([
+    ["a 503 after every retry", { kind: "status", status: 503 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 503/],
+    ["a refusal DigitalOcean might make", { kind: "status", status: 422 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 422/],
+  ])("fails the refresh on %s instead of reporting the image gone, which would drop it from the state", (_case, fault, message) =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.inject(fault, { method: "GET", path: `/v2/images/${id}`, count: 10 });
+      await expect(read(runtime, id, outs)).rejects.toThrow(message);
+    }));
+
   test("adopts an existing image from its id alone, as CustomImage.get does", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -475,5 +496,354 @@ describe("replace", () => {
         [Number(first.id), "deleted"],
         [Number(second.id), "available"],
       ]);
+    }));
+});
+
+/** Every request sent while `body` ran, as `METHOD /path status`. */
+async function requestsDuring(emulator: Emulator, body: () => Promise<unknown>): Promise<string[]> {
+  const before = emulator.requests.length;
+  await body();
+  return emulator.requests.slice(before).map((request) => `${request.method} ${request.path} ${request.status}`);
+}
+
+async function untilRequest(emulator: Emulator, method: string, path: RegExp): Promise<void> {
+  while (!emulator.requests.some((request) => request.method === method && path.test(request.path) && request.status !== null && request.status < 300)) await emulator.clock.sleep(5_000);
+}
+
+const refusal = (message: string) => ({ kind: "status", status: 422, body: { id: "unprocessable_entity", message } }) as const;
+
+describe("create, step by step", () => {
+  test("says in Pulumi's log that DigitalOcean accepted the import, naming the image and its region", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      expect(lines).toContain(`info: Importing image "web" (${id}) into nyc3: DigitalOcean accepted the import (status NEW)`);
+    }));
+
+  test("imports an image without tags when the program gives none: the import marker is all it carries, and only until create returns", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const wanted = inputs({ tags: undefined });
+      const { id, outs } = await create(runtime, wanted);
+      const post = emulator.requests.find((request) => request.method === "POST" && request.path === "/v2/images")!;
+      expect((post.body as { tags: string[] }).tags).toEqual([importMarker(wanted)]);
+      expect(outs.tags).toEqual([]);
+      expect(emulator.getImage(Number(id))!.tags).toEqual([]);
+    }));
+
+  test("lists the account's private images once for every create of the process, when it looks for interrupted imports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      await create(runtime, inputs());
+      await create(runtime, inputs({ name: "db" }));
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true")).toHaveLength(1);
+    }));
+
+  test("an image an interrupted run left is adopted by one create only: the next create of the same image in the process imports its own", () =>
+    withEmulator({}, async (emulator) => {
+      const wanted = inputs();
+      const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      const { runtime } = runtimeFor(emulator);
+      const first = await create(runtime, wanted);
+      const second = await create(runtime, wanted);
+      expect(Number(first.id)).toBe(left.id);
+      expect(Number(second.id)).not.toBe(left.id);
+      expect(emulator.audit()).toHaveLength(2);
+    }));
+
+  test("an import request reset after DigitalOcean acted is not sent again: the image is found by the marker it carried", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      const { id } = await create(runtime, inputs());
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id) })]);
+    }));
+
+  test("deletes, with a warning, a second copy of the image that an import request carried out late made", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs();
+      const creating = create(runtime, wanted);
+      await untilRequest(emulator, "POST", /^\/v2\/images$/);
+      const copy = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      const { id } = await creating;
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id), status: "available" }), expect.objectContaining({ id: copy.id, status: "deleted" })]);
+      expect(lines).toContain(`warn: Deleting image ${copy.id}, a second copy of image ${id} made by an import request DigitalOcean carried out after it had timed out`);
+    }));
+
+  test("a wait that runs out while the import runs records the image in the import's region only, and the reason is the message", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial).toMatchObject({ name: "ResourceInitError", reasons: [partial.message], properties: { regions: ["nyc3"], status: "pending" } });
+    }));
+
+  test("a wait that runs out before DigitalOcean started the import (status NEW) records the image in the import's region too", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial.properties).toMatchObject({ regions: ["nyc3"], status: "NEW" });
+    }));
+
+  test("an error that names no request (a response that is not DigitalOcean's) names the import the user asked for", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      jest.spyOn(runtime.client.images, "createCustom").mockRejectedValue(new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"));
+      await expect(create(runtime, inputs())).rejects.toThrow(
+        /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3: DigitalOcean's response did not hold an image object: got null/,
+      );
+    }));
+
+  test("a failed import whose deletion fails still fails as a failed import, with a warning that it could not be deleted", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      emulator.inject(refusal("refused"), { method: "DELETE", path: /^\/v2\/images\/\d+$/, count: 20 });
+      await expect(create(runtime, inputs({ url: "https://images.example.com/web.zip" }))).rejects.toBeInstanceOf(ImportFailedError);
+      expect(lines).toContainEqual(expect.stringMatching(/^warn: Could not delete failed import \d+: .*422 unprocessable_entity: refused/));
+    }));
+
+  test("a failed import whose reason ends in several dots ends it with one full stop", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.failImports("broken", "the file is not a disk image...");
+      await expect(create(runtime, inputs({ url: "https://images.example.com/broken.img" }))).rejects.toThrow(/the file is not a disk image\. Nothing was left behind; check the url/);
+    }));
+
+  test("lists no actions for an image it has just imported: a fresh image has no transfer under way", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === `/v2/images/${id}/actions`)).toEqual([]);
+    }));
+
+  test("reports each transfer's progress, and a transfer already under way as such", () =>
+    withEmulator({ importDurationMs: 60_000, transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const wanted = inputs({ regions: ["nyc3", "lon1"] });
+      const interrupted = create(runtimeFor(emulator).runtime, wanted);
+      await untilRequest(emulator, "POST", /\/actions$/);
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id } = await create(runtime, wanted);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+, already under way\\)$`)));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1: in-progress after \\d+m`)));
+      await interrupted.catch(() => undefined);
+    }));
+
+  test("two errored transfers fail the create as one partial failure naming both regions", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.failTransfers("fra1");
+      emulator.failTransfers("tor1");
+      const error = (await create(runtime, inputs({ regions: ["nyc3", "fra1", "tor1"] })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect(error.message).toMatch(/^transferring image "web" \(\d+\): .*fra1.*; .*tor1/);
+      expect(error.properties).toMatchObject({ regions: ["nyc3"] });
+    }));
+});
+
+describe("an image deleted outside Pulumi during a transfer", () => {
+  const slowTransfer = { transferDurationMs: 10 * 60_000, deletedLingerMs: 60_000 };
+
+  async function deleteDuringTransfer(emulator: Emulator): Promise<void> {
+    await untilRequest(emulator, "POST", /\/actions$/);
+    emulator.deleteImageOutOfBand(emulator.audit()[0]!.id);
+  }
+
+  /** An update adding a region, whose image is deleted while the transfer runs: its error. */
+  async function updateDeletedDuringTransfer(emulator: Emulator): Promise<{ id: string; error: Error }> {
+    const { runtime } = runtimeFor(emulator);
+    const { id } = await create(runtime, inputs());
+    const updating = update(runtime, id, inputs({ regions: ["nyc3", "ams3"] })).catch((caught: unknown) => caught);
+    await deleteDuringTransfer(emulator);
+    const error = (await updating) as Error;
+    expect(error).toBeInstanceOf(ImageDeletedError);
+    return { id, error };
+  }
+
+  test("fails a create plainly, saying nothing was recorded", () =>
+    withEmulator(slowTransfer, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const creating = create(runtime, inputs({ regions: ["nyc3", "ams3"] })).catch((caught: unknown) => caught);
+      await deleteDuringTransfer(emulator);
+      const error = (await creating) as Error;
+      expect(error).toBeInstanceOf(ImageDeletedError);
+      expect(error.message).toMatch(/^transferring image "web" \((\d+)\): Image \1 was deleted outside Pulumi while waiting for the transfer of image \1 to ams3 \(404 at two checks in a row\)\. Nothing was recorded; run `pulumi up` again to import it again\.$/);
+    }));
+
+  test("fails an update saying that a refresh removes it from the stack", () =>
+    withEmulator(slowTransfer, async (emulator) => {
+      const { error } = await updateDeletedDuringTransfer(emulator);
+      expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+    }));
+
+  test("fails an update whose transfer ends while DigitalOcean still answers for the deleted image, instead of recording it as deleted", () =>
+    withEmulator({ transferDurationMs: 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { id, error } = await updateDeletedDuringTransfer(emulator);
+      expect(error.message).toMatch(
+        new RegExp(`^reading image "web" \\(${id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`),
+      );
+    }));
+});
+
+describe("update, step by step", () => {
+  test("a new description costs one GET and one PUT, nothing else", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      const sent = await requestsDuring(emulator, () => update(runtime, id, inputs({ description: "new" })));
+      expect(sent).toEqual([`GET /v2/images/${id} 200`, `PUT /v2/images/${id} 200`]);
+    }));
+
+  test("updates a retired image without waiting for an import, and leaves it in place", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.retireImage(Number(id));
+      const sent = await requestsDuring(emulator, () => update(runtime, id, inputs({ description: "new" })));
+      expect(sent).toEqual([`GET /v2/images/${id} 200`, `PUT /v2/images/${id} 200`]);
+      expect(emulator.getImage(Number(id))).toMatchObject({ status: "retired", description: "new" });
+    }));
+
+  test("a description removed from the program is cleared at DigitalOcean", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ description: undefined }));
+      expect(emulator.requests.filter((request) => request.method === "PUT").map((request) => request.body)).toEqual([{ description: "" }]);
+    }));
+
+  test("every tag removed from the program is removed at DigitalOcean", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      const outs = await update(runtime, id, inputs({ tags: undefined }));
+      expect(outs.tags).toEqual([]);
+      expect(emulator.getImage(Number(id))!.tags).toEqual([]);
+    }));
+
+  test("a tag already removed elsewhere (404) is no failure", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "DELETE", path: "/v2/tags/base/resources" });
+      await expect(update(runtime, id, inputs({ tags: [] }))).resolves.toMatchObject({ imageId: Number(id) });
+    }));
+
+  test.each([
+    ["a name refused", { name: "web-2" }, { method: "PUT", path: /^\/v2\/images\/\d+$/ }, /^updating image "web-2" \(\d+\): DigitalOcean API PUT/],
+    ["a tag refused", { tags: ["base", "new"] }, { method: "POST", path: "/v2/tags" }, /^tagging image "web" \(\d+\): DigitalOcean API POST \/v2\/tags failed: 422/],
+    ["a tag removal refused", { tags: [] }, { method: "DELETE", path: "/v2/tags/base/resources" }, /^tagging image "web" \(\d+\): DigitalOcean API DELETE \/v2\/tags\/base\/resources failed: 422/],
+  ])("fails on %s as a partial failure naming what it was doing", (_case, overrides, match, message) =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.inject(refusal("refused"), match);
+      const error = (await update(runtime, id, inputs(overrides)).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect(error.message).toMatch(message);
+      expect(error.id).toBe(id);
+    }),
+  );
+
+  test("a region the image lost outside Pulumi is transferred to again, not taken for the finished transfer that once put it there", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      emulator.mutateImage(Number(id), { regions: ["nyc3"] });
+      const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1"] }));
+      expect(outs.regions).toEqual(["nyc3", "lon1"]);
+      expect(emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"))).toHaveLength(2);
+    }));
+
+  test("fails naming the update and the image when the image cannot be read", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      await expect(update(runtime, "424242", inputs())).rejects.toThrow(/^updating image "web" \(424242\): DigitalOcean API GET \/v2\/images\/424242 failed: 404/);
+    }));
+});
+
+describe("read, step by step", () => {
+  test("given an id alone, reports every live region and warns about none", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      const { props } = await read(runtime, id, {});
+      expect([...(props.regions ?? [])].sort()).toEqual(["lon1", "nyc3"]);
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
+    }));
+
+  test("names a single region the image was transferred to outside Pulumi in the singular", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.mutateImage(Number(id), { regions: ["nyc3", "sgp1"] });
+      await read(runtime, id, outs);
+      expect(lines).toContain(`warn: image "web" (${id}) is also in region sgp1, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`);
+    }));
+
+  test("keeps the class and code of DigitalOcean's error when a refresh fails", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.inject({ kind: "status", status: 503 }, { method: "GET", path: `/v2/images/${id}`, count: 10 });
+      await expect(read(runtime, id, outs)).rejects.toMatchObject({ name: "ServerError", status: 503 });
+    }));
+});
+
+describe("delete, step by step", () => {
+  test.each([
+    ["while DigitalOcean still answers for it as deleted", 60 * 60_000],
+    ["once DigitalOcean answers 404 for it", 0],
+  ])("succeeds when its answer was lost and every retry met a 503, but the image is gone %s", (_case, deletedLingerMs) =>
+    withEmulator({ deletedLingerMs }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.inject({ kind: "reset-after-processing" }, { method: "DELETE", path: `/v2/images/${id}` });
+      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
+      await deleteImage(runtime, Number(id));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }),
+  );
+
+  test("fails with DigitalOcean's error when every attempt met a 503 and the image is still there", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
+      await expect(deleteImage(runtime, Number(id))).rejects.toMatchObject({ name: "ServerError", message: expect.stringMatching(new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 503`)) });
+    }));
+
+  test("refused while the import runs and refused again once it ended, fails naming the deletion once", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${partial.id}`, count: 2 });
+      const error = (await deleteImage(runtime, Number(partial.id)).catch((caught: unknown) => caught)) as Error;
+      expect(error.message.match(/deleting image/g)).toHaveLength(1);
+      // It looked for work under way once: after waiting, a second refusal is final.
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === `/v2/images/${partial.id}/actions`)).toHaveLength(1);
+      expect(error.message).toMatch(new RegExp(`^deleting image ${partial.id}: DigitalOcean API DELETE /v2/images/${partial.id} failed: 422`));
+    }));
+
+  test("refused while the import runs, deletes the image once the import has failed", () =>
+    withEmulator({ importDurationMs: 10 * 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.failImports("broken", "the file is not a disk image");
+      const url = "https://images.example.com/broken.img";
+      const partial = (await create(runtime, inputs({ url, createTimeoutMinutes: 0.05 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial).toBeInstanceOf(ResourceInitError);
+      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${partial.id}` });
+      await deleteImage(runtime, Number(partial.id));
+      expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${partial.id}`).at(-1)).toMatchObject({ status: expect.any(Number) });
+    }));
+
+  test("refused while a transfer runs, says how many transfers it waits for, and reports their progress", () =>
+    withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
+      await deleteImage(runtime, Number(id));
+      expect(lines).toContain(`info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Waiting to delete image ${id}: in-progress after \\d+m`)));
     }));
 });

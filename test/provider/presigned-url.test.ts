@@ -13,6 +13,7 @@ function sigV4(base: string, date: string, signature: string, extra = ""): strin
 describe("sameImageSource", () => {
   test.each([
     ["identical strings", object, object],
+    ["identical strings that are not URLs", "not a url", "not a url"],
     ["an AWS SigV4 URL signed again later", sigV4(object, "20250101T000000Z", "aaa"), sigV4(object, "20250102T120000Z", "bbb")],
     [
       "an AWS SigV4 URL signed again with a new session token",
@@ -74,6 +75,11 @@ describe("sameImageSource", () => {
       sigV4(object, "20250101T000000Z", "aaa", "&versionId=1"),
       sigV4(object, "20250101T000000Z", "aaa", "&versionId=2"),
     ],
+    [
+      "another object generation in a Google Cloud Storage V4 URL",
+      "https://storage.googleapis.com/bucket/web.qcow2?generation=1&X-Goog-Signature=aaa",
+      "https://storage.googleapis.com/bucket/web.qcow2?generation=2&X-Goog-Signature=aaa",
+    ],
     ["an ordinary query parameter", "https://example.com/download?file=web-1.img", "https://example.com/download?file=web-2.img"],
     [
       "Azure-looking parameters in an unsigned URL (no sig and sv)",
@@ -85,12 +91,51 @@ describe("sameImageSource", () => {
       "https://example.com/get?Expires=1&Signature=web-1",
       "https://example.com/get?Expires=1&Signature=web-2",
     ],
+    [
+      "SigV4-looking parameters in an unsigned URL (no X-Amz-Signature)",
+      "https://example.com/get?X-Amz-Date=20250101T000000Z&X-Amz-Meta-Build=1",
+      "https://example.com/get?X-Amz-Date=20250101T000000Z&X-Amz-Meta-Build=2",
+    ],
+    [
+      "Google V4-looking parameters in an unsigned URL (no X-Goog-Signature)",
+      "https://example.com/get?X-Goog-Generation=1",
+      "https://example.com/get?X-Goog-Generation=2",
+    ],
     ["a repeated query parameter", "https://example.com/get?part=1", "https://example.com/get?part=1&part=1"],
     ["strings that are not URLs", "not a url", "not a url either"],
     ["a URL and a string that is not one", "https://example.com/web.img", "example.com/web.img"],
   ])("counts %s as a different image", (_case, a, b) => {
     expect(sameImageSource(a, b)).toBe(false);
     expect(sameImageSource(b, a)).toBe(false);
+  });
+});
+
+/** Each scheme's signed URL, with the parameters its signing adds, as README's table lists them. */
+const SIGNED_PARAMETERS: [scheme: string, url: string, parameters: string[]][] = [
+  ["AWS Signature V2", `${object}?AWSAccessKeyId=AKIA1&Signature=abc`, ["AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"]],
+  ["Google Cloud Storage V2", "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa&Signature=abc", ["GoogleAccessId", "Signature", "Expires"]],
+  [
+    "Azure SAS",
+    "https://acct.blob.core.windows.net/images/web.vhd?sv=2022-11-02&sig=abc",
+    ["sv", "ss", "srt", "sr", "sp", "st", "se", "sip", "spr", "si", "sig", "sdd", "ses", "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "sduoid"],
+  ],
+  ["CloudFront", "https://d111.cloudfront.net/web.qcow2?Key-Pair-Id=K1&Signature=abc", ["Key-Pair-Id", "Signature", "Expires", "Policy"]],
+];
+
+describe("sameImageSource, parameter by parameter", () => {
+  test.each(SIGNED_PARAMETERS.flatMap(([scheme, url, parameters]) => parameters.map((parameter) => [scheme, parameter, url] as const)))(
+    "counts a %s URL whose %s changed as the same image",
+    (_scheme, parameter, url) => {
+      const signed = new URL(url);
+      signed.searchParams.set(parameter, "one");
+      const again = new URL(url);
+      again.searchParams.set(parameter, "two");
+      expect(sameImageSource(signed.href, again.href)).toBe(true);
+    },
+  );
+
+  test.each(SIGNED_PARAMETERS.map(([scheme, url]) => [scheme, url]))("counts a %s URL whose versionId changed as a different image", (_scheme, url) => {
+    expect(sameImageSource(`${url}&versionId=1`, `${url}&versionId=2`)).toBe(false);
   });
 });
 
@@ -109,6 +154,7 @@ describe("redactUrl", () => {
     ["drops userinfo whose password has an @", "bad url://alice:p@ss@host/x", "bad url://host/x"],
     ["keeps an @ in the path", "not a url/a@b?sig=secret", "not a url/a@b"],
     ["keeps a url without a host as written, not as URL parsing repairs it", "https:///a.img?sig=secret", "https:///a.img"],
+    ["keeps a url with one slash after the scheme as written, also when its path holds another url", "https:/x.example/https://host/a.img?sig=secret", "https:/x.example/https://host/a.img"],
   ])("%s", (_case, url, redacted) => {
     expect(redactUrl(url)).toBe(redacted);
   });
