@@ -4,7 +4,7 @@ import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
-import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
+import type { AuditEntry, Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
@@ -184,12 +184,7 @@ describe("create", () => {
 
   test("an image that answers 404 while its import is waited for fails the create plainly, and is deleted in case the 404s were a proxy's: nothing is left unrecorded", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
-      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
-      const [image] = emulator.audit();
-      // Every GET of the image answers 404 from now on, although the image exists.
-      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+      const { creating, image } = await createWhoseImageAnswers404(emulator);
 
       const error = (await creating) as Error;
 
@@ -527,6 +522,16 @@ async function untilRequest(emulator: Emulator, method: string, path: RegExp): P
   while (!emulator.requests.some((request) => request.method === method && path.test(request.path) && request.status !== null && request.status < 300)) await emulator.clock.sleep(5_000);
 }
 
+/** A create whose image, once DigitalOcean has accepted its import, answers 404 to every GET although it exists. */
+async function createWhoseImageAnswers404(emulator: Emulator): Promise<{ creating: Promise<unknown>; image: AuditEntry | undefined }> {
+  const { runtime } = runtimeFor(emulator);
+  const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+  while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+  const [image] = emulator.audit();
+  emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+  return { creating, image };
+}
+
 const refusal = (message: string) => ({ kind: "status", status: 422, body: { id: "unprocessable_entity", message } }) as const;
 
 describe("create, step by step", () => {
@@ -610,11 +615,7 @@ describe("create, step by step", () => {
 
   test("an image that answers 404 while its import is waited for and cannot be deleted is recorded as a partial failure, so that Pulumi still knows it", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
-      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
-      const [image] = emulator.audit();
-      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+      const { creating, image } = await createWhoseImageAnswers404(emulator);
       emulator.inject(refusal("refused"), { method: "DELETE", path: `/v2/images/${image!.id}`, count: 1_000 });
 
       const error = (await creating) as ResourceInitError;
@@ -858,35 +859,32 @@ describe("read, step by step", () => {
 
 describe("delete, step by step", () => {
   test.each([
-    ["while DigitalOcean still answers for it as deleted", 60 * 60_000],
-    ["once DigitalOcean answers 404 for it", 0],
-  ])("succeeds when its answer was lost and every retry met a 503, but the image is gone %s", (_case, deletedLingerMs) =>
+    ["met a 503", "while DigitalOcean still answers for it as deleted", { kind: "status", status: 503 } as const, 60 * 60_000],
+    ["met a 503", "once DigitalOcean answers 404 for it", { kind: "status", status: 503 } as const, 0],
+    ["had its connection reset", "once DigitalOcean answers 404 for it", { kind: "reset" } as const, 0],
+  ])("succeeds when its answer was lost and every retry %s, but the image is gone %s", (_retries, _gone, fault, deletedLingerMs) =>
     withEmulator({ deletedLingerMs }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
       emulator.inject({ kind: "reset-after-processing" }, { method: "DELETE", path: `/v2/images/${id}` });
-      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
+      emulator.inject(fault, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
       await deleteImage(runtime, Number(id));
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
     }),
   );
 
-  test("succeeds when its answer was lost and every retry's connection was reset, but the image is gone", () =>
-    withEmulator({}, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const { id } = await create(runtime, inputs());
-      emulator.inject({ kind: "reset-after-processing" }, { method: "DELETE", path: `/v2/images/${id}` });
-      emulator.inject({ kind: "reset" }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
-      await deleteImage(runtime, Number(id));
-      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
-    }));
+  /** An image whose deletion DigitalOcean refuses once, and whose next reads (`count`) meet `lookup`. */
+  async function refusedThenRead(emulator: Emulator, lookup: Parameters<Emulator["inject"]>[0], count: number) {
+    const { runtime } = runtimeFor(emulator);
+    const { id } = await create(runtime, inputs());
+    emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
+    emulator.inject(lookup, { method: "GET", path: `/v2/images/${id}`, count });
+    return { runtime, id };
+  }
 
   test("refused for an image that answers 404 when it looks for work under way, sends the deletion once more and succeeds", () =>
     withEmulator({}, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const { id } = await create(runtime, inputs());
-      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
-      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${id}` });
+      const { runtime, id } = await refusedThenRead(emulator, { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, 1);
       await deleteImage(runtime, Number(id));
       const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`);
       expect(deletes.map((request) => request.status)).toEqual([422, 204]);
@@ -895,10 +893,7 @@ describe("delete, step by step", () => {
 
   test("refused, and unable to look for work under way, fails naming the deletion and the lookup that failed", () =>
     withEmulator({}, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const { id } = await create(runtime, inputs());
-      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
-      emulator.inject({ kind: "status", status: 503 }, { method: "GET", path: `/v2/images/${id}`, count: 10 });
+      const { runtime, id } = await refusedThenRead(emulator, { kind: "status", status: 503 }, 10);
       await expect(deleteImage(runtime, Number(id))).rejects.toMatchObject({
         name: "ServerError",
         message: expect.stringMatching(new RegExp(`^deleting image ${id}: DigitalOcean API GET /v2/images/${id} failed: 503`)),
