@@ -120,8 +120,13 @@ describe("ImageWaiter", () => {
       const image = await client.images.createCustom(request("one"));
       await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
       const action = await client.imageActions.transfer(image.id, "lon1");
+      const before = { requests: emulator.requests.length, gets: waiter.stats.gets };
       const done = await waiter.waitForAction(image.id, action, "the transfer to lon1", { timeoutMs: 10 * MINUTE });
       expect(done.status).toBe("completed");
+      // One GET of the action a round, each counted in the stats.
+      const polls = emulator.requests.slice(before.requests);
+      expect(polls.every((entry) => entry.path === `/v2/images/${image.id}/actions/${action.id}`)).toBe(true);
+      expect(waiter.stats.gets - before.gets).toBe(polls.length);
       expect((await client.images.get(image.id)).regions.sort()).toEqual(["lon1", "nyc3"]);
     }));
 
