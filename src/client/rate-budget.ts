@@ -34,23 +34,27 @@ export interface RateBudgetOptions {
  * cannot wait without holding up a deployment; polls can, at the cost of noticing a finished import
  * later. So polls are spaced further apart as the token's traffic grows, before any limit is near:
  *
- * - `minuteShare`: the share of the per-minute limit the whole token may use before polls slow
- *   down. Above it a poll's interval is stretched by (rate ÷ share)², so that many processes doing
- *   the same settle well under the limit (20 pollers settle near half of it), leaving the rest to writes.
- * - The hour: when the token's current rate, kept up until `ratelimit-reset`, would spend more than
- *   the hourly budget left above the reserve, polls are stretched by (that spending ÷ what is
- *   left)². A steady 60 requests a minute from other tools already take 3,600 of its 5,000.
+ * - The token's rate may reach `minuteShare` of the per-minute limit and, kept up for an hour,
+ *   `hourShare` of the hourly one (with DigitalOcean's limits, 75 and 50 requests a minute; the
+ *   lower binds). Above that a poll's interval is stretched by (rate ÷ that ceiling)², so that many
+ *   processes doing the same settle a little above it, leaving the rest to writes. The hour's
+ *   window slides: `ratelimit-reset` frees only its oldest request, not the hour, so a steady rate
+ *   is weighed as kept up for a whole hour, whatever the reset says.
+ * - Close to the reserve: when the token's rate, kept up until `ratelimit-reset`, would spend more
+ *   than is left above the reserve, polls are stretched by (that spending ÷ what is left)², and
+ *   at the reserve as far as the waiter allows.
  *
  * The token's rate is read from how far `ratelimit-remaining` fell over the last `windowMs`,
  * measured over at least `minSpanMs` so that two close answers do not read as a burst.
  */
 export interface PollYield {
   minuteShare: number;
+  hourShare: number;
   windowMs: number;
   minSpanMs: number;
 }
 
-export const defaultPollYield: PollYield = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
+export const defaultPollYield: PollYield = { minuteShare: 0.3, hourShare: 0.6, windowMs: 60_000, minSpanMs: 20_000 };
 
 export const defaultRateBudgetOptions: RateBudgetOptions = { perMinute: 250, perHour: 5000, reserve: 0.1 };
 
@@ -85,16 +89,17 @@ export interface TokenLoad {
 
 /** How many times longer a poll should wait than its schedule says (1: not at all; Infinity: as long as the waiter allows); see `PollYield`. */
 export function pollStretch(policy: PollYield, limits: { perMinute: number; perHour: number; reserve: number }, load: TokenLoad): number {
-  const minuteCeiling = limits.perMinute * policy.minuteShare;
-  const byMinute = load.ratePerMinute > minuteCeiling ? (load.ratePerMinute / minuteCeiling) ** 2 : 1;
-  let byHour = 1;
+  const perHour = load.limit ?? limits.perHour;
+  const ceiling = Math.min(limits.perMinute * policy.minuteShare, (perHour * policy.hourShare * MINUTE_MS) / HOUR_MS);
+  const byRate = load.ratePerMinute > ceiling ? (load.ratePerMinute / ceiling) ** 2 : 1;
+  let byLeft = 1;
   if (load.remaining !== undefined) {
-    const left = load.remaining - (load.limit ?? limits.perHour) * limits.reserve;
+    const left = load.remaining - perHour * limits.reserve;
     const spending = (load.ratePerMinute * Math.max(MINUTE_MS, load.msUntilReset ?? HOUR_MS)) / MINUTE_MS;
-    if (left <= 0) byHour = Number.POSITIVE_INFINITY;
-    else if (spending > left) byHour = (spending / left) ** 2;
+    if (left <= 0) byLeft = Number.POSITIVE_INFINITY;
+    else if (spending > left) byLeft = (spending / left) ** 2;
   }
-  return Math.max(1, byMinute, byHour);
+  return Math.max(1, byRate, byLeft);
 }
 
 export interface RateBudgetSnapshot {

@@ -51,6 +51,8 @@ export interface ManyStacksFigures {
   budgetWaits: { writes: number; gets: number; longestWriteSeconds: number };
   /** Simulated seconds from the first deployment's start to the last create's return. */
   wallSeconds: number;
+  /** Simulated seconds from the hosts' first warm-up request, which opens the token's sliding hour, to the first deployment's start. */
+  warmUpSeconds: number;
   hostsPeakRssMb?: number;
 }
 
@@ -106,6 +108,7 @@ export async function manyStacks(plan: ManyStacksPlan): Promise<ManyStacksFigure
       detection: detectionFigures(emulator.audit(), all, importDurationMs),
       budgetWaits: budgetWaits(hosts.flatMap((host) => host.logs)),
       wallSeconds: (Math.max(...all.map((create) => create.returnedAt)) - start) / 1000,
+      warmUpSeconds: (start - Math.min(...emulator.requests.map((entry) => entry.at))) / 1000,
       hostsPeakRssMb: Number.isNaN(hostsPeakRssMb) ? undefined : hostsPeakRssMb,
     };
   } finally {

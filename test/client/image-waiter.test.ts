@@ -389,7 +389,7 @@ describe("the waiter's schedule", () => {
     }
     await wait;
     const inMinute = (minute: number) => checkedAt.filter((at) => at >= minute * MINUTE && at < (minute + 1) * MINUTE).length;
-    // 200 a minute is 2.7 times the 75 (30 % of 250) at which polls give way: rounds 7 times as far apart.
+    // 200 a minute is 4 times the 50 at which polls give way (60 % of the hour's 5,000, kept up for an hour): rounds 16 times as far apart, up to 40 s.
     expect(inMinute(2)).toBeLessThanOrEqual(4);
     // The stats count as yielded rounds that came later than their 5 s, and no other.
     const late = checkedAt.slice(1).filter((at, index) => at - checkedAt[index]! > 5_000).length;

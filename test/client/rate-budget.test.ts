@@ -264,7 +264,7 @@ describe("RateBudget", () => {
 
 describe("polls give way to the token's other traffic", () => {
   const limits = { perMinute: 250, perHour: 5000, reserve: 0.1 };
-  const policy = { minuteShare: 0.3, windowMs: 60_000, minSpanMs: 20_000 };
+  const policy = { minuteShare: 0.3, hourShare: 0.6, windowMs: 60_000, minSpanMs: 20_000 };
 
   test.each([
     ["no answers yet: no rate", [], 0],
@@ -278,17 +278,20 @@ describe("polls give way to the token's other traffic", () => {
   });
 
   test.each([
-    ["a quiet token: polls keep their schedule", 20, 4800, 30, 1],
-    ["at 30 % of the per-minute limit: still on schedule", 75, 4800, 30, 1],
-    ["at 150 a minute (twice 30 %): four times as far apart", 150, undefined, 30, 4],
-    ["20 a minute for the 30 minutes until the reset: 600 of the 2,000 left above the reserve: on schedule", 20, 2500, 30, 1],
-    ["20 a minute for 50 minutes: 1,000 where 500 are left above the reserve: (2)² = 4 times", 20, 1000, 50, 4],
-    ["no reset known: the rate for an hour, 60 a minute: 3,600 where 1,800 are left: 4 times", 60, 2300, undefined, 4],
-    ["at the reserve: as far apart as the waiter allows", 20, 500, 30, Number.POSITIVE_INFINITY],
-    ["both: the larger stretch, here the hour's (7,500 where 500 are left)", 150, 1000, 50, 225],
-  ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, stretch) => {
+    ["a quiet token: polls keep their schedule", 20, 4800, 30, undefined, 1],
+    ["at 50 a minute, 60 % of the hour's 5,000 if kept up for an hour: still on schedule", 50, 4800, 30, undefined, 1],
+    ["at 150 a minute, three times those 50: 9 times as far apart", 150, undefined, 30, undefined, 9],
+    ["100 a minute with the reset a minute away: a sliding hour frees only its oldest request then, so the rate counts as kept up for an hour: 4 times", 100, 3000, 1, undefined, 4],
+    ["an hourly limit of 20,000: the per-minute share binds, 150 a minute is twice 30 % of 250: 4 times", 150, 19_000, 30, 20_000, 4],
+    ["20 a minute for the 30 minutes until the reset: 600 of the 2,000 left above the reserve: on schedule", 20, 2500, 30, undefined, 1],
+    ["20 a minute for 50 minutes: 1,000 where 500 are left above the reserve: (2)² = 4 times", 20, 1000, 50, undefined, 4],
+    ["no reset known: the rate for an hour, 40 a minute: 2,400 where 1,200 are left: 4 times", 40, 1700, undefined, undefined, 4],
+    ["an hourly limit of 20,000 keeps a reserve of 2,000: 2,100 left is 100 above it, and 20 a minute for 10 minutes spends 200: 4 times", 20, 2100, 10, 20_000, 4],
+    ["at the reserve: as far apart as the waiter allows", 20, 500, 30, undefined, Number.POSITIVE_INFINITY],
+    ["both: the larger stretch, here the one near the reserve (7,500 where 500 are left)", 150, 1000, 50, undefined, 225],
+  ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, limit, stretch) => {
     const msUntilReset = minutesUntilReset === undefined ? undefined : minutesUntilReset * 60_000;
-    const found = pollStretch(policy, limits, { ratePerMinute, remaining, msUntilReset });
+    const found = pollStretch(policy, limits, { ratePerMinute, remaining, limit, msUntilReset });
     if (stretch === Number.POSITIVE_INFINITY) expect(found).toBe(stretch);
     else expect(found).toBeCloseTo(stretch, 6);
   });
@@ -300,8 +303,8 @@ describe("polls give way to the token's other traffic", () => {
       budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(4900 - second * 5), "ratelimit-reset": "0" });
       if (second < 60) clock.advance(10_000);
     }
-    // 300 a minute, against 75 (30 % of 250): (300 ÷ 75)² = 16 times as far apart.
-    expect(budget.pollStretch()).toBeCloseTo(16, 6);
+    // 300 a minute, against 50 (60 % of 5,000 over an hour): (300 ÷ 50)² = 36 times as far apart.
+    expect(budget.pollStretch()).toBeCloseTo(36, 6);
     // A minute later with no answer showing more traffic, the old answers have left the window.
     clock.advance(61_000);
     budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4600", "ratelimit-reset": "0" });
