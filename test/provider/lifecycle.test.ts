@@ -664,6 +664,18 @@ describe("create, step by step", () => {
       await expect(create(runtime, inputs({ url: "https://images.example.com/broken.img" }))).rejects.toThrow(/the file is not a disk image\. Nothing was left behind; check the url/);
     }));
 
+  test("an image a listing shows as deleted (DigitalOcean answers for one a while) is never adopted: the create imports its own", () =>
+    withEmulator({}, async (emulator) => {
+      const wanted = inputs();
+      const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      emulator.deleteImageOutOfBand(left.id);
+      const { runtime } = runtimeFor(emulator);
+      jest.spyOn(runtime.client.images, "list").mockResolvedValueOnce([{ ...left, status: "deleted" }]);
+      const { id, outs } = await create(runtime, wanted);
+      expect(Number(id)).not.toBe(left.id);
+      expect(outs.status).toBe("available");
+    }));
+
   test("lists no actions for an image it has just imported: a fresh image has no transfer under way", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -798,6 +810,17 @@ describe("update, step by step", () => {
       expect(error.id).toBe(id);
     }),
   );
+
+  test("a region added while another region's transfer is still under way gets a transfer of its own, and the one under way is waited for", () =>
+    withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"] }));
+      expect(outs.regions).toEqual(["nyc3", "lon1", "ams3"]);
+      const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
+      expect(transfers.map((request) => (request.body as { region: string }).region)).toEqual(["lon1", "ams3"]);
+    }));
 
   test("a region the image lost outside Pulumi is transferred to again, not taken for the finished transfer that once put it there", () =>
     withEmulator({}, async (emulator) => {
