@@ -315,6 +315,19 @@ describe("polls give way to the token's other traffic", () => {
     expect(budget.pollStretch()).toBe(1);
   });
 
+  test("an answer more than a minute old no longer counts once newer ones are in the window: traffic that stopped slows polls no more", () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget(clock);
+    const answer = (remaining: number) => budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": "0" });
+    answer(4900);
+    clock.advance(30_000);
+    answer(4800);
+    clock.advance(40_000);
+    answer(4800);
+    // The last minute holds the answers at 30 s and 70 s: no fall, no rate.
+    expect(budget.pollStretch()).toBe(1);
+  });
+
   test("the last minute's answers include one exactly a minute old", () => {
     const clock = new VirtualClock();
     const budget = new RateBudget(clock);
