@@ -235,6 +235,19 @@ describe("ImageWaiter's deadlines and loop", () => {
     expect(waiter.stats.turns).toBeLessThanOrEqual(waiter.stats.ticks + 2);
   });
 
+  test("transfers of one image answered by one listing each go by their own action: one finished does not end the other", async () => {
+    const clock = new TurnLimitedClock();
+    const listActions = async () => [{ ...transfer(11, "lon1"), status: "completed" }, transfer(12, "fra1")];
+    const waiter = new ImageWaiter(fakeClient(clock, { listActions }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const waits = [transfer(11, "lon1"), transfer(12, "fra1")].map((action) =>
+      waiter.waitForAction(1, action, `the transfer of image 1 to ${action.regionSlug}`, { timeoutMs: 30_000 }).then(
+        (done) => `action ${done.id} ${done.status}`,
+        (caught: unknown) => (caught as Error).message,
+      ),
+    );
+    expect(await Promise.all(waits)).toEqual(["action 11 completed", 'Timed out after 30s waiting for the transfer of image 1 to fra1 (last status "in-progress")']);
+  });
+
   test("a transfer of an image deleted outside Pulumi ends at the second 404 in a row, as an import does, long before its deadline", async () => {
     const clock = new TurnLimitedClock();
     const gone = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
