@@ -169,7 +169,10 @@ function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
     listing.catch(() => markedImages.delete(client));
     markedImages.set(client, listing);
   }
-  return listing;
+  // Every create waiting on a failed listing gets its error: each a copy of its own, to name its import in.
+  return listing.catch((error: unknown) => {
+    throw Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as unknown;
+  });
 }
 
 /** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
@@ -388,7 +391,7 @@ export async function deleteImage(runtime: Runtime, id: number, waitedForWork = 
     if (error instanceof ValidationError && !waitedForWork) {
       const waited = await waitForWorkUnderWay(runtime, id, error).catch((lookup: unknown) => {
         if (lookup instanceof NotFoundError) return true;
-        throw lookup;
+        throw withContext(lookup, `deleting image ${id}`);
       });
       if (waited) return deleteImage(runtime, id, true);
     }

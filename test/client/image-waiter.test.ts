@@ -2,7 +2,7 @@ import type { DigitalOceanClient } from "../../src/client/digitalocean-client";
 import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "../../src/client/errors";
 import { ImageWaiter, defaultImageWaiterOptions, roundIntervalMs, waitIntervalMs } from "../../src/client/image-waiter";
 import { RateBudget } from "../../src/client/rate-budget";
-import { manualClock } from "../helpers/manual-clock";
+import { type ManualClock, manualClock } from "../helpers/manual-clock";
 import { defaultRetryPolicy } from "../../src/client/retry-policy";
 import type { Action, Image } from "../../src/client/wire";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 const request = (name: string) => ({ name, url: `https://images.example.com/${name}.img`, region: "nyc3" });
 
 describe("ImageWaiter", () => {
-  test("serves 100 concurrent imports with one listing per tick, far below 250 requests a minute", () =>
+  test("serves 100 concurrent imports with one listing of the account's private images per tick, far below 250 requests a minute", () =>
     withEmulator({ importDurationMs: (url) => (1 + (Number(/img-(\d+)/.exec(url)![1]) % 10)) * MINUTE }, async (emulator) => {
       // 100 concurrent requests to an emulator in this process can outlast the 2 s request timeout
       // on a busy machine. This test is about polling, so such a timeout is retried as often as a
@@ -31,6 +31,10 @@ describe("ImageWaiter", () => {
       for (const poll of polls) perMinute.set(Math.floor(poll.at / MINUTE), (perMinute.get(Math.floor(poll.at / MINUTE)) ?? 0) + 1);
       expect(Math.max(...perMinute.values())).toBeLessThanOrEqual(15);
       expect(waiter.stats.listings).toBeGreaterThan(0);
+      // Only the private images: the public ones (distributions, applications) would add pages.
+      const listings = polls.filter((poll) => poll.path === "/v2/images");
+      expect(listings.length).toBeGreaterThan(0);
+      expect(listings.every((poll) => poll.query["private"] === "true")).toBe(true);
       // GETs only once a single image is left, when one GET is cheaper than a listing (how many
       // ticks that last image takes depends on how far apart a busy machine spread the creates).
       const gets = polls.filter((poll) => /^\/v2\/images\/\d+$/.test(poll.path));
@@ -47,6 +51,7 @@ describe("ImageWaiter", () => {
       await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
       expect(waiter.stats.listings).toBe(0);
       expect(emulator.requests.slice(1).every((entry) => entry.path === `/v2/images/${image.id}`)).toBe(true);
+      expect(waiter.stats.gets).toBe(emulator.requests.length - 1);
     }));
 
   test("starts polling short and grows the interval to its cap", () =>
@@ -115,8 +120,13 @@ describe("ImageWaiter", () => {
       const image = await client.images.createCustom(request("one"));
       await waiter.waitForImage(image.id, { timeoutMs: 10 * MINUTE });
       const action = await client.imageActions.transfer(image.id, "lon1");
+      const before = { requests: emulator.requests.length, gets: waiter.stats.gets };
       const done = await waiter.waitForAction(image.id, action, "the transfer to lon1", { timeoutMs: 10 * MINUTE });
       expect(done.status).toBe("completed");
+      // One GET of the action a round, each counted in the stats.
+      const polls = emulator.requests.slice(before.requests);
+      expect(polls.every((entry) => entry.path === `/v2/images/${image.id}/actions/${action.id}`)).toBe(true);
+      expect(waiter.stats.gets - before.gets).toBe(polls.length);
       expect((await client.images.get(image.id)).regions.sort()).toEqual(["lon1", "nyc3"]);
     }));
 
@@ -129,6 +139,7 @@ describe("ImageWaiter", () => {
       const regions = ["lon1", "fra1", "sgp1", "tor1"];
       const actions = await Promise.all(regions.map((region) => client.imageActions.transfer(image.id, region)));
       const before = emulator.requests.length;
+      const stats = { ...waiter.stats };
       await Promise.all(actions.map((action, index) => waiter.waitForAction(image.id, action, `the transfer to ${regions[index]}`, { timeoutMs: 10 * MINUTE })));
       const polls = emulator.requests.slice(before);
       const listings = polls.filter((entry) => entry.path === `/v2/images/${image.id}/actions`);
@@ -138,6 +149,7 @@ describe("ImageWaiter", () => {
       expect(listings.length).toBeGreaterThan(0);
       // One GET per transfer per tick would be 4 per listing.
       expect(polls.length).toBeLessThan(2 * listings.length + 2);
+      expect({ listings: waiter.stats.listings - stats.listings, gets: waiter.stats.gets - stats.gets }).toEqual({ listings: listings.length, gets: singles.length });
       expect((await client.images.get(image.id)).regions.sort()).toEqual(["fra1", "lon1", "nyc3", "sgp1", "tor1"]);
     }));
 });
@@ -165,16 +177,37 @@ function fakeClient(clock: VirtualClock, checks: { getImage?: () => Promise<Imag
   } as unknown as DigitalOceanClient;
 }
 
+/** Moves a manual clock on in steps of 100 ms, letting the waiter's checks settle at each, until `wait` ends. */
+async function drive(clock: ManualClock, wait: Promise<unknown>): Promise<void> {
+  let done = false;
+  void wait.finally(() => (done = true)).catch(() => undefined);
+  while (!done) {
+    clock.advance(100);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A client on a manual clock whose checks answer as the test says. */
+const manualClient = (clock: ManualClock, checks: Parameters<typeof fakeClient>[1]) => fakeClient(clock as unknown as VirtualClock, checks);
+
 describe("ImageWaiter's deadlines and loop", () => {
-  test("a wait whose check hangs past its deadline is rejected at the deadline, and the loop turns a few times, never without time passing", async () => {
+  test("a wait whose check hangs past its deadline is rejected at the deadline, is not checked again while its check hangs, and the loop turns a few times, never without time passing", async () => {
     const clock = new TurnLimitedClock();
-    const waiter = new ImageWaiter(fakeClient(clock, {}), { minIntervalMs: 1_000, maxIntervalMs: 1_000 });
+    let checks = 0;
+    const hanging = () => {
+      checks++;
+      return never<Image>();
+    };
+    const waiter = new ImageWaiter(fakeClient(clock, { getImage: hanging }), { minIntervalMs: 1_000, maxIntervalMs: 1_000 });
     const start = clock.now();
     const error = await waiter.waitForImage(7, { timeoutMs: 1_500 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect((error as Error).message).toBe('Timed out after 2s waiting for the import of image 7 to become available (last status "NEW")');
     expect(clock.now() - start).toBe(1_500);
+    expect(checks).toBe(1);
     expect(waiter.stats.turns).toBeLessThanOrEqual(3);
+    // A turn is one sleep of the loop.
+    expect(waiter.stats.turns).toBe(clock.slept.length);
     expect(clock.slept.every((ms) => ms > 0)).toBe(true);
   });
 
@@ -200,6 +233,19 @@ describe("ImageWaiter's deadlines and loop", () => {
     ]);
     // One turn per tick, plus one per deadline.
     expect(waiter.stats.turns).toBeLessThanOrEqual(waiter.stats.ticks + 2);
+  });
+
+  test("transfers of one image answered by one listing each go by their own action: one finished does not end the other", async () => {
+    const clock = new TurnLimitedClock();
+    const listActions = async () => [{ ...transfer(11, "lon1"), status: "completed" }, transfer(12, "fra1")];
+    const waiter = new ImageWaiter(fakeClient(clock, { listActions }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const waits = [transfer(11, "lon1"), transfer(12, "fra1")].map((action) =>
+      waiter.waitForAction(1, action, `the transfer of image 1 to ${action.regionSlug}`, { timeoutMs: 30_000 }).then(
+        (done) => `action ${done.id} ${done.status}`,
+        (caught: unknown) => (caught as Error).message,
+      ),
+    );
+    expect(await Promise.all(waits)).toEqual(["action 11 completed", 'Timed out after 30s waiting for the transfer of image 1 to fra1 (last status "in-progress")']);
   });
 
   test("a transfer of an image deleted outside Pulumi ends at the second 404 in a row, as an import does, long before its deadline", async () => {
@@ -259,6 +305,80 @@ describe("the waiter's schedule", () => {
     expect(checks).toBeLessThan(260);
   });
 
+  test("waits on an import and on transfers of two other images cost three requests a round, so each is checked at its own interval, not more often", async () => {
+    const clock = manualClock();
+    const imageChecks: number[] = [];
+    const getImage = async () => {
+      imageChecks.push(clock.now());
+      return image("pending");
+    };
+    const waiter = new ImageWaiter(manualClient(clock, { getImage, getAction: async () => transfer(0, "lon1") }), { minIntervalMs: 1_000, maxIntervalMs: 4_000, growth: 2 });
+    const options = { timeoutMs: MINUTE };
+    const waits = [
+      waiter.waitForImage(7, options),
+      waiter.waitForAction(2, transfer(21, "lon1"), "the transfer of image 2 to lon1", options),
+      waiter.waitForAction(3, transfer(31, "lon1"), "the transfer of image 3 to lon1", options),
+    ];
+    await drive(clock, Promise.allSettled(waits));
+    // Each wait's interval reaches its cap of 4 s within seconds; from then on a round every 4 s.
+    const gaps = imageChecks.slice(1).map((at, index) => at - imageChecks[index]!).slice(5);
+    expect(gaps.length).toBeGreaterThan(5);
+    for (const gap of gaps) expect(Math.abs(gap - 4_000)).toBeLessThanOrEqual(100);
+  });
+
+  test("with more private images than one page of a listing holds, two waits cost two requests an interval: two GETs, as the listing's two pages would", async () => {
+    const clock = manualClock();
+    const sent: { at: number; requests: number }[] = [];
+    const account = Array.from({ length: 250 }, (_, index) => ({ ...image("pending"), id: index + 1 }));
+    const client = {
+      clock,
+      images: {
+        get: async (id: number) => {
+          sent.push({ at: clock.now(), requests: 1 });
+          return { ...image("pending"), id };
+        },
+        list: async () => {
+          sent.push({ at: clock.now(), requests: 2 });
+          return account;
+        },
+      },
+      imageActions: { get: never, list: never },
+    } as unknown as DigitalOceanClient;
+    const waiter = new ImageWaiter(client, { minIntervalMs: 1_000, maxIntervalMs: 4_000, growth: 2 });
+    await drive(clock, Promise.allSettled([1, 2].map((id) => waiter.waitForImage(id, { timeoutMs: MINUTE }))));
+    // After the first round's listing, two GETs a round, a round every 4 s once the waits' intervals reach it.
+    const requests = sent.filter(({ at }) => at >= sent[0]!.at + 20_000).reduce((sum, { requests }) => sum + requests, 0);
+    expect(requests).toBeGreaterThanOrEqual(18);
+    expect(requests).toBeLessThanOrEqual(22);
+  });
+
+  test("a round put off for the token's other traffic comes within the shortest interval of a response showing the budget recovered", async () => {
+    const clock = manualClock();
+    const budget = new RateBudget(clock, { perMinute: 250, perHour: 5000, reserve: 0.1 });
+    const start = clock.now();
+    const checkedAt: number[] = [];
+    const getImage = async (): Promise<Image> => {
+      checkedAt.push(clock.now() - start);
+      return image(clock.now() - start >= 15_000 ? "available" : "pending");
+    };
+    const client = { ...fakeClient(clock as unknown as VirtualClock, { getImage }), budget } as unknown as DigitalOceanClient;
+    const waiter = new ImageWaiter(client, { minIntervalMs: 5_000, maxIntervalMs: 5_000, growth: 1 });
+    const hourly = (remaining: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": String(Math.ceil((start + 30 * MINUTE) / 1000)) });
+    let done = false;
+    const wait = waiter.waitForImage(7, { timeoutMs: 10 * MINUTE }).finally(() => (done = true));
+    while (!done) {
+      clock.advance(100);
+      const elapsed = clock.now() - start;
+      // Other tools bring the hour's budget under its reserve, then its count comes back.
+      if (elapsed === 6_000) budget.observe(hourly(400));
+      if (elapsed === 12_000) budget.observe(hourly(4_900));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await wait;
+    expect(checkedAt).toEqual([5_000, 15_000]);
+    expect(waiter.stats.turns).toBeLessThanOrEqual(6);
+  });
+
   test("gives way to the token's other traffic: rounds stretch while ratelimit-remaining falls fast, and come back when it stops", async () => {
     const clock = manualClock();
     const budget = new RateBudget(clock, { perMinute: 250, perHour: 5000, reserve: 0.1 });
@@ -284,7 +404,10 @@ describe("the waiter's schedule", () => {
     const inMinute = (minute: number) => checkedAt.filter((at) => at >= minute * MINUTE && at < (minute + 1) * MINUTE).length;
     // 200 a minute is 4 times the 50 at which polls give way (60 % of the hour's 5,000, kept up for an hour): rounds 16 times as far apart, up to 40 s.
     expect(inMinute(2)).toBeLessThanOrEqual(4);
+    // The stats count as yielded rounds that came later than their 5 s, and no other.
+    const late = checkedAt.slice(1).filter((at, index) => at - checkedAt[index]! > 5_000).length;
     expect(waiter.stats.yielded).toBeGreaterThan(0);
+    expect(waiter.stats.yielded).toBeLessThanOrEqual(late);
     // Once the traffic has left the one-minute window, every 5 s again.
     expect(inMinute(5)).toBe(12);
   });
@@ -355,6 +478,22 @@ describe("ImageWaiter's verdicts", () => {
     await expect(waiter.waitForImage(7, { timeoutMs: 10 * MINUTE })).resolves.toMatchObject({ id: 7, status: "available" });
   });
 
+  test("an image that answers 404 at two checks in a row is gone at the second, whatever a third check would say", async () => {
+    const getImage = answers<Image>(notFound(), notFound(), image("available"));
+    const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getImage }));
+    await expect(waiter.waitForImage(7, { timeoutMs: 10 * MINUTE })).rejects.toBeInstanceOf(ImageDeletedError);
+  });
+
+  test("a progress callback that throws does not end the wait: it runs to its deadline, whose message names the failure", async () => {
+    const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getImage: answers(image("pending")) }), { progressEveryMs: 0 });
+    const onProgress = () => {
+      throw new Error("the engine's log is closed");
+    };
+    const error = await waiter.waitForImage(7, { timeoutMs: MINUTE, onProgress }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toMatch(/ \(last status "pending"\) \(last check failed: the engine's log is closed\)$/);
+  });
+
   test("an errored transfer fails naming what was waited for and the action", async () => {
     const getAction = answers<Action>({ ...transfer(11, "lon1"), status: "errored" });
     const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getAction }));
@@ -372,5 +511,29 @@ describe("ImageWaiter's verdicts", () => {
     await waiter.waitForImage(7, { timeoutMs: 10 * MINUTE, onProgress: (status, elapsedMs) => reports.push([status, elapsedMs]) });
     expect(reports.map(([status]) => status)).toEqual(["pending", "pending"]);
     expect(reports[1]![1] - reports[0]![1]).toBeGreaterThanOrEqual(MINUTE);
+  });
+
+  test("reports an unchanged status again as soon as progressEveryMs has passed, with the time waited so far", async () => {
+    const clock = manualClock();
+    const start = clock.now();
+    const getImage = async () => image(clock.now() - start < 75_000 ? "pending" : "available");
+    const reports: [string, number][] = [];
+    const waiter = new ImageWaiter(manualClient(clock, { getImage }), { minIntervalMs: 10_000, maxIntervalMs: 10_000, growth: 1, progressEveryMs: 30_000 });
+    await drive(clock, waiter.waitForImage(7, { timeoutMs: 10 * MINUTE, onProgress: (status, elapsedMs) => reports.push([status, elapsedMs]) }));
+    expect(reports).toEqual([
+      ["pending", 10_000],
+      ["pending", 40_000],
+      ["pending", 70_000],
+    ]);
+  });
+
+  test("reports a running transfer's status every progressEveryMs", async () => {
+    const clock = new TurnLimitedClock();
+    const start = clock.now();
+    const getAction = async () => ({ ...transfer(11, "lon1"), status: clock.now() - start < 150_000 ? "in-progress" : "completed" });
+    const reports: string[] = [];
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction }), { progressEveryMs: MINUTE });
+    await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 10 * MINUTE, onProgress: (status) => reports.push(status) });
+    expect(reports).toEqual(["in-progress", "in-progress"]);
   });
 });

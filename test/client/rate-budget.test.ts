@@ -288,6 +288,8 @@ describe("polls give way to the token's other traffic", () => {
     ["no reset known: the rate for an hour, 40 a minute: 2,400 where 1,200 are left: 4 times", 40, 1700, undefined, undefined, 4],
     ["an hourly limit of 20,000 keeps a reserve of 2,000: 2,100 left is 100 above it, and 20 a minute for 10 minutes spends 200: 4 times", 20, 2100, 10, 20_000, 4],
     ["at the reserve: as far apart as the waiter allows", 20, 500, 30, undefined, Number.POSITIVE_INFINITY],
+    ["at the reserve with no traffic at all: as far apart as the waiter allows all the same, the reserve being other tools'", 0, 500, 30, undefined, Number.POSITIVE_INFINITY],
+    ["under the reserve (400 left of it): as far apart as the waiter allows", 20, 400, 30, undefined, Number.POSITIVE_INFINITY],
     ["both: the larger stretch, here the one near the reserve (7,500 where 500 are left)", 150, 1000, 50, undefined, 225],
   ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, limit, stretch) => {
     const msUntilReset = minutesUntilReset === undefined ? undefined : minutesUntilReset * 60_000;
@@ -305,9 +307,34 @@ describe("polls give way to the token's other traffic", () => {
     }
     // 300 a minute, against 50 (60 % of 5,000 over an hour): (300 ÷ 50)² = 36 times as far apart.
     expect(budget.pollStretch()).toBeCloseTo(36, 6);
-    // A minute later with no answer showing more traffic, the old answers have left the window.
+    // A minute later, with no answer since, the old answers have left the window: no rate to give way to.
     clock.advance(61_000);
+    expect(budget.pollStretch()).toBe(1);
+    // Nor once an answer shows no more traffic.
     budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4600", "ratelimit-reset": "0" });
     expect(budget.pollStretch()).toBe(1);
+  });
+
+  test("an answer more than a minute old no longer counts once newer ones are in the window: traffic that stopped slows polls no more", () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget(clock);
+    const answer = (remaining: number) => budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": "0" });
+    answer(4900);
+    clock.advance(30_000);
+    answer(4800);
+    clock.advance(40_000);
+    answer(4800);
+    // The last minute holds the answers at 30 s and 70 s: no fall, no rate.
+    expect(budget.pollStretch()).toBe(1);
+  });
+
+  test("the last minute's answers include one exactly a minute old", () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget(clock);
+    budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4900", "ratelimit-reset": "0" });
+    clock.advance(60_000);
+    budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": "4800", "ratelimit-reset": "0" });
+    // 100 a minute, against 50: (100 ÷ 50)² = 4 times as far apart.
+    expect(budget.pollStretch()).toBeCloseTo(4, 6);
   });
 });

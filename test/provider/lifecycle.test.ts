@@ -4,7 +4,7 @@ import { diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
-import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
+import type { AuditEntry, Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
@@ -129,6 +129,18 @@ describe("create", () => {
       expect(emulator.audit()).toEqual([]);
     }));
 
+  test("a failed lookup for interrupted imports shared by two creates fails each naming its own import", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      const errors = (await Promise.all([create(runtime, inputs()), create(runtime, inputs({ name: "db" }))].map((creating) => creating.catch((caught: unknown) => caught)))) as Error[];
+      expect(errors.map((error) => error.message)).toEqual([
+        expect.stringMatching(/^importing image "web" from \S+ into nyc3 failed: 403 forbidden: /),
+        expect.stringMatching(/^importing image "db" from \S+ into nyc3 failed: 403 forbidden: /),
+      ]);
+      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images")).toHaveLength(1);
+    }));
+
   test("a failed lookup for an interrupted import fails only its own create: the next create in the same process looks again and imports", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -172,12 +184,7 @@ describe("create", () => {
 
   test("an image that answers 404 while its import is waited for fails the create plainly, and is deleted in case the 404s were a proxy's: nothing is left unrecorded", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
-      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
-      const [image] = emulator.audit();
-      // Every GET of the image answers 404 from now on, although the image exists.
-      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+      const { creating, image } = await createWhoseImageAnswers404(emulator);
 
       const error = (await creating) as Error;
 
@@ -263,12 +270,13 @@ describe("an interrupted create", () => {
       expect(emulator.getImage(Number(partial.id))!.tags).toEqual(["base"]);
     }));
 
-  test("two creates of the same image in one process never adopt each other's import", () =>
+  test("two creates of the same image in one process never adopt each other's import, nor delete it as a late copy", () =>
     withEmulator({}, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
+      const { runtime, lines } = runtimeFor(emulator);
       const [a, b] = await Promise.all([create(runtime, inputs()), create(runtime, inputs())]);
       expect(a.id).not.toBe(b.id);
-      expect(emulator.audit()).toHaveLength(2);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "available" }), expect.objectContaining({ fate: "available" })]);
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
     }));
 });
 
@@ -456,7 +464,7 @@ describe("delete of an image whose import or transfer still runs", () => {
       expect(lines).toContain(`info: DigitalOcean refused to delete image ${partial.id} (Image is not in a state that allows deletion.) while its import ran: waiting for its import to end, then deleting it`);
     }));
 
-  test("refused while a transfer runs, waits for the transfer to end and deletes the image then", () =>
+  test("refused while a transfer runs, waits for the transfer alone to end and deletes the image then", () =>
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
@@ -466,10 +474,14 @@ describe("delete of an image whose import or transfer still runs", () => {
       await deleteImage(runtime, Number(id));
 
       const transfer = emulator.requests.find((request) => request.method === "POST" && request.path.endsWith("/actions"))!;
-      const deleted = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`).at(-1)!;
+      const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`);
+      const deleted = deletes.at(-1)!;
       expect(deleted).toMatchObject({ status: 204 });
       expect(deleted.at).toBeGreaterThanOrEqual(transfer.at + 10 * 60_000);
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+      // The image, available, is read once; only the transfer is polled.
+      const whileWaiting = emulator.requests.slice(emulator.requests.indexOf(deletes[0]!), emulator.requests.indexOf(deleted));
+      expect(whileWaiting.filter((request) => request.method === "GET" && request.path === `/v2/images/${id}`)).toHaveLength(1);
     }));
 
   test("refused with nothing under way, fails with DigitalOcean's message", () =>
@@ -508,6 +520,16 @@ async function requestsDuring(emulator: Emulator, body: () => Promise<unknown>):
 
 async function untilRequest(emulator: Emulator, method: string, path: RegExp): Promise<void> {
   while (!emulator.requests.some((request) => request.method === method && path.test(request.path) && request.status !== null && request.status < 300)) await emulator.clock.sleep(5_000);
+}
+
+/** A create whose image, once DigitalOcean has accepted its import, answers 404 to every GET although it exists. */
+async function createWhoseImageAnswers404(emulator: Emulator): Promise<{ creating: Promise<unknown>; image: AuditEntry | undefined }> {
+  const { runtime } = runtimeFor(emulator);
+  const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+  while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+  const [image] = emulator.audit();
+  emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+  return { creating, image };
 }
 
 const refusal = (message: string) => ({ kind: "status", status: 422, body: { id: "unprocessable_entity", message } }) as const;
@@ -571,6 +593,39 @@ describe("create, step by step", () => {
       expect(lines).toContain(`warn: Deleting image ${copy.id}, a second copy of image ${id} made by an import request DigitalOcean carried out after it had timed out`);
     }));
 
+  test("a create whose look for late copies fails still succeeds, warning that it could not look", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs();
+      const creating = create(runtime, wanted);
+      await untilRequest(emulator, "POST", /^\/v2\/images$/);
+      emulator.inject(refusal("refused"), { method: "GET", path: "/v2/images" });
+      const { id, outs } = await creating;
+      expect(outs.status).toBe("available");
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warn: Could not check for late copies of image ${id}: .*422 unprocessable_entity: refused`)));
+      expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
+    }));
+
+  test("says in Pulumi's log which transfer it started for each region, naming the action", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+\\)$`)));
+    }));
+
+  test("an image that answers 404 while its import is waited for and cannot be deleted is recorded as a partial failure, so that Pulumi still knows it", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { creating, image } = await createWhoseImageAnswers404(emulator);
+      emulator.inject(refusal("refused"), { method: "DELETE", path: `/v2/images/${image!.id}`, count: 1_000 });
+
+      const error = (await creating) as ResourceInitError;
+
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect(error.id).toBe(String(image!.id));
+      expect(error.message).toMatch(/ \(404 at two checks in a row\)\. Pulumi has recorded the image; run `pulumi up` again to resume\.$/);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: image!.id, fate: "importing" })]);
+    }));
+
   test("a wait that runs out while the import runs records the image in the import's region only, and the reason is the message", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -607,6 +662,18 @@ describe("create, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.failImports("broken", "the file is not a disk image...");
       await expect(create(runtime, inputs({ url: "https://images.example.com/broken.img" }))).rejects.toThrow(/the file is not a disk image\. Nothing was left behind; check the url/);
+    }));
+
+  test("an image a listing shows as deleted (DigitalOcean answers for one a while) is never adopted: the create imports its own", () =>
+    withEmulator({}, async (emulator) => {
+      const wanted = inputs();
+      const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      emulator.deleteImageOutOfBand(left.id);
+      const { runtime } = runtimeFor(emulator);
+      jest.spyOn(runtime.client.images, "list").mockResolvedValueOnce([{ ...left, status: "deleted" }]);
+      const { id, outs } = await create(runtime, wanted);
+      expect(Number(id)).not.toBe(left.id);
+      expect(outs.status).toBe("available");
     }));
 
   test("lists no actions for an image it has just imported: a fresh image has no transfer under way", () =>
@@ -744,6 +811,17 @@ describe("update, step by step", () => {
     }),
   );
 
+  test("a region added while another region's transfer is still under way gets a transfer of its own, and the one under way is waited for", () =>
+    withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"] }));
+      expect(outs.regions).toEqual(["nyc3", "lon1", "ams3"]);
+      const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
+      expect(transfers.map((request) => (request.body as { region: string }).region)).toEqual(["lon1", "ams3"]);
+    }));
+
   test("a region the image lost outside Pulumi is transferred to again, not taken for the finished transfer that once put it there", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -758,6 +836,19 @@ describe("update, step by step", () => {
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       await expect(update(runtime, "424242", inputs())).rejects.toThrow(/^updating image "web" \(424242\): DigitalOcean API GET \/v2\/images\/424242 failed: 404/);
+    }));
+
+  test("an update whose read of the image after tagging fails on every retry is a partial failure naming the read, and keeps the image recorded", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      // The update's first read goes through; every read after it meets a 503.
+      emulator.inject({ kind: "delay", ms: 0 }, { method: "GET", path: `/v2/images/${id}` });
+      emulator.inject({ kind: "status", status: 503 }, { method: "GET", path: `/v2/images/${id}`, count: 1_000 });
+      const error = (await update(runtime, id, inputs({ tags: ["base", "new"] })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect(error.id).toBe(id);
+      expect(error.message).toMatch(new RegExp(`^reading image "web" \\(${id}\\): DigitalOcean API GET /v2/images/${id} failed: 503 .*\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
     }));
 });
 
@@ -791,18 +882,59 @@ describe("read, step by step", () => {
 
 describe("delete, step by step", () => {
   test.each([
-    ["while DigitalOcean still answers for it as deleted", 60 * 60_000],
-    ["once DigitalOcean answers 404 for it", 0],
-  ])("succeeds when its answer was lost and every retry met a 503, but the image is gone %s", (_case, deletedLingerMs) =>
+    ["met a 503", "while DigitalOcean still answers for it as deleted", { kind: "status", status: 503 } as const, 60 * 60_000],
+    ["met a 503", "once DigitalOcean answers 404 for it", { kind: "status", status: 503 } as const, 0],
+    ["had its connection reset", "once DigitalOcean answers 404 for it", { kind: "reset" } as const, 0],
+  ])("succeeds when its answer was lost and every retry %s, but the image is gone %s", (_retries, _gone, fault, deletedLingerMs) =>
     withEmulator({ deletedLingerMs }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
       emulator.inject({ kind: "reset-after-processing" }, { method: "DELETE", path: `/v2/images/${id}` });
-      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
+      emulator.inject(fault, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
       await deleteImage(runtime, Number(id));
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
     }),
   );
+
+  /** An image whose deletion DigitalOcean refuses once, and whose next reads (`count`) meet `lookup`. */
+  async function refusedThenRead(emulator: Emulator, lookup: Parameters<Emulator["inject"]>[0], count: number) {
+    const { runtime } = runtimeFor(emulator);
+    const { id } = await create(runtime, inputs());
+    emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
+    emulator.inject(lookup, { method: "GET", path: `/v2/images/${id}`, count });
+    return { runtime, id };
+  }
+
+  test("refused for an image that answers 404 when it looks for work under way, sends the deletion once more and succeeds", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, id } = await refusedThenRead(emulator, { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, 1);
+      await deleteImage(runtime, Number(id));
+      const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`);
+      expect(deletes.map((request) => request.status)).toEqual([422, 204]);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "deleted" })]);
+    }));
+
+  test("refused, and unable to look for work under way, fails naming the deletion and the lookup that failed", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, id } = await refusedThenRead(emulator, { kind: "status", status: 503 }, 10);
+      await expect(deleteImage(runtime, Number(id))).rejects.toMatchObject({
+        name: "ServerError",
+        message: expect.stringMatching(new RegExp(`^deleting image ${id}: DigitalOcean API GET /v2/images/${id} failed: 503`)),
+      });
+      expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "available" })]);
+    }));
+
+  test("refused while a transfer runs past the transfer timeout, fails saying which transfer it waited for and how long", () =>
+    withEmulator({ transferDurationMs: 10 * 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id } = await create(runtime, inputs());
+      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
+      const error = (await deleteImage(runtime, Number(id)).catch((caught: unknown) => caught)) as Error;
+      expect(error.message).toMatch(new RegExp(`^Timed out after 60m(\\d+s)? waiting for the transfer of image ${id} to ams3 \\(last status "in-progress"\\)$`));
+      expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`)).toHaveLength(1);
+      expect(emulator.getImage(Number(id))!.status).toBe("available");
+    }));
 
   test("fails with DigitalOcean's error when every attempt met a 503 and the image is still there", () =>
     withEmulator({}, async (emulator) => {
