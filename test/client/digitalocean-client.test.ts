@@ -319,6 +319,21 @@ describe("retries", () => {
       expect(second!.at).toBeGreaterThanOrEqual(reset * 1000 - 1000);
     }));
 
+  test("spaces the retries of an hourly 429 whose ratelimit-reset is already past by the local clock, instead of spending them in milliseconds", () =>
+    // A real millisecond is 100 simulated ones, so that timer overhead stays far below the second compared with.
+    withEmulator({ timeFactor: 0.01 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const pastReset = String(Math.floor(emulator.clock.now() / 1000) - 5);
+      const hourly = { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": pastReset };
+      emulator.inject({ kind: "status", status: 429, headers: hourly }, { count: 6 });
+      await expect(client.images.list({ type: "distribution" })).rejects.toBeInstanceOf(RateLimitError);
+      const sentAt = emulator.requests.map((request) => request.at);
+      expect(sentAt).toHaveLength(6);
+      const gaps = sentAt.slice(1).map((at, index) => at - sentAt[index]!);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
+      expect(sentAt[5]! - sentAt[0]!).toBeGreaterThanOrEqual(10_000);
+    }));
+
   test("retries a PUT and a DELETE on 503", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
