@@ -90,7 +90,8 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   if (empty !== undefined) throw new CliUsageError("--token must not be empty");
 
   const options: EmulatorOptions & { port: number; tokens: string[] } = { port, tokens };
-  if (timeFactor !== undefined && timeFactor !== 1) options.timeFactor = timeFactor;
+  // A program pointed at the command reads times on the system clock: it cannot share the emulator's.
+  if (timeFactor !== undefined && timeFactor !== 1) Object.assign(options, { timeFactor, clientClock: "system" });
   if (importSeconds !== undefined) options.importDurationMs = importSeconds * 1000;
   if (transferSeconds !== undefined) options.transferDurationMs = transferSeconds * 1000;
   if (values["no-rate-limit"]) options.rateLimit = false;

@@ -1,6 +1,7 @@
 import type { Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
 import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
+import type { ProgramTime } from "./program-time";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
 import { DISTRIBUTIONS, UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
@@ -16,7 +17,10 @@ export interface StateOptions {
   clock: Clock;
   importDurationMs: number | ((url: string) => number);
   transferDurationMs: number | ((region: string) => number);
+  /** Simulated ms (`ProgramTime.simulatedSpan` of the program's linger for a program on the system clock). */
   deletedLingerMs: number;
+  /** How the programs calling read instants: `created_at`, `started_at`, `completed_at` are written with it. */
+  time: ProgramTime;
   publicImages: readonly PublicImageSeed[];
   /** The emulator's base URL (known once it listens), for tags' `last_tagged_uri`. */
   baseUrl: () => string;
@@ -431,7 +435,7 @@ export class EmulatorState {
       }
       if (this.images.has(image.id)) throw new Error(`The emulator already has an image ${image.id}.`);
       const tags = this.canonicalTags(image.tags);
-      const createdAt = Date.parse(image.created_at);
+      const createdAt = this.options.time.simulatedAt(Date.parse(image.created_at));
       const plan = { durationMs: 0, sizeGigabytes: image.size_gigabytes ?? 0, minDiskSize: image.min_disk_size ?? 0 };
       this.images.set(image.id, {
         id: image.id,
@@ -561,7 +565,7 @@ export class EmulatorState {
       slug: image.public?.slug ?? null,
       public: Boolean(image.public),
       regions: [...image.regions],
-      created_at: isoSeconds(image.createdAt),
+      created_at: isoSeconds(this.options.time.epochMs(image.createdAt)),
       min_disk_size: image.minDiskSize,
       size_gigabytes: image.sizeGigabytes,
       description: image.description,
@@ -577,8 +581,8 @@ export class EmulatorState {
       id: action.id,
       status: !done ? "in-progress" : action.fails ? "errored" : "completed",
       type: action.type,
-      started_at: isoSeconds(action.startedAt),
-      completed_at: done ? isoSeconds(action.endsAt) : null,
+      started_at: isoSeconds(this.options.time.epochMs(action.startedAt)),
+      completed_at: done ? isoSeconds(this.options.time.epochMs(action.endsAt)) : null,
       resource_id: action.imageId,
       resource_type: "image",
       region: regionWire(action.region),

@@ -6,6 +6,7 @@ import { ApiError } from "./api-error";
 import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch, type SavedImage } from "./emulator-state";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
 import { OPERATIONS } from "./operations";
+import { programTime, type ClientClock, type ProgramTime } from "./program-time";
 import { DEFAULT_PUBLIC_IMAGES, type PublicImageSeed } from "./public-images";
 import { RateLimiter, type RateDecision, type RateLimit } from "./rate-limiter";
 import { missingScopes, requiredScopes, type ScopedToken } from "./scopes";
@@ -15,6 +16,7 @@ import type { ImageWire } from "./wire";
 
 export type { AuditEntry, DuplicateImport, ImagePatch, SavedImage } from "./emulator-state";
 export type { Fault, FaultMatch, InjectedFault } from "./faults";
+export type { ClientClock } from "./program-time";
 export type { PublicImageSeed } from "./public-images";
 export type { RateLimit } from "./rate-limiter";
 export type { ScopedToken } from "./scopes";
@@ -28,6 +30,14 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Shortcut for `clock: scaledClock(timeFactor)`; ignored when `clock` is given. */
   timeFactor?: number;
+  /**
+   * Whose clock the programs calling the emulator read its times with (see program-time.ts):
+   * `shared` (default), they use `emulator.clock`; `system`, they use the system clock, so a fast
+   * clock shows real instants (`created_at`, actions' times, `ratelimit-reset`, `date`), real
+   * `retry-after` seconds, and lets a deleted image linger `deletedLingerMs` of real time. The
+   * command (`digitalocean-images-emulator`) uses `system`: a program cannot share its clock.
+   */
+  clientClock?: ClientClock;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
   /**
@@ -42,7 +52,7 @@ export interface EmulatorOptions {
   importDurationMs?: number | ((url: string) => number);
   /** From a transfer action's creation to `completed`; default 20 s. */
   transferDurationMs?: number | ((region: string) => number);
-  /** How long a deleted image still answers GET with `status: "deleted"`; default 60 s. */
+  /** How long a deleted image still answers GET with `status: "deleted"`, in the programs' time (see `clientClock`); default 60 s. */
   deletedLingerMs?: number;
   /** Per token, sliding windows; default 250/minute and 5,000/hour. `false`: no limit and no `ratelimit-*` headers. */
   rateLimit?: RateLimit | false;
@@ -172,6 +182,7 @@ class EmulatorServer implements Emulator {
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private readonly state: EmulatorState;
+  private readonly time: ProgramTime;
 
   constructor(
     private readonly spec: SpecValidator,
@@ -181,14 +192,17 @@ class EmulatorServer implements Emulator {
     this.tokens = new Map(
       (options.tokens ?? DEFAULTS.tokens).map((token) => (typeof token === "string" ? [token, undefined] : [token.token, new Set(token.scopes)])),
     );
+    this.time = programTime(this.clock, options.clientClock ?? "shared");
     const rateLimit = options.rateLimit ?? DEFAULTS.rateLimit;
-    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
+    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit, this.time);
     const seeds = options.publicImages;
     this.state = new EmulatorState({
       clock: this.clock,
       importDurationMs: options.importDurationMs ?? DEFAULTS.importDurationMs,
       transferDurationMs: options.transferDurationMs ?? DEFAULTS.transferDurationMs,
-      deletedLingerMs: options.deletedLingerMs ?? DEFAULTS.deletedLingerMs,
+      // A program polls at its own pace; on a fast clock a simulated minute could pass between two of its polls.
+      deletedLingerMs: this.time.simulatedSpan(options.deletedLingerMs ?? DEFAULTS.deletedLingerMs),
+      time: this.time,
       publicImages: seeds === false ? [] : seeds === true || seeds === undefined ? DEFAULT_PUBLIC_IMAGES : seeds,
       baseUrl: () => this.url,
     });
@@ -414,7 +428,8 @@ class EmulatorServer implements Emulator {
   private send(response: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
     entry.status = reply.status;
     if (response.destroyed) return;
-    const headers = { ...reply.headers };
+    // Node would write the real time; the emulator's answers say the time their other headers and bodies are written in.
+    const headers: Record<string, string> = { date: new Date(this.time.epochMs(this.clock.now())).toUTCString(), ...reply.headers };
     let text: string | undefined;
     if (typeof reply.body === "string") {
       text = reply.body;

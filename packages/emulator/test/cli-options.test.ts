@@ -3,12 +3,12 @@ import { CliUsageError, parseCli, usage } from "../src/cli-options";
 describe("the bin's command line", () => {
   test.each([
     ["no option: a free port, the test token, real time", [], {}, { port: 0, tokens: ["test-token"] }],
-    ["--port and --time-factor as the README's workflow gives them", ["--port", "8080", "--time-factor", "0.01"], {}, { port: 8080, tokens: ["test-token"], timeFactor: 0.01 }],
+    ["--port and --time-factor as the README's workflow gives them", ["--port", "8080", "--time-factor", "0.01"], {}, { port: 8080, tokens: ["test-token"], timeFactor: 0.01, clientClock: "system" }],
     ["--time-factor 1 is real time, the default", ["--time-factor", "1"], {}, { port: 0, tokens: ["test-token"] }],
     ["--token repeated accepts each", ["--token", "a", "--token", "b"], {}, { port: 0, tokens: ["a", "b"] }],
     ["durations in simulated seconds", ["--import-seconds", "90", "--transfer-seconds", "0"], {}, { port: 0, tokens: ["test-token"], importDurationMs: 90_000, transferDurationMs: 0 }],
     ["--no-rate-limit and --no-public-images", ["--no-rate-limit", "--no-public-images"], {}, { port: 0, tokens: ["test-token"], rateLimit: false, publicImages: false }],
-    ["the environment when a flag is absent", [], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env-token", EMULATOR_TIME_FACTOR: "0.1" }, { port: 9000, tokens: ["env-token"], timeFactor: 0.1 }],
+    ["the environment when a flag is absent", [], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env-token", EMULATOR_TIME_FACTOR: "0.1" }, { port: 9000, tokens: ["env-token"], timeFactor: 0.1, clientClock: "system" }],
     ["a flag over its environment variable", ["--port", "8080", "--token", "flag"], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env" }, { port: 8080, tokens: ["flag"] }],
     ["an empty environment variable as unset", [], { EMULATOR_PORT: "", EMULATOR_TOKEN: "" }, { port: 0, tokens: ["test-token"] }],
   ])("runs with %s", (_, args, env, options) => {

@@ -805,3 +805,71 @@ describe("where DigitalOcean differs from its spec", () => {
     });
   });
 });
+
+describe("a fast clock, for a program on the system clock (clientClock: system, as the command runs)", () => {
+  /** A hand-driven clock whose simulated time runs a hundred times faster than real time, starting now. */
+  const fastClock = (): ManualClock => ({ ...manualClock(Date.now()), scale: 0.01 });
+  const HOUR = 3_600_000;
+
+  it("writes ratelimit-reset at most an hour (here 36 s) after the answer's date, consistent with it, however far simulated time has run ahead", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system" }, async (emulator) => {
+      await call(emulator, "GET", "/v2/images?private=true");
+      clock.advance(12 * HOUR);
+      const answer = await call(emulator, "GET", "/v2/images?private=true");
+      const date = Date.parse(answer.headers.get("date") ?? "");
+      const reset = Number(answer.headers.get("ratelimit-reset")) * 1000;
+      expect(reset).toBeGreaterThanOrEqual(date);
+      expect(reset - date).toBeLessThanOrEqual(0.01 * HOUR + 1000);
+      // 12 simulated hours are 7.2 real minutes.
+      expect(date).toBeLessThanOrEqual(Date.now() + 0.01 * 12 * HOUR + 1000);
+    });
+  });
+
+  it("answers a burst-limit 429 with retry-after in real seconds", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", rateLimit: { perMinute: 1, perHour: 100 } }, async (emulator) => {
+      await call(emulator, "GET", "/v2/images?private=true");
+      const refused = await call(emulator, "GET", "/v2/images?private=true");
+      expect(refused.status).toBe(429);
+      // The simulated minute is 0.6 real seconds: a program waits one whole second.
+      expect(refused.headers.get("retry-after")).toBe("1");
+    });
+  });
+
+  it("never dates an image after the answer that shows it: created_at is the real moment of the import", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", importDurationMs: 30_000 }, async (emulator) => {
+      clock.advance(12 * HOUR);
+      await createImage(emulator);
+      const answer = await call(emulator, "GET", "/v2/images?private=true");
+      const [image] = answer.body.images;
+      expect(Date.parse(image.created_at)).toBeLessThanOrEqual(Date.parse(answer.headers.get("date") ?? ""));
+      expect(Date.parse(image.created_at)).toBeLessThanOrEqual(Date.now() + 0.01 * 12 * HOUR + 1000);
+    });
+  });
+
+  it("keeps a failed import's reason readable for the linger in real time, however many simulated hours a program's poll spans", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", importDurationMs: 30_000, deletedLingerMs: 60_000 }, async (emulator) => {
+      const image = await createImage(emulator, { url: "https://images.example.com/talos.tar.gz" });
+      // 30 real seconds after the import ended: 50 simulated minutes.
+      clock.advance(30_000 + 30_000 / 0.01);
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "deleted", error_message: expect.stringMatching(/^We don't support the compression format/) });
+      clock.advance(30_000 / 0.01);
+      expect((await getImage(emulator, image.id)).status).toBe(404);
+    });
+  });
+
+  it("changes nothing for programs that share the emulator's clock (the default): every time on the wire is simulated", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, importDurationMs: 30_000 }, async (emulator) => {
+      clock.advance(12 * HOUR);
+      const created = await createImage(emulator);
+      const answer = await getImage(emulator, created.id);
+      expect(Date.parse(answer.body.image.created_at)).toBe(Math.floor(clock.now() / 1000) * 1000);
+      expect(Date.parse(answer.headers.get("date") ?? "")).toBe(Math.floor(clock.now() / 1000) * 1000);
+      expect(Number(answer.headers.get("ratelimit-reset"))).toBe(Math.ceil((clock.now() + HOUR) / 1000));
+    });
+  });
+});
