@@ -3,7 +3,17 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from "node:net";
 import { scaledClock, systemClock, type Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
-import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch, type SavedImage } from "./emulator-state";
+import {
+  EmulatorState,
+  type AuditEntry,
+  type DuplicateImport,
+  type ErrorMessageUrl,
+  type ImagePatch,
+  type ListingPages,
+  type PendingImages,
+  type SavedImage,
+  type TransferRegion,
+} from "./emulator-state";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
 import { OPERATIONS } from "./operations";
 import { programTime, type ClientClock, type ProgramTime } from "./program-time";
@@ -14,7 +24,7 @@ import { loadSpecValidator, type SpecValidator } from "./spec-validator";
 import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
 import type { ImageWire } from "./wire";
 
-export type { AuditEntry, DuplicateImport, ImagePatch, SavedImage } from "./emulator-state";
+export type { AuditEntry, DuplicateImport, ErrorMessageUrl, ImagePatch, ListingPages, PendingImages, SavedImage, TransferRegion } from "./emulator-state";
 export type { Fault, FaultMatch, InjectedFault } from "./faults";
 export type { ClientClock } from "./program-time";
 export type { PublicImageSeed } from "./public-images";
@@ -58,6 +68,20 @@ export interface EmulatorOptions {
   rateLimit?: RateLimit | false;
   /** DigitalOcean's public images; default a few distributions and 1-click apps; `false` for none. */
   publicImages?: boolean | readonly PublicImageSeed[];
+  /**
+   * Switches for what DigitalOcean does not document (digitalocean-openapi/SOURCE.md), so that a
+   * client can be tested under each answer. Defaults: the first value.
+   * `transferRegion`: a transfer action's `region`/`region_slug` name the region transferred to
+   * (`destination`), the image's import region (`source`), or nothing (`none`: no `region`,
+   * `region_slug: null`).
+   */
+  transferRegion?: TransferRegion;
+  /** `listed`: listings show images still `NEW` or `pending`, with their tags; `unlisted`: only once their import ended. */
+  pendingImages?: PendingImages;
+  /** `path-only`: a failed import's `error_message` shows the url without its query; `full`: whole, signature included. */
+  errorMessageUrl?: ErrorMessageUrl;
+  /** `live`: each page of a listing is cut from the account as it is then (offset pagination); `snapshot`: as it was at page 1. */
+  listingPages?: ListingPages;
 }
 
 export interface RequestLogEntry {
@@ -203,6 +227,10 @@ class EmulatorServer implements Emulator {
       // A program polls at its own pace; on a fast clock a simulated minute could pass between two of its polls.
       deletedLingerMs: this.time.simulatedSpan(options.deletedLingerMs ?? DEFAULTS.deletedLingerMs),
       time: this.time,
+      transferRegion: options.transferRegion,
+      pendingImages: options.pendingImages,
+      errorMessageUrl: options.errorMessageUrl,
+      listingPages: options.listingPages,
       publicImages: seeds === false ? [] : seeds === true || seeds === undefined ? DEFAULT_PUBLIC_IMAGES : seeds,
       baseUrl: () => this.url,
     });

@@ -873,3 +873,68 @@ describe("a fast clock, for a program on the system clock (clientClock: system, 
     });
   });
 });
+
+describe("switches for what DigitalOcean does not document (SOURCE.md)", () => {
+  async function transfer(emulator: Emulator, clock: ManualClock): Promise<Json> {
+    const image = await createImage(emulator);
+    clock.advance(30_000);
+    const answer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "lon1" });
+    expect(answer.status).toBe(201);
+    return answer.body.action;
+  }
+
+  it.each([
+    ["destination", { region_slug: "lon1", region: expect.objectContaining({ slug: "lon1" }) }],
+    ["source", { region_slug: "nyc3", region: expect.objectContaining({ slug: "nyc3" }) }],
+    ["none", { region_slug: null }],
+  ] as const)("transferRegion %s: a transfer action names that region, within the spec", async (transferRegion, shown) => {
+    await withEmulator({ transferRegion }, async (emulator, clock) => {
+      const action = await transfer(emulator, clock);
+      expect(action).toMatchObject(shown);
+      if (transferRegion === "none") expect(action).not.toHaveProperty("region");
+      const listed = await call(emulator, "GET", `/v2/images/${action.resource_id}/actions`);
+      expect(listed.body.actions[0]).toMatchObject(shown);
+    });
+  });
+
+  it.each([
+    ["listed", ["web"]],
+    ["unlisted", []],
+  ] as const)("pendingImages %s: listings by private=true and tag_name show a pending image so", async (pendingImages, names) => {
+    await withEmulator({ pendingImages, importDurationMs: 30_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator, { tags: ["base"] });
+      clock.advance(10_000);
+      for (const query of ["private=true", "tag_name=base"]) {
+        expect((await call(emulator, "GET", `/v2/images?${query}`)).body.images.map((listed: Json) => listed.name)).toEqual(names);
+      }
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "pending", tags: ["base"] });
+      clock.advance(20_000);
+      expect((await call(emulator, "GET", "/v2/images?tag_name=base")).body.images).toHaveLength(1);
+    });
+  });
+
+  it.each([
+    ["path-only", "https://unreachable.example/web.qcow2.gz (could"],
+    ["full", "https://unreachable.example/web.qcow2.gz?X-Amz-Signature=secret (could"],
+  ] as const)("errorMessageUrl %s: a failed download's error_message quotes the url so", async (errorMessageUrl, quoted) => {
+    await withEmulator({ errorMessageUrl, importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator, { url: "https://unreachable.example/web.qcow2.gz?X-Amz-Signature=secret" });
+      clock.advance(1_000);
+      expect((await getImage(emulator, image.id)).body.image.error_message).toContain(quoted);
+    });
+  });
+
+  it.each([
+    ["live", ["c"], 2],
+    ["snapshot", ["b"], 3],
+  ] as const)("listingPages %s: page 2, read after an image of page 1 was deleted, shows %j", async (listingPages, page2, total) => {
+    await withEmulator({ listingPages }, async (emulator) => {
+      const [a] = [await createImage(emulator, { name: "a" }), await createImage(emulator, { name: "b" }), await createImage(emulator, { name: "c" })];
+      expect((await call(emulator, "GET", "/v2/images?private=true&per_page=1")).body.images.map((image: Json) => image.name)).toEqual(["a"]);
+      emulator.deleteImageOutOfBand(a.id);
+      const second = await call(emulator, "GET", "/v2/images?private=true&per_page=1&page=2");
+      expect(second.body.images.map((image: Json) => image.name)).toEqual(page2);
+      expect(second.body.meta.total).toBe(total);
+    });
+  });
+});
