@@ -18,6 +18,7 @@ import {
 import { tagIdentity } from "../provider/tag-identity";
 import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
+import { redactUrlsIn } from "./redact-urls";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
 import { boundedText, describeType } from "./text";
 import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
@@ -338,22 +339,39 @@ export class DigitalOceanClient {
    * query of the link (the page it asks for) is taken, and every page is requested from the
    * configured endpoint and path: the token never goes to a host a response names. A link back to
    * a page already read, or more than `MAX_PAGES` pages, ends the listing with an error.
+   *
+   * DigitalOcean's pages are numbered, and it does not say what a page shows when the listing
+   * changes while it is read (packages/emulator/digitalocean-openapi/SOURCE.md): if each page is
+   * cut from the account as it is then, an image deleted from an earlier page moves a later one onto
+   * a page already read, and that image is never seen. A change shows in `meta.total`: a listing
+   * whose pages disagree on it is read again from page 1, up to `LISTING_READS` times in all.
    */
   private async paginate(firstPage: string, key: string, operation: OperationId): Promise<unknown[]> {
+    for (let read = 1; ; read++) {
+      const { items, totals } = await this.readPages(firstPage, key, operation);
+      if (new Set(totals).size <= 1 || read >= LISTING_READS) return items;
+      this.log("info", `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`);
+    }
+  }
+
+  /** One reading of every page of a listing, with each page's `meta.total` (where it has a number). */
+  private async readPages(firstPage: string, key: string, operation: OperationId): Promise<{ items: unknown[]; totals: number[] }> {
     const [path, firstQuery = ""] = firstPage.split("?", 2) as [string, string?];
     const items: unknown[] = [];
+    const totals: number[] = [];
     const asked = new Set<string>();
     let query = firstQuery;
     for (let page = 1; ; page++) {
       asked.add(query);
       const pagePath = query ? `${path}?${query}` : path;
       const request = { method: "GET", path: `/${pagePath}` };
-      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } } }>("GET", pagePath, { operation });
+      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } }; meta?: { total?: unknown } }>("GET", pagePath, { operation });
       const pageItems = body[key];
       if (!Array.isArray(pageItems)) throw new UnexpectedResponseError({ ...request, apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}` });
       items.push(...pageItems);
+      if (typeof body.meta?.total === "number") totals.push(body.meta.total);
       const next = body.links?.pages?.next;
-      if (!next) return items;
+      if (!next) return { items, totals };
       const nextUrl = typeof next === "string" ? URL.parse(next, DEFAULT_API_ENDPOINT) : null;
       if (nextUrl === null) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
       const params = new URLSearchParams(firstQuery);
@@ -417,6 +435,9 @@ export class DigitalOceanClient {
  */
 export const MAX_PAGES = 100;
 
+/** Readings of a listing that changes while it is read (see `paginate`); the last one is taken as it is. */
+export const LISTING_READS = 3;
+
 /**
  * How long, in request timeouts, a request that failed ambiguously may still be carried out: a
  * request stuck behind a slow proxy can reach DigitalOcean after the client gave up on it.
@@ -459,6 +480,10 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
  * status, DigitalOcean's error body, got's error code and the endpoint (`endpoint`, with where it
  * came from) survive into our errors.
  */
+function redactOptional(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redactUrlsIn(text);
+}
+
 function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[]): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
@@ -469,7 +494,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       path,
       status: response.statusCode,
       apiCode: body.id,
-      apiMessage: body.message ?? response.statusMessage,
+      apiMessage: redactOptional(body.message ?? response.statusMessage),
       requestId: body.request_id ?? requestIdHeader(response),
       requiredScopes,
     });

@@ -6,6 +6,7 @@ import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
+import { transferDescription, transfersUnderWay } from "./transfers-under-way";
 import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
 /**
@@ -325,9 +326,10 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
 async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], history: ImageHistory): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
   const running = history === "existing" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
+  const toTransfer = await transfersUnderWay(runtime, image.id, regions, running, timeoutMs);
   const results = await Promise.allSettled(
-    regions.map(async (region) => {
-      const underWay = running.find((action) => action.regionSlug === region);
+    toTransfer.regions.map(async (region) => {
+      const underWay = toTransfer.underWay.get(region);
       const action = underWay ?? (await runtime.client.imageActions.transfer(image.id, region));
       runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id}${underWay ? ", already under way" : ""})`);
       await runtime.waiter.waitForAction(image.id, action, `the transfer of image ${image.id} to ${region}`, {
@@ -411,7 +413,7 @@ async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: Valida
   if (importing(image)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
   await Promise.all(
     transfers.map((action) =>
-      runtime.waiter.waitForAction(id, action, `the transfer of image ${id} to ${action.regionSlug}`, { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
+      runtime.waiter.waitForAction(id, action, transferDescription(id, action), { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
     ),
   );
   return true;
