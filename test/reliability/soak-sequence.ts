@@ -91,6 +91,17 @@ export const SOAK_FAULTS = [
       headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 3500), "retry-after": "29" },
     }),
   },
+  {
+    // An hourly 429 (no retry-after) whose ratelimit-reset is already past by the client's clock:
+    // whole-second rounding and clock skew (issue #21, defect 7).
+    key: "429-hourly-past-reset",
+    label: "hourly 429, ratelimit-reset already past",
+    fault: ({ clock }: { clock: { now(): number } }) => ({
+      kind: "status" as const,
+      status: 429 as const,
+      headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.floor(clock.now() / 1000) - 5) },
+    }),
+  },
 ];
 
 export interface FaultSpec {
