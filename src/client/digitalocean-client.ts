@@ -268,7 +268,25 @@ export class DigitalOceanClient {
       );
     },
 
-    transfer: (imageId: number, region: string): Promise<Action> => this.imageActions.post(imageId, { type: "transfer", region }),
+    /**
+     * A transfer POST that failed ambiguously (a gateway's 504, a reset) may be carried out after
+     * the look for it found nothing; the POST sent again is then refused with 422 "already being
+     * transferred". DigitalOcean allows one transfer per region at a time, so that refusal names a
+     * transfer under way, which is waited for like one started here.
+     */
+    transfer: async (imageId: number, region: string): Promise<Action> => {
+      try {
+        return await this.imageActions.post(imageId, { type: "transfer", region });
+      } catch (error) {
+        if (!(error instanceof ValidationError && /already being transferred/i.test(error.apiMessage ?? ""))) throw error;
+        const transfers = (await this.imageActions.list(imageId)).filter((action) => action.type === "transfer" && action.regionSlug === region && action.status !== "errored");
+        // The newest: one still in progress, or one that has just completed since the refusal.
+        const underWay = transfers.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id - a.id)[0];
+        if (underWay === undefined) throw error;
+        this.log("warn", `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`);
+        return underWay;
+      }
+    },
 
     convert: (imageId: number): Promise<Action> => this.imageActions.post(imageId, { type: "convert" }),
 

@@ -97,6 +97,27 @@ describe("image actions", () => {
       expect((await client.imageActions.list(image.id)).map((listed) => listed.id)).toContain(action.id);
     }));
 
+  test("a transfer refused with 422 because one to that region is already under way (a request DigitalOcean carried out late) continues with that transfer", () =>
+    withEmulator({ importDurationMs: 1_000, transferDurationMs: 60_000 }, async (emulator) => {
+      const { client, logs } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      const first = await client.imageActions.transfer(image.id, "lon1");
+      const again = await client.imageActions.transfer(image.id, "lon1");
+      expect(again).toMatchObject({ id: first.id, status: "in-progress", regionSlug: "lon1" });
+      expect(emulator.requests.filter((request) => request.method === "POST").map((request) => request.status)).toEqual([202, 201, 422]);
+      expect(logs.map((log) => log.message)).toContainEqual(expect.stringMatching(new RegExp(`^transfer of image ${image.id} to lon1: DigitalOcean answered that the image is already being transferred there \\(Image ${image.id} is already being transferred to lon1\\.\\), .*\\(action ${first.id}\\)$`)));
+    }));
+
+  test("any other 422 of a transfer is DigitalOcean's answer, as it is", () =>
+    withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      await expect(client.imageActions.transfer(image.id, "nyc3")).rejects.toBeInstanceOf(ValidationError);
+      expect(emulator.requests.filter((request) => request.method === "GET")).toEqual([]);
+    }));
+
   test("starts a conversion", () =>
     withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
       const { client } = clientFor(emulator);
