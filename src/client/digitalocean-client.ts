@@ -33,6 +33,8 @@ export interface DigitalOceanClientOptions {
   apiEndpoint?: string;
   /** Where `apiEndpoint` came from (see `resolveCredentials`), named when it cannot be reached. */
   apiEndpointSource?: string;
+  /** Where `token` came from (see `resolveCredentials`), named when DigitalOcean refuses it (401, 403). */
+  tokenSource?: string;
   /** Real milliseconds before a request with no response is abandoned (and, for reads, retried). Default 30 s. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -111,6 +113,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export class DigitalOceanClient {
   readonly apiEndpoint: string;
   private readonly apiEndpointSource?: string;
+  private readonly tokenSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
   private readonly http: Got;
@@ -124,6 +127,7 @@ export class DigitalOceanClient {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
     this.apiEndpointSource = options.apiEndpointSource;
+    this.tokenSource = options.tokenSource;
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
@@ -343,7 +347,7 @@ export class DigitalOceanClient {
     } catch (error) {
       const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
-      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes, this.tokenSource);
     }
     return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
   }
@@ -477,7 +481,7 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
  * status, DigitalOcean's error body, got's error code and the endpoint (`endpoint`, with where it
  * came from) survive into our errors.
  */
-function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[]): Error {
+function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[], tokenSource?: string): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
   if (response && response.statusCode >= 300) {
@@ -490,6 +494,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       apiMessage: body.message ?? response.statusMessage,
       requestId: body.request_id ?? requestIdHeader(response),
       requiredScopes,
+      tokenSource,
     });
   }
   const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";

@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, copyOfError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { sameDistribution } from "./digitalocean-enums";
@@ -171,7 +171,7 @@ function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
   }
   // Every create waiting on a failed listing gets its error: each a copy of its own, to name its import in.
   return listing.catch((error: unknown) => {
-    throw Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as unknown;
+    throw copyOfError(error);
   });
 }
 

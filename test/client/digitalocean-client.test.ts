@@ -188,6 +188,20 @@ describe("errors", () => {
       expect((error as Error).message).toBe(`DigitalOcean API GET /v2/images/424242 failed: 404 not_found: The resource you were accessing could not be found. (request id ${requestId})`);
     }));
 
+  test.each([
+    ["401 of a revoked token", () => [], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 401 unauthorized: Unable to authenticate you\. DigitalOcean refused the token from the environment variable DIGITALOCEAN_TOKEN: it was revoked, has expired or is mistyped; put a valid token there and run the command again \(request id [^)]+\)$/],
+    ["403 of a token without image:read", () => ["tag:read"], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes \(the token comes from the environment variable DIGITALOCEAN_TOKEN\) \(request id [^)]+\)$/],
+  ])("a %s names where the token came from, never the token", (_case, scopes, token, expected) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { tokenSource: "the environment variable DIGITALOCEAN_TOKEN" });
+      const keep = scopes();
+      if (keep.length === 0) emulator.revokeToken(token);
+      else emulator.limitToken(token, keep);
+      const error = (await client.images.get(1).catch((caught: unknown) => caught)) as Error;
+      expect(error.message).toMatch(expected);
+      expect(error.message).not.toContain(token);
+    }));
+
   test("a wrong token is an UnauthorizedError and is not retried", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { token: "wrong-token" });
