@@ -67,6 +67,12 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     type: image.type,
     public: image.public,
   };
+  // The program's regions, kept while `regions` leaves some out (an import or a transfer still
+  // under way when the image was recorded), so that `read` takes a region reached later for the
+  // program's own, not for a transfer made outside Pulumi.
+  const wanted = inputs.regions ?? [];
+  if (wanted.some((region) => !(outputs.regions as string[]).includes(region))) outputs.requestedRegions = wanted;
+  else delete outputs.requestedRegions;
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
 }
@@ -352,7 +358,9 @@ export async function read(runtime: Runtime, id: string, props: Partial<CustomIm
   }
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
   if (image.status === "deleted") return { props: {} };
-  const { imageId: _imageId, ...inputs } = props;
+  // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
+  const { imageId: _imageId, requestedRegions, ...recorded } = props;
+  const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
   warnAboutExtraRegions(runtime, inputs, image);
   return { id, props: toOutputs(inputs, image) };
 }
