@@ -53,6 +53,7 @@ const STEP_MINUTES = 45;
  */
 const FAULT_ALLOWANCE_MINUTES: Record<Fault["kind"], number> = {
   status: 2,
+  "status-then-process": 2,
   "malformed-json": 2,
   hang: 10,
   reset: 10,
