@@ -34,6 +34,8 @@ export interface DigitalOceanClientOptions {
   apiEndpoint?: string;
   /** Where `apiEndpoint` came from (see `resolveCredentials`), named when it cannot be reached. */
   apiEndpointSource?: string;
+  /** Where `token` came from (see `resolveCredentials`), named when DigitalOcean refuses it (401, 403). */
+  tokenSource?: string;
   /** Real milliseconds before a request with no response is abandoned (and, for reads, retried). Default 30 s. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -112,6 +114,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export class DigitalOceanClient {
   readonly apiEndpoint: string;
   private readonly apiEndpointSource?: string;
+  private readonly tokenSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
   private readonly http: Got;
@@ -125,6 +128,7 @@ export class DigitalOceanClient {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
     this.apiEndpointSource = options.apiEndpointSource;
+    this.tokenSource = options.tokenSource;
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
@@ -269,7 +273,25 @@ export class DigitalOceanClient {
       );
     },
 
-    transfer: (imageId: number, region: string): Promise<Action> => this.imageActions.post(imageId, { type: "transfer", region }),
+    /**
+     * A transfer POST that failed ambiguously (a gateway's 504, a reset) may be carried out after
+     * the look for it found nothing; the POST sent again is then refused with 422 "already being
+     * transferred". DigitalOcean allows one transfer per region at a time, so that refusal names a
+     * transfer under way, which is waited for like one started here.
+     */
+    transfer: async (imageId: number, region: string): Promise<Action> => {
+      try {
+        return await this.imageActions.post(imageId, { type: "transfer", region });
+      } catch (error) {
+        if (!(error instanceof ValidationError && /already being transferred/i.test(error.apiMessage ?? ""))) throw error;
+        const transfers = (await this.imageActions.list(imageId)).filter((action) => action.type === "transfer" && action.regionSlug === region && action.status !== "errored");
+        // The newest: one still in progress, or one that has just completed since the refusal.
+        const underWay = transfers.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id - a.id)[0];
+        if (underWay === undefined) throw error;
+        this.log("warn", `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`);
+        return underWay;
+      }
+    },
 
     convert: (imageId: number): Promise<Action> => this.imageActions.post(imageId, { type: "convert" }),
 
@@ -326,7 +348,7 @@ export class DigitalOceanClient {
     } catch (error) {
       const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
-      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes, this.tokenSource);
     }
     return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
   }
@@ -484,7 +506,7 @@ function redactOptional(text: string | undefined): string | undefined {
   return text === undefined ? undefined : redactUrlsIn(text);
 }
 
-function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[]): Error {
+function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[], tokenSource?: string): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
   if (response && response.statusCode >= 300) {
@@ -497,6 +519,7 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       apiMessage: redactOptional(body.message ?? response.statusMessage),
       requestId: body.request_id ?? requestIdHeader(response),
       requiredScopes,
+      tokenSource,
     });
   }
   const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";

@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, copyOfError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { sameDistribution } from "./digitalocean-enums";
@@ -68,6 +68,12 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     type: image.type,
     public: image.public,
   };
+  // The program's regions, kept while `regions` leaves some out (an import or a transfer still
+  // under way when the image was recorded), so that `read` takes a region reached later for the
+  // program's own, not for a transfer made outside Pulumi.
+  const wanted = inputs.regions ?? [];
+  if (wanted.some((region) => !(outputs.regions as string[]).includes(region))) outputs.requestedRegions = wanted;
+  else delete outputs.requestedRegions;
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
 }
@@ -172,7 +178,7 @@ function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
   }
   // Every create waiting on a failed listing gets its error: each a copy of its own, to name its import in.
   return listing.catch((error: unknown) => {
-    throw Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as unknown;
+    throw copyOfError(error);
   });
 }
 
@@ -354,7 +360,9 @@ export async function read(runtime: Runtime, id: string, props: Partial<CustomIm
   }
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
   if (image.status === "deleted") return { props: {} };
-  const { imageId: _imageId, ...inputs } = props;
+  // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
+  const { imageId: _imageId, requestedRegions, ...recorded } = props;
+  const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
   warnAboutExtraRegions(runtime, inputs, image);
   return { id, props: toOutputs(inputs, image) };
 }

@@ -34,6 +34,12 @@ export interface CustomImageOutputs extends CustomImageInputs {
   slug: string | null;
   type: string;
   public: boolean;
+  /**
+   * The program's regions, present only while `regions` leaves some of them out (an import or a
+   * transfer still under way when Pulumi recorded the image): a refresh reports such a region once
+   * the image is in it, as the program's own.
+   */
+  requestedRegions?: string[];
 }
 
 /** The string Pulumi passes for a value that is not known yet during preview (also nested in arrays). */

@@ -34,7 +34,7 @@ describe("refresh", () => {
     ["a description cleared outside Pulumi", { description: "" }, { description: "" }],
     ["a distribution changed outside Pulumi", { distribution: "Debian" }, { distribution: "Debian" }],
     ["a tag added and one removed outside Pulumi", { tags: ["pulumi", "added-outside"] }, { tags: ["pulumi", "added-outside"] }],
-    ["a region the image lost", { regions: ["nyc3"] }, { regions: ["nyc3"] }],
+    ["a region the image lost", { regions: ["nyc3"] }, { regions: ["nyc3"], requestedRegions: ["nyc3", "ams3"] }],
   ])("%s shows in Read, then in Diff as an update, and the update restores the program's value", (_sentence, patch, refreshed) =>
     withHostAndEmulator({}, async (fixture) => {
       const deployed = await fixture.create({ regions: ["nyc3", "ams3"] });

@@ -102,6 +102,21 @@ export const SOAK_FAULTS = [
       headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.floor(clock.now() / 1000) - 5) },
     }),
   },
+  {
+    // An action DigitalOcean answers 404 for while its image is there (issue #21): not a deleted image.
+    key: "action-404",
+    label: "404 for a transfer's action while its image answers",
+    fault: () => ({ kind: "status" as const, status: 404 as const }),
+    // Its own route, whatever route is drawn: a 404 of anything else means gone, which the drift steps cover.
+    match: { method: "GET", path: /^\/v2\/images\/\d+\/actions\/\d+$/ },
+  },
+  {
+    // A gateway gives up (504) while DigitalOcean still carries the request out, a moment after the
+    // client looked for it: the POST sent again meets what the first one made (issue #21).
+    key: "504-then-acted",
+    label: "504 from a gateway, carried out a moment later",
+    fault: ({ scale }: { scale: number }) => ({ kind: "status-then-process" as const, status: 504 as const, afterMs: 2 / scale }),
+  },
 ];
 
 export interface FaultSpec {

@@ -143,6 +143,10 @@ export interface Emulator {
   refuseHead(matcher: string | RegExp): void;
   /** Marks a custom image `retired`, a status DigitalOcean's spec lists: still readable, no longer transferable. */
   retireImage(id: number): void;
+  /** From now on `token` is refused with 401, as DigitalOcean refuses a revoked or expired token. */
+  revokeToken(token: string): void;
+  /** From now on `token` has only `scopes` (a custom-scoped token), and is refused with 403 for what needs another. */
+  limitToken(token: string, scopes: readonly string[]): void;
   /** Transfers to `region` started from now on end `errored`. */
   failTransfers(region: string): void;
   /** Every image created through `POST /v2/images`, oldest first. */
@@ -202,7 +206,7 @@ class EmulatorServer implements Emulator {
   private readonly faults = new FaultQueue();
   private readonly limiter: RateLimiter | undefined;
   /** Each accepted token's scopes; `undefined` for full access. */
-  private readonly tokens: ReadonlyMap<string, ReadonlySet<string> | undefined>;
+  private readonly tokens: Map<string, ReadonlySet<string> | undefined>;
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private readonly state: EmulatorState;
@@ -257,6 +261,15 @@ class EmulatorServer implements Emulator {
 
   inject(fault: Fault, match?: FaultMatch): InjectedFault {
     return this.faults.add(fault, match);
+  }
+
+  revokeToken(token: string): void {
+    this.tokens.delete(token);
+  }
+
+  limitToken(token: string, scopes: readonly string[]): void {
+    if (!this.tokens.has(token)) throw new RangeError(`unknown token: only an accepted token can be limited`);
+    this.tokens.set(token, new Set(scopes));
   }
 
   failImports(matcher: string | RegExp, message?: string): void {
@@ -335,6 +348,16 @@ class EmulatorServer implements Emulator {
     switch (fault?.kind) {
       case "status":
         this.send(response, entry, faultReply(fault, entry.requestId));
+        return;
+      case "status-then-process":
+        this.send(response, entry, faultReply({ kind: "status", status: fault.status }, entry.requestId));
+        try {
+          await this.clock.sleep(fault.afterMs, this.closing.signal);
+        } catch {
+          return; // closed while waiting
+        }
+        // The answer went out already: the request only takes effect now.
+        this.reply({ ...entry, status: null }, raw, url);
         return;
       case "hang":
         await new Promise((resolve) => response.once("close", resolve));

@@ -377,6 +377,18 @@ describe("authentication and rate limits", () => {
     });
   });
 
+  it("refuses a revoked token with 401 from then on, and a token limited to some scopes with 403 for the others", async () => {
+    await withEmulator({ tokens: ["a", "b"] }, async (emulator) => {
+      expect((await call(emulator, "GET", "/v2/images", undefined, "a")).status).toBe(200);
+      emulator.revokeToken("a");
+      expect(await call(emulator, "GET", "/v2/images", undefined, "a")).toMatchObject({ status: 401, body: { id: "unauthorized", message: "Unable to authenticate you" } });
+      emulator.limitToken("b", ["tag:read"]);
+      expect((await call(emulator, "GET", "/v2/tags", undefined, "b")).status).toBe(200);
+      expect(await call(emulator, "GET", "/v2/images", undefined, "b")).toMatchObject({ status: 403, body: { id: "forbidden" } });
+      expect(() => emulator.limitToken("a", ["image:read"])).toThrow(RangeError);
+    });
+  });
+
   it("accepts any of the configured tokens", async () => {
     await withEmulator({ tokens: ["a", "b"] }, async (emulator) => {
       expect((await call(emulator, "GET", "/v2/tags", undefined, "b")).status).toBe(200);
@@ -517,6 +529,32 @@ describe("injected faults", () => {
       clock.advance(5_000);
       expect((await pending).status).toBe(200);
       expect(emulator.requests[0]).toMatchObject({ status: 200, fault: "delay" });
+    });
+  });
+
+  it("answers an injected 404 for a transfer's action while the image itself still answers 200", async () => {
+    await withEmulator({ importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator);
+      clock.advance(1_000);
+      const action = (await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "ams3" })).body.action;
+      emulator.inject({ kind: "status", status: 404 }, { method: "GET", path: `/v2/images/${image.id}/actions/${action.id}` });
+      const lost = await call(emulator, "GET", `/v2/images/${image.id}/actions/${action.id}`);
+      expect(lost).toMatchObject({ status: 404, body: { id: "not_found" } });
+      expect((await getImage(emulator, image.id)).status).toBe(200);
+      expect((await call(emulator, "GET", `/v2/images/${image.id}/actions/${action.id}`)).status).toBe(200);
+    });
+  });
+
+  it("answers a gateway's 504 at once and carries the request out afterMs later all the same", async () => {
+    await withEmulator({}, async (emulator, clock) => {
+      emulator.inject({ kind: "status-then-process", status: 504, afterMs: 5_000 }, { method: "POST", path: "/v2/images" });
+      const answer = await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" });
+      expect(answer).toMatchObject({ status: 504, body: { id: "gateway_timeout" } });
+      expect(emulator.audit()).toEqual([]);
+      clock.advance(5_000);
+      while (emulator.audit().length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ name: "web" })]);
+      expect(emulator.requests).toEqual([expect.objectContaining({ fault: "status-then-process", status: 504 })]);
     });
   });
 
