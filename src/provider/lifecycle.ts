@@ -345,8 +345,8 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
 /**
  * A refresh (`props` are the recorded outputs) reports a missing image as gone: no id, and the
  * engine drops it from the stack. A `CustomImage.get` (`props` are the program's, marked with
- * `ADOPTING`) fails instead: the engine would record the empty answer as the adopted image
- * (seen with pulumi 3.274), and the program would go on with an image that does not exist.
+ * `ADOPTING`) fails instead: the engine takes an answer without id there as success (pulumi
+ * 3.274's `up` exits 0), and the program would go on with an image that does not exist.
  */
 export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs> & { [ADOPTING]?: unknown }): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
   const { imageId: _imageId, [ADOPTING]: adopting, ...inputs } = props;
