@@ -7,7 +7,7 @@ import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { tagIdentity } from "./tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
-import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
+import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
 /**
  * create, read, update and delete of a custom image, as the provider calls them. The contract of
@@ -350,19 +350,34 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   if (failures.length > 0) throw new Error(failures.map(errorMessage).join("; "));
 }
 
-export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs>): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+/**
+ * A refresh (`props` are the recorded outputs) reports a missing image as gone: no id, and the
+ * engine drops it from the stack. A `CustomImage.get` (`props` are the program's, marked with
+ * `ADOPTING`) fails instead: the engine takes an answer without id there as success (pulumi
+ * 3.274's `up` exits 0), and the program would go on with an image that does not exist.
+ */
+export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs> & { [ADOPTING]?: unknown }): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+  const { imageId: _imageId, [ADOPTING]: adopting, requestedRegions, ...recorded } = props;
+  // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
+  const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
+  const gone = (cause?: NotFoundError): { props: Partial<CustomImageOutputs> } => {
+    if (adopting !== true) return { props: {} };
+    const what = `CustomImage.get found no image ${id}`;
+    const advice = "Check the id: `doctl compute image list-user` lists the account's custom images.";
+    if (!cause) throw new NotFoundError({}, `${what}: DigitalOcean reports it as deleted. ${advice}`);
+    // The 404 keeps its method, path and request id; its message names the lookup.
+    cause.message = `${what}: ${cause.message.replace(/\.$/, "")}. ${advice}`;
+    throw cause;
+  };
   let image: Image;
   try {
     image = await runtime.client.images.get(Number(id));
   } catch (error) {
-    if (error instanceof NotFoundError) return { props: {} };
+    if (error instanceof NotFoundError) return gone(error);
     throw withContext(error, `reading image ${id}`);
   }
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
-  if (image.status === "deleted") return { props: {} };
-  // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
-  const { imageId: _imageId, requestedRegions, ...recorded } = props;
-  const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
+  if (image.status === "deleted") return gone();
   warnAboutExtraRegions(runtime, inputs, image);
   return { id, props: toOutputs(inputs, image) };
 }

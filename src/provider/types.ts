@@ -48,3 +48,11 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const DEFAULT_DISTRIBUTION = "Unknown";
 export const DEFAULT_CREATE_TIMEOUT_MINUTES = 60;
 export const DEFAULT_TRANSFER_TIMEOUT_MINUTES = 60;
+
+/**
+ * Set to `true` in the props bag by `CustomImage.get`. On a `get` the engine sends the dynamic
+ * provider host no state, and the host hands `read` the program's inputs instead; on a refresh
+ * `read` gets the recorded outputs, which never hold this key. So `read` knows a lookup, where a
+ * missing image is the user's error, from a refresh, where it means the image is gone.
+ */
+export const ADOPTING = "__adopting";
