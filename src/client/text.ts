@@ -25,6 +25,37 @@ export function withoutSecret(text: string, secret: string): string {
   return secret.length < MIN_SCRUBBED_SECRET_LENGTH ? text : text.replaceAll(secret, "[token]");
 }
 
+/**
+ * Characters that change what a terminal or a web page shows without being seen themselves:
+ * controls (an ANSI escape starts with ESC, U+001B), format characters (bidirectional controls
+ * such as U+202E, zero-width characters such as U+200B, the invisible tag characters U+E0000 on)
+ * and the line and paragraph separators U+2028 and U+2029.
+ */
+const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** The first hidden character of `text` (see `HIDDEN_CHARACTERS`) not in `allowed`, as `U+202E`, and its position counted in characters from 1. */
+export function hiddenCharacter(text: string, allowed = ""): { codePoint: string; position: number } | undefined {
+  let position = 0;
+  for (const character of text) {
+    position++;
+    if (!allowed.includes(character) && character.match(HIDDEN_CHARACTERS)) {
+      return { codePoint: `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`, position };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `text` in double quotes for a message or a log line, every hidden character escaped (`\u202e`):
+ * a name shows as it was written, and cannot recolour, reorder or hide the rest of the line.
+ */
+export function quoteText(text: string): string {
+  return JSON.stringify(text).replace(HIDDEN_CHARACTERS, (character) => {
+    const code = character.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /** What a value is, for a message that must not repeat the value itself. */
 export function describeType(value: unknown): string {
   if (value === null) return "null";
