@@ -118,6 +118,17 @@ const RESPONSE_TOO_LARGE = "ERR_RESPONSE_TOO_LARGE";
 
 const RATE_LIMIT_TEXT = "DigitalOcean allows 250 requests a minute and 5,000 an hour per token";
 
+/**
+ * Each client's token and got instance (whose options hold the Authorization header), kept off the
+ * object: `util.inspect(client)` and `JSON.stringify(client)` cannot show what the client does not
+ * hold. (Not `#private` fields: their declarations break programs compiled for ES5.)
+ */
+const CLIENT_SECRETS = new WeakMap<DigitalOceanClient, { http: Got; token: string }>();
+
+function secretsOf(client: DigitalOceanClient): { http: Got; token: string } {
+  return CLIENT_SECRETS.get(client)!;
+}
+
 /** How far back an action DigitalOcean may have started although the POST that started it failed is looked for: see `imageActions.post`. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -130,9 +141,6 @@ export class DigitalOceanClient {
   private readonly apiEndpointSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
-  // True private fields: `util.inspect(client)` and JSON.stringify show neither, and got's options hold the Authorization header.
-  readonly #http: Got;
-  readonly #token: string;
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly log: ClientLogger;
@@ -141,7 +149,6 @@ export class DigitalOceanClient {
 
   constructor(options: DigitalOceanClientOptions) {
     if (!options.token?.trim()) throw new MissingTokenError();
-    this.#token = options.token.trim();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
     checkedEndpoint(this.apiEndpoint, "DigitalOceanClient's apiEndpoint option", options.allowInsecureEndpoint ?? false);
     this.apiEndpointSource = options.apiEndpointSource;
@@ -152,9 +159,9 @@ export class DigitalOceanClient {
     this.budget = sharedRateBudget(options.token, this.apiEndpoint, this.clock, options.rateBudget);
     const { budget, clock, policy, log } = this;
 
-    const token = this.#token;
+    const token = options.token.trim();
 
-    this.#http = got.extend({
+    const http = got.extend({
       prefixUrl: this.apiEndpoint,
       headers: { authorization: `Bearer ${token}`, "user-agent": USER_AGENT },
       responseType: "json",
@@ -229,6 +236,7 @@ export class DigitalOceanClient {
         ],
       },
     });
+    CLIENT_SECRETS.set(this, { http, token });
   }
 
   readonly images = {
@@ -364,16 +372,16 @@ export class DigitalOceanClient {
     let response: Response<unknown>;
     try {
       const context: RequestContext = { idempotent: options.idempotent, failures: {} };
-      response = await this.#http<unknown>(path, { method, json: options.json, context });
+      response = await secretsOf(this).http<unknown>(path, { method, json: options.json, context });
     } catch (error) {
-      const scrub = (text: string) => withoutSecret(text, this.#token);
+      const scrub = (text: string) => withoutSecret(text, secretsOf(this).token);
       const endpoint = { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource };
       const tooLarge = error instanceof RequestError && error.code === RESPONSE_TOO_LARGE;
       const refused = error instanceof RequestError && error.response && !tooLarge ? redirectError(endpoint.url, method, `/${path}`, error.response, scrub) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
       throw refused ?? toDigitalOceanError(error, method, `/${path}`, endpoint, scopes, scrub);
     }
-    return parseResponse(withoutUserinfo(this.apiEndpoint), method, `/${path}`, response, (text) => withoutSecret(text, this.#token)) as T;
+    return parseResponse(withoutUserinfo(this.apiEndpoint), method, `/${path}`, response, (text) => withoutSecret(text, secretsOf(this).token)) as T;
   }
 
   /**
