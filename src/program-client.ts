@@ -13,9 +13,9 @@ export function programClient(): DigitalOceanClient {
   if (!client) {
     const read = (key: string) => pulumi.runtime.getConfig(key);
     const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ALLOW_INSECURE_ENDPOINT.config];
-    const { token, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(Object.fromEntries(keys.map((key) => [key, read(key)])));
+    const { warnings, ...credentials } = resolveCredentials(Object.fromEntries(keys.map((key) => [key, read(key)])));
     for (const warning of warnings) void pulumi.log.warn(warning);
-    client = new DigitalOceanClient({ token, apiEndpoint, apiEndpointSource, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
+    client = new DigitalOceanClient({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
   }
   return client;
 }

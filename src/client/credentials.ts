@@ -16,6 +16,8 @@ export interface Credentials {
   apiEndpointSource: string;
   /** Where the token came from (`stack config digitalocean:token`, `the environment variable DIGITALOCEAN_TOKEN`), named when DigitalOcean refuses it. */
   tokenSource: string;
+  /** Whether plain http to a host other than this machine was allowed (`ALLOW_INSECURE_ENDPOINT`): the client checks the endpoint again. */
+  allowInsecureEndpoint: boolean;
   /** Things the user should hear about (to log as warnings): the endpoint and the token come from different places, plain http was allowed. */
   warnings: string[];
 }
@@ -65,9 +67,10 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
   const tokenSource = token.place === "the stack config" ? `stack config ${token.key}` : `the environment variable ${token.key}`;
   const endpoint = fromConfig("digitalocean:apiEndpoint") ?? fromEnv("DIGITALOCEAN_API_URL");
   const allowInsecure = insecureAllowance(fromConfig(ALLOW_INSECURE_ENDPOINT.config) ?? fromEnv(ALLOW_INSECURE_ENDPOINT.env));
-  if (!endpoint) return { token: token.value, tokenSource, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, warnings: [] };
+  const allowInsecureEndpoint = allowInsecure !== undefined;
+  if (!endpoint) return { token: token.value, tokenSource, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, allowInsecureEndpoint, warnings: [] };
 
-  const url = checkedEndpoint(endpoint, allowInsecure);
+  const url = checkedEndpoint(endpoint.value, `${endpoint.key} (from ${endpoint.place})`, allowInsecureEndpoint);
   const apiEndpoint = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
   const warnings: string[] = [];
   if (endpoint.place !== token.place) {
@@ -80,7 +83,7 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
     warnings.push(`The API endpoint ${apiEndpoint} is plain http: the DigitalOcean token is sent unencrypted, as ${allowInsecure!.key} allows.`);
   }
   const apiEndpointSource = API_ENDPOINT_SOURCES[endpoint.place === "the stack config" ? "config" : "env"];
-  return { token: token.value, tokenSource, apiEndpoint, apiEndpointSource, warnings };
+  return { token: token.value, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings };
 }
 
 function setting(raw: string | undefined, key: string, place: Setting["place"]): Setting | undefined {
@@ -90,12 +93,14 @@ function setting(raw: string | undefined, key: string, place: Setting["place"]):
 
 const SHAPE = "an https URL such as https://api.digitalocean.com (scheme, host, optional port and path)";
 
-/** The endpoint as a URL, or an `InvalidEndpointError` naming the setting and what is allowed. */
-function checkedEndpoint(endpoint: Setting, allowInsecure: Setting | undefined): URL {
-  const where = `${endpoint.key} (from ${endpoint.place})`;
+/**
+ * The endpoint as a URL, or an `InvalidEndpointError` naming `where` it was set and what is allowed.
+ * Every request carries the token, so the client checks its endpoint with this too, whoever built it.
+ */
+export function checkedEndpoint(endpoint: string, where: string, allowInsecure: boolean): URL {
   let url: URL;
   try {
-    url = new URL(endpoint.value);
+    url = new URL(endpoint);
   } catch {
     // Not echoed: a value that is not a URL may be a token pasted into the wrong setting.
     throw new InvalidEndpointError({}, `${where} is not a URL: expected ${SHAPE}`);
@@ -120,7 +125,8 @@ function insecureAllowance(allowInsecure: Setting | undefined): Setting | undefi
   if (allowInsecure === undefined) return undefined;
   const value = allowInsecure.value.toLowerCase();
   if (value !== "true" && value !== "false") {
-    throw new InvalidEndpointError({}, `${allowInsecure.key} (from ${allowInsecure.place}) must be true or false, got ${JSON.stringify(allowInsecure.value.slice(0, 20))}`);
+    // Not echoed, not even in part: a value that is neither may be a token pasted into the wrong setting.
+    throw new InvalidEndpointError({}, `${allowInsecure.key} (from ${allowInsecure.place}) must be true or false; the value set is neither (it is not repeated here)`);
   }
   return value === "true" ? allowInsecure : undefined;
 }
@@ -129,9 +135,14 @@ const loopback = new BlockList();
 loopback.addSubnet("127.0.0.0", 8, "ipv4");
 loopback.addAddress("::1", "ipv6");
 
-/** `localhost` and loopback addresses, as a URL's hostname spells them (IPv6 in brackets). */
+/**
+ * `localhost` and loopback addresses, as a URL's hostname spells them (IPv6 in brackets). Not
+ * `localhost.`: a fully qualified name is not in /etc/hosts as such, so resolving it can fall
+ * through to DNS, which may answer with any address (RFC 6761 §6.3 asks resolvers not to, but
+ * cannot make them).
+ */
 export function isLoopback(hostname: string): boolean {
-  if (hostname.toLowerCase().replace(/\.$/, "") === "localhost") return true;
+  if (hostname.toLowerCase() === "localhost") return true;
   const address = hostname.replace(/^\[(.*)\]$/, "$1");
   const version = isIP(address);
   return version !== 0 && loopback.check(address, version === 4 ? "ipv4" : "ipv6");

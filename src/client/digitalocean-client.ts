@@ -1,8 +1,10 @@
+import type { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
+import type { ClientRequest } from "node:http";
 import { join } from "node:path";
 import got, { type Got, type Method, RequestError, type Response } from "got";
 import { type Clock, systemClock } from "./clock";
-import { DEFAULT_API_ENDPOINT } from "./credentials";
+import { DEFAULT_API_ENDPOINT, checkedEndpoint } from "./credentials";
 import {
   type DigitalOceanError,
   MissingTokenError,
@@ -20,7 +22,7 @@ import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { redactUrlsIn } from "./redact-urls";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
-import { boundedText, describeType } from "./text";
+import { boundedText, describeType, withoutSecret } from "./text";
 import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
 import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
 
@@ -36,6 +38,11 @@ export interface DigitalOceanClientOptions {
   apiEndpointSource?: string;
   /** Where `token` came from (see `resolveCredentials`), named when DigitalOcean refuses it (401, 403). */
   tokenSource?: string;
+  /**
+   * Allows a plain http `apiEndpoint` on another machine than this one (see `ALLOW_INSECURE_ENDPOINT`).
+   * Without it the endpoint must be https or loopback, as `resolveCredentials` demands: every request carries the token.
+   */
+  allowInsecureEndpoint?: boolean;
   /** Real milliseconds before a request with no response is abandoned (and, for reads, retried). Default 30 s. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -102,7 +109,28 @@ interface RequestOptions {
 const packageJson = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
 export const USER_AGENT = `${packageJson.name}/${packageJson.version} node/${process.versions.node}`;
 
+/**
+ * The most bytes read of any answer. DigitalOcean's largest (a page of 200 images) is a few hundred
+ * kilobytes; an answer without end (a misconfigured endpoint, a hostile proxy) would otherwise be
+ * held in memory whole, and a string past V8's limit ends the process uncatchably.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** The code of the error that stops reading an answer past `MAX_RESPONSE_BYTES`. */
+const RESPONSE_TOO_LARGE = "ERR_RESPONSE_TOO_LARGE";
+
 const RATE_LIMIT_TEXT = "DigitalOcean allows 250 requests a minute and 5,000 an hour per token";
+
+/**
+ * Each client's token and got instance (whose options hold the Authorization header), kept off the
+ * object: `util.inspect(client)` and `JSON.stringify(client)` cannot show what the client does not
+ * hold. (Not `#private` fields: their declarations break programs compiled for ES5.)
+ */
+const CLIENT_SECRETS = new WeakMap<DigitalOceanClient, { http: Got; token: string }>();
+
+function secretsOf(client: DigitalOceanClient): { http: Got; token: string } {
+  return CLIENT_SECRETS.get(client)!;
+}
 
 /** How far back an action DigitalOcean may have started although the POST that started it failed is looked for: see `imageActions.post`. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -117,7 +145,6 @@ export class DigitalOceanClient {
   private readonly tokenSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
-  private readonly http: Got;
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly log: ClientLogger;
@@ -127,6 +154,7 @@ export class DigitalOceanClient {
   constructor(options: DigitalOceanClientOptions) {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
+    checkedEndpoint(this.apiEndpoint, "DigitalOceanClient's apiEndpoint option", options.allowInsecureEndpoint ?? false);
     this.apiEndpointSource = options.apiEndpointSource;
     this.tokenSource = options.tokenSource;
     this.clock = options.clock ?? systemClock;
@@ -136,10 +164,30 @@ export class DigitalOceanClient {
     this.budget = sharedRateBudget(options.token, this.apiEndpoint, this.clock, options.rateBudget);
     const { budget, clock, policy, log } = this;
 
-    this.http = got.extend({
+    const token = options.token.trim();
+
+    const http = got.extend({
       prefixUrl: this.apiEndpoint,
-      headers: { authorization: `Bearer ${options.token.trim()}`, "user-agent": USER_AGENT },
+      headers: { authorization: `Bearer ${token}`, "user-agent": USER_AGENT },
       responseType: "json",
+      // Every body a server sends (an image's name, an error message) loses any echo of the token here.
+      parseJson: (text) => JSON.parse(withoutSecret(text, token)) as unknown,
+      handlers: [
+        (handlerOptions, next) => {
+          const pending = next(handlerOptions);
+          if (handlerOptions.isStream) return pending;
+          // got keeps reading an answer until it ends; stopped here once it passes the cap (or says it will).
+          const events = pending as unknown as EventEmitter;
+          let clientRequest: ClientRequest | undefined;
+          events.on("request", (request: ClientRequest) => (clientRequest = request));
+          events.on("downloadProgress", (progress: { transferred: number; total?: number }) => {
+            if (progress.transferred > MAX_RESPONSE_BYTES || (progress.total ?? 0) > MAX_RESPONSE_BYTES) {
+              clientRequest?.destroy(Object.assign(new Error("response too large"), { code: RESPONSE_TOO_LARGE }));
+            }
+          });
+          return pending;
+        },
+      ],
       // DigitalOcean's API never redirects; a 3xx is reported (see `parseResponse`), never followed.
       followRedirect: false,
       timeout: { request: this.timeoutMs },
@@ -151,6 +199,8 @@ export class DigitalOceanClient {
         // got's own rules are replaced by `retryDelay`, which also decides when a POST may be repeated.
         enforceRetryRules: false,
         calculateDelay: ({ attemptCount, error }) => {
+          // An endpoint that answered past the cap once will again (a 500 of 300 MiB is not a passing failure).
+          if (error.code === RESPONSE_TOO_LARGE) return 0;
           const context = error.options.context as RequestContext;
           const sameFailures = (context.failures[error.code] = (context.failures[error.code] ?? 0) + 1);
           const delay = retryDelay(policy, {
@@ -191,6 +241,7 @@ export class DigitalOceanClient {
         ],
       },
     });
+    CLIENT_SECRETS.set(this, { http, token });
   }
 
   readonly images = {
@@ -344,13 +395,16 @@ export class DigitalOceanClient {
     let response: Response<unknown>;
     try {
       const context: RequestContext = { idempotent: options.idempotent, failures: {} };
-      response = await this.http<unknown>(path, { method, json: options.json, context });
+      response = await secretsOf(this).http<unknown>(path, { method, json: options.json, context });
     } catch (error) {
-      const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
+      const scrub = (text: string) => withoutSecret(text, secretsOf(this).token);
+      const endpoint = { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource };
+      const tooLarge = error instanceof RequestError && error.code === RESPONSE_TOO_LARGE;
+      const refused = error instanceof RequestError && error.response && !tooLarge ? redirectError(endpoint.url, method, `/${path}`, error.response, scrub) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
-      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes, this.tokenSource);
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`, endpoint, scopes, scrub, this.tokenSource);
     }
-    return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
+    return parseResponse(withoutUserinfo(this.apiEndpoint), method, `/${path}`, response, (text) => withoutSecret(text, secretsOf(this).token)) as T;
   }
 
   /**
@@ -506,18 +560,36 @@ function redactOptional(text: string | undefined): string | undefined {
   return text === undefined ? undefined : redactUrlsIn(text);
 }
 
-function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[], tokenSource?: string): Error {
+function toDigitalOceanError(
+  error: unknown,
+  method: string,
+  path: string,
+  endpoint: { url: string; source?: string },
+  requiredScopes: string[],
+  scrub: (text: string) => string,
+  tokenSource?: string,
+): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
+  if (error.code === RESPONSE_TOO_LARGE) {
+    return new UnexpectedResponseError({
+      method,
+      path,
+      status: response?.statusCode,
+      apiMessage:
+        `the answer from ${endpoint.url} was larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB and was not read further: DigitalOcean's answers are far smaller, ` +
+        "so the endpoint (digitalocean:apiEndpoint or DIGITALOCEAN_API_URL) is probably not DigitalOcean's API, or a proxy in between is misbehaving",
+    });
+  }
   if (response && response.statusCode >= 300) {
-    const body = parseErrorBody(response.body);
+    const body = parseErrorBody(response.body, scrub);
     return errorFromResponse({
       method,
       path,
       status: response.statusCode,
       apiCode: body.id,
-      apiMessage: redactOptional(body.message ?? response.statusMessage),
-      requestId: body.request_id ?? requestIdHeader(response),
+      apiMessage: redactOptional(body.message ?? (response.statusMessage === undefined ? undefined : boundedText(scrub(response.statusMessage), ERROR_TEXT_LIMITS.message))),
+      requestId: body.request_id ?? requestIdHeader(response, scrub),
       requiredScopes,
       tokenSource,
     });
@@ -538,11 +610,11 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
 /** Longest text taken from an error body into a message; longer text is cut (saying so). */
 const ERROR_TEXT_LIMITS = { message: 500, id: 100, requestId: 100 } as const;
 
-/** DigitalOcean's error body `{ id, message, request_id }`: only string fields, each bounded. */
-function parseErrorBody(body: unknown): { id?: string; message?: string; request_id?: string } {
+/** DigitalOcean's error body `{ id, message, request_id }`: only string fields, each without the token and bounded. */
+function parseErrorBody(body: unknown, scrub: (text: string) => string): { id?: string; message?: string; request_id?: string } {
   if (typeof body === "string") {
     try {
-      return parseErrorBody(JSON.parse(body));
+      return parseErrorBody(JSON.parse(body), scrub);
     } catch {
       return {};
     }
@@ -550,7 +622,8 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
   if (body === null || typeof body !== "object") return {};
   const field = (name: string, limit: number) => {
     const value = (body as Record<string, unknown>)[name];
-    return typeof value === "string" && value !== "" ? boundedText(value, limit) : undefined;
+    // Scrubbed before it is cut, so that no part of a token survives the cut.
+    return typeof value === "string" && value !== "" ? boundedText(scrub(value), limit) : undefined;
   };
   return { id: field("id", ERROR_TEXT_LIMITS.id), message: field("message", ERROR_TEXT_LIMITS.message), request_id: field("request_id", ERROR_TEXT_LIMITS.requestId) };
 }
@@ -559,8 +632,8 @@ function parseErrorBody(body: unknown): { id?: string; message?: string; request
  * A successful response's body: a JSON object, or nothing for a 204. Anything else (`null`, a
  * number, a list, an empty 200) is an `UnexpectedResponseError` rather than a TypeError later.
  */
-function parseResponse(endpoint: string, method: string, path: string, response: Response<unknown>): unknown {
-  const refused = redirectError(endpoint, method, path, response);
+function parseResponse(endpoint: string, method: string, path: string, response: Response<unknown>, scrub: (text: string) => string): unknown {
+  const refused = redirectError(endpoint, method, path, response, scrub);
   if (refused) throw refused;
   if (response.statusCode === 204) return undefined;
   const body = response.body;
@@ -571,24 +644,27 @@ function parseResponse(endpoint: string, method: string, path: string, response:
   return body;
 }
 
-/** The error for a 3xx, which is never followed: it names the endpoint and where the redirect pointed. */
-function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>): RedirectError | undefined {
+/**
+ * The error for a 3xx, which is never followed: it names the endpoint (without userinfo, which the
+ * caller has taken out) and where the redirect pointed (an origin never carries userinfo).
+ */
+function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>, scrub: (text: string) => string): RedirectError | undefined {
   if (response.statusCode < 300 || response.statusCode >= 400) return undefined;
   const location = header(response.headers, "location");
-  const origin = location ? (URL.parse(location, `${endpoint}/`)?.origin ?? "null") : undefined;
+  const origin = location ? scrub(URL.parse(location, `${endpoint}/`)?.origin ?? "null") : undefined;
   const target = origin === undefined ? "" : origin === "null" ? " to an unreadable location" : ` to ${origin}`;
   return new RedirectError({
     method,
     path,
     status: response.statusCode,
-    requestId: requestIdHeader(response),
+    requestId: requestIdHeader(response, scrub),
     apiMessage:
       `the endpoint ${endpoint} answered with a redirect${target}, which was not followed: DigitalOcean's API does not redirect, ` +
       "so the endpoint (digitalocean:apiEndpoint or DIGITALOCEAN_API_URL) is probably wrong",
   });
 }
 
-function requestIdHeader(response: Response<unknown>): string | undefined {
+function requestIdHeader(response: Response<unknown>, scrub: (text: string) => string): string | undefined {
   const value = header(response.headers, "x-request-id");
-  return value === undefined ? undefined : boundedText(value, ERROR_TEXT_LIMITS.requestId);
+  return value === undefined ? undefined : boundedText(scrub(value), ERROR_TEXT_LIMITS.requestId);
 }

@@ -9,10 +9,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
-import { describeType } from "../client/text";
+import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { hasAuthority, redactUrl } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
+import { unreachableHostKind } from "./unreachable-host";
 import {
   type CustomImageInputs,
   DEFAULT_CREATE_TIMEOUT_MINUTES,
@@ -50,8 +51,24 @@ export const INPUT_LIMITS = {
   descriptionCharacters: 1024,
   /** "There is a limit of 255 characters per tag" (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Tags). */
   tagCharacters: 255,
+  /**
+   * DigitalOcean documents no number of tags per image (neither its OpenAPI description nor its
+   * tag docs); each tag costs requests (created, assigned, unassigned) out of 250 a minute, so a
+   * list of thousands would spend the token's budget. 50 is more than any image is given.
+   */
+  tags: 50,
+  /**
+   * An image is in a region at most once, and DigitalOcean has 15 (REGION_SLUGS); every region
+   * but the first costs a transfer. 32 leaves room for the regions DigitalOcean opens.
+   */
+  regions: 32,
   /** A day: imports of the largest images DigitalOcean accepts (100 GB) take hours, not days. */
   timeoutMinutes: 24 * 60,
+  /**
+   * Imports and transfers take minutes; a shorter wait would give up before its second poll (the
+   * image waiter's first interval is seconds long), leaving an import running that Pulumi does not record.
+   */
+  minTimeoutMinutes: 1,
 } as const;
 
 /**
@@ -67,10 +84,18 @@ const REGION_SLUG_PATTERN = /^[a-z]{3}[0-9]$/;
 const TAG_PATTERN = new RegExp(`^[a-zA-Z0-9_\\-:]{1,${INPUT_LIMITS.tagCharacters}}$`);
 
 /**
- * Whitespace and control characters. `new URL` silently strips surrounding whitespace and tabs or
- * newlines inside, so it would accept a string other than the one DigitalOcean is sent.
+ * Whitespace, control and format characters (bidirectional controls, zero-width characters).
+ * `new URL` silently strips surrounding whitespace and tabs or newlines inside, and reads
+ * `https://exa\u200bmple.com` as example.com (IDNA maps zero-width characters away), so it would
+ * accept a string other than the one DigitalOcean is sent.
  */
-const URL_FORBIDDEN_CHARACTERS = /[\s\p{Cc}]/u;
+const URL_FORBIDDEN_CHARACTERS = /[\s\p{Cc}\p{Cf}]/u;
+
+/** What `hiddenCharacter` finds, as a check failure names it. */
+const HIDDEN_TEXT = "control, bidirectional or zero-width characters";
+
+/** Line breaks and tabs: a description is free text that may span lines. */
+const DESCRIPTION_ALLOWED_CONTROLS = "\n\r\t";
 
 const KNOWN_REGION_SLUGS: ReadonlySet<string> = new Set(REGION_SLUGS);
 
@@ -153,23 +178,30 @@ function checkUrl(value: unknown, report: PropertyReport): unknown {
   // Messages show the URL redacted: presigned URLs carry credentials in the query string.
   if (URL_FORBIDDEN_CHARACTERS.test(value)) {
     return report.fail(
-      `url must not contain whitespace or control characters (percent-encode a space as %20): ${JSON.stringify(redactUrl(value))}`,
+      `url must not contain whitespace, ${HIDDEN_TEXT} (percent-encode a space as %20): ${quoteText(redactUrl(value))}`,
     );
   }
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    return report.fail(`url ${JSON.stringify(redactUrl(value))} is not a valid absolute URL; expected ${allowed}`);
+    return report.fail(`url ${quoteText(redactUrl(value))} is not a valid absolute URL; expected ${allowed}`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     return report.fail(
-      `url ${JSON.stringify(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`,
+      `url ${quoteText(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`,
     );
   }
   // http and https URLs never parse with an empty host, but the text may lack one that parsing invented.
   if (!hasAuthority(value)) {
-    return report.fail(`url ${JSON.stringify(redactUrl(value))} names no host after "${parsed.protocol}//"; expected ${allowed}`);
+    return report.fail(`url ${quoteText(redactUrl(value))} names no host after "${parsed.protocol}//"; expected ${allowed}`);
+  }
+  const unreachable = unreachableHostKind(parsed.hostname);
+  if (unreachable) {
+    report.warn(
+      `url ${quoteText(redactUrl(value))} names ${unreachable} (${parsed.hostname}): DigitalOcean downloads the image from its own network, ` +
+        "which cannot reach it, so the import will fail. Serve the image from an address reachable from the internet, such as a presigned object storage URL.",
+    );
   }
   // Kept as given: re-encoding it could invalidate a presigned URL's signature.
   return value;
@@ -186,6 +218,9 @@ function checkRegions(value: unknown, report: PropertyReport): unknown {
   if (value === UNKNOWN) return value;
   if (!Array.isArray(value)) return report.fail(`regions must be ${allowed}, got ${describeType(value)}`);
   if (value.length === 0) return report.fail(`regions must name at least one region: ${allowed}`);
+  if (value.length > INPUT_LIMITS.regions) {
+    return report.fail(`regions has ${value.length} entries; at most ${INPUT_LIMITS.regions} are allowed (DigitalOcean has ${REGION_SLUGS.length} regions; every region after the first costs a transfer)`);
+  }
 
   const regions: unknown[] = [];
   const seen = new Map<string, number>();
@@ -230,6 +265,10 @@ function checkName(value: unknown, report: PropertyReport): unknown {
   if (typeof given !== "string") return report.fail(`name must be a string of ${allowed}, got ${describeType(given)}`);
   const name = given.trim();
   if (name === "") return report.fail(`name must be ${allowed}, not empty or only whitespace`);
+  const hidden = hiddenCharacter(name);
+  if (hidden) {
+    return report.fail(`name must not contain ${HIDDEN_TEXT}, which hide or reorder text where the name is shown: found ${hidden.codePoint} at character ${hidden.position}`);
+  }
   const length = characterCount(name);
   if (length > INPUT_LIMITS.nameCharacters) {
     return report.fail(`name is ${length} characters long; at most ${INPUT_LIMITS.nameCharacters} are allowed`);
@@ -245,6 +284,12 @@ function checkDescription(value: unknown, report: PropertyReport): unknown {
   const length = characterCount(value);
   if (length > INPUT_LIMITS.descriptionCharacters) {
     return report.fail(`description is ${length} characters long; at most ${INPUT_LIMITS.descriptionCharacters} are allowed`);
+  }
+  const hidden = hiddenCharacter(value, DESCRIPTION_ALLOWED_CONTROLS);
+  if (hidden) {
+    return report.fail(
+      `description must not contain ${HIDDEN_TEXT} other than line breaks and tabs, which hide or reorder text where the description is shown: found ${hidden.codePoint} at character ${hidden.position}`,
+    );
   }
   return value;
 }
@@ -275,6 +320,7 @@ function checkTags(value: unknown, report: PropertyReport): unknown {
   if (value === undefined || value === UNKNOWN) return value;
   const allowed = `1 to ${INPUT_LIMITS.tagCharacters} letters, digits, colons, dashes and underscores`;
   if (!Array.isArray(value)) return report.fail(`tags must be a list of tag names of ${allowed}, got ${describeType(value)}`);
+  if (value.length > INPUT_LIMITS.tags) return report.fail(`tags has ${value.length} entries; at most ${INPUT_LIMITS.tags} are allowed`);
 
   const tags: unknown[] = [];
   const seen = new Set<string>();
@@ -308,9 +354,9 @@ function checkTags(value: unknown, report: PropertyReport): unknown {
 function checkTimeout(property: string, value: unknown, report: PropertyReport, defaultMinutes: number): unknown {
   if (value === undefined) return defaultMinutes;
   if (value === UNKNOWN) return value;
-  const allowed = `a number of minutes greater than 0 and at most ${INPUT_LIMITS.timeoutMinutes} (default ${defaultMinutes})`;
+  const allowed = `a number of minutes of at least ${INPUT_LIMITS.minTimeoutMinutes} and at most ${INPUT_LIMITS.timeoutMinutes} (default ${defaultMinutes})`;
   if (typeof value !== "number") return report.fail(`${property} must be ${allowed}, got ${describeType(value)}`);
-  if (!Number.isFinite(value) || value <= 0 || value > INPUT_LIMITS.timeoutMinutes) {
+  if (!Number.isFinite(value) || value < INPUT_LIMITS.minTimeoutMinutes || value > INPUT_LIMITS.timeoutMinutes) {
     return report.fail(`${property} is ${value}; it must be ${allowed}`);
   }
   return value;
@@ -347,8 +393,8 @@ function characterCount(text: string): number {
   return [...text].length;
 }
 
-/** A user's string for a message: quoted, escaped, and short. */
+/** A user's string for a message: quoted, escaped (hidden characters included), and short. */
 function quote(text: string): string {
   const limit = 64;
-  return JSON.stringify(text.length > limit ? `${text.slice(0, limit)}…` : text);
+  return quoteText(text.length > limit ? `${text.slice(0, limit)}…` : text);
 }

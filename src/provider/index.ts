@@ -51,7 +51,7 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
 /** The shared client and waiter, built on first use from the config (or the environment). */
 export function getRuntime(): Runtime {
   if (!runtime) {
-    const { token, tokenSource, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(config);
+    const { token, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings } = resolveCredentials(config);
     const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
     for (const warning of warnings) log.warn(warning);
@@ -60,6 +60,7 @@ export function getRuntime(): Runtime {
       tokenSource,
       apiEndpoint,
       apiEndpointSource,
+      allowInsecureEndpoint,
       clock,
       timeoutMs: seconds(config[CONFIG.requestTimeoutSeconds], CONFIG.requestTimeoutSeconds) ?? 30_000,
       logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),

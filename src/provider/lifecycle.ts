@@ -2,6 +2,7 @@ import type { DigitalOceanClient } from "../client/digitalocean-client";
 import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, copyOfError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
+import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
@@ -107,8 +108,9 @@ function warnAboutExtraRegions(runtime: Runtime, inputs: Partial<Pick<CustomImag
   );
 }
 
+/** An image as log lines and errors name it; the name escaped, as an adopted image's name comes from DigitalOcean unchecked. */
 function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
-  return id === undefined ? `image "${inputs.name}"` : `image "${inputs.name}" (${id})`;
+  return id === undefined ? `image ${quoteText(inputs.name)}` : `image ${quoteText(inputs.name)} (${id})`;
 }
 
 export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {

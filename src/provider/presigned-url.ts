@@ -101,15 +101,25 @@ export function imageSourceId(url: string): string {
 }
 
 /**
+ * Characters URL parsing drops or rewrites (whitespace, controls, and format characters such as
+ * U+200B, which IDNA maps away: `https://exa\u200Bmple.com` parses with host example.com). A URL
+ * holding one is printed as written, so that a message shows the text DigitalOcean would be sent.
+ */
+const ALTERED_BY_PARSING = /[\s\p{Cc}\p{Cf}]/u;
+
+/**
  * A URL safe to print in messages and logs: scheme, host and path only. Userinfo (`user:pass@`)
  * and the query string (where presigned URLs carry their signature and sometimes a session token)
- * are dropped, and so is the fragment. A string that is not such a URL is cut the same way.
+ * are dropped, and so is the fragment. A string that does not parse, that parsing would alter, or whose path holds an `@`
+ * (`https://user:8080/PW@e.com` parses with host `user:8080`), is cut by hand: after `//`,
+ * everything up to the last `@` is taken for userinfo, since a password may hold `/`, `?` or `#`
+ * (`https://user:SECRET/PW@e.com`). Cutting too much of such a string is the safe mistake.
  */
 export function redactUrl(url: string): string {
   const parsed = URL.parse(url);
-  if (parsed && hasAuthority(url)) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  // Without an authority (`user:pass@host/path` parses as scheme `user:`), cut by hand.
-  const withoutQuery = url.split(/[?#]/, 1)[0]!;
-  // Everything before the last "@" of the authority is userinfo.
-  return withoutQuery.replace(/^([^/]*\/\/)?[^/]*@/, "$1");
+  const parsedAsWritten = parsed && hasAuthority(url) && !parsed.pathname.includes("@") && !ALTERED_BY_PARSING.test(url);
+  if (parsedAsWritten) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  // After a `//`, the authority's userinfo may hold any character; without one, only text before the first `/` is userinfo.
+  const withoutUserinfo = /^[^/]*\/\//.test(url) ? url.replace(/^([^/]*\/\/).*@/s, "$1") : url.replace(/^[^/]*@/, "");
+  return withoutUserinfo.split(/[?#]/, 1)[0]!;
 }

@@ -9,6 +9,7 @@ describe("resolveCredentials", () => {
       tokenSource: "stack config digitalocean:token",
       apiEndpoint: "https://config.example",
       apiEndpointSource: API_ENDPOINT_SOURCES.config,
+      allowInsecureEndpoint: false,
       warnings: [],
     });
   });
@@ -65,7 +66,7 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
     ["http://localhost:3000/", "http://localhost:3000"],
     ["http://[::1]:3000", "http://[::1]:3000"],
   ])("accepts %s as %s", (endpoint, expected) => {
-    expect(withEndpoint(endpoint)).toEqual({ token: "t", tokenSource: "stack config digitalocean:token", apiEndpoint: expected, apiEndpointSource: API_ENDPOINT_SOURCES.config, warnings: [] });
+    expect(withEndpoint(endpoint)).toEqual({ token: "t", tokenSource: "stack config digitalocean:token", apiEndpoint: expected, apiEndpointSource: API_ENDPOINT_SOURCES.config, allowInsecureEndpoint: false, warnings: [] });
   });
 
   test.each([
@@ -107,9 +108,11 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
     expect(credentials.warnings).toEqual([expect.stringMatching(/^The API endpoint http:\/\/proxy\.internal:8080 is plain http: the DigitalOcean token is sent unencrypted, as (digitalocean-custom-image:allowInsecureEndpoint|DIGITALOCEAN_CUSTOM_IMAGE_ALLOW_INSECURE_ENDPOINT) allows\.$/)]);
   });
 
-  test("refuses an allowInsecureEndpoint that is neither true nor false", () => {
+  test("refuses an allowInsecureEndpoint that is neither true nor false without repeating any of its value", () => {
+    expect(() => withEndpoint("https://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "dop_v1_0123456789abcdef" })).not.toThrow(/dop_v1|0123/);
+    expect(() => withEndpoint("http://localhost.:8080")).toThrow(/plain http would send/);
     expect(() => withEndpoint("https://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "yes" })).toThrow(
-      new InvalidEndpointError({}, 'digitalocean-custom-image:allowInsecureEndpoint (from the stack config) must be true or false, got "yes"'),
+      new InvalidEndpointError({}, "digitalocean-custom-image:allowInsecureEndpoint (from the stack config) must be true or false; the value set is neither (it is not repeated here)"),
     );
     expect(() => withEndpoint("http://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "false" })).toThrow(/plain http would send/);
   });
@@ -132,7 +135,8 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
 describe("isLoopback", () => {
   test.each([
     ["localhost", true],
-    ["LOCALHOST.", true],
+    ["LOCALHOST", true],
+    ["localhost.", false],
     ["127.0.0.1", true],
     ["127.255.255.254", true],
     ["[::1]", true],

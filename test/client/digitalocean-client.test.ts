@@ -7,6 +7,7 @@ import {
   DigitalOceanError,
   ImageDeletedError,
   ImportFailedError,
+  InvalidEndpointError,
   MissingTokenError,
   NetworkError,
   NotFoundError,
@@ -17,6 +18,7 @@ import {
   ValidationError,
 } from "../../src/client/errors";
 import { closedPortUrl } from "../helpers/closed-port";
+import { reply, withServer } from "../helpers/http-server";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
 const routes = (emulator: { requests: { method: string; path: string }[] }) => emulator.requests.map((request) => `${request.method} ${request.path}`);
@@ -278,12 +280,26 @@ describe("errors", () => {
     },
   );
 
-  test("an endpoint given with a user and password is named without them", async () => {
+  test("an endpoint given with a user and password is refused before any request, without naming them", async () => {
     const apiEndpoint = await closedPortUrl();
-    const client = new DigitalOceanClient({ token: "t", apiEndpoint: apiEndpoint.replace("//", "//user:hunter2@"), retry: { limit: 0 } });
-    const error = (await client.images.get(1).catch((caught: unknown) => caught)) as Error;
-    expect(error.message).toContain(`cannot connect to ${apiEndpoint} (`);
-    expect(error.message).not.toContain("hunter2");
+    const build = () => new DigitalOceanClient({ token: "t", apiEndpoint: apiEndpoint.replace("//", "//user:hunter2@"), retry: { limit: 0 } });
+    expect(build).toThrow(InvalidEndpointError);
+    expect(build).toThrow("DigitalOceanClient's apiEndpoint option must not carry a user name or password");
+    expect(() => build()).not.toThrow(/hunter2/);
+  });
+
+  test.each([
+    ["plain http to another machine", "http://api.example.com", /plain http would send the DigitalOcean token unencrypted/],
+    ["plain http to localhost. (a name DNS may answer)", "http://localhost.:8080", /plain http would send the DigitalOcean token unencrypted/],
+    ["a scheme other than https", "ftp://api.example.com", /uses "ftp:"/],
+    ["text that is not a URL", "dop_v1_pasted-here", /is not a URL/],
+  ])("a client built directly with %s as its endpoint is refused, as the provider's settings are", (_, apiEndpoint, message) => {
+    expect(() => new DigitalOceanClient({ token: "t", apiEndpoint })).toThrow(message);
+  });
+
+  test("a client built directly accepts plain http to another machine only when allowed, and loopback always", () => {
+    expect(new DigitalOceanClient({ token: "t", apiEndpoint: "http://proxy.internal:8080", allowInsecureEndpoint: true }).apiEndpoint).toBe("http://proxy.internal:8080");
+    expect(new DigitalOceanClient({ token: "t", apiEndpoint: "http://127.0.0.1:8080/" }).apiEndpoint).toBe("http://127.0.0.1:8080");
   });
 
   test("an endpoint that never answers fails after three request timeouts, naming itself and its setting", () =>
@@ -633,4 +649,35 @@ describe("the token never leaks", () => {
       expect(JSON.stringify(logs)).not.toContain(canary);
       expect(logs.length).toBeGreaterThan(0);
     }));
+
+  test("into util.inspect or JSON of the client itself", () => {
+    const client = new DigitalOceanClient({ token: canary, apiEndpoint: "https://api.example.com" });
+    expect(inspect(client, { depth: 20, showHidden: true })).not.toContain(canary);
+    expect(JSON.stringify(client)).not.toContain(canary);
+  });
+
+  test("out of a server's answers that echo it: error message, status text, request id and a 200's body", () =>
+    withServer(
+      (request, response) => {
+        const echoed = String(request.headers.authorization);
+        if (request.url.endsWith("/1")) {
+          response.writeHead(401, `Bad ${echoed}`, { "content-type": "application/json", "x-request-id": `id ${echoed}` });
+          response.end(JSON.stringify({ id: "unauthorized", message: `The token ${echoed} is not valid` }));
+        } else if (request.url.endsWith("/2")) {
+          response.writeHead(502, `Bad gateway for ${echoed}`, { "content-type": "text/html" });
+          response.end("<html></html>");
+        } else {
+          reply(response, 200, { image: { id: 3, name: `named ${echoed}`, description: echoed } });
+        }
+      },
+      async (server) => {
+        const client = new DigitalOceanClient({ token: canary, apiEndpoint: server.url, retry: { limit: 0 } });
+        const errors = await Promise.all([client.images.get(1), client.images.get(2)].map((promise) => promise.catch((error: unknown) => error)));
+        expect((errors[0] as Error).message).toBe("DigitalOcean API GET /v2/images/1 failed: 401 unauthorized: The token Bearer [token] is not valid (request id id Bearer [token])");
+        expect((errors[1] as Error).message).toBe("DigitalOcean API GET /v2/images/2 failed: 502: Bad gateway for Bearer [token]");
+        const image = await client.images.get(3);
+        expect(image).toMatchObject({ name: "named Bearer [token]", description: "Bearer [token]" });
+        for (const error of errors) expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(canary);
+      },
+    ));
 });

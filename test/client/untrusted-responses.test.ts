@@ -1,5 +1,7 @@
-import { DigitalOceanClient, MAX_PAGES } from "../../src/client/digitalocean-client";
+import type { ServerResponse } from "node:http";
+import { DigitalOceanClient, MAX_PAGES, MAX_RESPONSE_BYTES } from "../../src/client/digitalocean-client";
 import { DigitalOceanError, NotFoundError, RedirectError, UnexpectedResponseError, ValidationError } from "../../src/client/errors";
+import { boundedText } from "../../src/client/text";
 import { type TestServer, reply, withServer } from "../helpers/http-server";
 
 const presignedUrl = "https://bucket.example/image.qcow2?X-Amz-Signature=secret-signature&X-Amz-Security-Token=secret-session";
@@ -135,5 +137,93 @@ describe("unexpected bodies are DigitalOceanErrors", () => {
 
   test("every new error belongs to the one family", () => {
     for (const ErrorClass of [RedirectError, UnexpectedResponseError]) expect(new ErrorClass({})).toBeInstanceOf(DigitalOceanError);
+  });
+});
+
+describe("answers of any size", () => {
+  const MiB = 1024 * 1024;
+
+  /**
+   * Streams `totalMiB` MiB of a JSON body (a message that never ends) without a content-length,
+   * and records how much was written before the client hung up.
+   */
+  const endless = (status: number, totalMiB: number, written: { bytes: number }, headers: Record<string, string> = {}) => (_: unknown, response: ServerResponse) => {
+    response.writeHead(status, { "content-type": "application/json", ...headers });
+    response.write('{"id": "server_error", "message": "');
+    const chunk = Buffer.alloc(MiB, "x");
+    const write = () => {
+      while (!response.destroyed && written.bytes < totalMiB * MiB) {
+        written.bytes += chunk.length;
+        if (!response.write(chunk)) return void response.once("drain", write);
+      }
+      if (!response.destroyed) response.end('"}');
+    };
+    response.on("close", () => undefined);
+    write();
+  };
+
+  test.each([
+    [200, "a 200"],
+    [500, "a 500 whose message"],
+  ])("%i: %s of 300 MiB is read no further than the cap and fails with an UnexpectedResponseError, not retried", (status) => {
+    const written = { bytes: 0 };
+    return withServer(endless(status, 300, written), async (server) => {
+      const client = new DigitalOceanClient({ token: "test-token", apiEndpoint: server.url, timeoutMs: 20_000, retry: { baseDelayMs: 1 } });
+      const error = await client.images.get(1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnexpectedResponseError);
+      expect(error).toMatchObject({ code: "unexpected_response", status, method: "GET", path: "/v2/images/1" });
+      expect((error as Error).message).toContain(`the answer from ${server.url} was larger than 4 MiB and was not read further`);
+      expect(server.requests).toHaveLength(1);
+      // What the server managed to write before the hang-up: the cap and what the socket buffers held.
+      expect(written.bytes).toBeLessThan(MAX_RESPONSE_BYTES + 64 * MiB);
+    });
+  }, 30_000);
+
+  test("an answer whose content-length announces more than the cap is refused before its body is read", () => {
+    const written = { bytes: 0 };
+    return withServer(endless(200, 8, written, { "content-length": String(8 * MiB + 40) }), async (server) => {
+      const error = await clientOf(server).images.get(1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnexpectedResponseError);
+      expect((error as Error).message).toContain("was larger than 4 MiB");
+    });
+  });
+
+  test("an answer just under the cap is read whole", () =>
+    withServer(
+      (_, response) => reply(response, 200, { image: { id: 1, name: "web", description: "d".repeat(MAX_RESPONSE_BYTES - 100) } }),
+      async (server) => {
+        expect((await clientOf(server).images.get(1)).description).toHaveLength(MAX_RESPONSE_BYTES - 100);
+      },
+    ));
+});
+
+describe("boundedText", () => {
+  test("reads no more of a long text than the limit: it never walks the whole text", () => {
+    let walked = 0;
+    // A string whose iteration is counted; its length, slicing and indexing are String's own.
+    class CountingString extends String {
+      override *[Symbol.iterator](): StringIterator<string> {
+        for (const character of String(this)) {
+          walked++;
+          yield character;
+        }
+        return undefined;
+      }
+    }
+    const text = new CountingString("x".repeat(1_000_000)) as unknown as string;
+    expect(boundedText(text, 10)).toBe(`${"x".repeat(10)}… (999990 more characters)`);
+    expect(walked).toBeLessThanOrEqual(11);
+  });
+
+  test.each([
+    ["a text within the limit, as it is", "short", 10, "short"],
+    ["a text of exactly the limit, as it is", "abcde", 5, "abcde"],
+    ["a text whose code units exceed the limit but whose characters do not, as it is", "😀😀", 2, "😀😀"],
+  ])("keeps %s", (_, text, limit, expected) => {
+    expect(boundedText(text, limit)).toBe(expected);
+  });
+
+  test("counts an emoji as one character and never splits it", () => {
+    expect(boundedText("😀😀😀", 2)).toMatch(/^😀😀… \(\d more characters\)$/);
   });
 });

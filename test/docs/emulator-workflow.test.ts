@@ -100,6 +100,7 @@ describe("the README's workflow that runs a stack against the emulator", () => {
       tokenSource: "stack config digitalocean:token",
       apiEndpoint: "http://127.0.0.1:8080",
       apiEndpointSource: expect.anything(),
+      allowInsecureEndpoint: false,
       warnings: [],
     });
   });

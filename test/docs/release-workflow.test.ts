@@ -12,15 +12,24 @@ interface Step {
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
+interface Job {
+  needs?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
 interface Workflow {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
-  jobs: Record<string, { steps: Step[] }>;
+  jobs: Record<string, Job>;
 }
 
 const workflow = load(readFileSync(join(REPO_ROOT, ".github", "workflows", "release.yml"), "utf8")) as Workflow;
 const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
 const runs = steps.flatMap((step) => (step.run ? [step.run.trim()] : []));
+const runsOf = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run.trim()] : []));
+const build = workflow.jobs["build"]!;
+const publish = workflow.jobs["publish"]!;
 const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 /** Runs the workflow's tag check in a checkout (the repository by default) as GitHub would for a push of `tag`. */
@@ -48,25 +57,58 @@ describe("the release workflow", () => {
     expect(workflow.on).toEqual({ push: { tags: ["v*.*.*"] } });
   });
 
-  test("may read the repository and mint the OIDC token for provenance, and nothing more", () => {
-    expect(workflow.permissions).toEqual({ contents: "read", "id-token": "write" });
+  test("grants nothing by default; the build job may only read the repository", () => {
+    expect(workflow.permissions).toEqual({});
+    expect(Object.keys(workflow.jobs)).toEqual(["build", "publish"]);
+    expect(build.permissions).toEqual({ contents: "read" });
+    expect(build.environment).toBeUndefined();
   });
 
-  test("installs, runs the whole test suite, then publishes with provenance, in that order", () => {
-    const order = ["npm ci", "npm test", "npm publish --provenance"].map((command) => runs.findIndex((run) => run.startsWith(command)));
+  test("publishes from a job in the protected environment npm, after the build job, the only job that may mint an OIDC token", () => {
+    expect(publish).toMatchObject({ needs: "build", environment: "npm", permissions: { "id-token": "write" } });
+    expect(Object.keys(publish.permissions!)).toEqual(["id-token"]);
+  });
+
+  test("installs, runs the whole test suite and packs in the build job; the publish job installs nothing and publishes those tarballs", () => {
+    const order = ["npm ci", "npm test", "npm pack"].map((command) => runsOf(build).findIndex((run) => run.startsWith(command)));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(runsOf(build).some((run) => /^\s*npm publish /m.test(run))).toBe(false);
+    expect(runsOf(publish).some((run) => /npm (ci|install|test|run)\b/.test(run))).toBe(false);
+    expect(publish.steps.some((step) => step.uses?.startsWith("actions/checkout@"))).toBe(false);
+    const upload = build.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"))!;
+    const download = publish.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!;
+    expect(download.with).toMatchObject({ name: upload.with!["name"], path: upload.with!["path"] });
   });
 
-  test("gives the registry token from a secret to the publish step only", () => {
-    const withToken = steps.filter((step) => JSON.stringify(step).includes("secrets."));
-    expect(withToken).toHaveLength(1);
-    expect(withToken[0]!.run).toMatch(/^npm publish --provenance/);
-    expect(withToken[0]!.env).toEqual({ NODE_AUTH_TOKEN: "${{ secrets.NPM_TOKEN }}" });
+  test("uses npm's trusted publishing: no secret, no registry token, and an npm new enough for it", () => {
+    expect(JSON.stringify(workflow)).not.toMatch(/secrets\.|NPM_TOKEN|NODE_AUTH_TOKEN|_authToken/);
+    expect(steps.some((step) => step.with?.["registry-url"] !== undefined)).toBe(false);
+    expect(runsOf(publish).find((run) => run.includes("npm --version"))).toContain("11.5.1");
+  });
+
+  test("pins every action by a full commit SHA, with the version it is in a comment, as the users' workflow does", () => {
+    const text = readFileSync(join(REPO_ROOT, ".github", "workflows", "release.yml"), "utf8");
+    const uses = steps.flatMap((step) => (step.uses ? [step.uses] : []));
+    expect(uses.length).toBeGreaterThanOrEqual(4);
+    for (const action of uses) {
+      expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(text).toMatch(new RegExp(`uses: ${action.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} # v\\d+\\.\\d+\\.\\d+\n`));
+    }
+    const usersWorkflow = readFileSync(join(REPO_ROOT, "docs", "github-actions-pulumi.yml"), "utf8");
+    for (const action of uses.filter((candidate) => /^actions\/(checkout|setup-node)@/.test(candidate))) expect(usersWorkflow).toContain(action);
+  });
+
+  test("keeps no git credentials in the checkout and restores no dependency cache", () => {
+    const checkouts = steps.filter((step) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const checkout of checkouts) expect(checkout.with).toMatchObject({ "persist-credentials": false });
+    for (const step of steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node@"))) expect(step.with?.["cache"]).toBeUndefined();
+    expect(steps.some((step) => step.uses?.startsWith("actions/cache@"))).toBe(false);
   });
 
   test("tests on the Node version the test suite needs", () => {
-    expect(steps.find((step) => step.uses?.startsWith("actions/setup-node@"))!.with).toMatchObject({ "node-version": 24 });
+    expect(build.steps.find((step) => step.uses?.startsWith("actions/setup-node@"))!.with).toMatchObject({ "node-version": 24 });
   });
 
   test("publishes only a tag that names package.json's version, which CHANGELOG.md describes", () => {
@@ -91,9 +133,11 @@ describe("the release workflow", () => {
     }
   });
 
-  test("publishes the emulator's package and the provider's, both with provenance", () => {
-    const publish = steps.find((step) => step.run?.startsWith("npm publish"))!.run!.trim().split("\n");
-    expect(publish).toEqual(["npm publish --provenance --access public --workspace packages/emulator", "npm publish --provenance --access public"]);
+  test("publishes the emulator's package and the provider's, both with provenance, from the tarballs packed for each", () => {
+    const commands = steps.find((step) => step.run?.startsWith("npm publish"))!.run!.trim().split("\n");
+    expect(commands).toEqual(["npm publish --provenance --access public release/emulator/*.tgz", "npm publish --provenance --access public release/provider/*.tgz"]);
+    const pack = runs.find((run) => run.startsWith("npm pack"))!.split("\n");
+    expect(pack).toEqual(["npm pack --workspace packages/emulator --pack-destination release/emulator", "npm pack --pack-destination release/provider"]);
     expect(runs.findIndex((run) => run.includes("packages/emulator/package.json"))).toBeLessThan(runs.findIndex((run) => run.startsWith("npm ci")));
   });
 

@@ -41,14 +41,14 @@ describe("check accepts valid inputs", () => {
 
   test("keeps every input that is already in canonical form, in the order of the inputs", () => {
     const news = {
-      url: "http://10.0.0.1:8080/web.img.gz",
+      url: "http://images.example.com:8080/web.img.gz",
       regions: ["nyc3", "ams3", "sgp1"],
       name: "web image",
       description: "Web servers, built by Packer",
       distribution: "Rocky Linux",
       tags: ["web", "env:prod", "team_a-b"],
       createTimeoutMinutes: 90,
-      transferTimeoutMinutes: 0.5,
+      transferTimeoutMinutes: 1.5,
     };
     const result = checkInputs(news);
     expect(result).toEqual({ inputs: news, failures: [], warnings: [] });
@@ -74,7 +74,11 @@ describe("check accepts valid inputs", () => {
     ["a tag at the length limit", { tags: ["t".repeat(INPUT_LIMITS.tagCharacters)] }],
     ["tags with colons, dashes and underscores", { tags: ["k8s:node-pool_1"] }],
     ["a create timeout at the limit", { createTimeoutMinutes: INPUT_LIMITS.timeoutMinutes }],
-    ["a transfer timeout of a fraction of a minute", { transferTimeoutMinutes: 0.25 }],
+    ["a transfer timeout of a fraction of a minute over the floor", { transferTimeoutMinutes: 1.25 }],
+    ["a create timeout at the floor", { createTimeoutMinutes: INPUT_LIMITS.minTimeoutMinutes }],
+    ["as many tags as allowed", { tags: Array.from({ length: INPUT_LIMITS.tags }, (_, index) => `t${index}`) }],
+    ["a description with line breaks and tabs", { description: "Built by Packer.\r\n\tBase: Ubuntu" }],
+    ["a name with emoji and letters of any script", { name: "web 🚀 здорово 日本" }],
   ])("accepts %s as given", (_case, overrides) => {
     const result = checkWith(overrides);
     expect(result.failures).toEqual([]);
@@ -204,6 +208,28 @@ describe("check warns about doubtful inputs", () => {
     expect(result.warnings).toEqual([expect.stringMatching(warning)]);
   });
 
+  test.each([
+    ["the cloud metadata address", "http://169.254.169.254/latest/meta-data", "a link-local address (169.254.169.254)"],
+    ["a private IPv4 address", "http://10.0.0.1:8080/web.img", "a private address (10.0.0.1)"],
+    ["a private address in another spelling", "http://0xc0.168.1.1/web.img", "a private address (192.168.1.1)"],
+    ["a private IPv6 address", "http://[fd00::1]/web.img", "a private address ([fd00::1])"],
+    ["a link-local IPv6 address", "http://[fe80::1]/web.img", "a link-local address ([fe80::1])"],
+    ["an IPv4-mapped IPv6 metadata address", "http://[::ffff:169.254.169.254]/web.img", "a link-local address ([::ffff:a9fe:a9fe])"],
+    ["loopback", "http://127.0.0.1:8080/web.img", "a loopback address (127.0.0.1)"],
+    ["localhost", "http://localhost/web.img", "a loopback address (localhost)"],
+    ["an mDNS name", "http://nas.local/web.img", "a name that resolves only on a private network (nas.local)"],
+    ["the unspecified address", "http://0.0.0.0/web.img", "an address that is not routed on the internet (0.0.0.0)"],
+  ])("accepts a url of %s with a warning that DigitalOcean cannot reach it", (_case, address, named) => {
+    const result = checkWith({ url: address });
+    expect(result.failures).toEqual([]);
+    expect(result.inputs["url"]).toBe(address);
+    expect(result.warnings).toEqual([expect.stringContaining(`names ${named}: DigitalOcean downloads the image from its own network, which cannot reach it`)]);
+  });
+
+  test.each([["https://images.example.com/web.img"], ["http://8.8.8.8/web.img"], ["http://172.32.0.1/web.img"], ["https://[2606:4700::1]/web.img"]])("does not warn about %s, which may be reachable", (address) => {
+    expect(checkWith({ url: address }).warnings).toEqual([]);
+  });
+
   test("names DigitalOcean's published region slugs, separated by commas, when warning about one missing from them", () => {
     expect(checkWith({ regions: ["atl1"] }).warnings[0]).toContain(`published list (${REGION_SLUGS.join(", ")})`);
   });
@@ -215,7 +241,8 @@ const ALLOWED_NAME = /1 to 255 characters|at most 255/;
 const ALLOWED_DESCRIPTION = /at most 1024 characters|at most 1024 are allowed/;
 const ALLOWED_DISTRIBUTION = new RegExp(`one of ${DISTRIBUTIONS.join(", ")}`);
 const ALLOWED_TAGS = /letters, digits, colons, dashes and underscores/;
-const ALLOWED_TIMEOUT = /greater than 0 and at most 1440/;
+const ALLOWED_TIMEOUT = /at least 1 and at most 1440/;
+const HIDDEN = /control, bidirectional or zero-width characters/;
 
 describe("check rejects invalid inputs, naming the property and what is allowed", () => {
   test.each([
@@ -237,7 +264,11 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a url with one slash after the scheme and another url in its path", { url: "https:/x.example/https://host/a.img" }, "url", /names no host/, ALLOWED_URL],
     ["a url with a space", { url: "https://example.com/my image.qcow2" }, "url", /whitespace/, /%20/],
     ["a url with surrounding whitespace", { url: ` ${url} ` }, "url", /whitespace/, /%20/],
-    ["a url with a newline", { url: `${url}\n` }, "url", /whitespace or control characters/, /%20/],
+    ["a url with a newline", { url: `${url}\n` }, "url", /whitespace, control/, /%20/],
+    ["a url with a zero-width space in its host, which URL parsing drops, shown as written", { url: "https://exa\u200Bmple.com/web.img" }, "url", /"https:\/\/exa\\u200bmple\.com\/web\.img"$/, HIDDEN],
+    ["a url with a right-to-left override", { url: "https://example.com/\u202Egmi.exe" }, "url", HIDDEN, /%20/],
+    ["a url with a byte order mark", { url: "\uFEFFhttps://example.com/web.img" }, "url", HIDDEN, /%20/],
+    ["5,000 made-up region slugs", { regions: Array.from({ length: 5000 }, (_, index) => `${String.fromCharCode(97 + (index % 26), 97 + (Math.floor(index / 26) % 26), 97 + (Math.floor(index / 676) % 26))}1`) }, "regions", /regions has 5000 entries/, /at most 32/],
     ["a url over the length limit", { url: `https://example.com/${"a".repeat(INPUT_LIMITS.urlCharacters)}` }, "url", /characters long/, /at most 8192/],
     ["missing regions", { regions: undefined }, "regions", /regions is required/, ALLOWED_REGIONS],
     ["regions given as one string", { regions: "nyc3" }, "regions", /got a string/, ALLOWED_REGIONS],
@@ -253,14 +284,22 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["an empty name", { name: "" }, "name", /not empty or only whitespace/, ALLOWED_NAME],
     ["a name of only whitespace", { name: "   " }, "name", /not empty or only whitespace/, ALLOWED_NAME],
     ["a name over the length limit", { name: "n".repeat(INPUT_LIMITS.nameCharacters + 1) }, "name", /256 characters long/, ALLOWED_NAME],
+    ["a name with an ANSI escape", { name: "web\u001b[2J\u001b[31mPWNED" }, "name", /found U\+001B at character 4/, HIDDEN],
+    ["a name made only of zero-width characters", { name: "\u200B\u200C\u200D" }, "name", /found U\+200B at character 1/, HIDDEN],
+    ["a name with a right-to-left override", { name: "web\u202Eduorp" }, "name", /found U\+202E/, HIDDEN],
+    ["a name with a C1 control (CSI)", { name: "web\u009b31m" }, "name", /found U\+009B/, HIDDEN],
+    ["a name with an invisible tag character", { name: "web\u{E0041}" }, "name", /found U\+E0041/, HIDDEN],
     ["a description that is a number", { description: 1 }, "description", /got a number/, ALLOWED_DESCRIPTION],
     ["a description that is a list", { description: ["a"] }, "description", /got a list/, ALLOWED_DESCRIPTION],
+    ["a description with an ANSI escape", { description: "ok\u001b[8mhidden" }, "description", /found U\+001B at character 3/, HIDDEN],
+    ["a description with a left-to-right isolate", { description: "a\u2066b" }, "description", /found U\+2066/, /other than line breaks and tabs/],
     ["a description over the length limit", { description: "d".repeat(INPUT_LIMITS.descriptionCharacters + 1) }, "description", /1025 characters long/, ALLOWED_DESCRIPTION],
     ["an unknown distribution", { distribution: "Windows" }, "distribution", /"Windows" is not one DigitalOcean knows/, ALLOWED_DISTRIBUTION],
     ["a distribution with a version", { distribution: "Ubuntu 24.04" }, "distribution", /silently store "Unknown"/, ALLOWED_DISTRIBUTION],
     ["an empty distribution", { distribution: "" }, "distribution", /"" is not one DigitalOcean knows/, ALLOWED_DISTRIBUTION],
     ["a distribution that is a number", { distribution: 20 }, "distribution", /got a number/, ALLOWED_DISTRIBUTION],
     ["tags given as one string", { tags: "web" }, "tags", /got a string/, ALLOWED_TAGS],
+    ["100,000 tags", { tags: Array.from({ length: 100_000 }, (_, index) => `t${index}`) }, "tags", /tags has 100000 entries/, /at most 50 are allowed/],
     ["a tag that is a number", { tags: ["web", 1] }, "tags", /tags\[1\] .*got a number/, ALLOWED_TAGS],
     ["a tag with a space", { tags: ["my tag"] }, "tags", /tags\[0\] "my tag" is not a valid tag name/, ALLOWED_TAGS],
     ["a tag with non-ASCII letters", { tags: ["здорово"] }, "tags", /tags\[0\] "здорово"/, ALLOWED_TAGS],
@@ -269,6 +308,8 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a tag with the import marker's reserved prefix", { tags: ["web", "pulumi-import:mine"] }, "tags", /tags\[1\] "pulumi-import:mine" starts with "pulumi-import:", a prefix reserved/, /use another tag name/],
     ["a tag with the import marker's prefix in another case, which DigitalOcean treats as the same", { tags: ["Pulumi-Import:mine"] }, "tags", /tags\[0\] "Pulumi-Import:mine" starts with "pulumi-import:"/, /reserved for the provider's import marker/],
     ["a create timeout of zero", { createTimeoutMinutes: 0 }, "createTimeoutMinutes", /createTimeoutMinutes is 0/, ALLOWED_TIMEOUT],
+    ["a create timeout of 1e-300 minutes", { createTimeoutMinutes: 1e-300 }, "createTimeoutMinutes", /createTimeoutMinutes is 1e-300/, ALLOWED_TIMEOUT],
+    ["a transfer timeout under the floor", { transferTimeoutMinutes: 0.5 }, "transferTimeoutMinutes", /transferTimeoutMinutes is 0.5/, ALLOWED_TIMEOUT],
     ["a negative create timeout", { createTimeoutMinutes: -5 }, "createTimeoutMinutes", /is -5/, ALLOWED_TIMEOUT],
     ["a create timeout of NaN", { createTimeoutMinutes: NaN }, "createTimeoutMinutes", /is NaN/, ALLOWED_TIMEOUT],
     ["an infinite create timeout", { createTimeoutMinutes: Infinity }, "createTimeoutMinutes", /is Infinity/, ALLOWED_TIMEOUT],
@@ -308,6 +349,12 @@ describe("check quotes a rejected value so that the message stays readable", () 
   test("quotes a value of up to 64 characters whole", () => {
     const value = "w".repeat(64);
     expect(checkWith({ distribution: value }).failures[0]?.reason).toContain(`distribution "${value}" is not`);
+  });
+
+  test("escapes control, bidirectional and zero-width characters in a quoted value", () => {
+    const reason = checkWith({ distribution: "Ubu\u001b[31mntu\u202e\u200b" }).failures[0]?.reason ?? "";
+    expect(reason).toContain(String.raw`distribution "Ubu\u001b[31mntu\u202e\u200b" is not`);
+    for (const hidden of ["\u001b", "\u202e", "\u200b"]) expect(reason).not.toContain(hidden);
   });
 
   test("cuts a longer value to its first 64 characters and an ellipsis", () => {

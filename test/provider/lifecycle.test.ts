@@ -962,7 +962,7 @@ describe("delete, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.failImports("broken", "the file is not a disk image");
       const url = "https://images.example.com/broken.img";
-      const partial = (await create(runtime, inputs({ url, createTimeoutMinutes: 0.05 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const partial = (await create(runtime, { ...inputs({ url }), createTimeoutMinutes: 0.05 }).catch((caught: unknown) => caught)) as ResourceInitError;
       expect(partial).toBeInstanceOf(ResourceInitError);
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${partial.id}` });
       await deleteImage(runtime, Number(partial.id));
@@ -1089,5 +1089,20 @@ describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
       expect(error.message).toMatch(
         new RegExp(`^waiting for the import of image "web" \\(${imageId}\\): DigitalOcean API GET /v2/images/${imageId} failed: 403 forbidden: .*needs the token scope image:read.* \\(the token comes from stack config digitalocean:token\\)`),
       );
+    }));
+});
+
+describe("log lines", () => {
+  test("name an image with its control, bidirectional and zero-width characters escaped, whatever name reached the provider", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      // Past check (which refuses such a name) only by a program that calls the provider directly, or an image adopted from DigitalOcean.
+      await create(runtime, { ...inputs(), name: "web\u001b[2K\u202e" });
+      const named = lines.filter((line) => line.includes("Importing image"));
+      expect(named.length).toBeGreaterThan(0);
+      for (const line of named) {
+        expect(line).toContain(String.raw`image "web\u001b[2K\u202e"`);
+        for (const hidden of ["\u001b", "\u202e"]) expect(line).not.toContain(hidden);
+      }
     }));
 });

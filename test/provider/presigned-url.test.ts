@@ -152,6 +152,9 @@ describe("redactUrl", () => {
     ["cuts a string that is not a URL at its query", "ht tp://alice:pw@host/x?sig=secret", "ht tp://host/x"],
     ["drops userinfo from a URL without a scheme", "alice:pw@host/x?sig=secret", "host/x"],
     ["drops userinfo whose password has an @", "bad url://alice:p@ss@host/x", "bad url://host/x"],
+    ["drops userinfo whose password has a /", "https://user:SECRET/PW@e.com/a.img?sig=secret", "https://e.com/a.img"],
+    ["keeps a zero-width character where it was written, which URL parsing would drop", "https://exa\u200bmple.com/a.img?sig=secret", "https://exa\u200bmple.com/a.img"],
+    ["keeps a space as written, not percent-encoded", "https://example.com/my image.img?sig=secret", "https://example.com/my image.img"],
     ["keeps an @ in the path", "not a url/a@b?sig=secret", "not a url/a@b"],
     ["keeps a url without a host as written, not as URL parsing repairs it", "https:///a.img?sig=secret", "https:///a.img"],
     ["keeps a url with one slash after the scheme as written, also when its path holds another url", "https:/x.example/https://host/a.img?sig=secret", "https:/x.example/https://host/a.img"],
@@ -165,6 +168,10 @@ describe("redactUrl", () => {
     "https://exa mple.com/web.img?sig=supersecret",
     "https://supersecret@",
     "supersecret:supersecret@example.com/web.img",
+    "https://user:supersecret/supersecret@example.com/a.img",
+    "https://user:8080/supersecret@example.com/a.img",
+    "https://user:supersecret?supersecret@example.com/a.img",
+    "https://user:supersecret#supersecret@example.com/a.img",
   ])("never prints a secret of %s", (url) => {
     expect(redactUrl(url)).not.toContain("supersecret");
   });

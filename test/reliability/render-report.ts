@@ -161,6 +161,10 @@ function inputsSection(results: BadInputResults): string[] {
     "",
     markdownTable(["input", "what check makes of it", "warning"], results.normalised.map((row) => [row.what, cell(row.result), cell(row.warning ?? "none")])),
     "",
+    "URLs DigitalOcean cannot reach (it downloads from its own network) are accepted, since a program may point at a server of its own for a test, with a warning:",
+    "",
+    markdownTable(["url", "", "warning"], (results.unreachable ?? []).map((row) => [row.what, `\`${row.url}\``, row.ok ? cell(row.warning, 300) : `✗ ${cell(row.warning || "no warning", 300)}`])),
+    "",
   ];
 }
 
@@ -184,6 +188,22 @@ function secretsSection(results: SecretsResults): string[] {
     markdownTable(
       ["URL", "secret", "messages and log lines naming the URL's host", "of which print the secret", "as printed"],
       results.urls.map((row) => [row.kind, row.secret, String(row.mentions), row.leaks === 0 ? "0 ✓" : `${row.leaks} ✗`, cell(row.example, 250)]),
+    ),
+    "",
+    "Hostile answers survived. The provider's API endpoint answers every request of an `up` with the answer below (a canary token configured); the last row is a client of the emulator. " +
+      "`sent`: MiB the hostile side wrote before the other side hung up; `host peak`: the provider host's peak resident memory (VmHWM).",
+    "",
+    markdownTable(
+      ["answer", "requests", "sent", "host peak", "still answers", "what the engine shows", "verdict"],
+      (results.hostile ?? []).map((row) => [
+        row.answer,
+        String(row.requests),
+        `${row.transferredMiB} MiB`,
+        row.hostPeakMiB === undefined ? "–" : `${row.hostPeakMiB} MiB`,
+        row.survived ? "yes" : "**no**",
+        cell(row.result, 300),
+        row.ok ? "✓" : "✗",
+      ]),
     ),
     "",
   ];

@@ -38,7 +38,7 @@ const FLAGS = {
   "pending-images": { type: "string", value: "<v>", help: "listed (default): listings show NEW and pending images with their tags; unlisted: only once imported" },
   "error-message-url": { type: "string", value: "<v>", help: "path-only (default): a failed import's error_message shows the url without its query; full: whole" },
   "listing-pages": { type: "string", value: "<v>", help: "live (default): each page is cut from the account as it is then, so churn can skip an image; snapshot: as at page 1" },
-  report: { type: "string", value: "<file>", help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON" },
+  report: { type: "string", value: "<file>", help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON (image URLs without query or userinfo)" },
   help: { type: "boolean", short: "h", help: "print this help" },
   version: { type: "boolean", short: "v", help: "print the version" },
 } as const satisfies Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string; env?: string; value?: string; help: string }>;
@@ -62,12 +62,20 @@ export function usage(version: string): string {
   ].join("\n");
 }
 
-/** A number from a flag or its environment variable; `what` says what is allowed. */
+/** A value that reads as a number (`99999`, `-1`, `1e3`, `Infinity`), short enough to repeat in a message. */
+const NUMBER_LIKE = /^[-+]?(?:[0-9.eE+-]{1,20}|Infinity)$/;
+
+/**
+ * A number from a flag or its environment variable; `what` says what is allowed. A value is
+ * repeated in the message only when it reads as a number: anything else may be a token pasted
+ * into the wrong place (`--port=$TOKEN`), and the message goes to a terminal or a CI log.
+ */
 function numberOption(name: string, raw: string | undefined, allowed: (value: number) => boolean, what: string): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || !allowed(value)) throw new CliUsageError(`--${name} must be ${what}, got ${JSON.stringify(raw)}`);
-  return value;
+  if (Number.isFinite(value) && allowed(value)) return value;
+  const given = NUMBER_LIKE.test(raw) ? JSON.stringify(raw) : `a value that is not a number (${raw.length} characters, not repeated here)`;
+  throw new CliUsageError(`--${name} must be ${what}, got ${given}`);
 }
 
 /** One of `allowed`, from a flag; undefined when the flag is absent. */
@@ -86,6 +94,10 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   try {
     ({ values } = parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
+    // node:util repeats a stray argument whole: it may be a token meant for --token.
+    if ((error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      throw new CliUsageError("Unexpected argument: the emulator takes only options (the argument is not repeated here); a token goes after --token");
+    }
     throw new CliUsageError((error as Error).message);
   }
   if (values.help) return { kind: "help" };

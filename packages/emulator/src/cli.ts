@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CliUsageError, parseCli, usage } from "./cli-options";
 import { startEmulator, type Emulator } from "./emulator";
+import { emulatorReport } from "./report";
 
 // src/ in the repository and dist/ in the package are both one folder below package.json.
 const VERSION = (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
@@ -39,8 +40,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => {
         if (command.reportFile) {
-          const report = { requests: emulator.requests.length, audit: emulator.audit(), duplicates: emulator.duplicates(), violations: emulator.violations };
-          writeFileSync(command.reportFile, `${JSON.stringify(report, null, 2)}\n`);
+          writeFileSync(command.reportFile, `${JSON.stringify(emulatorReport(emulator), null, 2)}\n`);
         }
         console.log(`DigitalOcean emulator stopped: ${summary(emulator)}`);
         process.exit(0);

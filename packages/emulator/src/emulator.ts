@@ -91,7 +91,10 @@ export interface RequestLogEntry {
   query: Record<string, string | string[]>;
   /** As received, `authorization` included. */
   headers: IncomingHttpHeaders;
-  /** Parsed JSON; the raw text when it is not JSON; undefined when empty. */
+  /**
+   * Parsed JSON; the raw text when it is not JSON; undefined when empty, when refused as too large
+   * (413), and for a request without a valid token (not kept: anyone can send them).
+   */
   body: unknown;
   /**
    * The status answered, or that would have been for `reset-after-processing`; null when no
@@ -173,6 +176,14 @@ interface Reply {
   body?: unknown;
   operationId?: string;
 }
+
+/**
+ * The largest request body read, in bytes. DigitalOcean's largest request here, an import POST with
+ * an 8 KiB presigned url, a description and tags, is a few kilobytes; a larger body is answered 413
+ * unread (by its content-length) or as soon as it passes this (a chunked one), so that no client can
+ * make the emulator hold more than this per request.
+ */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 const DEFAULTS = {
   tokens: ["test-token"],
@@ -327,7 +338,7 @@ class EmulatorServer implements Emulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const at = this.clock.now();
-    const raw = await readBody(request);
+    const raw = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (raw === undefined) return; // the client went away while sending
     // Concatenated, not resolved: a path starting `//` must not become a host.
     const url = new URL(`${this.url}${request.url ?? "/"}`);
@@ -336,12 +347,19 @@ class EmulatorServer implements Emulator {
       path: url.pathname,
       query: queryObject(url.searchParams),
       headers: request.headers,
-      body: parseLoosely(raw),
+      body: raw === TOO_LARGE ? undefined : parseLoosely(raw),
       status: null,
       requestId: randomUUID(),
       at,
     };
     this.requests.push(entry);
+    if (raw === TOO_LARGE) {
+      const tooLarge = new ApiError(413, "request_entity_too_large", `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`);
+      const reply = this.error(tooLarge, entry.requestId, undefined);
+      // The rest of the body is never read: the connection ends with the answer.
+      this.send(response, entry, { ...reply, headers: { ...reply.headers, connection: "close" } });
+      return;
+    }
 
     const fault = this.faults.take(entry.method, entry.path);
     if (fault) entry.fault = fault.kind;
@@ -379,6 +397,7 @@ class EmulatorServer implements Emulator {
 
     const reply = this.reply(entry, raw, url);
     entry.operationId = reply.operationId;
+    if (reply.status === 401) entry.body = undefined;
     if (reply.operationId) this.checkResponse(entry, reply);
     if (fault?.kind === "reset-after-processing") {
       entry.status = reply.status;
@@ -498,10 +517,26 @@ function faultReply(fault: Extract<Fault, { kind: "status" }>, requestId: string
   return { status: fault.status, headers: { "x-request-id": requestId, ...fault.headers }, body: fault.body ?? faultErrorBody(fault.status, requestId) };
 }
 
-function readBody(request: IncomingMessage): Promise<string | undefined> {
+const TOO_LARGE = Symbol("body too large");
+
+/**
+ * The body as text; `TOO_LARGE` past `limit` bytes, declared or sent (then nothing of it is kept);
+ * undefined when the client went away while sending.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<string | typeof TOO_LARGE | undefined> {
+  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      chunks = [];
+      request.off("data", onData);
+      request.pause();
+      resolve(TOO_LARGE);
+    };
+    request.on("data", onData);
     request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     request.on("error", () => resolve(undefined));
   });

@@ -37,21 +37,32 @@ describe("the bin's command line", () => {
   test.each([
     [["--port", "99999"], {}, '--port must be an integer from 0 to 65535, got "99999"'],
     [["--port", "80.5"], {}, '--port must be an integer from 0 to 65535, got "80.5"'],
-    [[], { EMULATOR_PORT: "eighty" }, '--port must be an integer from 0 to 65535, got "eighty"'],
+    [[], { EMULATOR_PORT: "eighty" }, "--port must be an integer from 0 to 65535, got a value that is not a number (6 characters, not repeated here)"],
     [["--time-factor", "0"], {}, '--time-factor must be a positive number (0.01 runs 100 times faster), got "0"'],
-    [["--time-factor", "fast"], {}, '--time-factor must be a positive number (0.01 runs 100 times faster), got "fast"'],
+    [["--time-factor", "fast"], {}, "--time-factor must be a positive number (0.01 runs 100 times faster), got a value that is not a number (4 characters, not repeated here)"],
     [["--import-seconds=-1"], {}, '--import-seconds must be a number of seconds, 0 or more, got "-1"'],
     [["--transfer-seconds", "Infinity"], {}, '--transfer-seconds must be a number of seconds, 0 or more, got "Infinity"'],
     [["--transfer-region", "target"], {}, '--transfer-region must be one of destination, source, none, got "target"'],
     [["--token", " "], {}, "--token must not be empty"],
     [["--bogus"], {}, "Unknown option '--bogus'"],
     [["--port"], {}, "Option '--port <value>' argument missing"],
-    [["8080"], {}, "Unexpected argument '8080'"],
+    [["8080"], {}, "Unexpected argument: the emulator takes only options (the argument is not repeated here); a token goes after --token"],
   ])("refuses %j (environment %j): %s", (args, env, message) => {
     const attempt = () => parseCli(args, env);
     expect(attempt).toThrow(CliUsageError);
     expect(attempt).toThrow(message);
     expect(attempt).toThrow("Run `digitalocean-images-emulator --help` for the options.");
+  });
+
+  test.each([
+    [["--port=dop_v1_0123456789abcdef0123456789abcdef"], {}],
+    [["--time-factor", "dop_v1_0123456789abcdef0123456789abcdef"], {}],
+    [[], { EMULATOR_PORT: "dop_v1_0123456789abcdef0123456789abcdef" }],
+    [["dop_v1_0123456789abcdef0123456789abcdef"], {}],
+  ])("does not repeat a value that is not a number, which may be a token: %j %j", (args, env) => {
+    const attempt = () => parseCli(args, env);
+    expect(attempt).toThrow(CliUsageError);
+    expect(attempt).not.toThrow(/0123456789abcdef/);
   });
 
   test("--help lists every option with its environment variable, and how to point a stack at the emulator", () => {

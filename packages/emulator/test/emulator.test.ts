@@ -1,4 +1,5 @@
-import { startEmulator, type Emulator, type EmulatorOptions, type SavedImage } from "../src/emulator";
+import { request as httpRequest } from "node:http";
+import { MAX_REQUEST_BODY_BYTES, startEmulator, type Emulator, type EmulatorOptions, type SavedImage } from "../src/emulator";
 import { manualClock, type ManualClock } from "../../../test/helpers/manual-clock";
 
 const TOKEN = "test-token";
@@ -447,6 +448,60 @@ describe("authentication and rate limits", () => {
     await withEmulator({ rateLimit: false }, async (emulator) => {
       const answer = await call(emulator, "GET", "/v2/tags");
       expect(answer.headers.get("ratelimit-limit")).toBeNull();
+    });
+  });
+});
+
+describe("request bodies of any size", () => {
+  /**
+   * A POST /v2/images whose headers say `headers` and whose body is `chunks` written one after
+   * another (the last left open when `open`), resolving with the status answered.
+   */
+  const post = (emulator: Emulator, headers: Record<string, string>, chunks: Buffer[], open = false) =>
+    new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${emulator.url}/v2/images`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      });
+      // The emulator may hang up on a body it refuses while the rest is still being written.
+      request.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
+      for (const chunk of chunks) request.write(chunk);
+      if (!open) request.end();
+    });
+
+  it("answers 413 to a body whose content-length is above the limit without reading it, and keeps nothing of it", async () => {
+    await withEmulator({}, async (emulator) => {
+      // 560 MB announced, one kilobyte sent: the answer comes without waiting for the rest.
+      const status = await post(emulator, { "content-length": String(560 * 1024 * 1024) }, [Buffer.alloc(1024, "x")], true);
+      expect(status).toBe(413);
+      expect(emulator.requests).toEqual([expect.objectContaining({ method: "POST", path: "/v2/images", status: 413, body: undefined })]);
+      expect(emulator.audit()).toEqual([]);
+      expect((await call(emulator, "GET", "/v2/images")).status).toBe(200);
+    });
+  });
+
+  it("answers 413 to a chunked body as soon as it passes the limit, and keeps nothing of it", async () => {
+    await withEmulator({}, async (emulator) => {
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      const status = await post(emulator, {}, Array.from({ length: MAX_REQUEST_BODY_BYTES / chunk.length + 2 }, () => chunk));
+      expect(status).toBe(413);
+      expect(emulator.requests).toEqual([expect.objectContaining({ status: 413, body: undefined })]);
+    });
+  });
+
+  it("keeps a body up to the limit", async () => {
+    await withEmulator({}, async (emulator) => {
+      const body = JSON.stringify({ name: "web", url: "https://images.example.com/a.img", region: "nyc3", description: "d".repeat(MAX_REQUEST_BODY_BYTES - 200) });
+      expect((await send(emulator, "POST", "/v2/images", body)).status).not.toBe(413);
+      expect(emulator.requests[0]!.body).toMatchObject({ name: "web" });
+    });
+  });
+
+  it("does not keep the body of a request without a valid token", async () => {
+    await withEmulator({}, async (emulator) => {
+      expect((await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" }, "wrong")).status).toBe(401);
+      expect(emulator.requests).toEqual([expect.objectContaining({ status: 401, body: undefined })]);
     });
   });
 });
