@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { imageSourceId } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import type { CustomImageInputs } from "./types";
@@ -18,16 +18,17 @@ import type { CustomImageInputs } from "./types";
 export const IMPORT_MARKER_PREFIX = "pulumi-import:";
 
 /**
- * Set by CustomImage, not by users: `<project>/<stack>/<resource name>`, so that the marker of one
- * stack's resource never matches another's.
+ * Set by CustomImage, not by users: `<project>/<stack>/<resource name>/<nonce>`, the nonce kept in
+ * the stack's state by the resource's CustomImageScope (src/custom-image-scope.ts), so that the
+ * marker of one stack's resource never matches another's, also when both have the same names.
  */
 export interface ImportScope {
   __importScope?: string;
 }
 
 export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "regions"> & ImportScope): string {
-  // The scope (project, stack, resource name) keeps two stacks importing the same image at the
-  // same time from adopting each other's import.
+  // The scope keeps two stacks importing the same image at the same time from adopting, or
+  // deleting as a late copy, each other's import.
   const identity = JSON.stringify([inputs.__importScope ?? "", inputs.name, imageSourceId(inputs.url), inputs.regions[0]]);
   return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
 }
@@ -35,4 +36,9 @@ export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "r
 /** Any spelling: DigitalOcean's tag names are case-insensitive (see tag-identity.ts). */
 export function isImportMarker(tag: string): boolean {
   return tagIdentity(tag).startsWith(IMPORT_MARKER_PREFIX);
+}
+
+/** 128 random bits: two stacks never draw the same one. */
+export function newScopeNonce(): string {
+  return randomBytes(16).toString("hex");
 }
