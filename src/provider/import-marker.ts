@@ -10,7 +10,7 @@ import type { CustomImageInputs } from "./types";
  * import (minutes to an hour). If the deployment is killed meanwhile (a cancelled CI job, a lost
  * runner), the image exists and no state names it. The marker is sent in the import POST itself,
  * so it is on the image from its first moment; the next `create` of the same resource (same
- * project, stack and resource name, same image name, same source URL up to a presigned
+ * scope, kept in the stack's state; same image name, same source URL up to a presigned
  * signature, same first region) finds it by tag and adopts it instead of importing a second copy.
  * `create` removes the marker once it returns the image to Pulumi, also as a partial failure, so
  * that a recorded image is never adopted by a replacement. Tag names allow letters, digits, `_`, `-` and `:` (DigitalOcean's tag pattern).
