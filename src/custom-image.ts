@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADOPTING } from "./provider/types";
+import { CustomImageScope } from "./custom-image-scope";
 
 /**
  * `pulumi.dynamic.Resource` serializes the provider object it is given into the resource's state
@@ -117,6 +118,8 @@ export class CustomImage extends pulumi.dynamic.Resource {
   declare public readonly public: pulumi.Output<boolean>;
 
   constructor(name: string, args: CustomImageArgs, opts?: pulumi.CustomResourceOptions) {
+    // An image read by `get` is never imported, so it needs no marker scope.
+    const scope = opts?.id === undefined ? new CustomImageScope(`${name}-scope`, { parent: opts?.parent }) : undefined;
     super(
       customImageProvider,
       name,
@@ -124,8 +127,9 @@ export class CustomImage extends pulumi.dynamic.Resource {
         ...RESOLVED_OUTPUTS,
         ...args,
         name: args?.name ?? name,
-        // Scopes the import marker to this stack's resource (see src/provider/import-marker.ts).
-        __importScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        // Scopes the import marker to this stack's resource: the names for people reading the
+        // state, the nonce so that no other stack has it (see custom-image-scope.ts).
+        __importScope: scope?.nonce.apply((nonce) => `${pulumi.getProject()}/${pulumi.getStack()}/${name}/${nonce}`),
       },
       opts,
       "digitalocean",

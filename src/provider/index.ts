@@ -5,6 +5,7 @@ import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { check as checkInputs } from "./check";
+import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
 import { type ProviderLog, type Runtime, ResourceInitError, create as createImage, deleteImage, read as readImage, update as updateImage } from "./lifecycle";
 import type { CustomImageInputs, CustomImageOutputs } from "./types";
@@ -125,6 +126,12 @@ export async function read(id: string, props: Partial<CustomImageOutputs> & Reco
 
 export async function update(id: string, _olds: CustomImageOutputs, news: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: await keepProvider(updateImage(getRuntime(), id, news), news) };
+}
+
+/** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
+export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
+  const nonce = newScopeNonce();
+  return { id: nonce, outs: { nonce } };
 }
 
 async function deleteResource(id: string): Promise<void> {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, scaledClock } from "../../src/client/clock";
 import type { customImageProvider } from "../../src/custom-image";
+import { newScopeNonce } from "../../src/provider/import-marker";
 import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { assertBuilt, exampleDir, REPO_ROOT } from "../helpers/example-package";
@@ -138,9 +139,12 @@ export function processMemory(pid: number): { peakRssMb: number; rssMb: number }
   }
 }
 
-/** What a program declaring `new CustomImage(name, { url, regions, distribution: "Unknown", tags: ["bench"] })` sends. */
+/**
+ * What a program declaring `new CustomImage(name, { url, regions, distribution: "Unknown", tags: ["bench"] })`
+ * sends, with the nonce a fresh stack's CustomImageScope draws.
+ */
 export async function programInputs(name: string, url: string, regions: string[]): Promise<Record<string, unknown>> {
-  return { url, regions, name, distribution: "Unknown", tags: ["bench"], __provider: await providerText() };
+  return { url, regions, name, distribution: "Unknown", tags: ["bench"], __importScope: `custom-image-bench/dev/${name}/${newScopeNonce()}`, __provider: await providerText() };
 }
 
 /** The same resource as a `digitalocean_custom_image` block, for the Terraform replay. */

@@ -288,7 +288,7 @@ export interface Step {
 export function imageSteps(result: CliResult): Step[] {
   return result.events.flatMap((event) => {
     const metadata = event.resourcePreEvent?.metadata;
-    if (!metadata || !metadata.type.startsWith("pulumi-nodejs:dynamic")) return [];
+    if (!metadata || !isCustomImageType(metadata.type)) return [];
     const name = metadata.urn.split("::").at(-1)!;
     return [{ op: metadata.op, name, diffs: displayedDiff(result.stdout, name), id: metadata.old?.id ?? metadata.new?.id }];
   });
@@ -303,7 +303,12 @@ export function displayedDiff(stdout: string, name: string): string[] {
 
 /** The dynamic resources (CustomImage) in an exported state. */
 export function customImages(state: StackExport): StateResource[] {
-  return (state.deployment.resources ?? []).filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
+  return (state.deployment.resources ?? []).filter((resource) => isCustomImageType(resource.type));
+}
+
+/** A dynamic resource that is not the CustomImageScope beside each image (src/custom-image-scope.ts). */
+function isCustomImageType(type: string): boolean {
+  return type.startsWith("pulumi-nodejs:dynamic") && !type.endsWith(":CustomImageScope");
 }
 
 function readEvents(file: string): EngineEvent[] {

@@ -1,5 +1,5 @@
 import { accountProblems, customImages, describeEngine, engineFixtures, requestLines } from "./engine-suite";
-import { fillPlaceholders, listStateFixtures, plannedChanges } from "./state-fixtures";
+import { fillPlaceholders, listStateFixtures, plannedChanges, upgradePlan } from "./state-fixtures";
 
 const WRITES = /^(POST|PUT|PATCH|DELETE) /;
 
@@ -7,7 +7,8 @@ const WRITES = /^(POST|PUT|PATCH|DELETE) /;
  * Upgrades never disturb a stack: the state every released version wrote (test/fixtures/state/,
  * `npm run fixtures:state`) is imported into a fresh stack of the package as it is now, against an
  * emulator holding the images that state describes. Preview and refresh then plan exactly what the
- * writing version planned, which for a stack at rest is nothing, and send DigitalOcean no write.
+ * writing version planned, which for a stack at rest is nothing, besides the CustomImageScope each
+ * image of an older state gets (`upgradePlan`), and send DigitalOcean no write.
  */
 describeEngine("state written by every released version, under this one", () => {
   const fixtures = engineFixtures();
@@ -25,15 +26,18 @@ describeEngine("state written by every released version, under this one", () => 
         const result = await stack.preview(plan.length === 0 ? ["--expect-no-changes"] : [], { allowFailure: true });
         return { code: result.code, plan: plannedChanges(result) };
       };
-      expect(await previewPlan(fixture.plan)).toEqual({ code: 0, plan: fixture.plan });
+      const plan = upgradePlan(fixture.state, fixture.plan);
+      const planAfterRefresh = upgradePlan(fixture.state, fixture.planAfterRefresh);
+      expect(await previewPlan(plan)).toEqual({ code: 0, plan });
       const refreshed = await stack.refresh();
       expect(refreshed.events.filter((event) => event.diagnosticEvent?.severity === "error")).toEqual([]);
-      expect(await previewPlan(fixture.planAfterRefresh)).toEqual({ code: 0, plan: fixture.planAfterRefresh });
+      expect(await previewPlan(planAfterRefresh)).toEqual({ code: 0, plan: planAfterRefresh });
       expect(requestLines(emulator).filter((line) => WRITES.test(line))).toEqual([]);
 
-      if (fixture.planAfterRefresh.length > 0) {
-        // A stack its version left mid-way (a partial failure) resumes in place under this one.
-        expect(plannedChanges(await stack.up())).toEqual(fixture.planAfterRefresh);
+      if (planAfterRefresh.length > 0) {
+        // A stack its version left mid-way (a partial failure) resumes in place under this one; one
+        // at rest gets its scopes, and its images stay as they are.
+        expect(plannedChanges(await stack.up())).toEqual(planAfterRefresh);
         expect(await previewPlan([])).toEqual({ code: 0, plan: [] });
       }
       const state = await stack.exportState();

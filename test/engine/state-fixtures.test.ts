@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { CliResult, StackExport } from "./engine-stack";
 import { exampleDir } from "../helpers/example-package";
 import { customImages } from "./engine-stack";
-import { disturbing, fillPlaceholders, leftovers, listStateFixtures, plannedChanges, scrubState, STATE_FIXTURES_DIR, withPlaceholders } from "./state-fixtures";
+import { disturbing, fillPlaceholders, leftovers, listStateFixtures, plannedChanges, scrubState, STATE_FIXTURES_DIR, upgradePlan, withPlaceholders } from "./state-fixtures";
 
 const REPO_ROOT = join(__dirname, "..", "..");
 const VALUES = { "digitalocean:apiEndpoint": "http://127.0.0.1:41234", "digitalocean-custom-image:clock": "0.001,1795979209726.1,1795979209726.2" };
@@ -45,6 +45,16 @@ describe("plans", () => {
     [["create basic", "delete default"], ["create basic", "delete default"]],
   ])("disturbing(%j) is %j", (plan, expected) => {
     expect(disturbing(plan)).toEqual(expected);
+  });
+
+  const resource = (type: string, name: string) => ({ urn: `urn:pulumi:dev::p::pulumi-nodejs:dynamic/digitalocean:${type}::${name}`, type: `pulumi-nodejs:dynamic/digitalocean:${type}` });
+  const state = (...resources: ReturnType<typeof resource>[]) => ({ version: 3, deployment: { resources } }) as unknown as StackExport;
+  test.each<[string, StackExport, string[], string[]]>([
+    ["an image without a scope at rest gets one", state(resource("CustomImage", "basic")), [], ["create basic-scope"]],
+    ["an image left mid-way gets one before its update", state(resource("CustomImage", "a"), resource("CustomImage", "b")), ["update b"], ["create a-scope", "create b-scope", "update b"]],
+    ["an image that has one plans what its version planned", state(resource("CustomImageScope", "basic-scope"), resource("CustomImage", "basic")), [], []],
+  ])("upgradePlan: %s", (_what, written, plan, expected) => {
+    expect(upgradePlan(written, plan)).toEqual(expected);
   });
 });
 

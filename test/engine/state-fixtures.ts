@@ -118,6 +118,21 @@ export function plannedChanges(result: CliResult): string[] {
   });
 }
 
+/**
+ * What the current version plans for a fixture whose version planned `plan`: the same, plus a
+ * `create <image>-scope` before the steps of each CustomImage that has no CustomImageScope yet
+ * (src/custom-image-scope.ts, added in 0.2.0). That create makes no DigitalOcean request and
+ * changes nothing about the image, whose diff ignores the scope it gets.
+ */
+export function upgradePlan(state: StackExport, plan: readonly string[]): string[] {
+  const resources = state.deployment.resources ?? [];
+  const scoped = new Set(resources.filter((resource) => resource.type.endsWith(":CustomImageScope")).map((resource) => resource.urn.split("::").at(-1)));
+  const images = resources.filter((resource) => resource.type.endsWith(":CustomImage")).map((resource) => resource.urn.split("::").at(-1)!);
+  const named = (name: string) => plan.filter((step) => step.split(" ")[1] === name);
+  const upgraded = images.flatMap((name) => [...(scoped.has(`${name}-scope`) ? [] : [`create ${name}-scope`]), ...named(name)]);
+  return [...upgraded, ...plan.filter((step) => !upgraded.includes(step))];
+}
+
 /** Steps no upgrade may plan for a stack: a new image, a replacement, a deletion. */
 export const DISTURBING_OPS = ["create", "create-replacement", "replace", "delete", "delete-replaced", "discard", "import"] as const;
 

@@ -263,6 +263,28 @@ describe("an interrupted create", () => {
       await interrupted.catch(() => undefined);
     }));
 
+  // Limitations (README): what the scope's nonce cannot tell apart.
+  test("a state copied into another stack copies its scope: that stack adopts the import an interrupted create of the original left", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const copied = { ...inputs(), __importScope: "app/dev/web/0123456789abcdef0123456789abcdef" };
+      const interrupted = create(runtimeFor(emulator).runtime, copied);
+      while (emulator.audit().length === 0) await emulator.clock.sleep(5_000);
+      const { id } = await create(runtimeFor(emulator).runtime, copied);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([Number(id)]);
+      await interrupted.catch(() => undefined);
+    }));
+
+  test("an import interrupted under 0.1.0 (a scope without a nonce) is not adopted after the upgrade: the next create imports its own", () =>
+    withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
+      const before = { ...inputs(), __importScope: "app/dev/web" };
+      const interrupted = create(runtimeFor(emulator).runtime, before);
+      while (emulator.audit().length === 0) await emulator.clock.sleep(5_000);
+      expect(emulator.getImage(emulator.audit()[0]!.id)!.tags).toContain(importMarker(before));
+      const { id } = await create(runtimeFor(emulator).runtime, { ...before, __importScope: "app/dev/web/0123456789abcdef0123456789abcdef" });
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([expect.any(Number), Number(id)]);
+      await interrupted.catch(() => undefined);
+    }));
+
   test("removes its marker also when it ends as a partial failure, so a later replacement cannot adopt the recorded image", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { customImageProvider } from "../../src/custom-image";
+import { customImageScopeProvider } from "../../src/custom-image-scope";
 import { getRuntime } from "../../src/provider";
 
 /** Exactly what `pulumi.dynamic.Resource` stores as `__provider` (sdk/nodejs/dynamic/index.ts, serializeProvider). */
@@ -34,6 +35,15 @@ describe("the serialized provider", () => {
     // Load the implementation first, as a program that also uses the lookups would.
     expect(typeof getRuntime).toBe("function");
     const text = await serialize(customImageProvider);
+    expect(text).not.toContain(canary);
+  });
+
+  test("of each image's CustomImageScope is at most 1,024 characters, loads the implementation by package name and holds no credential", async () => {
+    pulumi.runtime.setAllConfig({ "digitalocean:token": canary }, ["digitalocean:token"]);
+    process.env.DIGITALOCEAN_TOKEN = canary;
+    const text = await serialize(customImageScopeProvider);
+    expect(text.length).toBeLessThanOrEqual(1024);
+    expect(text).toContain('require("pulumi-digitalocean-custom-image/provider")');
     expect(text).not.toContain(canary);
   });
 });

@@ -1,4 +1,5 @@
-import { customImageUrn } from "../helpers/engine-values";
+import { newScopeNonce } from "../../src/provider/import-marker";
+import { customImageUrn, UNKNOWN } from "../helpers/engine-values";
 import { type DiffResult, type ProviderHost, ProviderHostError } from "../helpers/provider-host";
 
 /**
@@ -47,6 +48,13 @@ export class Engine {
   /** Originals of replacements whose delete failed: Pulumi keeps them in the state, pending deletion. */
   readonly pendingDeletes: ResourceState[] = [];
 
+  /**
+   * Each resource's CustomImageScope (src/custom-image-scope.ts) as this stack's state keeps it: its
+   * nonce, drawn by the `up` that first declares the resource, before the image's create, so that
+   * an interrupted create finds it again; removed by `destroy`. Another Engine is another state.
+   */
+  readonly scopes = new Map<string, string>();
+
   /** Replacements made, so that the accounting can tell a replacement from a duplicate import. */
   readonly replacements: { original: number; replacement: number }[] = [];
   private readonly urn: (name: string) => string;
@@ -70,8 +78,24 @@ export class Engine {
     return new Set(resources.map((resource) => Number(resource.id)));
   }
 
+  /**
+   * `news` as CustomImage sends them in this stack: `__importScope` (the names programInputs puts
+   * there) completed with the scope's nonce from the state. `up` creates the scope first, as the
+   * engine does; a preview of a resource without one sends it unknown.
+   */
+  scoped(name: string, news: Record<string, unknown>, create = true): Record<string, unknown> {
+    const names = news["__importScope"];
+    if (typeof names !== "string") return news;
+    const urn = this.urn(name);
+    if (!this.scopes.has(urn) && create) this.scopes.set(urn, newScopeNonce());
+    const nonce = this.scopes.get(urn);
+    if (nonce === undefined) return { ...news, __importScope: UNKNOWN };
+    return names.endsWith(`/${nonce}`) ? news : { ...news, __importScope: `${names}/${nonce}` };
+  }
+
   /** `pulumi preview` of one resource: Check, then Diff when it exists. */
-  async preview(name: string, news: Record<string, unknown>): Promise<{ failures: { property: string; reason: string }[]; inputs: Record<string, unknown>; diff?: DiffResult }> {
+  async preview(name: string, program: Record<string, unknown>): Promise<{ failures: { property: string; reason: string }[]; inputs: Record<string, unknown>; diff?: DiffResult }> {
+    const news = this.scoped(name, program, false);
     const urn = this.urn(name);
     const old = this.resources.get(urn);
     const checked = await this.host().check(urn, old?.inputs ?? {}, news);
@@ -81,7 +105,8 @@ export class Engine {
   }
 
   /** `pulumi up` of one resource declared with `news`. */
-  async up(name: string, news: Record<string, unknown>): Promise<Outcome> {
+  async up(name: string, program: Record<string, unknown>): Promise<Outcome> {
+    const news = this.scoped(name, program);
     const urn = this.urn(name);
     const old = this.resources.get(urn);
     const host = this.host();
@@ -170,10 +195,15 @@ export class Engine {
       }
     }
     const old = this.resources.get(urn);
-    if (!old) return { ok: true, action: "same" };
+    // The scope makes no request: it goes with the resource, or without one (an interrupted create).
+    if (!old) {
+      this.scopes.delete(urn);
+      return { ok: true, action: "same" };
+    }
     try {
       await this.host().delete(old.id, urn, old.outputs, old.inputs);
       this.resources.delete(urn);
+      this.scopes.delete(urn);
       return { ok: true, action: "delete", id: old.id };
     } catch (error) {
       return failed("delete", error);

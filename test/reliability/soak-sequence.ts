@@ -149,6 +149,11 @@ export type Step =
 export interface SoakSequence {
   /** Resources of `dev` and of `prod`. */
   stacks: DeclaredResource[][];
+  /**
+   * `prod` is the same program under the same project and stack names as `dev`, in another
+   * organization or backend (a CI matrix on one token, issue #21): only its state tells it apart.
+   */
+  sameNames?: boolean;
   steps: Step[];
 }
 
@@ -239,12 +244,15 @@ export function sequenceArbitrary(size: SoakSize, faultKeys: readonly string[] =
     { weight: 2, arbitrary: outOfBandArbitrary },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("jump" as const), minutes: fc.integer({ min: 1, max: 120 }) }) },
   );
-  return fc.record({
-    stacks: fc.tuple(stackArbitrary, stackArbitrary),
-    steps: fc
-      .tuple(commandArbitrary("up", fc.constant(0), faultKeys), commandArbitrary("up", fc.constant(1), faultKeys), fc.array(step, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }))
-      .map(([dev, prod, rest]) => [dev, prod, ...rest]),
-  });
+  return fc
+    .record({
+      stacks: fc.tuple(stackArbitrary, stackArbitrary),
+      steps: fc
+        .tuple(commandArbitrary("up", fc.constant(0), faultKeys), commandArbitrary("up", fc.constant(1), faultKeys), fc.array(step, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }))
+        .map(([dev, prod, rest]) => [dev, prod, ...rest]),
+      sameNames: fc.integer({ min: 0, max: 2 }).map((n) => n === 0),
+    })
+    .map(({ stacks, steps, sameNames }) => (sameNames ? { stacks: [stacks[0], stacks[0]], steps, sameNames } : { stacks, steps }));
 }
 
 /** The stack's declared resources after a change (the program as the next `up` declares it). */

@@ -79,6 +79,13 @@ describe("the soak's sequences", () => {
     );
   });
 
+  it("give prod dev's project and stack names, and dev's program, in about a third of the sequences (issue #21: one program in two backends)", () => {
+    const sequences = fc.sample(sequenceArbitrary(SIZES.quick), { numRuns: 300, seed: 21 });
+    for (const sequence of sequences.filter((drawn) => drawn.sameNames)) expect(sequence.stacks[1]).toEqual(sequence.stacks[0]);
+    expect(sequences.filter((drawn) => drawn.sameNames).length).toBeGreaterThan(50);
+    expect(sequences.filter((drawn) => !drawn.sameNames).length).toBeGreaterThan(150);
+  });
+
   it("apply a program change to the resource its index names, modulo the stack's resources", () => {
     const resources: DeclaredResource[] = [
       { resource: "basic", program: program("basic") },

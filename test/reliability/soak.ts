@@ -87,6 +87,8 @@ export interface SequenceReport extends SoakCounts {
 interface World {
   stack: Stack;
   deployments: Deployment[];
+  /** The stack name each deployment's program sees (`pulumi.getStack()`): both `dev` when the sequence has `sameNames`. */
+  names: string[];
   /** Each stack's program as the next `up` declares it. */
   programs: DeclaredResource[][];
   /** Every import marker the programs produced, to its resource. */
@@ -109,7 +111,7 @@ const fields = (declared: DeclaredResource): Record<string, unknown> => ({ ...de
 async function programOf(world: World, index: number): Promise<{ deployment: Deployment; declared: DeclaredResource[]; inputs: Record<string, unknown>[] }> {
   const deployment = world.deployments[index]!;
   const declared = world.programs[index]!;
-  const inputs = await Promise.all(declared.map((resource) => programInputs(resource.resource, fields(resource), deployment.name)));
+  const inputs = await Promise.all(declared.map(async (resource) => deployment.engine.scoped(resource.resource, await programInputs(resource.resource, fields(resource), world.names[index]))));
   inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
   return { deployment, declared, inputs };
 }
@@ -135,6 +137,7 @@ export async function runSequence(sequence: SoakSequence, path: string, log: (li
     const world: World = {
       stack,
       deployments: [dev, await stack.deployment(STACKS[1])],
+      names: [STACKS[0], sequence.sameNames ? STACKS[0] : STACKS[1]],
       programs: sequence.stacks.map((resources) => [...resources]),
       owners: new Map(),
       deletedOutside: new Set(),
@@ -482,7 +485,7 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
   const property = fc.asyncProperty(sequenceArbitrary(options.size, options.faults), async (sequence) => {
     const path = options.path !== undefined && runs === 0 ? options.path : options.path !== undefined ? `${options.path} (shrink ${runs})` : String(runs);
     runs += 1;
-    log(`sequence ${path}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`);
+    log(`sequence ${path}${sequence.sameNames ? " (prod has dev's names)" : ""}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`);
     const report = await runSequence(sequence, path, (line) => log(`  ${line}`));
     if (options.shrink && options.path === undefined && runs > options.size.sequences) {
       // Shrinking: only the verdict matters.

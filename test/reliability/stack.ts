@@ -72,7 +72,8 @@ export const PROJECT = "custom-image-basic";
 
 /**
  * The inputs a program of stack `stack` declaring `new CustomImage(name, {...})` sends: the SDK adds
- * `__provider`, and CustomImage the import marker's scope (project/stack/resource name).
+ * `__provider`, and CustomImage the import marker's scope (project/stack/resource name), which
+ * `Engine.up` completes with the nonce of the resource's CustomImageScope in that engine's state.
  */
 export async function programInputs(name: string, fields: Record<string, unknown>, stack = "dev"): Promise<Record<string, unknown>> {
   return { name, distribution: "Unknown", ...fields, __importScope: `${PROJECT}/${stack}/${name}`, __provider: await providerText() };

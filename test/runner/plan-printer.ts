@@ -52,7 +52,7 @@ export function stepLine(step: Step, phase: "instant" | "start" | "done" | "fail
     phase === "done" && step.kind === "create" ? `(id ${step.newId})` : "",
     phase === "done" && step.durationMs !== undefined ? `(${seconds(step.durationMs)})` : "",
   ].filter(Boolean);
-  return [` ${kind.symbol.padEnd(3)}${step.type.padEnd(47)}${step.name.padEnd(24)}${label}`, ...details].join(" ").trimEnd();
+  return [` ${kind.symbol.padEnd(3)}${step.type.padEnd(46)} ${step.name.padEnd(24)}${label}`, ...details].join(" ").trimEnd();
 }
 
 /** `Resources:` and one count per kind, as the CLI ends a run. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { customImages } from "../engine/engine-stack";
-import { listStateFixtures, type StateFixture } from "../engine/state-fixtures";
+import { listStateFixtures, type StateFixture, upgradePlan } from "../engine/state-fixtures";
 import { exampleDir } from "../helpers/example-package";
 import { startEmulatorStack } from "./emulator-stack";
 import { runProgram, type RunResult } from "./program-runner";
@@ -12,7 +12,8 @@ import { saveState, type StackState } from "./state-file";
  * The check of test/engine/state-fixtures.engine.ts without the Pulumi CLI, for `npm test` and
  * machines that have none: each committed state becomes a runner state (without the default
  * provider, which the runner does not have), and the
- * example program, as it is now, runs preview, refresh and preview again through the
+ * example program, as it is now, runs preview, refresh and preview again (planning what its version
+ * planned, plus a CustomImageScope for each image: `upgradePlan`) through the
  * dynamic-provider host against an emulator restored with the fixture's images. The engine suite
  * is the judge (the real engine plans, imports the state and decrypts its secrets); this one
  * catches a disturbing diff or a failing read on every `npm test`.
@@ -49,12 +50,12 @@ describe("state written by every released version, through the program runner", 
         const run = (operation: "preview" | "refresh") => runProgram({ programDir, operation, stack: fixture.stack, config: { ...config, ...fixture.config }, secretKeys, stateFile });
 
         const before = await run("preview");
-        expect({ errors: before.errors, plan: plannedSteps(before) }).toEqual({ errors: [], plan: fixture.plan });
+        expect({ errors: before.errors, plan: plannedSteps(before) }).toEqual({ errors: [], plan: upgradePlan(fixture.state, fixture.plan) });
         const refreshed = await run("refresh");
         expect(refreshed.errors).toEqual([]);
         expect(customImages({ version: 3, deployment: refreshed.state }).map((resource) => resource.id)).toEqual(customImages(fixture.state).map((resource) => resource.id));
         const after = await run("preview");
-        expect({ errors: after.errors, plan: plannedSteps(after) }).toEqual({ errors: [], plan: fixture.planAfterRefresh });
+        expect({ errors: after.errors, plan: plannedSteps(after) }).toEqual({ errors: [], plan: upgradePlan(fixture.state, fixture.planAfterRefresh) });
         expect(emulator.requests.filter((request) => request.method !== "GET")).toEqual([]);
         expect(emulator.violations).toEqual([]);
       } finally {
