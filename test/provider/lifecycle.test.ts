@@ -1,6 +1,6 @@
 import { type DigitalOceanError, ImageDeletedError, ImportFailedError, UnexpectedResponseError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
-import { diff } from "../../src/provider/diff";
+import { changedInputs, diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
@@ -167,6 +167,20 @@ describe("create", () => {
       expect(emulator.audit()).toHaveLength(1);
     }));
 
+  test("a failed import whose import marker cannot be removed fails with DigitalOcean's reason, warns about the marker, and the next create with the url checked imports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 500 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+      const zip = inputs({ url: "https://images.example.com/web.zip" });
+      const error = (await create(runtime, zip).catch((caught: unknown) => caught)) as ImportFailedError;
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toMatch(/^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. .* Nothing was left behind; check the url, then run `pulumi up` again\.$/);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warn: Could not remove the import marker tag ${importMarker(zip)}, which tags no image now \\(.*500.*\\); the next \`pulumi up\` of this resource removes it$`)));
+      // The step it advises, followed: with the url checked, the next `pulumi up` (a new host process) imports the image.
+      const { outs } = await create(runtimeFor(emulator).runtime, inputs());
+      expect(outs.status).toBe("available");
+    }));
+
   test("reports a wait that runs out of time as a partial failure carrying the image id and its properties", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -176,8 +190,9 @@ describe("create", () => {
       const imageId = emulator.audit()[0]!.id;
       expect(partial.id).toBe(String(imageId));
       expect(partial.properties).toMatchObject({ imageId, name: "web", url: "https://images.example.com/web.qcow2.gz", status: "pending" });
-      // The import is on its way to nyc3: no region change to show in the next preview.
-      expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+      // The import is on its way to nyc3: no input differs, and the next preview shows the update that resumes the wait.
+      expect(changedInputs(partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toEqual({ changes: [], replaces: [] });
+      expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: true, replaces: [] });
       expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
       noUndefined(partial.properties);
     }));
@@ -352,6 +367,86 @@ describe("update", () => {
       expect(error).toBeInstanceOf(ResourceInitError);
       expect(error.id).toBe(id);
       expect(error.message).toMatch(/fra1/);
+    }));
+});
+
+describe("an update that finds nothing left to resume", () => {
+  // A plain error from update keeps the old state, and update cannot import the image again under
+  // the id Pulumi keeps: each of these advises a refresh, and each test runs the steps it advises.
+
+  /** `pulumi refresh` (read finds the image gone), then the next `pulumi up` (a create in a new host process). */
+  async function refreshThenUp(emulator: Emulator, id: string, recorded: object, wanted: CustomImageInputs): Promise<void> {
+    const { runtime } = runtimeFor(emulator);
+    expect(await read(runtime, id, recorded)).toEqual({ props: {} });
+    const { id: newId, outs } = await create(runtime, wanted);
+    expect(newId).not.toBe(id);
+    expect(outs.status).toBe("available");
+  }
+
+  test("a resumed import that DigitalOcean fails says to check the url and refresh, and after that the next up imports it", () =>
+    withEmulator({ importDurationMs: 10 * 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.failImports("broken", "the file is not a disk image");
+      const broken = inputs({ url: "https://images.example.com/broken.img", createTimeoutMinutes: 2 });
+      const partial = (await create(runtime, broken).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial).toBeInstanceOf(ResourceInitError);
+
+      const error = (await update(runtime, partial.id, { ...broken, createTimeoutMinutes: 30 }, partial.properties).catch((caught: unknown) => caught)) as ImportFailedError;
+
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toBe(
+        `DigitalOcean could not import image ${partial.id} ("web"): the file is not a disk image. Nothing was left behind. Check the url, then run \`pulumi refresh\` to remove it from the stack; the next \`pulumi up\` then imports it again.`,
+      );
+      await refreshThenUp(emulator, partial.id, partial.properties, inputs());
+    }));
+
+  test("an image deleted outside Pulumi that DigitalOcean still lists as deleted says to refresh, and after that the next up imports it", () =>
+    withEmulator({ deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+
+      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as Error;
+
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toMatch(/\. Nothing was left behind\. Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+      expect(error.message).not.toMatch(/url/);
+      await refreshThenUp(emulator, id, outs, inputs({ description: "new words" }));
+    }));
+
+  test("an image that answers 404 says it no longer exists and to refresh, and after that the next up imports it", () =>
+    withEmulator({ deletedLingerMs: 0 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+
+      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as DigitalOceanError;
+
+      expect(error).toMatchObject({ name: "NotFoundError", code: "not_found", status: 404 });
+      expect(error.message).toMatch(
+        new RegExp(
+          `^updating image "web" \\(${id}\\): DigitalOcean API GET /v2/images/${id} failed: 404 not_found: .*\\. The image no longer exists \\(deleted outside Pulumi, or a failed import DigitalOcean has removed\\)\\. Run \`pulumi refresh\` to remove it from the stack; the next \`pulumi up\` then imports it again\\.$`,
+        ),
+      );
+      await refreshThenUp(emulator, id, outs, inputs({ description: "new words" }));
+    }));
+});
+
+describe("a resumed import whose wait runs out again", () => {
+  test("records the region the import went into, not the program's new first region, so going back to the old program replaces nothing", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const first = (await create(runtime, inputs({ createTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(first).toBeInstanceOf(ResourceInitError);
+      expect(first.properties).toMatchObject({ regions: ["nyc3"] });
+
+      const again = (await update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties).catch((caught: unknown) => caught)) as ResourceInitError;
+
+      expect(again).toBeInstanceOf(ResourceInitError);
+      expect(again.message).toMatch(/^Timed out after 1m(\d+s)? waiting for the import of image \d+ to become available/);
+      expect(again.properties).toMatchObject({ regions: ["nyc3"], status: expect.stringMatching(/^(NEW|pending)$/) });
+      const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
+      expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     }));
 });
 
