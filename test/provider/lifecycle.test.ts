@@ -17,6 +17,21 @@ function inputs(overrides: Record<string, unknown> = {}): CustomImageInputs {
 
 const noUndefined = (value: object) => expect(JSON.stringify(value, (_key, item: unknown) => (item === undefined ? "UNDEFINED" : item))).not.toContain("UNDEFINED");
 
+/** Awaits a setup step that must end as a partial failure saying `message`: a setup that stops failing fails its test. */
+async function partialFailure(step: Promise<unknown>, message: RegExp): Promise<ResourceInitError> {
+  const error = await step.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ResourceInitError);
+  expect((error as Error).message).toMatch(message);
+  return error as ResourceInitError;
+}
+
+/** The end of a transfer that outlived its one-minute `transferTimeoutMinutes`, the image recorded. */
+const transferTimedOut = (id: string, region: string) =>
+  new RegExp(`waiting for the transfer of image ${id} to ${region} \\(last status "in-progress"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`);
+
 describe("create", () => {
   test("imports into the region, waits until available and returns every output, with no diff afterwards", () =>
     withEmulator({}, async (emulator) => {
@@ -240,7 +255,8 @@ describe("an interrupted create", () => {
       expect(lines).toContain(`warn: Adopting image "web" (${id}), imported by an earlier run that was interrupted before Pulumi recorded it (status pending)`);
       expect(outs.tags).toEqual(["base"]);
       expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
-      await interrupted.catch(() => undefined);
+      // The first run, left to go on in this process, ends with the same image: one import in all.
+      await expect(interrupted).resolves.toMatchObject({ id, outs: { status: "available" } });
     }));
 
   test("interrupted during a transfer, is finished by the next create, which waits for that transfer instead of starting another", () =>
@@ -250,11 +266,11 @@ describe("an interrupted create", () => {
       while (!emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions"))) await emulator.clock.sleep(5_000);
 
       const { runtime } = runtimeFor(emulator);
-      const { outs } = await create(runtime, wanted);
+      const { id, outs } = await create(runtime, wanted);
       expect(outs.regions).toEqual(["nyc3", "lon1"]);
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"))).toHaveLength(1);
-      await interrupted.catch(() => undefined);
+      await expect(interrupted).resolves.toMatchObject({ id, outs: { regions: ["nyc3", "lon1"] } });
     }));
 
   test("a re-signed presigned URL still finds the image the interrupted run imported", () => {
@@ -274,7 +290,8 @@ describe("an interrupted create", () => {
       const { id } = await create(runtimeFor(emulator).runtime, prod);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([expect.any(Number), Number(id)]);
       expect(emulator.audit()[0]!.id).not.toBe(Number(id));
-      await interrupted.catch(() => undefined);
+      // The dev stack's run, left to go on, ends with its own image.
+      await expect(interrupted).resolves.toMatchObject({ id: String(emulator.audit()[0]!.id) });
     }));
 
   test("removes its marker also when it ends as a partial failure, so a later replacement cannot adopt the recorded image", () =>
@@ -388,8 +405,7 @@ describe("an update that finds nothing left to resume", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.failImports("broken", "the file is not a disk image");
       const broken = inputs({ url: "https://images.example.com/broken.img", createTimeoutMinutes: 2 });
-      const partial = (await create(runtime, broken).catch((caught: unknown) => caught)) as ResourceInitError;
-      expect(partial).toBeInstanceOf(ResourceInitError);
+      const partial = await partialFailure(create(runtime, broken), /^Timed out after 2m\d*s? waiting for the import of image \d+/);
 
       const error = (await update(runtime, partial.id, { ...broken, createTimeoutMinutes: 30 }, partial.properties).catch((caught: unknown) => caught)) as ImportFailedError;
 
@@ -436,14 +452,12 @@ describe("a resumed import whose wait runs out again", () => {
   test("records the region the import went into, not the program's new first region, so going back to the old program replaces nothing", () =>
     withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      const first = (await create(runtime, inputs({ createTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
-      expect(first).toBeInstanceOf(ResourceInitError);
+      const importTimedOut = /^Timed out after 1m\d*s? waiting for the import of image \d+ to become available/;
+      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), importTimedOut);
       expect(first.properties).toMatchObject({ regions: ["nyc3"] });
 
-      const again = (await update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties).catch((caught: unknown) => caught)) as ResourceInitError;
+      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties), importTimedOut);
 
-      expect(again).toBeInstanceOf(ResourceInitError);
-      expect(again.message).toMatch(/^Timed out after 1m(\d+s)? waiting for the import of image \d+ to become available/);
       expect(again.properties).toMatchObject({ regions: ["nyc3"], status: expect.stringMatching(/^(NEW|pending)$/) });
       const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
       expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
@@ -563,7 +577,7 @@ describe("delete of an image whose import or transfer still runs", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       refuseOnce(emulator, id);
 
       await deleteImage(runtime, Number(id));
@@ -787,7 +801,7 @@ describe("create, step by step", () => {
       const { id } = await create(runtime, wanted);
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+, already under way\\)$`)));
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1: in-progress after \\d+m`)));
-      await interrupted.catch(() => undefined);
+      await expect(interrupted).resolves.toMatchObject({ id });
     }));
 
   test("two errored transfers fail the create as one partial failure naming both regions", () =>
@@ -910,7 +924,7 @@ describe("update, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "lon1"));
       const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"] }));
       expect(outs.regions).toEqual(["nyc3", "lon1", "ams3"]);
       const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
@@ -1023,7 +1037,7 @@ describe("delete, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       const error = (await deleteImage(runtime, Number(id)).catch((caught: unknown) => caught)) as Error;
       expect(error.message).toMatch(new RegExp(`^Timed out after 60m(\\d+s)? waiting for the transfer of image ${id} to ams3 \\(last status "in-progress"\\)$`));
@@ -1067,7 +1081,7 @@ describe("delete, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
-      await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       await deleteImage(runtime, Number(id));
       expect(lines).toContain(`info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`);
