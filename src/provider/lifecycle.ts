@@ -393,7 +393,9 @@ export async function update(runtime: Runtime, id: string, inputs: CustomImageIn
     throw failure;
   }
   warnAboutExtraRegions(runtime, inputs, image);
-  return converge(runtime, inputs, image, "existing", true, recorded.regions?.[0] ?? inputs.regions[0]!);
+  // State edited by hand may hold anything; the program's first region is the best guess then.
+  const [recordedFirst] = Array.isArray(recorded.regions) ? recorded.regions : [];
+  return converge(runtime, inputs, image, "existing", true, typeof recordedFirst === "string" ? recordedFirst : inputs.regions[0]!);
 }
 
 /**

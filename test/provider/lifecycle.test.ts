@@ -462,6 +462,14 @@ describe("a resumed import whose wait runs out again", () => {
       const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
       expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     }));
+
+  test("with state edited by hand to hold regions as one string, records the program's first region", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), /^Timed out after 1m\d*s? waiting for the import/);
+      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["nyc3", "ams3"], createTimeoutMinutes: 1 }), { ...first.properties, regions: "nyc3" as never }), /^Timed out after 1m\d*s? waiting for the import/);
+      expect(again.properties).toMatchObject({ regions: ["nyc3"] });
+    }));
 });
 
 describe("read", () => {
