@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ADOPTING } from "./provider/types";
 
 /**
  * `pulumi.dynamic.Resource` serializes the provider object it is given into the resource's state
@@ -56,19 +57,56 @@ export interface CustomImageArgs {
 }
 
 /**
+ * Every declared output but `imageId`, each passed as `undefined` in the props bag: the SDK
+ * resolves only the keys of that bag, so an output missing from it is `undefined` in the program
+ * whatever the state holds, while an `undefined` value is sent as absent, so an input the program
+ * omits stays omitted. Spread before `args`, whose values win.
+ */
+const RESOLVED_OUTPUTS = {
+  url: undefined,
+  regions: undefined,
+  description: undefined,
+  distribution: undefined,
+  tags: undefined,
+  createTimeoutMinutes: undefined,
+  transferTimeoutMinutes: undefined,
+  status: undefined,
+  errorMessage: undefined,
+  sizeGigabytes: undefined,
+  minDiskSize: undefined,
+  createdAt: undefined,
+  slug: undefined,
+  type: undefined,
+  public: undefined,
+} as const;
+
+/**
  * A DigitalOcean custom image imported from a URL, spread over regions and tagged. Its id is the
- * image id; hand `imageId` to a droplet's `image`.
+ * image id as a string, which is what a droplet's `image` takes: `image: image.id`.
  */
 export class CustomImage extends pulumi.dynamic.Resource {
-  declare public readonly url: pulumi.Output<string>;
+  /** The URL the image was imported from; `undefined` for an image adopted by `CustomImage.get` (DigitalOcean does not report it). */
+  declare public readonly url: pulumi.Output<string | undefined>;
   declare public readonly regions: pulumi.Output<string[]>;
   declare public readonly name: pulumi.Output<string>;
+  /** `""` when the image has none. */
   declare public readonly description: pulumi.Output<string>;
   declare public readonly distribution: pulumi.Output<string>;
+  /** `[]` when the image has none. */
   declare public readonly tags: pulumi.Output<string[]>;
+  /** The default (60) when omitted; `undefined` for an image adopted by `CustomImage.get`. */
   declare public readonly createTimeoutMinutes: pulumi.Output<number | undefined>;
+  /** The default (60) when omitted; `undefined` for an image adopted by `CustomImage.get`. */
   declare public readonly transferTimeoutMinutes: pulumi.Output<number | undefined>;
-  declare public readonly imageId: pulumi.Output<number>;
+  /**
+   * The image id as a number (the resource id is the same as a string). Derived from the resource
+   * id rather than taken from the provider's outputs: the engine keeps a resource's id known in
+   * the preview of an in-place update, but shows every output of a dynamic resource that its
+   * inputs lack as unknown there, so resources depending on `imageId` would show changes that
+   * never happen (the dynamic-provider host of @pulumi/pulumi 3.270 forwards no `stables` and
+   * declares no preview support). The provider still records `imageId` in the state.
+   */
+  public readonly imageId: pulumi.Output<number>;
   declare public readonly status: pulumi.Output<string>;
   declare public readonly errorMessage: pulumi.Output<string>;
   declare public readonly sizeGigabytes: pulumi.Output<number | null>;
@@ -83,32 +121,26 @@ export class CustomImage extends pulumi.dynamic.Resource {
       customImageProvider,
       name,
       {
+        ...RESOLVED_OUTPUTS,
         ...args,
         name: args?.name ?? name,
         // Scopes the import marker to this stack's resource (see src/provider/import-marker.ts).
         __importScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        // Output-only properties are declared as undefined so that the SDK resolves them.
-        imageId: undefined,
-        status: undefined,
-        errorMessage: undefined,
-        sizeGigabytes: undefined,
-        minDiskSize: undefined,
-        createdAt: undefined,
-        slug: undefined,
-        type: undefined,
-        public: undefined,
       },
       opts,
       "digitalocean",
       "CustomImage",
     );
+    this.imageId = this.id.apply(Number);
   }
 
   /**
-   * Adopts an existing image by id (read-only in this program). `pulumi import` cannot work for
-   * dynamic providers, because the host needs the serialized provider that only a program supplies.
+   * Adopts an existing image by id (read-only in this program); fails if no image has that id.
+   * `pulumi import` cannot work for dynamic providers, because the host needs the serialized
+   * provider that only a program supplies.
    */
   static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): CustomImage {
-    return new CustomImage(name, { url: undefined, regions: undefined } as unknown as CustomImageArgs, { ...opts, id });
+    // The marker tells the provider's `read` that this is a lookup, where a missing image is an error.
+    return new CustomImage(name, { url: undefined, regions: undefined, [ADOPTING]: true } as unknown as CustomImageArgs, { ...opts, id });
   }
 }

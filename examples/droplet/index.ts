@@ -13,10 +13,11 @@ const image = new CustomImage("droplet-image", {
   tags: ["web"],
 });
 
-// A droplet's `image` takes a slug or an image id (as a string). A replaced image (new url) gets a
-// new id, so Pulumi replaces the droplet after it; an in-place change (description, tags) does not.
+// A droplet's `image` takes a slug or an image id as a string: the resource's `id`. A replaced
+// image (new url) gets a new id, so Pulumi replaces the droplet after it; an in-place change
+// (description, tags) keeps the id, known in the preview, so the droplet shows no change.
 const droplet = new digitalocean.Droplet("web", {
-  image: image.imageId.apply((id) => String(id)),
+  image: image.id,
   region,
   size: config.get("size") ?? "s-1vcpu-1gb",
   tags: ["web"],

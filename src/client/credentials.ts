@@ -14,6 +14,8 @@ export interface Credentials {
   apiEndpoint: string;
   /** Where `apiEndpoint` came from, worded to follow "the API endpoint": one of `API_ENDPOINT_SOURCES`. */
   apiEndpointSource: string;
+  /** Where the token came from (`stack config digitalocean:token`, `the environment variable DIGITALOCEAN_TOKEN`), named when DigitalOcean refuses it. */
+  tokenSource: string;
   /** Things the user should hear about (to log as warnings): the endpoint and the token come from different places, plain http was allowed. */
   warnings: string[];
 }
@@ -60,9 +62,10 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
   const fromEnv = (key: string): Setting | undefined => setting(env[key], key, "the environment");
   const token = tokenSetting(config, env);
   if (!token) throw new MissingTokenError();
+  const tokenSource = token.place === "the stack config" ? `stack config ${token.key}` : `the environment variable ${token.key}`;
   const endpoint = fromConfig("digitalocean:apiEndpoint") ?? fromEnv("DIGITALOCEAN_API_URL");
   const allowInsecure = insecureAllowance(fromConfig(ALLOW_INSECURE_ENDPOINT.config) ?? fromEnv(ALLOW_INSECURE_ENDPOINT.env));
-  if (!endpoint) return { token: token.value, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, warnings: [] };
+  if (!endpoint) return { token: token.value, tokenSource, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, warnings: [] };
 
   const url = checkedEndpoint(endpoint, allowInsecure);
   const apiEndpoint = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
@@ -77,7 +80,7 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
     warnings.push(`The API endpoint ${apiEndpoint} is plain http: the DigitalOcean token is sent unencrypted, as ${allowInsecure!.key} allows.`);
   }
   const apiEndpointSource = API_ENDPOINT_SOURCES[endpoint.place === "the stack config" ? "config" : "env"];
-  return { token: token.value, apiEndpoint, apiEndpointSource, warnings };
+  return { token: token.value, tokenSource, apiEndpoint, apiEndpointSource, warnings };
 }
 
 function setting(raw: string | undefined, key: string, place: Setting["place"]): Setting | undefined {

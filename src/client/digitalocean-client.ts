@@ -18,6 +18,7 @@ import {
 import { tagIdentity } from "../provider/tag-identity";
 import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
+import { redactUrlsIn } from "./redact-urls";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
 import { boundedText, describeType } from "./text";
 import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
@@ -33,6 +34,8 @@ export interface DigitalOceanClientOptions {
   apiEndpoint?: string;
   /** Where `apiEndpoint` came from (see `resolveCredentials`), named when it cannot be reached. */
   apiEndpointSource?: string;
+  /** Where `token` came from (see `resolveCredentials`), named when DigitalOcean refuses it (401, 403). */
+  tokenSource?: string;
   /** Real milliseconds before a request with no response is abandoned (and, for reads, retried). Default 30 s. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -111,6 +114,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export class DigitalOceanClient {
   readonly apiEndpoint: string;
   private readonly apiEndpointSource?: string;
+  private readonly tokenSource?: string;
   readonly budget: RateBudget;
   readonly clock: Clock;
   private readonly http: Got;
@@ -124,6 +128,7 @@ export class DigitalOceanClient {
     if (!options.token?.trim()) throw new MissingTokenError();
     this.apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, "");
     this.apiEndpointSource = options.apiEndpointSource;
+    this.tokenSource = options.tokenSource;
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
@@ -268,7 +273,25 @@ export class DigitalOceanClient {
       );
     },
 
-    transfer: (imageId: number, region: string): Promise<Action> => this.imageActions.post(imageId, { type: "transfer", region }),
+    /**
+     * A transfer POST that failed ambiguously (a gateway's 504, a reset) may be carried out after
+     * the look for it found nothing; the POST sent again is then refused with 422 "already being
+     * transferred". DigitalOcean allows one transfer per region at a time, so that refusal names a
+     * transfer under way, which is waited for like one started here.
+     */
+    transfer: async (imageId: number, region: string): Promise<Action> => {
+      try {
+        return await this.imageActions.post(imageId, { type: "transfer", region });
+      } catch (error) {
+        if (!(error instanceof ValidationError && /already being transferred/i.test(error.apiMessage ?? ""))) throw error;
+        const transfers = (await this.imageActions.list(imageId)).filter((action) => action.type === "transfer" && action.regionSlug === region && action.status !== "errored");
+        // The newest: one still in progress, or one that has just completed since the refusal.
+        const underWay = transfers.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id - a.id)[0];
+        if (underWay === undefined) throw error;
+        this.log("warn", `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`);
+        return underWay;
+      }
+    },
 
     convert: (imageId: number): Promise<Action> => this.imageActions.post(imageId, { type: "convert" }),
 
@@ -325,7 +348,7 @@ export class DigitalOceanClient {
     } catch (error) {
       const refused = error instanceof RequestError && error.response ? redirectError(this.apiEndpoint, method, `/${path}`, error.response) : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
-      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes);
+      throw refused ?? toDigitalOceanError(error, method, `/${path}`, { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource }, scopes, this.tokenSource);
     }
     return parseResponse(this.apiEndpoint, method, `/${path}`, response) as T;
   }
@@ -338,22 +361,39 @@ export class DigitalOceanClient {
    * query of the link (the page it asks for) is taken, and every page is requested from the
    * configured endpoint and path: the token never goes to a host a response names. A link back to
    * a page already read, or more than `MAX_PAGES` pages, ends the listing with an error.
+   *
+   * DigitalOcean's pages are numbered, and it does not say what a page shows when the listing
+   * changes while it is read (packages/emulator/digitalocean-openapi/SOURCE.md): if each page is
+   * cut from the account as it is then, an image deleted from an earlier page moves a later one onto
+   * a page already read, and that image is never seen. A change shows in `meta.total`: a listing
+   * whose pages disagree on it is read again from page 1, up to `LISTING_READS` times in all.
    */
   private async paginate(firstPage: string, key: string, operation: OperationId): Promise<unknown[]> {
+    for (let read = 1; ; read++) {
+      const { items, totals } = await this.readPages(firstPage, key, operation);
+      if (new Set(totals).size <= 1 || read >= LISTING_READS) return items;
+      this.log("info", `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`);
+    }
+  }
+
+  /** One reading of every page of a listing, with each page's `meta.total` (where it has a number). */
+  private async readPages(firstPage: string, key: string, operation: OperationId): Promise<{ items: unknown[]; totals: number[] }> {
     const [path, firstQuery = ""] = firstPage.split("?", 2) as [string, string?];
     const items: unknown[] = [];
+    const totals: number[] = [];
     const asked = new Set<string>();
     let query = firstQuery;
     for (let page = 1; ; page++) {
       asked.add(query);
       const pagePath = query ? `${path}?${query}` : path;
       const request = { method: "GET", path: `/${pagePath}` };
-      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } } }>("GET", pagePath, { operation });
+      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } }; meta?: { total?: unknown } }>("GET", pagePath, { operation });
       const pageItems = body[key];
       if (!Array.isArray(pageItems)) throw new UnexpectedResponseError({ ...request, apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}` });
       items.push(...pageItems);
+      if (typeof body.meta?.total === "number") totals.push(body.meta.total);
       const next = body.links?.pages?.next;
-      if (!next) return items;
+      if (!next) return { items, totals };
       const nextUrl = typeof next === "string" ? URL.parse(next, DEFAULT_API_ENDPOINT) : null;
       if (nextUrl === null) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
       const params = new URLSearchParams(firstQuery);
@@ -417,6 +457,9 @@ export class DigitalOceanClient {
  */
 export const MAX_PAGES = 100;
 
+/** Readings of a listing that changes while it is read (see `paginate`); the last one is taken as it is. */
+export const LISTING_READS = 3;
+
 /**
  * How long, in request timeouts, a request that failed ambiguously may still be carried out: a
  * request stuck behind a slow proxy can reach DigitalOcean after the client gave up on it.
@@ -459,7 +502,11 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
  * status, DigitalOcean's error body, got's error code and the endpoint (`endpoint`, with where it
  * came from) survive into our errors.
  */
-function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[]): Error {
+function redactOptional(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redactUrlsIn(text);
+}
+
+function toDigitalOceanError(error: unknown, method: string, path: string, endpoint: { url: string; source?: string }, requiredScopes: string[], tokenSource?: string): Error {
   if (!(error instanceof RequestError)) return error instanceof Error ? error : new Error(String(error));
   const response = error.response;
   if (response && response.statusCode >= 300) {
@@ -469,9 +516,10 @@ function toDigitalOceanError(error: unknown, method: string, path: string, endpo
       path,
       status: response.statusCode,
       apiCode: body.id,
-      apiMessage: body.message ?? response.statusMessage,
+      apiMessage: redactOptional(body.message ?? response.statusMessage),
       requestId: body.request_id ?? requestIdHeader(response),
       requiredScopes,
+      tokenSource,
     });
   }
   const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";

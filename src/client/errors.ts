@@ -24,6 +24,8 @@ export interface ErrorDetails {
   networkCode?: string;
   /** The token scopes the request needs; a 403 names them, since DigitalOcean's answer does not. */
   requiredScopes?: readonly string[];
+  /** Where the token came from (see `resolveCredentials`); a 401 or 403 names it, so that the user knows which setting to fix. */
+  tokenSource?: string;
 }
 
 export class DigitalOceanError extends Error {
@@ -67,7 +69,17 @@ function describe(details: ErrorDetails, summary?: string): string {
   const text = details.apiMessage ?? summary ?? "request failed";
   const requestId = details.requestId ? ` (request id ${details.requestId})` : "";
   const prefix = details.operation ? `${details.operation}: ` : "";
-  return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${withScopes(text, details)}${requestId}`;
+  return `${prefix}${request} failed: ${head ? `${head}: ` : ""}${withTokenSource(withScopes(text, details), details)}${requestId}`;
+}
+
+/** A refused token is fixed where it was set: a 401 or 403 names that place. */
+function withTokenSource(text: string, details: ErrorDetails): string {
+  if (!details.tokenSource) return text;
+  if (details.status === 401) {
+    return `${text.replace(/\.$/, "")}. DigitalOcean refused the token from ${details.tokenSource}: it was revoked, has expired or is mistyped; put a valid token there and run the command again`;
+  }
+  if (details.status === 403) return `${text.replace(/\.$/, "")} (the token comes from ${details.tokenSource})`;
+  return text;
 }
 
 /** DigitalOcean's 403 does not say which scope the token lacks: name those the request needs. */
@@ -208,6 +220,11 @@ const classByStatus: Record<number, typeof DigitalOceanError> = {
 export function errorFromResponse(details: ErrorDetails & { status: number }): DigitalOceanError {
   const ErrorClass = classByStatus[details.status] ?? (details.status >= 500 ? ServerError : DigitalOceanError);
   return new ErrorClass(details);
+}
+
+/** The same error (class, code, fields) as a new object, for one caller to name its own context in. */
+export function copyOfError<T>(error: T): T {
+  return Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as T;
 }
 
 export function formatDuration(ms: number): string {

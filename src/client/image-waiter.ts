@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "./digitalocean-client";
-import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "./errors";
+import { ForbiddenError, ImageDeletedError, ImportFailedError, NotFoundError, UnauthorizedError, WaitTimeoutError, copyOfError } from "./errors";
 import type { RateBudget } from "./rate-budget";
 import type { Action, Image } from "./wire";
 
@@ -78,7 +78,8 @@ export interface WaitOptions {
 interface Wait<T> {
   kind: "image" | "action";
   imageId: number;
-  actionId?: number;
+  /** For an action wait: the action as it was handed in (a transfer's `regionSlug` is its destination). */
+  action?: Action;
   what: string;
   startedAt: number;
   deadline: number;
@@ -131,10 +132,10 @@ export class ImageWaiter {
 
   /** Resolves with the action once it is `completed`; rejects when it `errored`, or at the deadline. */
   waitForAction(imageId: number, action: Action, what: string, options: WaitOptions): Promise<Action> {
-    return this.enqueue(this.actions, { kind: "action", imageId, actionId: action.id, what }, options, action.status);
+    return this.enqueue(this.actions, { kind: "action", imageId, action, what }, options, action.status);
   }
 
-  private enqueue<T>(set: Set<Wait<T>>, wait: Pick<Wait<T>, "kind" | "imageId" | "actionId" | "what">, options: WaitOptions, lastStatus: string): Promise<T> {
+  private enqueue<T>(set: Set<Wait<T>>, wait: Pick<Wait<T>, "kind" | "imageId" | "action" | "what">, options: WaitOptions, lastStatus: string): Promise<T> {
     const now = this.client.clock.now();
     return new Promise<T>((resolve, reject) => {
       const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, notFound: 0, options, resolve, reject };
@@ -286,21 +287,47 @@ export class ImageWaiter {
             actions = await this.client.imageActions.list(imageId);
           } else {
             this.stats.gets++;
-            actions = [await this.client.imageActions.get(imageId, waits[0]!.actionId!)];
+            actions = [await this.client.imageActions.get(imageId, waits[0]!.action!.id)];
           }
         } catch (error) {
+          if (error instanceof NotFoundError) return this.actionsNotFound(imageId, waits, error);
           return this.failedCheck(waits, error);
         }
         for (const wait of waits) {
           wait.notFound = 0;
-          const action = actions.find((candidate) => candidate.id === wait.actionId);
-          if (!action) wait.lastProblem = `DigitalOcean's listing of image ${imageId}'s actions did not include action ${wait.actionId}`;
+          const action = actions.find((candidate) => candidate.id === wait.action!.id);
+          if (!action) wait.lastProblem = `DigitalOcean's listing of image ${imageId}'s actions did not include action ${wait.action!.id}`;
           else if (action.status === "completed") wait.resolve(action);
           else if (action.status === "errored") wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
           else this.progress(wait, action.status);
         }
       }),
     );
+  }
+
+  /**
+   * DigitalOcean answered 404 for an image's action (or its listing of actions). An action it has
+   * lost track of is not a gone image: only the image's own 404, or its status `deleted`, counts
+   * towards the two checks that end the wait as deleted. An image still there is looked at instead:
+   * once it lists the transfer's region, the transfer is done; until then the wait goes on.
+   */
+  private async actionsNotFound(imageId: number, waits: Wait<Action>[], notFound: NotFoundError): Promise<void> {
+    let image: Image;
+    try {
+      this.stats.gets++;
+      image = await this.client.images.get(imageId);
+    } catch (error) {
+      return this.failedCheck(waits, error);
+    }
+    if (image.status === "deleted") return this.failedCheck(waits, notFound);
+    for (const wait of waits) {
+      wait.notFound = 0;
+      const action = wait.action!;
+      const region = action.type === "transfer" ? action.regionSlug : null;
+      // The action's own record is what DigitalOcean lost; the region in the image's list is the transfer's result.
+      if (region && image.regions.includes(region)) wait.resolve({ ...action, status: "completed" });
+      else wait.lastProblem = `DigitalOcean answered 404 for action ${action.id}, while image ${imageId} is there (${image.status})${region ? ` and not yet in ${region}` : ""}`;
+    }
   }
 
   private progress<T>(wait: Wait<T>, status: string): void {
@@ -314,12 +341,20 @@ export class ImageWaiter {
   }
 
   /**
-   * A check that failed after the client's own retries. A 404 may be a glitch; a second in a row
-   * means the image is gone, and the wait ends at once (an action of a deleted image is not found
-   * either). Anything else is noted for the timeout's message: the deadline decides.
+   * A check that failed after the client's own retries. A 404 of the image may be a glitch; a
+   * second in a row means the image is gone, and the wait ends at once (an action's 404 counts only
+   * when the image's own answer confirms it, see `actionsNotFound`). A refused token ends the wait
+   * at once. Anything else is noted for the timeout's message: the deadline decides.
    */
   private failedCheck<T>(waits: Wait<T>[], error: unknown): void {
     for (const wait of waits) {
+      // A token refused (revoked, expired, a scope taken away) does not recover by itself: waiting
+      // until the deadline (an hour by default) would only delay the failure. Each wait gets its
+      // own copy, since callers prefix their context to the message.
+      if (error instanceof UnauthorizedError || error instanceof ForbiddenError) {
+        wait.reject(copyOfError(error));
+        continue;
+      }
       if (error instanceof NotFoundError && ++wait.notFound >= 2) {
         // During an import the image may also be one whose import failed and whose `deleted`
         // record DigitalOcean no longer shows: the message does not claim more than is known.

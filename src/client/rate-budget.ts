@@ -134,6 +134,10 @@ export class RateBudget {
   private resetAt?: number;
   /** When the one request sent after `ratelimit-reset` passed went out; cleared by the next response. */
   private probeAt?: number;
+  /** No probe before then: the last answer said the hour is spent although its reset had passed. */
+  private probeNotBefore = 0;
+  /** Answers in a row that said the hour is spent with a reset already past (see `observe`). */
+  private staleResets = 0;
   /** Set by a burst-limit 429's `retry-after`: no request goes out before then. */
   private pausedUntil = 0;
   private throttledMs = 0;
@@ -210,6 +214,29 @@ export class RateBudget {
       this.pruneSamples(now);
     }
     if (reset !== undefined) this.resetAt = reset * 1000;
+    this.holdProbeAfterStaleReset(now);
+  }
+
+  /**
+   * An answer that says the hour is spent (at or under the reserve) with a `ratelimit-reset` not
+   * after now is DigitalOcean's clock or its whole-second rounding disagreeing with ours, not a
+   * freed place: probing again at once would let every waiting request (and every retry of an
+   * hourly 429) through one after another, each meeting a 429. The next probe waits a second, then
+   * twice as long after each such answer, up to a minute.
+   */
+  private holdProbeAfterStaleReset(now: number): void {
+    const spent = this.remaining !== undefined && this.remaining <= this.hourFloor();
+    if (!spent || (this.resetAt !== undefined && this.resetAt > now)) {
+      this.staleResets = 0;
+      this.probeNotBefore = 0;
+      return;
+    }
+    this.probeNotBefore = now + Math.min(PROBE_RECHECK_MS * 2 ** this.staleResets, MINUTE_MS);
+    this.staleResets += 1;
+  }
+
+  private hourFloor(): number {
+    return Math.ceil((this.limit ?? this.options.perHour) * this.options.reserve);
   }
 
   snapshot(): RateBudgetSnapshot {
@@ -229,17 +256,19 @@ export class RateBudget {
 
   private waitMs(now: number): number {
     this.prune(now);
-    const { perMinute, perHour, reserve } = this.options;
+    const { perMinute, reserve } = this.options;
     const minuteCap = Math.max(1, Math.floor(perMinute * (1 - reserve)));
     const times = this.sent.map((ticket) => ticket.at).sort((a, b) => a - b);
     // The request that must leave the window before one more fits is `minuteCap` places from the end.
     const minuteWait = times.length >= minuteCap ? times[times.length - minuteCap]! + MINUTE_MS - now : 0;
 
-    const hourFloor = Math.ceil((this.limit ?? perHour) * reserve);
+    const hourFloor = this.hourFloor();
     let hourWait = 0;
     if (this.remaining !== undefined && this.remaining <= hourFloor) {
       if (this.resetAt !== undefined && this.resetAt > now) {
         hourWait = Math.min(this.resetAt - now, MINUTE_MS);
+      } else if (this.probeNotBefore > now) {
+        hourWait = this.probeNotBefore - now;
       } else if (this.probeAt === undefined || now - this.probeAt >= PROBE_LOST_MS) {
         // Past the reset time the oldest request has left the window, which frees at least one
         // place: exactly one request takes it, and its response tells how many more there are.

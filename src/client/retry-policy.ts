@@ -40,6 +40,13 @@ export interface RetryPolicy {
    * `Retry-After` exceeds its `maxRetryAfter`; we wait the cap instead and try again.
    */
   maxRetryAfterMs: number;
+  /**
+   * The least an hourly 429 waits, however near or past its `ratelimit-reset`: the reset is whole
+   * epoch seconds (the request it names leaves the window up to a second later) read against a
+   * clock that may differ from DigitalOcean's by seconds, so a reset already past by our clock
+   * still means the hour is spent on the server's. The exponential backoff applies on top.
+   */
+  minResetWaitMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -53,6 +60,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   maxRetryAfterMs: 120_000,
+  minResetWaitMs: 1_000,
 };
 
 export interface RetryAttempt {
@@ -87,9 +95,14 @@ export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
   if (attempt.attempt > policy.limit) return 0;
   if ((attempt.sameFailures ?? attempt.attempt) > retryLimit(policy, attempt.errorCode)) return 0;
   if (!isRetryable(policy, attempt)) return 0;
-  const hint = serverHintMs(attempt);
-  if (hint !== undefined) return Math.max(1, Math.min(hint, policy.maxRetryAfterMs));
-  return backoffDelay(policy, attempt.attempt, attempt.random);
+  const backoff = backoffDelay(policy, attempt.attempt, attempt.random);
+  const retryAfter = retryAfterMs(attempt.headers, attempt.now);
+  if (retryAfter !== undefined) return Math.max(1, Math.min(retryAfter, policy.maxRetryAfterMs));
+  const resetWait = hourlyResetWaitMs(attempt);
+  // Never less than the backoff: a reset at or past now, repeated, would otherwise retry at once
+  // every time and spend the whole retry limit within milliseconds.
+  if (resetWait !== undefined) return Math.min(Math.max(resetWait, policy.minResetWaitMs, backoff), policy.maxRetryAfterMs);
+  return backoff;
 }
 
 /**
@@ -121,14 +134,12 @@ function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
   );
 }
 
-function serverHintMs(attempt: RetryAttempt): number | undefined {
-  const retryAfter = retryAfterMs(attempt.headers, attempt.now);
-  if (retryAfter !== undefined) return retryAfter;
-  // A 429 without `retry-after` is the hourly limit; its `ratelimit-reset` is when the oldest
-  // request of the hour expires. A burst-limit 429 carries `retry-after` (see rate-budget.ts).
-  if (attempt.statusCode === 429) {
-    const reset = numericHeader(attempt.headers, "ratelimit-reset");
-    if (reset !== undefined && reset > 0) return Math.max(0, reset * 1000 - attempt.now);
-  }
-  return undefined;
+/**
+ * A 429 without `retry-after` is the hourly limit; its `ratelimit-reset` is when the oldest
+ * request of the hour expires. A burst-limit 429 carries `retry-after` (see rate-budget.ts).
+ */
+function hourlyResetWaitMs(attempt: RetryAttempt): number | undefined {
+  if (attempt.statusCode !== 429) return undefined;
+  const reset = numericHeader(attempt.headers, "ratelimit-reset");
+  return reset !== undefined && reset > 0 ? reset * 1000 - attempt.now : undefined;
 }

@@ -6,6 +6,7 @@
 
 import { UnexpectedResponseError } from "./errors";
 import { describeType } from "./text";
+import { redactUrlsIn } from "./redact-urls";
 
 /** An image as DigitalOcean describes it (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Images). */
 export interface Image {
@@ -93,7 +94,7 @@ export function imageFromWire(body: unknown): Image {
     description: image.description ?? "",
     tags: image.tags ?? [],
     status: image.status ?? "",
-    errorMessage: image.errorMessage ?? "",
+    errorMessage: redactUrlsIn(image.errorMessage ?? ""),
   };
 }
 

@@ -51,12 +51,13 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
 /** The shared client and waiter, built on first use from the config (or the environment). */
 export function getRuntime(): Runtime {
   if (!runtime) {
-    const { token, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(config);
+    const { token, tokenSource, apiEndpoint, apiEndpointSource, warnings } = resolveCredentials(config);
     const clock = clockFromSpec(config[CONFIG.clock]);
     const log = pulumiLog;
     for (const warning of warnings) log.warn(warning);
     const client = new DigitalOceanClient({
       token,
+      tokenSource,
       apiEndpoint,
       apiEndpointSource,
       clock,

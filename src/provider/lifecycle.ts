@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, formatDuration } from "../client/errors";
+import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, copyOfError, formatDuration } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { sameDistribution } from "./digitalocean-enums";
@@ -7,7 +7,8 @@ import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
 import { importing } from "./importing";
 import { tagIdentity } from "./tag-identity";
-import { type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
+import { transferDescription, transfersUnderWay } from "./transfers-under-way";
+import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
 
 /**
  * create, read, update and delete of a custom image, as the provider calls them. The contract of
@@ -72,6 +73,12 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image, impo
     type: image.type,
     public: image.public,
   };
+  // The program's regions, kept while `regions` leaves some out (an import or a transfer still
+  // under way when the image was recorded), so that `read` takes a region reached later for the
+  // program's own, not for a transfer made outside Pulumi.
+  const wanted = inputs.regions ?? [];
+  if (wanted.some((region) => !(outputs.regions as string[]).includes(region))) outputs.requestedRegions = wanted;
+  else delete outputs.requestedRegions;
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
 }
@@ -188,7 +195,7 @@ function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
   }
   // Every create waiting on a failed listing gets its error: each a copy of its own, to name its import in.
   return listing.catch((error: unknown) => {
-    throw Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as unknown;
+    throw copyOfError(error);
   });
 }
 
@@ -347,9 +354,10 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
 async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], history: ImageHistory): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
   const running = history === "existing" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
+  const toTransfer = await transfersUnderWay(runtime, image.id, regions, running, timeoutMs);
   const results = await Promise.allSettled(
-    regions.map(async (region) => {
-      const underWay = running.find((action) => action.regionSlug === region);
+    toTransfer.regions.map(async (region) => {
+      const underWay = toTransfer.underWay.get(region);
       const action = underWay ?? (await runtime.client.imageActions.transfer(image.id, region));
       runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id}${underWay ? ", already under way" : ""})`);
       await runtime.waiter.waitForAction(image.id, action, `the transfer of image ${image.id} to ${region}`, {
@@ -364,17 +372,34 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   if (failures.length > 0) throw new Error(failures.map(errorMessage).join("; "));
 }
 
-export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs>): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+/**
+ * A refresh (`props` are the recorded outputs) reports a missing image as gone: no id, and the
+ * engine drops it from the stack. A `CustomImage.get` (`props` are the program's, marked with
+ * `ADOPTING`) fails instead: the engine takes an answer without id there as success (pulumi
+ * 3.274's `up` exits 0), and the program would go on with an image that does not exist.
+ */
+export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs> & { [ADOPTING]?: unknown }): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+  const { imageId: _imageId, [ADOPTING]: adopting, requestedRegions, ...recorded } = props;
+  // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
+  const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
+  const gone = (cause?: NotFoundError): { props: Partial<CustomImageOutputs> } => {
+    if (adopting !== true) return { props: {} };
+    const what = `CustomImage.get found no image ${id}`;
+    const advice = "Check the id: `doctl compute image list-user` lists the account's custom images.";
+    if (!cause) throw new NotFoundError({}, `${what}: DigitalOcean reports it as deleted. ${advice}`);
+    // The 404 keeps its method, path and request id; its message names the lookup.
+    cause.message = `${what}: ${cause.message.replace(/\.$/, "")}. ${advice}`;
+    throw cause;
+  };
   let image: Image;
   try {
     image = await runtime.client.images.get(Number(id));
   } catch (error) {
-    if (error instanceof NotFoundError) return { props: {} };
+    if (error instanceof NotFoundError) return gone(error);
     throw withContext(error, `reading image ${id}`);
   }
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
-  if (image.status === "deleted") return { props: {} };
-  const { imageId: _imageId, ...inputs } = props;
+  if (image.status === "deleted") return gone();
   warnAboutExtraRegions(runtime, inputs, image);
   return { id, props: toOutputs(inputs, image) };
 }
@@ -441,7 +466,7 @@ async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: Valida
   if (importing(image.status)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
   await Promise.all(
     transfers.map((action) =>
-      runtime.waiter.waitForAction(id, action, `the transfer of image ${id} to ${action.regionSlug}`, { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
+      runtime.waiter.waitForAction(id, action, transferDescription(id, action), { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
     ),
   );
   return true;

@@ -34,6 +34,12 @@ export interface CustomImageOutputs extends CustomImageInputs {
   slug: string | null;
   type: string;
   public: boolean;
+  /**
+   * The program's regions, present only while `regions` leaves some of them out (an import or a
+   * transfer still under way when Pulumi recorded the image): a refresh reports such a region once
+   * the image is in it, as the program's own.
+   */
+  requestedRegions?: string[];
 }
 
 /** The string Pulumi passes for a value that is not known yet during preview (also nested in arrays). */
@@ -42,3 +48,11 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const DEFAULT_DISTRIBUTION = "Unknown";
 export const DEFAULT_CREATE_TIMEOUT_MINUTES = 60;
 export const DEFAULT_TRANSFER_TIMEOUT_MINUTES = 60;
+
+/**
+ * Set to `true` in the props bag by `CustomImage.get`. On a `get` the engine sends the dynamic
+ * provider host no state, and the host hands `read` the program's inputs instead; on a refresh
+ * `read` gets the recorded outputs, which never hold this key. So `read` knows a lookup, where a
+ * missing image is the user's error, from a refresh, where it means the image is gone.
+ */
+export const ADOPTING = "__adopting";

@@ -6,6 +6,7 @@ describe("resolveCredentials", () => {
     const env = { DIGITALOCEAN_TOKEN: "env", DIGITALOCEAN_API_URL: "https://env.example" };
     expect(resolveCredentials({ "digitalocean:token": "config", "digitalocean:apiEndpoint": "https://config.example/" }, env)).toEqual({
       token: "config",
+      tokenSource: "stack config digitalocean:token",
       apiEndpoint: "https://config.example",
       apiEndpointSource: API_ENDPOINT_SOURCES.config,
       warnings: [],
@@ -15,6 +16,14 @@ describe("resolveCredentials", () => {
   test("falls back to DIGITALOCEAN_TOKEN, then DIGITALOCEAN_ACCESS_TOKEN", () => {
     expect(resolveCredentials({}, { DIGITALOCEAN_TOKEN: "a", DIGITALOCEAN_ACCESS_TOKEN: "b" }).token).toBe("a");
     expect(resolveCredentials({}, { DIGITALOCEAN_ACCESS_TOKEN: "b" }).token).toBe("b");
+  });
+
+  test.each([
+    [{ "digitalocean:token": "c" }, { DIGITALOCEAN_TOKEN: "a" }, "stack config digitalocean:token"],
+    [{}, { DIGITALOCEAN_TOKEN: "a", DIGITALOCEAN_ACCESS_TOKEN: "b" }, "the environment variable DIGITALOCEAN_TOKEN"],
+    [{ "digitalocean:token": " " }, { DIGITALOCEAN_ACCESS_TOKEN: "b" }, "the environment variable DIGITALOCEAN_ACCESS_TOKEN"],
+  ])("says where the token came from (%j, %j): %s, never the token itself", (config, env, expected) => {
+    expect(resolveCredentials(config, env).tokenSource).toBe(expected);
   });
 
   test("defaults the endpoint to DigitalOcean's API", () => {
@@ -56,7 +65,7 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
     ["http://localhost:3000/", "http://localhost:3000"],
     ["http://[::1]:3000", "http://[::1]:3000"],
   ])("accepts %s as %s", (endpoint, expected) => {
-    expect(withEndpoint(endpoint)).toEqual({ token: "t", apiEndpoint: expected, apiEndpointSource: API_ENDPOINT_SOURCES.config, warnings: [] });
+    expect(withEndpoint(endpoint)).toEqual({ token: "t", tokenSource: "stack config digitalocean:token", apiEndpoint: expected, apiEndpointSource: API_ENDPOINT_SOURCES.config, warnings: [] });
   });
 
   test.each([

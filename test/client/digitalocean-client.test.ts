@@ -97,6 +97,27 @@ describe("image actions", () => {
       expect((await client.imageActions.list(image.id)).map((listed) => listed.id)).toContain(action.id);
     }));
 
+  test("a transfer refused with 422 because one to that region is already under way (a request DigitalOcean carried out late) continues with that transfer", () =>
+    withEmulator({ importDurationMs: 1_000, transferDurationMs: 60_000 }, async (emulator) => {
+      const { client, logs } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      const first = await client.imageActions.transfer(image.id, "lon1");
+      const again = await client.imageActions.transfer(image.id, "lon1");
+      expect(again).toMatchObject({ id: first.id, status: "in-progress", regionSlug: "lon1" });
+      expect(emulator.requests.filter((request) => request.method === "POST").map((request) => request.status)).toEqual([202, 201, 422]);
+      expect(logs.map((log) => log.message)).toContainEqual(expect.stringMatching(new RegExp(`^transfer of image ${image.id} to lon1: DigitalOcean answered that the image is already being transferred there \\(Image ${image.id} is already being transferred to lon1\\.\\), .*\\(action ${first.id}\\)$`)));
+    }));
+
+  test("any other 422 of a transfer is DigitalOcean's answer, as it is", () =>
+    withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const image = await client.images.createCustom(importRequest("web"));
+      await emulator.clock.sleep(1_500);
+      await expect(client.imageActions.transfer(image.id, "nyc3")).rejects.toBeInstanceOf(ValidationError);
+      expect(emulator.requests.filter((request) => request.method === "GET")).toEqual([]);
+    }));
+
   test("starts a conversion", () =>
     withEmulator({ importDurationMs: 1_000 }, async (emulator) => {
       const { client } = clientFor(emulator);
@@ -165,6 +186,20 @@ describe("errors", () => {
       const requestId = (error as NotFoundError).requestId;
       expect(requestId).toBeTruthy();
       expect((error as Error).message).toBe(`DigitalOcean API GET /v2/images/424242 failed: 404 not_found: The resource you were accessing could not be found. (request id ${requestId})`);
+    }));
+
+  test.each([
+    ["401 of a revoked token", () => [], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 401 unauthorized: Unable to authenticate you\. DigitalOcean refused the token from the environment variable DIGITALOCEAN_TOKEN: it was revoked, has expired or is mistyped; put a valid token there and run the command again \(request id [^)]+\)$/],
+    ["403 of a token without image:read", () => ["tag:read"], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes \(the token comes from the environment variable DIGITALOCEAN_TOKEN\) \(request id [^)]+\)$/],
+  ])("a %s names where the token came from, never the token", (_case, scopes, token, expected) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator, { tokenSource: "the environment variable DIGITALOCEAN_TOKEN" });
+      const keep = scopes();
+      if (keep.length === 0) emulator.revokeToken(token);
+      else emulator.limitToken(token, keep);
+      const error = (await client.images.get(1).catch((caught: unknown) => caught)) as Error;
+      expect(error.message).toMatch(expected);
+      expect(error.message).not.toContain(token);
     }));
 
   test("a wrong token is an UnauthorizedError and is not retried", () =>
@@ -317,6 +352,21 @@ describe("retries", () => {
       const [, second] = emulator.requests;
       // Timers may fire up to a real millisecond early: a simulated second at this scale.
       expect(second!.at).toBeGreaterThanOrEqual(reset * 1000 - 1000);
+    }));
+
+  test("spaces the retries of an hourly 429 whose ratelimit-reset is already past by the local clock, instead of spending them in milliseconds", () =>
+    // A real millisecond is 100 simulated ones, so that timer overhead stays far below the second compared with.
+    withEmulator({ timeFactor: 0.01 }, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const pastReset = String(Math.floor(emulator.clock.now() / 1000) - 5);
+      const hourly = { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": pastReset };
+      emulator.inject({ kind: "status", status: 429, headers: hourly }, { count: 6 });
+      await expect(client.images.list({ type: "distribution" })).rejects.toBeInstanceOf(RateLimitError);
+      const sentAt = emulator.requests.map((request) => request.at);
+      expect(sentAt).toHaveLength(6);
+      const gaps = sentAt.slice(1).map((at, index) => at - sentAt[index]!);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
+      expect(sentAt[5]! - sentAt[0]!).toBeGreaterThanOrEqual(10_000);
     }));
 
   test("retries a PUT and a DELETE on 503", () =>

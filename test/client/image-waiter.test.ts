@@ -1,5 +1,5 @@
 import type { DigitalOceanClient } from "../../src/client/digitalocean-client";
-import { ImageDeletedError, ImportFailedError, NotFoundError, WaitTimeoutError } from "../../src/client/errors";
+import { ForbiddenError, ImageDeletedError, ImportFailedError, NotFoundError, UnauthorizedError, WaitTimeoutError } from "../../src/client/errors";
 import { ImageWaiter, defaultImageWaiterOptions, roundIntervalMs, waitIntervalMs } from "../../src/client/image-waiter";
 import { RateBudget } from "../../src/client/rate-budget";
 import { type ManualClock, manualClock } from "../helpers/manual-clock";
@@ -248,10 +248,48 @@ describe("ImageWaiter's deadlines and loop", () => {
     expect(await Promise.all(waits)).toEqual(["action 11 completed", 'Timed out after 30s waiting for the transfer of image 1 to fra1 (last status "in-progress")']);
   });
 
+  test("a transfer whose action answers 404 while its image answers 200 goes on, and ends once the image lists the transfer's region", async () => {
+    const clock = new TurnLimitedClock();
+    let imageChecks = 0;
+    const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
+    const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ++imageChecks < 4 ? ["nyc3"] : ["nyc3", "lon1"] }) as unknown as Image;
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const done = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE });
+    expect(done).toMatchObject({ id: 11, status: "completed", regionSlug: "lon1" });
+    expect(imageChecks).toBe(4);
+  });
+
+  test("a transfer whose action answers 404 while its image answers 200 without the region times out naming both, instead of calling the image deleted", async () => {
+    const clock = new TurnLimitedClock();
+    const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
+    const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ["nyc3"] }) as unknown as Image;
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: MINUTE }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toBe('Timed out after 1m waiting for the transfer of image 1 to lon1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available) and not yet in lon1)');
+  });
+
+  test.each([
+    ["401, a revoked token", UnauthorizedError, 401],
+    ["403, a scope taken away", ForbiddenError, 403],
+  ])("a check answered %s ends every wait at once with the client's error, each its own copy", async (_case, ErrorClass, status) => {
+    const clock = new TurnLimitedClock();
+    const refused = () => Promise.reject(new ErrorClass({ method: "GET", path: "/v2/images?private=true", status }));
+    const waiter = new ImageWaiter({ ...fakeClient(clock, { getImage: refused }), images: { get: refused, list: refused } } as unknown as DigitalOceanClient, { minIntervalMs: 1_000 });
+    const start = clock.now();
+    const errors = await Promise.all([2, 3].map((id) => waiter.waitForImage(id, { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught as Error)));
+    expect(errors.map((error) => [error.constructor, error.message])).toEqual([
+      [ErrorClass, expect.stringContaining(`failed: ${status}`)],
+      [ErrorClass, expect.stringContaining(`failed: ${status}`)],
+    ]);
+    expect(errors[0]).not.toBe(errors[1]);
+    expect(clock.now() - start).toBeLessThan(MINUTE);
+  });
+
   test("a transfer of an image deleted outside Pulumi ends at the second 404 in a row, as an import does, long before its deadline", async () => {
     const clock = new TurnLimitedClock();
-    const gone = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
-    const waiter = new ImageWaiter(fakeClient(clock, { getAction: gone }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const gone = (path: string) => () => Promise.reject(new NotFoundError({ method: "GET", path, status: 404 }));
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: gone("/v2/images/1/actions/11"), getImage: gone("/v2/images/1") }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const start = clock.now();
     const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImageDeletedError);

@@ -260,6 +260,60 @@ describe("RateBudget", () => {
       expect(Math.max(...clock.slept)).toBeLessThanOrEqual(10_000);
     });
   });
+  describe("an hourly 429 whose ratelimit-reset is already past by the local clock (clock skew, whole-second rounding)", () => {
+    test("probes again a second later, then twice as long after each such answer up to a minute, instead of letting every waiting request through", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      const sentAt: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        budget.observe(documented.hourly(clock.now() - 2_000));
+        sentAt.push((await budget.acquire()).at - START);
+      }
+      expect(sentAt).toEqual([1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 123_000, 183_000]);
+    });
+
+    test("concurrent requests: one probe at a time, each after the hold, never all at once", async () => {
+      const clock = manualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.hourly(START - 2_000));
+      const sent: number[] = [];
+      const requests = Array.from({ length: 10 }, (_, index) => budget.acquire().then(() => sent.push(index)));
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      await settle();
+      expect(sent).toHaveLength(0);
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(1);
+      // The probe's answer: still spent, the reset still past.
+      budget.observe(documented.hourly(START - 1_000));
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(1);
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(2);
+      // The next answer frees the hour: the rest go when they look again, within a second.
+      budget.observe(documented.ordinary(4_000, START + 30 * 60_000));
+      clock.advance(1_000);
+      await settle();
+      expect(sent).toHaveLength(10);
+      await Promise.all(requests);
+    });
+
+    test("an answer with places left ends the hold: the next such 429 waits a second again", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.hourly(START - 2_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() - 2_000));
+      await budget.acquire();
+      budget.observe(documented.ordinary(4_000, clock.now() + 30 * 60_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() - 2_000));
+      await budget.acquire();
+      expect(clock.slept).toEqual([1_000, 2_000, 1_000]);
+    });
+  });
 });
 
 describe("polls give way to the token's other traffic", () => {

@@ -153,9 +153,33 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "soon", "ratelimit-reset": reset } }))).toBe(20_000);
   });
 
-  test("waits at least a millisecond when the hint is already past", () => {
-    const reset = String(Math.floor(now / 1000) - 5);
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "ratelimit-reset": reset } }))).toBe(1);
+  describe("an hourly 429 whose ratelimit-reset is already past by the local clock (clock skew, whole-second rounding)", () => {
+    const pastReset = { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.floor(now / 1000) - 5) };
+
+    test.each([
+      [1, 0, 1_000],
+      [2, 0.5, 1_000],
+      [3, 0.5, 1_500],
+      [4, 0.5, 3_000],
+      [5, 0.999, 7_996],
+    ])("retry %i (jitter %d) waits %i ms: at least a second, and the backoff when that is longer", (retry, random, delay) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: retry, random, statusCode: 429, headers: pastReset }))).toBe(delay);
+    });
+
+    test("spreads the policy's five retries over more than ten seconds instead of a few milliseconds", () => {
+      const delays = [1, 2, 3, 4, 5].map((retry) => retryDelay(defaultRetryPolicy, attempt({ attempt: retry, statusCode: 429, headers: pastReset })));
+      expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThan(10_000);
+    });
+
+    test("a reset in this very second still waits a second: it names the second the oldest request leaves, not the instant", () => {
+      const headers = { ...pastReset, "ratelimit-reset": String(Math.floor(now / 1000)) };
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(defaultRetryPolicy.minResetWaitMs);
+    });
+
+    test("a later retry whose reset is near waits the backoff when that is longer than the reset", () => {
+      const headers = { ...pastReset, "ratelimit-reset": String(Math.floor(now / 1000) + 2) };
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 5, random: 0.5, statusCode: 429, headers }))).toBe(backoffDelay(defaultRetryPolicy, 5, 0.5));
+    });
   });
 });
 

@@ -95,7 +95,13 @@ describe("the README's workflow that runs a stack against the emulator", () => {
     if (bin.kind !== "run") throw new Error("the start step does not run the emulator");
     expect(config).toEqual({ "digitalocean:apiEndpoint": `http://127.0.0.1:${bin.options.port}`, "digitalocean:token": bin.options.tokens[0] });
     expect(secretKeys).toEqual(["digitalocean:token"]);
-    expect(resolveCredentials(config, {})).toEqual({ token: "test-token", apiEndpoint: "http://127.0.0.1:8080", apiEndpointSource: expect.anything(), warnings: [] });
+    expect(resolveCredentials(config, {})).toEqual({
+      token: "test-token",
+      tokenSource: "stack config digitalocean:token",
+      apiEndpoint: "http://127.0.0.1:8080",
+      apiEndpointSource: expect.anything(),
+      warnings: [],
+    });
   });
 
   describe("run as written around examples/basic", () => {

@@ -230,7 +230,8 @@ describe("a transfer DigitalOcean ends as errored", () => {
       expect(error.message).toMatch(/ams3/);
       expect(error.initFailed).toEqual({
         id: deployed.id,
-        properties: { ...deployed.outputs, regions: ["nyc3"] },
+        // The program's regions are kept beside the regions reached, for a refresh once the transfer arrives.
+        properties: { ...deployed.outputs, regions: ["nyc3"], requestedRegions: ["nyc3", "ams3"] },
         reasons: [error.message],
       });
     }));

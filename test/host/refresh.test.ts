@@ -1,6 +1,7 @@
 import type { ImagePatch } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { serializedProvider } from "../helpers/provider-host";
+import { ADOPTING } from "../../src/provider/types";
 import { type Deployed, type HostFixture, IN_PLACE, NO_CHANGE, PROGRAM_INPUTS, replacing, routes, TOKEN, URN, withHostAndEmulator } from "./host-fixture";
 
 /**
@@ -34,7 +35,7 @@ describe("refresh", () => {
     ["a description cleared outside Pulumi", { description: "" }, { description: "" }],
     ["a distribution changed outside Pulumi", { distribution: "Debian" }, { distribution: "Debian" }],
     ["a tag added and one removed outside Pulumi", { tags: ["pulumi", "added-outside"] }, { tags: ["pulumi", "added-outside"] }],
-    ["a region the image lost", { regions: ["nyc3"] }, { regions: ["nyc3"] }],
+    ["a region the image lost", { regions: ["nyc3"] }, { regions: ["nyc3"], requestedRegions: ["nyc3", "ams3"] }],
   ])("%s shows in Read, then in Diff as an update, and the update restores the program's value", (_sentence, patch, refreshed) =>
     withHostAndEmulator({}, async (fixture) => {
       const deployed = await fixture.create({ regions: ["nyc3", "ams3"] });
@@ -105,10 +106,12 @@ describe("adoption through CustomImage.get", () => {
   }
 
   // The engine sends no outputs for a `get`, only the inputs the program gave: `CustomImage.get`
-  // gives the resource name as `name` besides `__provider`.
+  // gives the resource name as `name` and the adoption marker besides `__provider`.
   test.each([
     ["only __provider", {}],
-    ["__provider and the resource name (what CustomImage.get sends)", { name: "adopted" }],
+    ["__provider and the resource name", { name: "adopted" }],
+    // The marker stays out of the outputs: a later refresh, which gets the outputs, finds a missing image gone.
+    ["__provider, the resource name and the adoption marker (what CustomImage.get sends)", { name: "adopted", [ADOPTING]: true }],
   ])("Read given an id and %s adopts the existing image with all its outputs", (_sentence, given) =>
     withHostAndEmulator({}, async (fixture) => {
       const id = await importOutsidePulumi(fixture);
@@ -138,6 +141,30 @@ describe("adoption through CustomImage.get", () => {
           __provider,
         },
       });
+    }),
+  );
+
+  test.each([
+    ["answers 404", 0, 404, /DigitalOcean API GET \/v2\/images\/\d+ failed: 404 not_found: /],
+    ["still answers it as deleted", 60 * 60_000, 200, /DigitalOcean reports it as deleted/],
+  ])("Read for CustomImage.get of an image DigitalOcean %s fails naming the id and how to find the right one", (_sentence, deletedLingerMs, status, answer) =>
+    withHostAndEmulator({ emulator: { deletedLingerMs } }, async (fixture) => {
+      const deployed = await fixture.create();
+      fixture.emulator.deleteImageOutOfBand(Number(deployed.id));
+      const __provider = await serializedProvider();
+
+      const { result, requests } = await fixture.requestsDuring(() =>
+        fixture.host.read(deployed.id, customImageUrn("adopted"), {}, { name: "adopted", [ADOPTING]: true, __provider }).then(
+          () => undefined,
+          (error: unknown) => error as Error,
+        ),
+      );
+
+      expect(requests.map((request) => [request.path, request.status])).toEqual([[`/v2/images/${deployed.id}`, status]]);
+      expect(result?.message).toContain(`CustomImage.get found no image ${deployed.id}: `);
+      expect(result?.message).toMatch(answer);
+      expect(result?.message).toContain("Check the id: `doctl compute image list-user` lists the account's custom images.");
+      expect(result?.message).not.toContain(TOKEN);
     }),
   );
 });

@@ -5,6 +5,7 @@ import { ResourceInitError, create, deleteImage, read, update } from "../../src/
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
 import type { AuditEntry, Emulator } from "pulumi-digitalocean-custom-image-emulator";
+import { ImageWaiter } from "../../src/client/image-waiter";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
@@ -1094,5 +1095,116 @@ describe("delete, step by step", () => {
       await deleteImage(runtime, Number(id));
       expect(lines).toContain(`info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`);
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Waiting to delete image ${id}: in-progress after \\d+m`)));
+    }));
+});
+
+describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
+  const ACTION_GET = /^\/v2\/images\/\d+\/actions\/\d+$/;
+
+  test.each([
+    ["twice, then answers again", 2],
+    ["at every check", 1_000],
+  ])("a transfer whose action answers 404 %s while the image answers 200 is awaited to its end, and the image is neither deleted nor called deleted", (_case, count) =>
+    withEmulator({ transferDurationMs: 2 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 404 }, { method: "GET", path: ACTION_GET, count });
+
+      const { id, outs } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+
+      expect(outs.regions).toEqual(["nyc3", "lon1"]);
+      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id), fate: "available" })]);
+      expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path.startsWith("/v2/images/"))).toEqual([]);
+      expect(emulator.requests.filter((request) => request.fault === "status").length).toBeGreaterThanOrEqual(2);
+    }));
+
+  test("a transfer request answered 504 by a gateway and carried out after the look for it is awaited, not failed by the 422 the request sent again gets", () =>
+    // Slower than usual (one real ms is 10 simulated ms), so that the look, the transfer's late
+    // start and the second request come in that order on a busy machine too.
+    withEmulator({ timeFactor: 0.01, transferDurationMs: 3 * 60_000 }, async (emulator) => {
+      // A backoff of at least a minute before the request is sent again; the gateway's request arrives after 20 s.
+      const { client, logs } = clientFor(emulator, { retry: { baseDelayMs: 120_000, maxDelayMs: 120_000 } });
+      const { runtime } = { runtime: { client, waiter: new ImageWaiter(client), log: { info: () => undefined, warn: () => undefined } } };
+      emulator.inject({ kind: "status-then-process", status: 504, afterMs: 20_000 }, { method: "POST", path: /\/actions$/ });
+
+      const { outs } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+
+      expect(outs.regions).toEqual(["nyc3", "lon1"]);
+      const posts = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
+      expect(posts.map((request) => request.status)).toEqual([504, 422]);
+      expect(logs).toContainEqual({
+        level: "warn",
+        message: expect.stringMatching(/^transfer of image \d+ to lon1: DigitalOcean answered that the image is already being transferred there \(.*\), so a request that failed earlier was carried out after all; continuing with that transfer \(action \d+\)$/),
+      });
+    }));
+
+  test("a refresh after a transfer's wait ran out reports the region once the transfer Pulumi started has reached it, without calling it a transfer outside Pulumi", () =>
+    withEmulator({ transferDurationMs: 5 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 });
+      const partial = (await create(runtime, wanted).catch((caught: unknown) => caught)) as ResourceInitError;
+      expect(partial).toBeInstanceOf(ResourceInitError);
+      expect(partial.properties).toMatchObject({ regions: ["nyc3"] });
+      await emulator.clock.sleep(5 * 60_000);
+
+      const refreshed = await read(runtime, partial.id, partial.properties);
+
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
+      expect(refreshed.props.regions).toEqual(["nyc3", "lon1"]);
+      expect(refreshed.props).not.toHaveProperty("requestedRegions");
+      expect(diff(partial.id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+      // A region the program does not list is still named.
+      emulator.mutateImage(Number(partial.id), { regions: ["nyc3", "lon1", "sgp1"] });
+      await read(runtime, partial.id, refreshed.props);
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([expect.stringMatching(/^warn: image "web" \(\d+\) is also in region sgp1, which the program does not list \(transferred outside Pulumi\)/)]);
+    }));
+
+  test("a refresh while the transfer is still under way keeps the region out and the program's regions recorded, and warns about nothing", () =>
+    withEmulator({ transferDurationMs: 30 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const refreshed = await read(runtime, partial.id, partial.properties);
+      expect(refreshed.props).toMatchObject({ regions: ["nyc3"], requestedRegions: ["nyc3", "lon1"] });
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
+    }));
+
+  /** A create whose token DigitalOcean stops accepting (`change`) while the import is waited for: its error, and how long the create went on after. */
+  async function createWhileTokenChanges(emulator: Emulator, change: () => void): Promise<{ error: Error; imageId: number; afterMs: number }> {
+    const { client } = clientFor(emulator, { tokenSource: "stack config digitalocean:token" });
+    const runtime = { client, waiter: new ImageWaiter(client), log: { info: () => undefined, warn: () => undefined } };
+    const creating = create(runtime, inputs()).then(
+      () => new Error("the create succeeded"),
+      (caught: unknown) => caught as Error,
+    );
+    while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+    await emulator.clock.sleep(60_000);
+    change();
+    const changedAt = emulator.clock.now();
+    const error = await creating;
+    return { error, imageId: emulator.audit()[0]!.id, afterMs: emulator.clock.now() - changedAt };
+  }
+
+  test("a token revoked while the import is waited for fails the create at once, naming where the token came from and the image that exists", () =>
+    withEmulator({ importDurationMs: 30 * 60_000 }, async (emulator) => {
+      const { error, imageId, afterMs } = await createWhileTokenChanges(emulator, () => emulator.revokeToken("test-token"));
+
+      expect(afterMs).toBeLessThan(2 * 60_000);
+      expect(error.message).toContain(`DigitalOcean refused the token from stack config digitalocean:token: it was revoked, has expired or is mistyped; put a valid token there and run the command again`);
+      expect(error.message).toContain(`image "web" (${imageId})`);
+      // Recorded as a partial failure, or said to be there unrecorded, to be adopted by the next `up`: never orphaned in silence.
+      expect(error.message).toMatch(/Pulumi has recorded the image|Pulumi has not recorded the image; run `pulumi up` again with the same program: it adopts the image/);
+      expect(error.message).not.toContain("test-token");
+    }));
+
+  test("a token that loses a scope it needs while the import is waited for fails the create at once as a partial failure carrying the image", () =>
+    withEmulator({ importDurationMs: 30 * 60_000 }, async (emulator) => {
+      const everyScopeButImageRead = ["image:create", "image:update", "image:delete", "tag:read", "tag:create", "tag:delete"];
+      const { error, imageId, afterMs } = await createWhileTokenChanges(emulator, () => emulator.limitToken("test-token", everyScopeButImageRead));
+
+      expect(afterMs).toBeLessThan(2 * 60_000);
+      expect(error).toBeInstanceOf(ResourceInitError);
+      expect((error as ResourceInitError).id).toBe(String(imageId));
+      expect(error.message).toMatch(
+        new RegExp(`^waiting for the import of image "web" \\(${imageId}\\): DigitalOcean API GET /v2/images/${imageId} failed: 403 forbidden: .*needs the token scope image:read.* \\(the token comes from stack config digitalocean:token\\)`),
+      );
     }));
 });

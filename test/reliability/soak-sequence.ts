@@ -91,6 +91,32 @@ export const SOAK_FAULTS = [
       headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 3500), "retry-after": "29" },
     }),
   },
+  {
+    // An hourly 429 (no retry-after) whose ratelimit-reset is already past by the client's clock:
+    // whole-second rounding and clock skew (issue #21, defect 7).
+    key: "429-hourly-past-reset",
+    label: "hourly 429, ratelimit-reset already past",
+    fault: ({ clock }: { clock: { now(): number } }) => ({
+      kind: "status" as const,
+      status: 429 as const,
+      headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.floor(clock.now() / 1000) - 5) },
+    }),
+  },
+  {
+    // An action DigitalOcean answers 404 for while its image is there (issue #21): not a deleted image.
+    key: "action-404",
+    label: "404 for a transfer's action while its image answers",
+    fault: () => ({ kind: "status" as const, status: 404 as const }),
+    // Its own route, whatever route is drawn: a 404 of anything else means gone, which the drift steps cover.
+    match: { method: "GET", path: /^\/v2\/images\/\d+\/actions\/\d+$/ },
+  },
+  {
+    // A gateway gives up (504) while DigitalOcean still carries the request out, a moment after the
+    // client looked for it: the POST sent again meets what the first one made (issue #21).
+    key: "504-then-acted",
+    label: "504 from a gateway, carried out a moment later",
+    fault: ({ scale }: { scale: number }) => ({ kind: "status-then-process" as const, status: 504 as const, afterMs: 2 / scale }),
+  },
 ];
 
 export interface FaultSpec {

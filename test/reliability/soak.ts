@@ -53,6 +53,7 @@ const STEP_MINUTES = 45;
  */
 const FAULT_ALLOWANCE_MINUTES: Record<Fault["kind"], number> = {
   status: 2,
+  "status-then-process": 2,
   "malformed-json": 2,
   hang: 10,
   reset: 10,
@@ -160,9 +161,15 @@ export async function runSequence(sequence: SoakSequence, path: string, log: (li
   return report;
 }
 
+/** A fault kind that names its own requests (`match`) lands there whatever route was drawn. */
+function ownRoute(key: string): boolean {
+  const kind = SOAK_FAULTS.find((candidate) => candidate.key === key);
+  return kind !== undefined && "match" in kind;
+}
+
 export function describeStep(step: Step): string {
   const where = (stack: number) => STACKS[stack];
-  const faults = "faults" in step && step.faults.length > 0 ? ` with ${step.faults.map((fault) => `${fault.fault} ×${fault.count} on ${fault.route}`).join(", ")}` : "";
+  const faults = "faults" in step && step.faults.length > 0 ? ` with ${step.faults.map((fault) => `${fault.fault} ×${fault.count} on ${ownRoute(fault.fault) ? "its own route" : fault.route}`).join(", ")}` : "";
   const midway = "midway" in step && step.midway ? `, ${step.midway.event}${step.midway.event === "jump" ? ` ${step.midway.minutes} min` : ""} after ${step.midway.afterRequests} requests` : "";
   switch (step.kind) {
     case "up":
@@ -278,7 +285,8 @@ function arm(world: World, spec: FaultSpec): InjectedFault {
   if (!kind || !route) throw new Error(`unknown fault ${spec.fault} or route ${spec.route}`);
   const { stack } = world;
   const fault = kind.fault({ clock: stack.clock, scale: stack.scale, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-  return stack.emulator.inject(fault, { ...(route.method ? { method: route.method } : {}), ...(route.path ? { path: route.path } : {}), count: spec.count });
+  const match = "match" in kind ? kind.match : { ...(route.method ? { method: route.method } : {}), ...(route.path ? { path: route.path } : {}) };
+  return stack.emulator.inject(fault, { ...match, count: spec.count });
 }
 
 function outOfBand(world: World, step: Extract<Step, { kind: "out-of-band" }>): void {
@@ -312,7 +320,7 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
     const ok = !outcome.ok && outcome.action === "check" && outcome.message.includes("pulumi-import:");
     return ok ? [] : [`${who}: a program tagging its image ${RESERVED_TAG} was not refused at check (${outcome.ok ? outcome.action : outcome.message})`];
   }
-  if (!outcome.ok) return afterFailedUp(world, deployment, declared, outcome);
+  if (!outcome.ok) return [...falseDeletionClaims(world, who, outcome.message), ...afterFailedUp(world, deployment, declared, outcome)];
   const state = deployment.engine.state(declared.resource);
   if (!state) return [`${who}: the ${outcome.action} succeeded but the state has no resource`];
   const id = Number(state.id);
@@ -323,6 +331,12 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
   problems.push(...programMismatches(world, state.id, declared));
   const did = outcome.action === "same" ? "changed nothing" : `${outcome.action.replace(/e$/, "")}ed it`;
   return problems.map((problem) => `${who} after an up that ${did}: ${problem}`);
+}
+
+/** A failure may say that an image was deleted outside Pulumi only of an image the soak deleted outside Pulumi. */
+function falseDeletionClaims(world: World, who: string, message: string): string[] {
+  const claimed = [...message.matchAll(/Image (\d+) was deleted outside Pulumi/g)].map((match) => Number(match[1]));
+  return claimed.filter((id) => !world.deletedOutside.has(id)).map((id) => `${who}: the up failed saying image ${id} was deleted outside Pulumi, which nobody did`);
 }
 
 /**

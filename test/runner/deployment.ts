@@ -221,7 +221,9 @@ export class Deployment {
     const step: Step = { ...this.step("update", message), id: old.id, diffs, resumes: old.initErrors !== undefined };
     if (this.preview) {
       this.record(step, "instant");
-      return { id: old.id, state: { ...old.outputs, ...inputs } };
+      // As the engine's preview of an update by a provider that declares no preview support (the
+      // dynamic-provider host): the inputs as outputs, so every other output is unknown. The id stays known.
+      return { id: old.id, state: inputs };
     }
     const updated = await this.run(step, message, inputs, () => this.host.update(old.id, message.urn, old.outputs, inputs, old.inputs), old);
     const { initErrors: _resumed, ...state } = old;

@@ -34,6 +34,10 @@ const FLAGS = {
   "transfer-seconds": { type: "string", value: "<s>", help: "simulated seconds a transfer to another region takes (default 20)" },
   "no-rate-limit": { type: "boolean", help: "no 250-a-minute and 5,000-an-hour limits, and no ratelimit-* headers" },
   "no-public-images": { type: "boolean", help: "no DigitalOcean distributions or 1-click images in listings" },
+  "transfer-region": { type: "string", value: "<v>", help: "what a transfer action's region_slug names: destination (default), source or none (undocumented by DigitalOcean)" },
+  "pending-images": { type: "string", value: "<v>", help: "listed (default): listings show NEW and pending images with their tags; unlisted: only once imported" },
+  "error-message-url": { type: "string", value: "<v>", help: "path-only (default): a failed import's error_message shows the url without its query; full: whole" },
+  "listing-pages": { type: "string", value: "<v>", help: "live (default): each page is cut from the account as it is then, so churn can skip an image; snapshot: as at page 1" },
   report: { type: "string", value: "<file>", help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON" },
   help: { type: "boolean", short: "h", help: "print this help" },
   version: { type: "boolean", short: "v", help: "print the version" },
@@ -66,6 +70,13 @@ function numberOption(name: string, raw: string | undefined, allowed: (value: nu
   return value;
 }
 
+/** One of `allowed`, from a flag; undefined when the flag is absent. */
+function choice<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new CliUsageError(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
 const positive = (value: number) => value > 0;
 const nonNegative = (value: number) => value >= 0;
 
@@ -90,10 +101,19 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   if (empty !== undefined) throw new CliUsageError("--token must not be empty");
 
   const options: EmulatorOptions & { port: number; tokens: string[] } = { port, tokens };
-  if (timeFactor !== undefined && timeFactor !== 1) options.timeFactor = timeFactor;
+  // A program pointed at the command reads times on the system clock: it cannot share the emulator's.
+  if (timeFactor !== undefined && timeFactor !== 1) Object.assign(options, { timeFactor, clientClock: "system" });
   if (importSeconds !== undefined) options.importDurationMs = importSeconds * 1000;
   if (transferSeconds !== undefined) options.transferDurationMs = transferSeconds * 1000;
   if (values["no-rate-limit"]) options.rateLimit = false;
   if (values["no-public-images"]) options.publicImages = false;
+  const transferRegion = choice("transfer-region", values["transfer-region"], ["destination", "source", "none"] as const);
+  if (transferRegion !== undefined) options.transferRegion = transferRegion;
+  const pendingImages = choice("pending-images", values["pending-images"], ["listed", "unlisted"] as const);
+  if (pendingImages !== undefined) options.pendingImages = pendingImages;
+  const errorMessageUrl = choice("error-message-url", values["error-message-url"], ["path-only", "full"] as const);
+  if (errorMessageUrl !== undefined) options.errorMessageUrl = errorMessageUrl;
+  const listingPages = choice("listing-pages", values["listing-pages"], ["live", "snapshot"] as const);
+  if (listingPages !== undefined) options.listingPages = listingPages;
   return { kind: "run", options, ...(values.report ? { reportFile: values.report } : {}) };
 }

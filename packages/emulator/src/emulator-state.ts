@@ -1,6 +1,7 @@
 import type { Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
 import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
+import type { ProgramTime } from "./program-time";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
 import { DISTRIBUTIONS, UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
@@ -16,11 +17,50 @@ export interface StateOptions {
   clock: Clock;
   importDurationMs: number | ((url: string) => number);
   transferDurationMs: number | ((region: string) => number);
+  /** Simulated ms (`ProgramTime.simulatedSpan` of the program's linger for a program on the system clock). */
   deletedLingerMs: number;
+  /** What a transfer action's `region` and `region_slug` name; default `destination`. */
+  transferRegion?: TransferRegion;
+  /** Whether listings show images still `NEW` or `pending`; default `listed`. */
+  pendingImages?: PendingImages;
+  /** Whether a failed import's `error_message` quotes the url whole or without its query; default `path-only`. */
+  errorMessageUrl?: ErrorMessageUrl;
+  /** Whether the pages of one listing show the account as it is when each page is read, or as it was at page 1; default `live`. */
+  listingPages?: ListingPages;
+  /** How the programs calling read instants: `created_at`, `started_at`, `completed_at` are written with it. */
+  time: ProgramTime;
   publicImages: readonly PublicImageSeed[];
   /** The emulator's base URL (known once it listens), for tags' `last_tagged_uri`. */
   baseUrl: () => string;
 }
+
+/**
+ * What a transfer action's `region` and `region_slug` name, which DigitalOcean does not document:
+ * the region transferred to, the region the image was imported into, or none (no `region`,
+ * `region_slug: null`, as in the transfer answer digitalocean/doctl#196 printed).
+ */
+export type TransferRegion = "destination" | "source" | "none";
+
+/**
+ * Whether `GET /v2/images` (with `private=true`, `tag_name` or neither) shows images still `NEW` or
+ * `pending`, with their tags (`listed`), or only once their import has ended (`unlisted`); a GET of
+ * the image answers either way. DigitalOcean does not document it (SOURCE.md).
+ */
+export type PendingImages = "listed" | "unlisted";
+
+/**
+ * Whether a failed import's `error_message` shows the url without its query (`path-only`), or whole,
+ * presigned signature included (`full`). DigitalOcean does not document its messages (SOURCE.md).
+ */
+export type ErrorMessageUrl = "path-only" | "full";
+
+/**
+ * How the pages of a listing are cut: from the account as it is when each page is read (`live`,
+ * offset pagination: an image deleted from an earlier page moves a later one onto a page already
+ * read, which the client then never sees), or from the account as it was when page 1 was read
+ * (`snapshot`, as a cursor would). DigitalOcean does not document it (SOURCE.md).
+ */
+export type ListingPages = "live" | "snapshot";
 
 export interface CreateCustomImage {
   name: string;
@@ -146,6 +186,8 @@ export class EmulatorState {
   private readonly transferFailures = new Set<string>();
   private nextImageId = FIRST_CUSTOM_IMAGE_ID;
   private nextActionId = FIRST_ACTION_ID;
+  /** Listings as page 1 showed them, by query without the page (`listingPages: "snapshot"`). */
+  private readonly listingSnapshots = new Map<string, ImageWire[]>();
 
   constructor(private readonly options: StateOptions) {
     options.publicImages.forEach((seed, index) => {
@@ -179,7 +221,7 @@ export class EmulatorState {
    */
   createCustom(request: CreateCustomImage): ImportAcceptedWire {
     const now = this.settle();
-    const plan = planImport(request.url, this.options.importDurationMs, this.importFailures);
+    const plan = planImport(request.url, this.options.importDurationMs, this.importFailures, this.options.errorMessageUrl === "full");
     (request.tags ?? []).forEach(assertTagName);
     const tags = this.canonicalTags(request.tags ?? []);
     const id = this.nextImageId++;
@@ -202,11 +244,23 @@ export class EmulatorState {
     return { ...accepted, distribution: isDistribution(request.distribution ?? "Unknown") ? accepted.distribution : UNKNOWN_OS };
   }
 
-  /** Images a listing shows, oldest id first: never `deleted` ones. */
-  listImages(filter: ImageFilter): ImageWire[] {
+  /**
+   * Images a listing shows, oldest id first: never `deleted` ones, nor `NEW` or `pending` ones when
+   * `pendingImages` is `unlisted`. With `listingPages: "snapshot"`, `listing` names the listing
+   * (its query without the page): page 1 takes the snapshot that its later pages are cut from.
+   */
+  listImages(filter: ImageFilter, listing?: { key: string; page: number }): ImageWire[] {
+    if (listing && this.options.listingPages === "snapshot") {
+      const taken = listing.page > 1 ? this.listingSnapshots.get(listing.key) : undefined;
+      if (taken) return taken;
+      const images = this.listImages(filter);
+      this.listingSnapshots.set(listing.key, images);
+      return images;
+    }
     const now = this.settle();
+    const hidden = new Set<ImageStatus>(this.options.pendingImages === "unlisted" ? ["deleted", "NEW", "pending"] : ["deleted"]);
     return [...this.images.values()]
-      .filter((image) => statusOf(image, now) !== "deleted")
+      .filter((image) => !hidden.has(statusOf(image, now)))
       .filter((image) => (filter.private ? !image.public : true))
       .filter((image) => (filter.type ? image.public?.category === filter.type : true))
       .filter((image) => (filter.tagName !== undefined ? image.tags.includes(filter.tagName) : true))
@@ -431,7 +485,7 @@ export class EmulatorState {
       }
       if (this.images.has(image.id)) throw new Error(`The emulator already has an image ${image.id}.`);
       const tags = this.canonicalTags(image.tags);
-      const createdAt = Date.parse(image.created_at);
+      const createdAt = this.options.time.simulatedAt(Date.parse(image.created_at));
       const plan = { durationMs: 0, sizeGigabytes: image.size_gigabytes ?? 0, minDiskSize: image.min_disk_size ?? 0 };
       this.images.set(image.id, {
         id: image.id,
@@ -561,7 +615,7 @@ export class EmulatorState {
       slug: image.public?.slug ?? null,
       public: Boolean(image.public),
       regions: [...image.regions],
-      created_at: isoSeconds(image.createdAt),
+      created_at: isoSeconds(this.options.time.epochMs(image.createdAt)),
       min_disk_size: image.minDiskSize,
       size_gigabytes: image.sizeGigabytes,
       description: image.description,
@@ -577,13 +631,20 @@ export class EmulatorState {
       id: action.id,
       status: !done ? "in-progress" : action.fails ? "errored" : "completed",
       type: action.type,
-      started_at: isoSeconds(action.startedAt),
-      completed_at: done ? isoSeconds(action.endsAt) : null,
+      started_at: isoSeconds(this.options.time.epochMs(action.startedAt)),
+      completed_at: done ? isoSeconds(this.options.time.epochMs(action.endsAt)) : null,
       resource_id: action.imageId,
       resource_type: "image",
-      region: regionWire(action.region),
-      region_slug: action.region,
+      ...this.shownRegion(action),
     };
+  }
+
+  /** The region a transfer action names, as `transferRegion` says (SOURCE.md: DigitalOcean does not document it). */
+  private shownRegion(action: ActionRecord): Pick<ActionWire, "region" | "region_slug"> {
+    const shown = this.options.transferRegion ?? "destination";
+    if (action.type !== "transfer" || shown === "destination") return { region: regionWire(action.region), region_slug: action.region };
+    const source = this.images.get(action.imageId)?.import?.region;
+    return shown === "source" && source !== undefined ? { region: regionWire(source), region_slug: source } : { region_slug: null };
   }
 
   private tagWire(name: string, now: number): TagWire {

@@ -3,9 +3,20 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from "node:net";
 import { scaledClock, systemClock, type Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
-import { EmulatorState, type AuditEntry, type DuplicateImport, type ImagePatch, type SavedImage } from "./emulator-state";
+import {
+  EmulatorState,
+  type AuditEntry,
+  type DuplicateImport,
+  type ErrorMessageUrl,
+  type ImagePatch,
+  type ListingPages,
+  type PendingImages,
+  type SavedImage,
+  type TransferRegion,
+} from "./emulator-state";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
 import { OPERATIONS } from "./operations";
+import { programTime, type ClientClock, type ProgramTime } from "./program-time";
 import { DEFAULT_PUBLIC_IMAGES, type PublicImageSeed } from "./public-images";
 import { RateLimiter, type RateDecision, type RateLimit } from "./rate-limiter";
 import { missingScopes, requiredScopes, type ScopedToken } from "./scopes";
@@ -13,8 +24,9 @@ import { loadSpecValidator, type SpecValidator } from "./spec-validator";
 import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
 import type { ImageWire } from "./wire";
 
-export type { AuditEntry, DuplicateImport, ImagePatch, SavedImage } from "./emulator-state";
+export type { AuditEntry, DuplicateImport, ErrorMessageUrl, ImagePatch, ListingPages, PendingImages, SavedImage, TransferRegion } from "./emulator-state";
 export type { Fault, FaultMatch, InjectedFault } from "./faults";
+export type { ClientClock } from "./program-time";
 export type { PublicImageSeed } from "./public-images";
 export type { RateLimit } from "./rate-limiter";
 export type { ScopedToken } from "./scopes";
@@ -28,6 +40,14 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Shortcut for `clock: scaledClock(timeFactor)`; ignored when `clock` is given. */
   timeFactor?: number;
+  /**
+   * Whose clock the programs calling the emulator read its times with (see program-time.ts):
+   * `shared` (default), they use `emulator.clock`; `system`, they use the system clock, so a fast
+   * clock shows real instants (`created_at`, actions' times, `ratelimit-reset`, `date`), real
+   * `retry-after` seconds, and lets a deleted image linger `deletedLingerMs` of real time. The
+   * command (`digitalocean-images-emulator`) uses `system`: a program cannot share its clock.
+   */
+  clientClock?: ClientClock;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
   /**
@@ -42,12 +62,26 @@ export interface EmulatorOptions {
   importDurationMs?: number | ((url: string) => number);
   /** From a transfer action's creation to `completed`; default 20 s. */
   transferDurationMs?: number | ((region: string) => number);
-  /** How long a deleted image still answers GET with `status: "deleted"`; default 60 s. */
+  /** How long a deleted image still answers GET with `status: "deleted"`, in the programs' time (see `clientClock`); default 60 s. */
   deletedLingerMs?: number;
   /** Per token, sliding windows; default 250/minute and 5,000/hour. `false`: no limit and no `ratelimit-*` headers. */
   rateLimit?: RateLimit | false;
   /** DigitalOcean's public images; default a few distributions and 1-click apps; `false` for none. */
   publicImages?: boolean | readonly PublicImageSeed[];
+  /**
+   * Switches for what DigitalOcean does not document (digitalocean-openapi/SOURCE.md), so that a
+   * client can be tested under each answer. Defaults: the first value.
+   * `transferRegion`: a transfer action's `region`/`region_slug` name the region transferred to
+   * (`destination`), the image's import region (`source`), or nothing (`none`: no `region`,
+   * `region_slug: null`).
+   */
+  transferRegion?: TransferRegion;
+  /** `listed`: listings show images still `NEW` or `pending`, with their tags; `unlisted`: only once their import ended. */
+  pendingImages?: PendingImages;
+  /** `path-only`: a failed import's `error_message` shows the url without its query; `full`: whole, signature included. */
+  errorMessageUrl?: ErrorMessageUrl;
+  /** `live`: each page of a listing is cut from the account as it is then (offset pagination); `snapshot`: as it was at page 1. */
+  listingPages?: ListingPages;
 }
 
 export interface RequestLogEntry {
@@ -109,6 +143,10 @@ export interface Emulator {
   refuseHead(matcher: string | RegExp): void;
   /** Marks a custom image `retired`, a status DigitalOcean's spec lists: still readable, no longer transferable. */
   retireImage(id: number): void;
+  /** From now on `token` is refused with 401, as DigitalOcean refuses a revoked or expired token. */
+  revokeToken(token: string): void;
+  /** From now on `token` has only `scopes` (a custom-scoped token), and is refused with 403 for what needs another. */
+  limitToken(token: string, scopes: readonly string[]): void;
   /** Transfers to `region` started from now on end `errored`. */
   failTransfers(region: string): void;
   /** Every image created through `POST /v2/images`, oldest first. */
@@ -168,10 +206,11 @@ class EmulatorServer implements Emulator {
   private readonly faults = new FaultQueue();
   private readonly limiter: RateLimiter | undefined;
   /** Each accepted token's scopes; `undefined` for full access. */
-  private readonly tokens: ReadonlyMap<string, ReadonlySet<string> | undefined>;
+  private readonly tokens: Map<string, ReadonlySet<string> | undefined>;
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private readonly state: EmulatorState;
+  private readonly time: ProgramTime;
 
   constructor(
     private readonly spec: SpecValidator,
@@ -181,14 +220,21 @@ class EmulatorServer implements Emulator {
     this.tokens = new Map(
       (options.tokens ?? DEFAULTS.tokens).map((token) => (typeof token === "string" ? [token, undefined] : [token.token, new Set(token.scopes)])),
     );
+    this.time = programTime(this.clock, options.clientClock ?? "shared");
     const rateLimit = options.rateLimit ?? DEFAULTS.rateLimit;
-    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
+    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit, this.time);
     const seeds = options.publicImages;
     this.state = new EmulatorState({
       clock: this.clock,
       importDurationMs: options.importDurationMs ?? DEFAULTS.importDurationMs,
       transferDurationMs: options.transferDurationMs ?? DEFAULTS.transferDurationMs,
-      deletedLingerMs: options.deletedLingerMs ?? DEFAULTS.deletedLingerMs,
+      // A program polls at its own pace; on a fast clock a simulated minute could pass between two of its polls.
+      deletedLingerMs: this.time.simulatedSpan(options.deletedLingerMs ?? DEFAULTS.deletedLingerMs),
+      time: this.time,
+      transferRegion: options.transferRegion,
+      pendingImages: options.pendingImages,
+      errorMessageUrl: options.errorMessageUrl,
+      listingPages: options.listingPages,
       publicImages: seeds === false ? [] : seeds === true || seeds === undefined ? DEFAULT_PUBLIC_IMAGES : seeds,
       baseUrl: () => this.url,
     });
@@ -215,6 +261,15 @@ class EmulatorServer implements Emulator {
 
   inject(fault: Fault, match?: FaultMatch): InjectedFault {
     return this.faults.add(fault, match);
+  }
+
+  revokeToken(token: string): void {
+    this.tokens.delete(token);
+  }
+
+  limitToken(token: string, scopes: readonly string[]): void {
+    if (!this.tokens.has(token)) throw new RangeError(`unknown token: only an accepted token can be limited`);
+    this.tokens.set(token, new Set(scopes));
   }
 
   failImports(matcher: string | RegExp, message?: string): void {
@@ -293,6 +348,16 @@ class EmulatorServer implements Emulator {
     switch (fault?.kind) {
       case "status":
         this.send(response, entry, faultReply(fault, entry.requestId));
+        return;
+      case "status-then-process":
+        this.send(response, entry, faultReply({ kind: "status", status: fault.status }, entry.requestId));
+        try {
+          await this.clock.sleep(fault.afterMs, this.closing.signal);
+        } catch {
+          return; // closed while waiting
+        }
+        // The answer went out already: the request only takes effect now.
+        this.reply({ ...entry, status: null }, raw, url);
         return;
       case "hang":
         await new Promise((resolve) => response.once("close", resolve));
@@ -414,7 +479,8 @@ class EmulatorServer implements Emulator {
   private send(response: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
     entry.status = reply.status;
     if (response.destroyed) return;
-    const headers = { ...reply.headers };
+    // Node would write the real time; the emulator's answers say the time their other headers and bodies are written in.
+    const headers: Record<string, string> = { date: new Date(this.time.epochMs(this.clock.now())).toUTCString(), ...reply.headers };
     let text: string | undefined;
     if (typeof reply.body === "string") {
       text = reply.body;

@@ -7,9 +7,17 @@ export type Fault =
    * Answer this status without handling the request (no effect). Only the given headers are sent
    * besides `x-request-id`, so a 429 can carry `retry-after`, only `ratelimit-reset`, or nothing.
    * `body` defaults to DigitalOcean's error body for the status; a string is sent as text/plain.
-   * A 422 stands for a refusal DigitalOcean might make that the emulator does not model.
+   * A 422 stands for a refusal DigitalOcean might make that the emulator does not model; a 404 for
+   * one request (an action DigitalOcean has lost track of, a proxy's glitch) while the resource is
+   * there; a 401 or 403 for one refusal of the token (for every request, see `revokeToken`).
    */
-  | { kind: "status"; status: 422 | 429 | 500 | 502 | 503 | 504; headers?: Record<string, string>; body?: unknown }
+  | { kind: "status"; status: 401 | 403 | 404 | 422 | 429 | 500 | 502 | 503 | 504; headers?: Record<string, string>; body?: unknown }
+  /**
+   * Answer `status` at once, as a gateway that gave up waiting for the API does, and handle the
+   * request `afterMs` simulated ms later all the same: the effect (an image, a transfer) comes
+   * after the answer, so a client that looks for it at once does not find it yet.
+   */
+  | { kind: "status-then-process"; status: 502 | 503 | 504; afterMs: number }
   /** Never answer, until the client gives up or the emulator closes. No effect. */
   | { kind: "hang" }
   /** Read the request, then reset the connection (TCP RST) before handling it: no effect. */
@@ -90,6 +98,9 @@ function matches(match: FaultMatch, method: string, path: string): boolean {
 }
 
 const STATUS_ERRORS: Record<number, { id: string; message: string }> = {
+  401: { id: "unauthorized", message: "Unable to authenticate you" },
+  403: { id: "forbidden", message: "You do not have access for the attempted action." },
+  404: { id: "not_found", message: "The resource you were accessing could not be found." },
   422: { id: "unprocessable_entity", message: "The request could not be processed." },
   429: { id: "too_many_requests", message: "API Rate limit exceeded." },
   500: { id: "server_error", message: "Unexpected server-side error" },

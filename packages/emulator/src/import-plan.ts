@@ -40,16 +40,18 @@ export function planImport(
   rawUrl: string,
   importDurationMs: number | ((url: string) => number),
   failureRules: readonly ImportFailureRule[],
+  /** Messages quote the url whole, query included (`errorMessageUrl: "full"`). */
+  quoteWholeUrl = false,
 ): ImportPlan {
   const url = parseHttpUrl(rawUrl);
   const marked = Number(url.searchParams.get(DURATION_MARKER) ?? Number.NaN);
   const durationMs = Number.isFinite(marked) && marked >= 0 ? marked * 1000 : typeof importDurationMs === "function" ? importDurationMs(rawUrl) : importDurationMs;
   const sizeGigabytes = (50 + (fnv1a(redactUrl(url)) % 950)) / 100;
-  return { durationMs, failure: failureOf(url, rawUrl, failureRules), sizeGigabytes, minDiskSize: 20 };
+  return { durationMs, failure: failureOf(url, rawUrl, failureRules, quoteWholeUrl), sizeGigabytes, minDiskSize: 20 };
 }
 
-function failureOf(url: URL, rawUrl: string, rules: readonly ImportFailureRule[]): string | undefined {
-  const shown = redactUrl(url);
+function failureOf(url: URL, rawUrl: string, rules: readonly ImportFailureRule[], quoteWholeUrl: boolean): string | undefined {
+  const shown = quoteWholeUrl ? rawUrl : redactUrl(url);
   const rule = rules.find(({ matcher }) => (typeof matcher === "string" ? rawUrl.includes(matcher) : rawUrl.search(matcher) !== -1));
   // https://docs.digitalocean.com/products/custom-images/details/limits/: "Importing a custom image by
   // URL fails if the image is served by a CDN that doesn't support HEAD requests." DigitalOcean's text is not published.

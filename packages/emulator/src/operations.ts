@@ -31,7 +31,7 @@ export const OPERATIONS: Record<string, Operation> = {
         type: type === "application" || type === "distribution" ? type : undefined,
         private: first(query.private) === "true",
         tagName: first(query.tag_name),
-      }),
+      }, listingOf(query, url)),
       pageRequest(query, url),
     );
     return ok({ images: page.items, links: page.links, meta: page.meta });
@@ -110,6 +110,14 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 /** `page` and `per_page` as DigitalOcean reads them: defaults 1 and 20, `per_page` at most 200. */
+/** Which listing a page belongs to: its query without `page`, and the page. */
+function listingOf(query: Record<string, string | string[]>, url: URL): { key: string; page: number } {
+  const params = new URLSearchParams(url.search);
+  params.delete("page");
+  params.sort();
+  return { key: params.toString(), page: pageRequest(query, url).page };
+}
+
 function pageRequest(query: Record<string, string | string[]>, url: URL): PageRequest {
   const integer = (name: string, fallback: number) => {
     const value = Number.parseInt(first(query[name]) ?? "", 10);

@@ -9,7 +9,14 @@
  *
  * Rejected requests are not counted, so a client that waits as long as `retry-after` says is
  * admitted.
+ *
+ * The windows slide on the emulator's (possibly fast) clock; the headers are written on the
+ * program's (`ProgramTime`): a program on the system clock reads `ratelimit-reset` as the real
+ * moment the oldest request leaves the simulated window, at most an hour (at a time factor of
+ * 0.01, 36 seconds) after the `date` of the answer, and `retry-after` as the real seconds until
+ * the minute admits it again.
  */
+import { type ProgramTime, sharedProgramTime } from "./program-time";
 
 export interface RateLimit {
   perMinute: number;
@@ -37,7 +44,10 @@ export class RateLimiter {
   /** Request times per key, oldest first, none older than an hour. */
   private readonly windows = new Map<string, number[]>();
 
-  constructor(private readonly limits: RateLimit) {}
+  constructor(
+    private readonly limits: RateLimit,
+    private readonly time: ProgramTime = sharedProgramTime,
+  ) {}
 
   /** Counts a request by `key` at `now` (simulated ms) if both windows admit it. */
   take(key: string, now: number): RateDecision {
@@ -48,7 +58,7 @@ export class RateLimiter {
     if (minuteCount >= this.limits.perMinute) {
       // The request that must expire before one more is admitted is the one `perMinute` places from the end.
       const waitMs = times[times.length - this.limits.perMinute] + MINUTE - now;
-      return { ...this.report(times, now), allowed: false, remaining: 0, exceeded: "minute", retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+      return { ...this.report(times, now), allowed: false, remaining: 0, exceeded: "minute", retryAfter: Math.max(1, Math.ceil(this.time.programSpan(waitMs) / 1000)) };
     }
     times.push(now);
     return this.report(times, now);
@@ -65,7 +75,7 @@ export class RateLimiter {
       allowed: true,
       limit: this.limits.perHour,
       remaining: Math.max(0, this.limits.perHour - times.length),
-      reset: Math.ceil((times.length > 0 ? oldest + HOUR : now) / 1000),
+      reset: Math.ceil(this.time.epochMs(times.length > 0 ? oldest + HOUR : now) / 1000),
     };
   }
 

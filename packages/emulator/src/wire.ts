@@ -32,8 +32,9 @@ export interface ActionWire {
   completed_at: string | null;
   resource_id: number;
   resource_type: "image";
-  region: RegionWire;
-  region_slug: string;
+  /** Absent, and `region_slug` null, when the emulator is told transfers name no region (`transferRegion: "none"`). */
+  region?: RegionWire;
+  region_slug: string | null;
 }
 
 interface TaggedCount {

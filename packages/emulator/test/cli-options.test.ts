@@ -3,13 +3,19 @@ import { CliUsageError, parseCli, usage } from "../src/cli-options";
 describe("the bin's command line", () => {
   test.each([
     ["no option: a free port, the test token, real time", [], {}, { port: 0, tokens: ["test-token"] }],
-    ["--port and --time-factor as the README's workflow gives them", ["--port", "8080", "--time-factor", "0.01"], {}, { port: 8080, tokens: ["test-token"], timeFactor: 0.01 }],
+    ["--port and --time-factor as the README's workflow gives them", ["--port", "8080", "--time-factor", "0.01"], {}, { port: 8080, tokens: ["test-token"], timeFactor: 0.01, clientClock: "system" }],
     ["--time-factor 1 is real time, the default", ["--time-factor", "1"], {}, { port: 0, tokens: ["test-token"] }],
     ["--token repeated accepts each", ["--token", "a", "--token", "b"], {}, { port: 0, tokens: ["a", "b"] }],
     ["durations in simulated seconds", ["--import-seconds", "90", "--transfer-seconds", "0"], {}, { port: 0, tokens: ["test-token"], importDurationMs: 90_000, transferDurationMs: 0 }],
     ["--no-rate-limit and --no-public-images", ["--no-rate-limit", "--no-public-images"], {}, { port: 0, tokens: ["test-token"], rateLimit: false, publicImages: false }],
-    ["the environment when a flag is absent", [], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env-token", EMULATOR_TIME_FACTOR: "0.1" }, { port: 9000, tokens: ["env-token"], timeFactor: 0.1 }],
+    ["the environment when a flag is absent", [], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env-token", EMULATOR_TIME_FACTOR: "0.1" }, { port: 9000, tokens: ["env-token"], timeFactor: 0.1, clientClock: "system" }],
     ["a flag over its environment variable", ["--port", "8080", "--token", "flag"], { EMULATOR_PORT: "9000", EMULATOR_TOKEN: "env" }, { port: 8080, tokens: ["flag"] }],
+    [
+      "the switches for what DigitalOcean does not document",
+      ["--transfer-region", "none", "--pending-images", "unlisted", "--error-message-url", "full", "--listing-pages", "snapshot"],
+      {},
+      { port: 0, tokens: ["test-token"], transferRegion: "none", pendingImages: "unlisted", errorMessageUrl: "full", listingPages: "snapshot" },
+    ],
     ["an empty environment variable as unset", [], { EMULATOR_PORT: "", EMULATOR_TOKEN: "" }, { port: 0, tokens: ["test-token"] }],
   ])("runs with %s", (_, args, env, options) => {
     expect(parseCli(args, env)).toEqual({ kind: "run", options });
@@ -36,6 +42,7 @@ describe("the bin's command line", () => {
     [["--time-factor", "fast"], {}, '--time-factor must be a positive number (0.01 runs 100 times faster), got "fast"'],
     [["--import-seconds=-1"], {}, '--import-seconds must be a number of seconds, 0 or more, got "-1"'],
     [["--transfer-seconds", "Infinity"], {}, '--transfer-seconds must be a number of seconds, 0 or more, got "Infinity"'],
+    [["--transfer-region", "target"], {}, '--transfer-region must be one of destination, source, none, got "target"'],
     [["--token", " "], {}, "--token must not be empty"],
     [["--bogus"], {}, "Unknown option '--bogus'"],
     [["--port"], {}, "Option '--port <value>' argument missing"],

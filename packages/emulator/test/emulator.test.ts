@@ -377,6 +377,18 @@ describe("authentication and rate limits", () => {
     });
   });
 
+  it("refuses a revoked token with 401 from then on, and a token limited to some scopes with 403 for the others", async () => {
+    await withEmulator({ tokens: ["a", "b"] }, async (emulator) => {
+      expect((await call(emulator, "GET", "/v2/images", undefined, "a")).status).toBe(200);
+      emulator.revokeToken("a");
+      expect(await call(emulator, "GET", "/v2/images", undefined, "a")).toMatchObject({ status: 401, body: { id: "unauthorized", message: "Unable to authenticate you" } });
+      emulator.limitToken("b", ["tag:read"]);
+      expect((await call(emulator, "GET", "/v2/tags", undefined, "b")).status).toBe(200);
+      expect(await call(emulator, "GET", "/v2/images", undefined, "b")).toMatchObject({ status: 403, body: { id: "forbidden" } });
+      expect(() => emulator.limitToken("a", ["image:read"])).toThrow(RangeError);
+    });
+  });
+
   it("accepts any of the configured tokens", async () => {
     await withEmulator({ tokens: ["a", "b"] }, async (emulator) => {
       expect((await call(emulator, "GET", "/v2/tags", undefined, "b")).status).toBe(200);
@@ -517,6 +529,32 @@ describe("injected faults", () => {
       clock.advance(5_000);
       expect((await pending).status).toBe(200);
       expect(emulator.requests[0]).toMatchObject({ status: 200, fault: "delay" });
+    });
+  });
+
+  it("answers an injected 404 for a transfer's action while the image itself still answers 200", async () => {
+    await withEmulator({ importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator);
+      clock.advance(1_000);
+      const action = (await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "ams3" })).body.action;
+      emulator.inject({ kind: "status", status: 404 }, { method: "GET", path: `/v2/images/${image.id}/actions/${action.id}` });
+      const lost = await call(emulator, "GET", `/v2/images/${image.id}/actions/${action.id}`);
+      expect(lost).toMatchObject({ status: 404, body: { id: "not_found" } });
+      expect((await getImage(emulator, image.id)).status).toBe(200);
+      expect((await call(emulator, "GET", `/v2/images/${image.id}/actions/${action.id}`)).status).toBe(200);
+    });
+  });
+
+  it("answers a gateway's 504 at once and carries the request out afterMs later all the same", async () => {
+    await withEmulator({}, async (emulator, clock) => {
+      emulator.inject({ kind: "status-then-process", status: 504, afterMs: 5_000 }, { method: "POST", path: "/v2/images" });
+      const answer = await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" });
+      expect(answer).toMatchObject({ status: 504, body: { id: "gateway_timeout" } });
+      expect(emulator.audit()).toEqual([]);
+      clock.advance(5_000);
+      while (emulator.audit().length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(emulator.audit()).toEqual([expect.objectContaining({ name: "web" })]);
+      expect(emulator.requests).toEqual([expect.objectContaining({ fault: "status-then-process", status: 504 })]);
     });
   });
 
@@ -802,6 +840,139 @@ describe("where DigitalOcean differs from its spec", () => {
       expect((await call(emulator, "DELETE", `/v2/images/${plain.body.image.id}`, undefined, "scoped")).status).toBe(403);
       expect((await call(emulator, "DELETE", `/v2/images/${plain.body.image.id}`)).status).toBe(204);
       expect(emulator.violations).toEqual([]);
+    });
+  });
+});
+
+describe("a fast clock, for a program on the system clock (clientClock: system, as the command runs)", () => {
+  /** A hand-driven clock whose simulated time runs a hundred times faster than real time, starting now. */
+  const fastClock = (): ManualClock => ({ ...manualClock(Date.now()), scale: 0.01 });
+  const HOUR = 3_600_000;
+
+  it("writes ratelimit-reset at most an hour (here 36 s) after the answer's date, consistent with it, however far simulated time has run ahead", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system" }, async (emulator) => {
+      await call(emulator, "GET", "/v2/images?private=true");
+      clock.advance(12 * HOUR);
+      const answer = await call(emulator, "GET", "/v2/images?private=true");
+      const date = Date.parse(answer.headers.get("date") ?? "");
+      const reset = Number(answer.headers.get("ratelimit-reset")) * 1000;
+      expect(reset).toBeGreaterThanOrEqual(date);
+      expect(reset - date).toBeLessThanOrEqual(0.01 * HOUR + 1000);
+      // 12 simulated hours are 7.2 real minutes.
+      expect(date).toBeLessThanOrEqual(Date.now() + 0.01 * 12 * HOUR + 1000);
+    });
+  });
+
+  it("answers a burst-limit 429 with retry-after in real seconds", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", rateLimit: { perMinute: 1, perHour: 100 } }, async (emulator) => {
+      await call(emulator, "GET", "/v2/images?private=true");
+      const refused = await call(emulator, "GET", "/v2/images?private=true");
+      expect(refused.status).toBe(429);
+      // The simulated minute is 0.6 real seconds: a program waits one whole second.
+      expect(refused.headers.get("retry-after")).toBe("1");
+    });
+  });
+
+  it("never dates an image after the answer that shows it: created_at is the real moment of the import", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", importDurationMs: 30_000 }, async (emulator) => {
+      clock.advance(12 * HOUR);
+      await createImage(emulator);
+      const answer = await call(emulator, "GET", "/v2/images?private=true");
+      const [image] = answer.body.images;
+      expect(Date.parse(image.created_at)).toBeLessThanOrEqual(Date.parse(answer.headers.get("date") ?? ""));
+      expect(Date.parse(image.created_at)).toBeLessThanOrEqual(Date.now() + 0.01 * 12 * HOUR + 1000);
+    });
+  });
+
+  it("keeps a failed import's reason readable for the linger in real time, however many simulated hours a program's poll spans", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, clientClock: "system", importDurationMs: 30_000, deletedLingerMs: 60_000 }, async (emulator) => {
+      const image = await createImage(emulator, { url: "https://images.example.com/talos.tar.gz" });
+      // 30 real seconds after the import ended: 50 simulated minutes.
+      clock.advance(30_000 + 30_000 / 0.01);
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "deleted", error_message: expect.stringMatching(/^We don't support the compression format/) });
+      clock.advance(30_000 / 0.01);
+      expect((await getImage(emulator, image.id)).status).toBe(404);
+    });
+  });
+
+  it("changes nothing for programs that share the emulator's clock (the default): every time on the wire is simulated", async () => {
+    const clock = fastClock();
+    await withEmulator({ clock, importDurationMs: 30_000 }, async (emulator) => {
+      clock.advance(12 * HOUR);
+      const created = await createImage(emulator);
+      const answer = await getImage(emulator, created.id);
+      expect(Date.parse(answer.body.image.created_at)).toBe(Math.floor(clock.now() / 1000) * 1000);
+      expect(Date.parse(answer.headers.get("date") ?? "")).toBe(Math.floor(clock.now() / 1000) * 1000);
+      expect(Number(answer.headers.get("ratelimit-reset"))).toBe(Math.ceil((clock.now() + HOUR) / 1000));
+    });
+  });
+});
+
+describe("switches for what DigitalOcean does not document (SOURCE.md)", () => {
+  async function transfer(emulator: Emulator, clock: ManualClock): Promise<Json> {
+    const image = await createImage(emulator);
+    clock.advance(30_000);
+    const answer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "lon1" });
+    expect(answer.status).toBe(201);
+    return answer.body.action;
+  }
+
+  it.each([
+    ["destination", { region_slug: "lon1", region: expect.objectContaining({ slug: "lon1" }) }],
+    ["source", { region_slug: "nyc3", region: expect.objectContaining({ slug: "nyc3" }) }],
+    ["none", { region_slug: null }],
+  ] as const)("transferRegion %s: a transfer action names that region, within the spec", async (transferRegion, shown) => {
+    await withEmulator({ transferRegion }, async (emulator, clock) => {
+      const action = await transfer(emulator, clock);
+      expect(action).toMatchObject(shown);
+      if (transferRegion === "none") expect(action).not.toHaveProperty("region");
+      const listed = await call(emulator, "GET", `/v2/images/${action.resource_id}/actions`);
+      expect(listed.body.actions[0]).toMatchObject(shown);
+    });
+  });
+
+  it.each([
+    ["listed", ["web"]],
+    ["unlisted", []],
+  ] as const)("pendingImages %s: listings by private=true and tag_name show a pending image so", async (pendingImages, names) => {
+    await withEmulator({ pendingImages, importDurationMs: 30_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator, { tags: ["base"] });
+      clock.advance(10_000);
+      for (const query of ["private=true", "tag_name=base"]) {
+        expect((await call(emulator, "GET", `/v2/images?${query}`)).body.images.map((listed: Json) => listed.name)).toEqual(names);
+      }
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "pending", tags: ["base"] });
+      clock.advance(20_000);
+      expect((await call(emulator, "GET", "/v2/images?tag_name=base")).body.images).toHaveLength(1);
+    });
+  });
+
+  it.each([
+    ["path-only", "https://unreachable.example/web.qcow2.gz (could"],
+    ["full", "https://unreachable.example/web.qcow2.gz?X-Amz-Signature=secret (could"],
+  ] as const)("errorMessageUrl %s: a failed download's error_message quotes the url so", async (errorMessageUrl, quoted) => {
+    await withEmulator({ errorMessageUrl, importDurationMs: 1_000 }, async (emulator, clock) => {
+      const image = await createImage(emulator, { url: "https://unreachable.example/web.qcow2.gz?X-Amz-Signature=secret" });
+      clock.advance(1_000);
+      expect((await getImage(emulator, image.id)).body.image.error_message).toContain(quoted);
+    });
+  });
+
+  it.each([
+    ["live", ["c"], 2],
+    ["snapshot", ["b"], 3],
+  ] as const)("listingPages %s: page 2, read after an image of page 1 was deleted, shows %j", async (listingPages, page2, total) => {
+    await withEmulator({ listingPages }, async (emulator) => {
+      const [a] = [await createImage(emulator, { name: "a" }), await createImage(emulator, { name: "b" }), await createImage(emulator, { name: "c" })];
+      expect((await call(emulator, "GET", "/v2/images?private=true&per_page=1")).body.images.map((image: Json) => image.name)).toEqual(["a"]);
+      emulator.deleteImageOutOfBand(a.id);
+      const second = await call(emulator, "GET", "/v2/images?private=true&per_page=1&page=2");
+      expect(second.body.images.map((image: Json) => image.name)).toEqual(page2);
+      expect(second.body.meta.total).toBe(total);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { RateLimiter } from "../src/rate-limiter";
+import { programTime } from "../src/program-time";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -39,5 +40,25 @@ describe("RateLimiter", () => {
     expect(limiter.take("b", T0).allowed).toBe(true);
     expect(limiter.take("a", T0 + 3_599_999).allowed).toBe(false);
     expect(limiter.take("a", T0 + 3_600_000)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+});
+
+describe("RateLimiter on a fast clock, for a program on the system clock", () => {
+  const REAL_START = Date.UTC(2026, 11, 6, 2, 0, 0);
+  const fast = (now: () => number) => programTime({ now, scale: 0.01, sleep: async () => {} }, "system", () => REAL_START);
+
+  it("writes ratelimit-reset as the real moment the oldest request leaves the simulated window, at most an hour of the program's time ahead", () => {
+    let now = T0;
+    const limiter = new RateLimiter({ perMinute: 10, perHour: 100 }, fast(() => now));
+    now = T0 + 12 * 3_600_000;
+    limiter.take("a", now);
+    // The simulated hour's window is 36 real seconds; 12 simulated hours are 432 real seconds.
+    expect(limiter.peek("a", now).reset).toBe(REAL_START / 1000 + 432 + 36);
+  });
+
+  it("writes retry-after in the program's seconds", () => {
+    const limiter = new RateLimiter({ perMinute: 1, perHour: 100 }, fast(() => T0));
+    limiter.take("a", T0);
+    expect(limiter.take("a", T0 + 500)).toMatchObject({ allowed: false, retryAfter: 1 });
   });
 });

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FAST } from "../helpers/emulator-fixture";
+import { startEmulatorStack } from "./emulator-stack";
+import { type Operation, runProgram } from "./program-runner";
+
+/**
+ * test/engine/programs/outputs (outputs.engine.ts runs it through the real CLI) under the runner,
+ * so that `npm test` covers what the program sees: every declared output's type, and `imageId`
+ * known in the preview of an in-place update.
+ */
+
+const PROGRAM = join(__dirname, "..", "engine", "programs", "outputs");
+const PROJECT = "custom-image-outputs";
+const IMAGE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
+
+const CREATED = {
+  url: "string",
+  regions: "string[]",
+  name: "string",
+  description: "string",
+  distribution: "string",
+  tags: "string[]",
+  createTimeoutMinutes: "number",
+  transferTimeoutMinutes: "number",
+  imageId: "number",
+  status: "string",
+  errorMessage: "string",
+  sizeGigabytes: expect.stringMatching(/^(number|null)$/),
+  minDiskSize: expect.stringMatching(/^(number|null)$/),
+  createdAt: "string",
+  slug: expect.stringMatching(/^(string|null)$/),
+  type: "string",
+  public: "boolean",
+};
+
+describe("outputs in the program (runner)", () => {
+  jest.setTimeout(60_000);
+
+  test("every output of a created image and of CustomImage.get resolves to its declared type, and imageId stays known in the preview of an in-place update", async () => {
+    const { emulator, config, secretKeys } = await startEmulatorStack(FAST);
+    const dir = mkdtempSync(join(tmpdir(), "runner-outputs-"));
+    const run = (operation: Operation, programConfig: Record<string, string> = {}) =>
+      runProgram({
+        programDir: PROGRAM,
+        operation,
+        config: { ...config, ...Object.fromEntries(Object.entries(programConfig).map(([key, value]) => [`${PROJECT}:${key}`, value])) },
+        secretKeys,
+        stateFile: join(dir, "state.json"),
+        print: () => undefined,
+      });
+    try {
+      const up = await run("up");
+      expect(up.errors).toEqual([]);
+      expect(up.outputs).toMatchObject({
+        imageTypes: CREATED,
+        adoptedTypes: { ...CREATED, url: "undefined", createTimeoutMinutes: "undefined", transferTimeoutMinutes: "undefined" },
+        tagCount: 0,
+      });
+
+      const preview = await run("preview", { description: "changed in place" });
+      expect(preview.steps.filter((step) => step.type === IMAGE && step.name !== "adopted").map((step) => `${step.kind} ${step.name}`)).toEqual(["update image", "same dependent"]);
+      expect(preview.outputs.imageId).toBe(up.outputs.imageId);
+    } finally {
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
