@@ -11,6 +11,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { sameDistribution } from "./digitalocean-enums";
+import { importing } from "./importing";
 import { sameImageSource } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import {
@@ -90,9 +91,15 @@ export function changedInputs(olds: Record<string, unknown>, news: Record<string
 
 export function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
   const { changes, replaces } = changedInputs(olds, news);
+  // State that says the import was still running (a create whose wait ran out) asks for an update,
+  // which waits for it: the engine calls `update` for a partial failure even without a change, but
+  // a refresh clears the partial failure, and without this the next `up` would hand an image that
+  // is not available yet to whatever uses it (https://github.com/pulumi/pulumi/blob/master/pkg/resource/deploy/step_generator.go,
+  // "initialization errors").
+  const resume = importing(olds["status"]);
   // The replacement is created before the old image is deleted, so the image stays available to
   // whatever uses it (DigitalOcean allows two images with one name).
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+  return { changes: changes.length > 0 || resume, replaces, deleteBeforeReplace: false };
 }
 
 /**

@@ -124,8 +124,8 @@ export async function read(id: string, props: Partial<CustomImageOutputs> & Reco
   return readImage(getRuntime(), id, props);
 }
 
-export async function update(id: string, _olds: CustomImageOutputs, news: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await keepProvider(updateImage(getRuntime(), id, news), news) };
+export async function update(id: string, olds: CustomImageOutputs, news: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: await keepProvider(updateImage(getRuntime(), id, news, olds), news) };
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */

@@ -6,6 +6,7 @@ import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
+import { importing } from "./importing";
 import { tagIdentity } from "./tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
 import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
@@ -46,8 +47,12 @@ export class ResourceInitError extends Error {
 
 const MINUTE_MS = 60_000;
 
-/** Inputs as stored, then everything DigitalOcean computes; never an `undefined` value (it breaks gRPC structs). */
-export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): CustomImageOutputs {
+/**
+ * Inputs as stored, then everything DigitalOcean computes; never an `undefined` value (it breaks gRPC structs).
+ * `importRegion` is where the import runs, when the image may still be importing and the inputs'
+ * first region may not be it (an update whose program put a new region first).
+ */
+export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image, importRegion?: string): CustomImageOutputs {
   const outputs: Record<string, unknown> = {
     ...inputs,
     name: image.name,
@@ -58,7 +63,7 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
     // one is shown, never the regions it is still to be transferred to: state that claimed them
     // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
     // (and dropping a region never reached propose a replacement).
-    regions: importing(image) ? (inputs.regions ?? image.regions).slice(0, 1) : orderedRegions(inputs.regions ?? [], image.regions),
+    regions: importing(image.status) ? (importRegion === undefined ? (inputs.regions ?? image.regions).slice(0, 1) : [importRegion]) : orderedRegions(inputs.regions ?? [], image.regions),
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,
@@ -77,10 +82,6 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image): Cus
   else delete outputs.requestedRegions;
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
-}
-
-function importing(image: Image): boolean {
-  return image.status === "NEW" || image.status === "pending";
 }
 
 /**
@@ -113,6 +114,15 @@ function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
   return id === undefined ? `image ${quoteText(inputs.name)}` : `image ${quoteText(inputs.name)} (${id})`;
 }
 
+/**
+ * The step that works once the image a stack records is gone. `update` cannot import it again in
+ * place: Pulumi keeps the resource id an update was given (an update returns outputs only), and
+ * `read` and `delete` use that id. A plain error from `update` keeps the old state, so every later
+ * `up` would call `update` on the missing image again; a refresh, whose `read` finds it gone,
+ * removes it from the stack, and the next `up` creates it.
+ */
+const REFRESH_THEN_UP = "`pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again.";
+
 export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
@@ -129,7 +139,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   let outs: CustomImageOutputs | undefined;
   let failure: unknown;
   try {
-    outs = await converge(runtime, inputs, image, history, false);
+    outs = await converge(runtime, inputs, image, history, false, importRegion!);
   } catch (error) {
     failure = error;
   }
@@ -142,6 +152,13 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   try {
     await runtime.client.tags.delete(marker);
   } catch (error) {
+    // A plain failure left no image (a failed import, cleaned up): there is nothing to adopt, and
+    // the reason (DigitalOcean's, for a failed import) is what the user needs. The marker tags
+    // nothing now; the next import of this resource carries and removes it again.
+    if (failure !== undefined && !(failure instanceof ResourceInitError)) {
+      runtime.log.warn(`Could not remove the import marker tag ${marker}, which tags no image now (${errorMessage(error)}); the next \`pulumi up\` of this resource removes it`);
+      throw failure;
+    }
     throw new Error(
       `${label(inputs, image.id)} could not be handed to Pulumi: removing its import marker tag ${marker} failed (${errorMessage(error)}). ` +
         "Pulumi has not recorded the image; run `pulumi up` again with the same program: it adopts the image.",
@@ -225,8 +242,9 @@ type ImageHistory = "fresh" | "existing";
 /**
  * `recorded`: Pulumi's state already names the image (an update), so a failure is reported as
  * such; a create's image is recorded only by the partial failure `fail` throws.
+ * `importRegion`: the region the import went into, recorded while it runs (see `toOutputs`).
  */
-async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory, recorded: boolean): Promise<CustomImageOutputs> {
+async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory, recorded: boolean, importRegion: string): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
     const failure = withContext(error, `${what} ${label(inputs, current.id)}`);
@@ -238,19 +256,18 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
     // the image is recorded after all.
     const gone = error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted";
     if (gone && (recorded || (await deleteImage(runtime, current.id).then(() => true, () => false)))) {
-      const next = recorded
-        ? "Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again."
-        : "Nothing was recorded; run `pulumi up` again to import it again.";
+      const next = recorded ? `Run ${REFRESH_THEN_UP}` : "Nothing was recorded; run `pulumi up` again to import it again.";
       const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
       throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
     }
-    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest ?? current));
+    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest ?? current, importRegion));
   };
 
   // A `retired` image was imported long ago: waiting would treat it as a failed import and delete it.
   if (image.status !== "available" && image.status !== "retired") {
-    image = await waitForImport(runtime, inputs, image).catch((error: unknown) => {
-      // A failed import has been cleaned up: nothing exists, so a plain error is the truth.
+    image = await waitForImport(runtime, inputs, image, recorded).catch((error: unknown) => {
+      // A failed import has been cleaned up: nothing exists, so a plain error is the truth (an
+      // update's keeps the old state, and its message says how to remove that).
       if (error instanceof ImportFailedError) throw error;
       return fail(error, "waiting for the import of", image);
     });
@@ -284,10 +301,10 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
   }
   // Deleted while its transfers ran, and still answering during DigitalOcean's linger.
   if (image.status === "deleted") return fail(new Error(`DigitalOcean reports the image as deleted`), "reading", image);
-  return toOutputs(inputs, image);
+  return toOutputs(inputs, image, importRegion);
 }
 
-async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image: Image): Promise<Image> {
+async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image: Image, recorded: boolean): Promise<Image> {
   const timeoutMs = (inputs.createTimeoutMinutes ?? DEFAULT_CREATE_TIMEOUT_MINUTES) * MINUTE_MS;
   try {
     return await runtime.waiter.waitForImage(
@@ -303,8 +320,13 @@ async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image:
     // DigitalOcean leaves a failed import behind as `deleted`; delete it for good before reporting,
     // so that nothing Pulumi does not know about remains.
     await deleteImage(runtime, image.id).catch((cleanup: unknown) => runtime.log.warn(`Could not delete failed import ${image.id}: ${String(cleanup)}`));
-    // Only DigitalOcean's own reason (error_message) says something about the url.
-    const next = error.apiMessage ? "Nothing was left behind; check the url, then run `pulumi up` again." : "Nothing was left behind; run `pulumi up` again to import it anew.";
+    // Only DigitalOcean's own reason (error_message) says something about the url. An update
+    // (a resumed create) cannot import it again (see REFRESH_THEN_UP).
+    const next = recorded
+      ? `Nothing was left behind. ${error.apiMessage ? "Check the url, then run" : "Run"} ${REFRESH_THEN_UP}`
+      : error.apiMessage
+        ? "Nothing was left behind; check the url, then run `pulumi up` again."
+        : "Nothing was left behind; run `pulumi up` again to import it anew.";
     throw new ImportFailedError(image.id, `${error.message.replace(/\.+$/, "")}. ${next}`, error.apiMessage);
   }
 }
@@ -384,15 +406,23 @@ export async function read(runtime: Runtime, id: string, props: Partial<CustomIm
   return { id, props: toOutputs(inputs, image) };
 }
 
-export async function update(runtime: Runtime, id: string, inputs: CustomImageInputs): Promise<CustomImageOutputs> {
+/**
+ * `recorded`: the resource's outputs in the state. While the import runs they name the region it
+ * runs in, which the program may no longer list first.
+ */
+export async function update(runtime: Runtime, id: string, inputs: CustomImageInputs, recorded: Partial<CustomImageOutputs> = {}): Promise<CustomImageOutputs> {
   let image: Image;
   try {
     image = await runtime.client.images.get(Number(id));
   } catch (error) {
-    throw withContext(error, `updating ${label(inputs, Number(id))}`);
+    const failure = withContext(error, `updating ${label(inputs, Number(id))}`);
+    if (error instanceof NotFoundError) failure.message += `. The image no longer exists (deleted outside Pulumi, or a failed import DigitalOcean has removed). Run ${REFRESH_THEN_UP}`;
+    throw failure;
   }
   warnAboutExtraRegions(runtime, inputs, image);
-  return converge(runtime, inputs, image, "existing", true);
+  // State edited by hand may hold anything; the program's first region is the best guess then.
+  const [recordedFirst] = Array.isArray(recorded.regions) ? recorded.regions : [];
+  return converge(runtime, inputs, image, "existing", true, typeof recordedFirst === "string" ? recordedFirst : inputs.regions[0]!);
 }
 
 /**
@@ -430,12 +460,12 @@ export async function deleteImage(runtime: Runtime, id: number, waitedForWork = 
 async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: ValidationError): Promise<boolean> {
   const image = await runtime.client.images.get(id);
   const transfers = (await runtime.client.imageActions.list(id)).filter((action) => action.type === "transfer" && action.status === "in-progress");
-  if (!importing(image) && transfers.length === 0) return false;
-  const work = importing(image) ? "its import" : `${transfers.length} transfer(s)`;
+  if (!importing(image.status) && transfers.length === 0) return false;
+  const work = importing(image.status) ? "its import" : `${transfers.length} transfer(s)`;
   runtime.log.info(`DigitalOcean refused to delete image ${id} (${refusal.apiMessage ?? refusal.message}) while ${work} ran: waiting for ${work} to end, then deleting it`);
   const log = (status: string, elapsedMs: number) => runtime.log.info(`Waiting to delete image ${id}: ${status} after ${formatDuration(elapsedMs)}`);
   // An import that fails ends the image too; either way it can be deleted then.
-  if (importing(image)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
+  if (importing(image.status)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
   await Promise.all(
     transfers.map((action) =>
       runtime.waiter.waitForAction(id, action, transferDescription(id, action), { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),

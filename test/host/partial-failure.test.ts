@@ -1,5 +1,5 @@
 import type { InitFailure } from "../helpers/provider-host";
-import { type Deployed, failureOf, type HostFixture, IN_PLACE, URN, withHostAndEmulator } from "./host-fixture";
+import { type Deployed, failureOf, type HostFixture, IN_PLACE, NO_CHANGE, URN, withHostAndEmulator } from "./host-fixture";
 
 /**
  * Failures of create and update as the engine sees them. Once the image exists the host answers
@@ -100,6 +100,37 @@ describe("a create whose wait for the import runs out of time", () => {
 
       const { diff } = await fixture.preview({ id: refreshed.id, inputs, outputs: refreshed.properties }, { regions: ["nyc3"], createTimeoutMinutes: 2 });
 
+      expect(diff.replaces).toEqual([]);
+    }));
+
+  test("a refresh of a single-region import still running keeps the resume: the next up's Diff asks for the Update, which waits for the import", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const { inputs, initFailed } = await timedOutCreate(fixture);
+
+      // `pulumi up --refresh`: the read clears the init errors; no input differs, yet the import is unfinished.
+      const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
+      expect(refreshed.properties).toMatchObject({ status: "pending", regions: ["nyc3"] });
+      const afterRefresh: Deployed = { id: refreshed.id, inputs, outputs: refreshed.properties };
+      expect((await fixture.preview(afterRefresh, { createTimeoutMinutes: 2 })).diff).toEqual(IN_PLACE);
+
+      // The Update (given longer, as the 2 minutes would run out again) waits for the import.
+      const { deployed } = await fixture.update(afterRefresh, { createTimeoutMinutes: 20 });
+      expect(deployed.outputs).toMatchObject({ status: "available", regions: ["nyc3"] });
+      // Once available, the next preview proposes nothing.
+      expect((await fixture.preview(deployed, { createTimeoutMinutes: 20 })).diff).toEqual(NO_CHANGE);
+    }));
+
+  test("a resumed import whose wait runs out again is recorded in the region it is imported into, though the program now lists another region first", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const { inputs, initFailed } = await timedOutCreate(fixture);
+      const program = { regions: ["ams3", "nyc3"], createTimeoutMinutes: 2 };
+
+      const again = await failureOf(fixture.update(recorded(initFailed, inputs), program));
+
+      expect(again.message).toMatch(/^Timed out after 2m\d*s? waiting for the import of image \d+ to become available/);
+      expect(again.initFailed?.properties).toMatchObject({ regions: ["nyc3"], status: "pending" });
+      // Back to the program the import started with: no replacement.
+      const { diff } = await fixture.preview({ id: initFailed.id, inputs, outputs: again.initFailed!.properties }, { createTimeoutMinutes: 2 });
       expect(diff.replaces).toEqual([]);
     }));
 

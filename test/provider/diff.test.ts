@@ -96,7 +96,7 @@ describe("diff reports no change", () => {
     ["when state from an older version has no distribution and the program uses the default", without(afterCreate(minimalProgram), "distribution"), minimalProgram],
     ["when the presigned url was signed again", afterCreate({ ...program, url: signed(url, "20250101T000000Z", "aaa") }), { ...program, url: signed(url, "20250301T120000Z", "bbb") }],
     ["when a public url becomes a presigned url of the same object", afterCreate(), { ...program, url: signed(url, "20250101T000000Z", "aaa") }],
-    ["when only computed outputs changed", { ...afterCreate(), status: "pending", imageId: 1, slug: "x" }, program],
+    ["when only computed outputs changed", { ...afterCreate(), status: "retired", imageId: 1, slug: "x", sizeGigabytes: 9 }, program],
     ["when the serialized provider changed", { ...afterCreate(), __provider: "old provider" }, program],
     ["after a refresh of an image transferred to another region outside Pulumi (kept, not reported)", refreshedIn(["ams3", "lon1", "sgp1", "nyc3"]), program],
   ])("%s", (_case, olds, news) => {
@@ -150,6 +150,24 @@ describe("diff reports an update in place", () => {
     const inputs = checked(news);
     expect(diff("7555620", olds, inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     expect(changedInputs(olds, inputs)).toEqual({ changes, replaces: [] });
+  });
+});
+
+describe("diff reports an update that resumes an unfinished import, with no input changed", () => {
+  // The state a create whose wait ran out records, and what `read` reports for it after a refresh
+  // (which clears the partial failure that otherwise makes the engine call update).
+  const importingIn = (status: string) => ({ ...afterCreate(minimalProgram), status, regions: ["nyc3"], sizeGigabytes: null, minDiskSize: null });
+  test.each([
+    ["status NEW (DigitalOcean has not started the download)", importingIn("NEW"), minimalProgram],
+    ["status pending", importingIn("pending"), minimalProgram],
+    ["status pending, the program adding a region", importingIn("pending"), { ...minimalProgram, regions: ["nyc3", "ams3"] }],
+  ])("for %s", (_case, olds, news) => {
+    expect(diff("7555620", olds, checked(news))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  test("and none once the image is available, or for an image DigitalOcean has retired", () => {
+    expect(diff("7555620", { ...afterCreate(minimalProgram), status: "available" }, checked(minimalProgram))).toEqual(noChange);
+    expect(diff("7555620", { ...afterCreate(minimalProgram), status: "retired" }, checked(minimalProgram))).toEqual(noChange);
   });
 });
 

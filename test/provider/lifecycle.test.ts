@@ -1,6 +1,6 @@
 import { type DigitalOceanError, ImageDeletedError, ImportFailedError, UnexpectedResponseError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
-import { diff } from "../../src/provider/diff";
+import { changedInputs, diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
 import type { CustomImageInputs } from "../../src/provider/types";
@@ -17,6 +17,21 @@ function inputs(overrides: Record<string, unknown> = {}): CustomImageInputs {
 }
 
 const noUndefined = (value: object) => expect(JSON.stringify(value, (_key, item: unknown) => (item === undefined ? "UNDEFINED" : item))).not.toContain("UNDEFINED");
+
+/** Awaits a setup step that must end as a partial failure saying `message`: a setup that stops failing fails its test. */
+async function partialFailure(step: Promise<unknown>, message: RegExp): Promise<ResourceInitError> {
+  const error = await step.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ResourceInitError);
+  expect((error as Error).message).toMatch(message);
+  return error as ResourceInitError;
+}
+
+/** The end of a transfer that outlived its one-minute `transferTimeoutMinutes`, the image recorded. */
+const transferTimedOut = (id: string, region: string) =>
+  new RegExp(`waiting for the transfer of image ${id} to ${region} \\(last status "in-progress"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`);
 
 describe("create", () => {
   test("imports into the region, waits until available and returns every output, with no diff afterwards", () =>
@@ -168,6 +183,20 @@ describe("create", () => {
       expect(emulator.audit()).toHaveLength(1);
     }));
 
+  test("a failed import whose import marker cannot be removed fails with DigitalOcean's reason, warns about the marker, and the next create with the url checked imports", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 500 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+      const zip = inputs({ url: "https://images.example.com/web.zip" });
+      const error = (await create(runtime, zip).catch((caught: unknown) => caught)) as ImportFailedError;
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toMatch(/^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. .* Nothing was left behind; check the url, then run `pulumi up` again\.$/);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warn: Could not remove the import marker tag ${importMarker(zip)}, which tags no image now \\(.*500.*\\); the next \`pulumi up\` of this resource removes it$`)));
+      // The step it advises, followed: with the url checked, the next `pulumi up` (a new host process) imports the image.
+      const { outs } = await create(runtimeFor(emulator).runtime, inputs());
+      expect(outs.status).toBe("available");
+    }));
+
   test("reports a wait that runs out of time as a partial failure carrying the image id and its properties", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -177,8 +206,9 @@ describe("create", () => {
       const imageId = emulator.audit()[0]!.id;
       expect(partial.id).toBe(String(imageId));
       expect(partial.properties).toMatchObject({ imageId, name: "web", url: "https://images.example.com/web.qcow2.gz", status: "pending" });
-      // The import is on its way to nyc3: no region change to show in the next preview.
-      expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+      // The import is on its way to nyc3: no input differs, and the next preview shows the update that resumes the wait.
+      expect(changedInputs(partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toEqual({ changes: [], replaces: [] });
+      expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: true, replaces: [] });
       expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
       noUndefined(partial.properties);
     }));
@@ -226,7 +256,8 @@ describe("an interrupted create", () => {
       expect(lines).toContain(`warn: Adopting image "web" (${id}), imported by an earlier run that was interrupted before Pulumi recorded it (status pending)`);
       expect(outs.tags).toEqual(["base"]);
       expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
-      await interrupted.catch(() => undefined);
+      // The first run, left to go on in this process, ends with the same image: one import in all.
+      await expect(interrupted).resolves.toMatchObject({ id, outs: { status: "available" } });
     }));
 
   test("interrupted during a transfer, is finished by the next create, which waits for that transfer instead of starting another", () =>
@@ -236,11 +267,11 @@ describe("an interrupted create", () => {
       while (!emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions"))) await emulator.clock.sleep(5_000);
 
       const { runtime } = runtimeFor(emulator);
-      const { outs } = await create(runtime, wanted);
+      const { id, outs } = await create(runtime, wanted);
       expect(outs.regions).toEqual(["nyc3", "lon1"]);
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"))).toHaveLength(1);
-      await interrupted.catch(() => undefined);
+      await expect(interrupted).resolves.toMatchObject({ id, outs: { regions: ["nyc3", "lon1"] } });
     }));
 
   test("a re-signed presigned URL still finds the image the interrupted run imported", () => {
@@ -260,7 +291,8 @@ describe("an interrupted create", () => {
       const { id } = await create(runtimeFor(emulator).runtime, prod);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([expect.any(Number), Number(id)]);
       expect(emulator.audit()[0]!.id).not.toBe(Number(id));
-      await interrupted.catch(() => undefined);
+      // The dev stack's run, left to go on, ends with its own image.
+      await expect(interrupted).resolves.toMatchObject({ id: String(emulator.audit()[0]!.id) });
     }));
 
   // Limitations (README): what the scope's nonce cannot tell apart.
@@ -378,6 +410,91 @@ describe("update", () => {
     }));
 });
 
+describe("an update that finds nothing left to resume", () => {
+  // A plain error from update keeps the old state, and update cannot import the image again under
+  // the id Pulumi keeps: each of these advises a refresh, and each test runs the steps it advises.
+
+  /** `pulumi refresh` (read finds the image gone), then the next `pulumi up` (a create in a new host process). */
+  async function refreshThenUp(emulator: Emulator, id: string, recorded: object, wanted: CustomImageInputs): Promise<void> {
+    const { runtime } = runtimeFor(emulator);
+    expect(await read(runtime, id, recorded)).toEqual({ props: {} });
+    const { id: newId, outs } = await create(runtime, wanted);
+    expect(newId).not.toBe(id);
+    expect(outs.status).toBe("available");
+  }
+
+  test("a resumed import that DigitalOcean fails says to check the url and refresh, and after that the next up imports it", () =>
+    withEmulator({ importDurationMs: 10 * 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      emulator.failImports("broken", "the file is not a disk image");
+      const broken = inputs({ url: "https://images.example.com/broken.img", createTimeoutMinutes: 2 });
+      const partial = await partialFailure(create(runtime, broken), /^Timed out after 2m\d*s? waiting for the import of image \d+/);
+
+      const error = (await update(runtime, partial.id, { ...broken, createTimeoutMinutes: 30 }, partial.properties).catch((caught: unknown) => caught)) as ImportFailedError;
+
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toBe(
+        `DigitalOcean could not import image ${partial.id} ("web"): the file is not a disk image. Nothing was left behind. Check the url, then run \`pulumi refresh\` to remove it from the stack; the next \`pulumi up\` then imports it again.`,
+      );
+      await refreshThenUp(emulator, partial.id, partial.properties, inputs());
+    }));
+
+  test("an image deleted outside Pulumi that DigitalOcean still lists as deleted says to refresh, and after that the next up imports it", () =>
+    withEmulator({ deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+
+      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as Error;
+
+      expect(error).toBeInstanceOf(ImportFailedError);
+      expect(error.message).toMatch(/\. Nothing was left behind\. Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+      expect(error.message).not.toMatch(/url/);
+      await refreshThenUp(emulator, id, outs, inputs({ description: "new words" }));
+    }));
+
+  test("an image that answers 404 says it no longer exists and to refresh, and after that the next up imports it", () =>
+    withEmulator({ deletedLingerMs: 0 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+
+      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as DigitalOceanError;
+
+      expect(error).toMatchObject({ name: "NotFoundError", code: "not_found", status: 404 });
+      expect(error.message).toMatch(
+        new RegExp(
+          `^updating image "web" \\(${id}\\): DigitalOcean API GET /v2/images/${id} failed: 404 not_found: .*\\. The image no longer exists \\(deleted outside Pulumi, or a failed import DigitalOcean has removed\\)\\. Run \`pulumi refresh\` to remove it from the stack; the next \`pulumi up\` then imports it again\\.$`,
+        ),
+      );
+      await refreshThenUp(emulator, id, outs, inputs({ description: "new words" }));
+    }));
+});
+
+describe("a resumed import whose wait runs out again", () => {
+  test("records the region the import went into, not the program's new first region, so going back to the old program replaces nothing", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const importTimedOut = /^Timed out after 1m\d*s? waiting for the import of image \d+ to become available/;
+      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), importTimedOut);
+      expect(first.properties).toMatchObject({ regions: ["nyc3"] });
+
+      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties), importTimedOut);
+
+      expect(again.properties).toMatchObject({ regions: ["nyc3"], status: expect.stringMatching(/^(NEW|pending)$/) });
+      const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
+      expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    }));
+
+  test("with state edited by hand to hold regions as one string, records the program's first region", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), /^Timed out after 1m\d*s? waiting for the import/);
+      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["nyc3", "ams3"], createTimeoutMinutes: 1 }), { ...first.properties, regions: "nyc3" as never }), /^Timed out after 1m\d*s? waiting for the import/);
+      expect(again.properties).toMatchObject({ regions: ["nyc3"] });
+    }));
+});
+
 describe("read", () => {
   test("shows drift in name, description, distribution, tags and regions, which the next diff reports", () =>
     withEmulator({}, async (emulator) => {
@@ -491,7 +608,7 @@ describe("delete of an image whose import or transfer still runs", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       refuseOnce(emulator, id);
 
       await deleteImage(runtime, Number(id));
@@ -715,7 +832,7 @@ describe("create, step by step", () => {
       const { id } = await create(runtime, wanted);
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+, already under way\\)$`)));
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1: in-progress after \\d+m`)));
-      await interrupted.catch(() => undefined);
+      await expect(interrupted).resolves.toMatchObject({ id });
     }));
 
   test("two errored transfers fail the create as one partial failure naming both regions", () =>
@@ -838,7 +955,7 @@ describe("update, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "lon1"));
       const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"] }));
       expect(outs.regions).toEqual(["nyc3", "lon1", "ams3"]);
       const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
@@ -951,7 +1068,7 @@ describe("delete, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       const error = (await deleteImage(runtime, Number(id)).catch((caught: unknown) => caught)) as Error;
       expect(error.message).toMatch(new RegExp(`^Timed out after 60m(\\d+s)? waiting for the transfer of image ${id} to ams3 \\(last status "in-progress"\\)$`));
@@ -995,7 +1112,7 @@ describe("delete, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
-      await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })).catch(() => undefined);
+      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       await deleteImage(runtime, Number(id));
       expect(lines).toContain(`info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`);

@@ -323,7 +323,7 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
     const ok = !outcome.ok && outcome.action === "check" && outcome.message.includes("pulumi-import:");
     return ok ? [] : [`${who}: a program tagging its image ${RESERVED_TAG} was not refused at check (${outcome.ok ? outcome.action : outcome.message})`];
   }
-  if (!outcome.ok) return falseDeletionClaims(world, who, outcome.message);
+  if (!outcome.ok) return [...falseDeletionClaims(world, who, outcome.message), ...afterFailedUp(world, deployment, declared, outcome)];
   const state = deployment.engine.state(declared.resource);
   if (!state) return [`${who}: the ${outcome.action} succeeded but the state has no resource`];
   const id = Number(state.id);
@@ -340,6 +340,32 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
 function falseDeletionClaims(world: World, who: string, message: string): string[] {
   const claimed = [...message.matchAll(/Image (\d+) was deleted outside Pulumi/g)].map((match) => Number(match[1]));
   return claimed.filter((id) => !world.deletedOutside.has(id)).map((id) => `${who}: the up failed saying image ${id} was deleted outside Pulumi, which nobody did`);
+}
+
+/**
+ * After a failed `up`: a partial failure records the image in regions it is in, or, while it
+ * imports, in the region the import went into (a state claiming another region proposes a
+ * replacement once the program goes back); and an update that advises running `pulumi up` again
+ * must not leave the state naming an image that is gone, since every later `up` then fails.
+ */
+function afterFailedUp(world: World, deployment: Deployment, declared: DeclaredResource, outcome: Extract<Outcome, { ok: false }>): string[] {
+  const who = `${deployment.name}/${declared.resource}`;
+  const state = deployment.engine.state(declared.resource);
+  if (!state) return [];
+  const id = Number(state.id);
+  const image = world.stack.emulator.getImage(id);
+  const entry = world.stack.emulator.audit().find((candidate) => candidate.id === id);
+  const problems: string[] = [];
+  if (outcome.action === "update" && /`pulumi up` again/.test(outcome.message) && (!image || image.status === "deleted")) {
+    problems.push(`${who}: the update failed advising \`pulumi up\` again, but image ${id} is gone, so the next \`up\` fails too: ${outcome.message}`);
+  }
+  if (outcome.partial && image && entry && image.status !== "deleted" && !world.deletedOutside.has(id)) {
+    const possible = [...image.regions, entry.region];
+    const recorded = Array.isArray(state.outputs.regions) ? state.outputs.regions.map(String) : [];
+    const never = recorded.filter((region) => !possible.includes(region));
+    if (never.length > 0) problems.push(`${who}: a partial failure recorded image ${id} in ${never.join(", ")}, where it never was (it is in ${JSON.stringify(image.regions)}, imported into ${entry.region})`);
+  }
+  return problems;
 }
 
 /**
@@ -439,6 +465,8 @@ function programMismatches(world: World, id: string, declared: DeclaredResource)
   const set = (values: string[]) => JSON.stringify([...new Set(values.filter((value) => !isImportMarker(value)))].sort());
   const problems: string[] = [];
   if (image.status === "deleted") problems.push(`image ${id} is deleted`);
+  // Whatever uses the image needs it available: an `up` that succeeded must have waited for it.
+  if (image.status === "NEW" || image.status === "pending") problems.push(`image ${id} is still importing (status ${image.status})`);
   if (image.name !== program.name) problems.push(`image ${id} is named ${JSON.stringify(image.name)}, the program says ${JSON.stringify(program.name)}`);
   if (image.description !== program.description) problems.push(`image ${id}'s description is ${JSON.stringify(image.description)}, the program says ${JSON.stringify(program.description)}`);
   if (entry.url !== program.url) problems.push(`image ${id} was imported from ${entry.url}, the program says ${program.url}`);
