@@ -1,32 +1,7 @@
+import { ADOPTED_OUTPUT_TYPES, CREATED_OUTPUT_TYPES } from "../helpers/output-types";
 import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, requestLines } from "./engine-suite";
 
 const PROJECT = "custom-image-outputs";
-const numberOrNull = expect.stringMatching(/^(number|null)$/);
-const stringOrNull = expect.stringMatching(/^(string|null)$/);
-
-/** The declared output types (src/custom-image.ts), as the program's `outputTypes` spells them. */
-const CREATED = {
-  url: "string",
-  regions: "string[]",
-  name: "string",
-  description: "string",
-  distribution: "string",
-  tags: "string[]",
-  createTimeoutMinutes: "number",
-  transferTimeoutMinutes: "number",
-  imageId: "number",
-  status: "string",
-  errorMessage: "string",
-  sizeGigabytes: numberOrNull,
-  minDiskSize: numberOrNull,
-  createdAt: "string",
-  slug: stringOrNull,
-  type: "string",
-  public: "boolean",
-};
-/** DigitalOcean reports neither the url nor the provider's timeouts of an image: a `get` leaves them undefined, as declared. */
-const ADOPTED = { ...CREATED, url: "undefined", createTimeoutMinutes: "undefined", transferTimeoutMinutes: "undefined" };
-
 describeEngine("outputs in the program through the real CLI", () => {
   const fixtures = engineFixtures();
 
@@ -34,7 +9,7 @@ describeEngine("outputs in the program through the real CLI", () => {
     const { stack, emulator } = await fixtures.start("outputs");
     await stack.up();
     const outputs = await stack.outputs();
-    expect(outputs).toMatchObject({ imageTypes: CREATED, adoptedTypes: ADOPTED, tagCount: 0 });
+    expect(outputs).toMatchObject({ imageTypes: CREATED_OUTPUT_TYPES, adoptedTypes: ADOPTED_OUTPUT_TYPES, tagCount: 0 });
     expect(outputs.dependentDescription).toBe(`built on image ${outputs.imageId as number}`);
     const ids = Object.fromEntries(customImages(await stack.exportState()).map((resource) => [resource.urn.split("::").at(-1), resource.id]));
     expect(ids.adopted).toBe(ids.image);

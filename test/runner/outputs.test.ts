@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAST } from "../helpers/emulator-fixture";
+import { ADOPTED_OUTPUT_TYPES, CREATED_OUTPUT_TYPES } from "../helpers/output-types";
 import { startEmulatorStack } from "./emulator-stack";
 import { type Operation, runProgram } from "./program-runner";
 
@@ -14,26 +15,6 @@ import { type Operation, runProgram } from "./program-runner";
 const PROGRAM = join(__dirname, "..", "engine", "programs", "outputs");
 const PROJECT = "custom-image-outputs";
 const IMAGE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
-
-const CREATED = {
-  url: "string",
-  regions: "string[]",
-  name: "string",
-  description: "string",
-  distribution: "string",
-  tags: "string[]",
-  createTimeoutMinutes: "number",
-  transferTimeoutMinutes: "number",
-  imageId: "number",
-  status: "string",
-  errorMessage: "string",
-  sizeGigabytes: expect.stringMatching(/^(number|null)$/),
-  minDiskSize: expect.stringMatching(/^(number|null)$/),
-  createdAt: "string",
-  slug: expect.stringMatching(/^(string|null)$/),
-  type: "string",
-  public: "boolean",
-};
 
 describe("outputs in the program (runner)", () => {
   jest.setTimeout(60_000);
@@ -54,8 +35,8 @@ describe("outputs in the program (runner)", () => {
       const up = await run("up");
       expect(up.errors).toEqual([]);
       expect(up.outputs).toMatchObject({
-        imageTypes: CREATED,
-        adoptedTypes: { ...CREATED, url: "undefined", createTimeoutMinutes: "undefined", transferTimeoutMinutes: "undefined" },
+        imageTypes: CREATED_OUTPUT_TYPES,
+        adoptedTypes: ADOPTED_OUTPUT_TYPES,
         tagCount: 0,
       });
 
