@@ -286,6 +286,52 @@ describe("ImageWaiter's deadlines and loop", () => {
     expect(clock.now() - start).toBeLessThan(MINUTE);
   });
 
+  test("a transfer whose image answers 404 once and then 200 is not taken for deleted at its next 404: the image's answer starts the count again", async () => {
+    const clock = new TurnLimitedClock();
+    const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
+    const answers: Array<Image | undefined> = [
+      undefined,
+      { id: 1, name: "web", status: "available", regions: ["nyc3"] } as unknown as Image,
+      undefined,
+      { id: 1, name: "web", status: "available", regions: ["nyc3", "lon1"] } as unknown as Image,
+    ];
+    let imageChecks = 0;
+    const getImage = async () => answers[imageChecks++] ?? Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1", status: 404 }));
+    let actionChecks = 0;
+    const getAction = () => {
+      actionChecks++;
+      return lost();
+    };
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const done = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE });
+    expect(done).toMatchObject({ id: 11, status: "completed", regionSlug: "lon1" });
+    expect(imageChecks).toBe(4);
+    // The stats count the image's GETs after an action's 404 as well.
+    expect(waiter.stats.gets).toBe(actionChecks + imageChecks);
+  });
+
+  test("an action other than a transfer that answers 404 is not taken for done because its image lists the action's region: only a transfer's region is its result", async () => {
+    const clock = new TurnLimitedClock();
+    const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
+    const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ["nyc3"] }) as unknown as Image;
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const convert: Action = { ...transfer(11, "nyc3"), type: "convert" };
+    const error = await waiter.waitForAction(1, convert, "the conversion of image 1", { timeoutMs: MINUTE }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toBe('Timed out after 1m waiting for the conversion of image 1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available))');
+  });
+
+  test("a transfer whose action answers 404 while its image answers with the status deleted ends at the second such check, long before its deadline", async () => {
+    const clock = new TurnLimitedClock();
+    const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
+    const getImage = async () => ({ id: 1, name: "web", status: "deleted", regions: [] }) as unknown as Image;
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const start = clock.now();
+    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImageDeletedError);
+    expect(clock.now() - start).toBeLessThan(MINUTE);
+  });
+
   test("a transfer of an image deleted outside Pulumi ends at the second 404 in a row, as an import does, long before its deadline", async () => {
     const clock = new TurnLimitedClock();
     const gone = (path: string) => () => Promise.reject(new NotFoundError({ method: "GET", path, status: 404 }));

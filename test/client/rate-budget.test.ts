@@ -313,6 +313,46 @@ describe("RateBudget", () => {
       await budget.acquire();
       expect(clock.slept).toEqual([1_000, 2_000, 1_000]);
     });
+
+    test("an answer with places left ends the hold even when its reset is past too: the next such 429 waits a second again", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.hourly(START - 2_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() - 2_000));
+      await budget.acquire();
+      budget.observe(documented.ordinary(4_000, clock.now() - 2_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() - 2_000));
+      await budget.acquire();
+      expect(clock.slept).toEqual([1_000, 2_000, 1_000]);
+    });
+
+    test("an hourly 429 whose reset is still ahead ends the hold: requests wait for that reset, and a later 429 already past waits a second again", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.hourly(START - 2_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() + 5_000));
+      await budget.acquire();
+      budget.observe(documented.hourly(clock.now() - 2_000));
+      await budget.acquire();
+      expect(clock.slept).toEqual([1_000, 5_000, 1_000]);
+    });
+
+    test("a reset in this very second holds the next probe a second: it names the second the oldest request leaves, not the instant", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.hourly(START));
+      expect((await budget.acquire()).at - START).toBe(1_000);
+    });
+
+    test("an answer exactly at the reserve counts as the hour spent: with its reset past, the next probe waits a second", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      budget.observe(documented.ordinary(500, START - 2_000));
+      expect((await budget.acquire()).at - START).toBe(1_000);
+    });
   });
 });
 

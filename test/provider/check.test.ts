@@ -77,6 +77,7 @@ describe("check accepts valid inputs", () => {
     ["a transfer timeout of a fraction of a minute over the floor", { transferTimeoutMinutes: 1.25 }],
     ["a create timeout at the floor", { createTimeoutMinutes: INPUT_LIMITS.minTimeoutMinutes }],
     ["as many tags as allowed", { tags: Array.from({ length: INPUT_LIMITS.tags }, (_, index) => `t${index}`) }],
+    ["as many regions as allowed", { regions: Array.from({ length: INPUT_LIMITS.regions }, (_, index) => `x${String.fromCharCode(97 + Math.floor(index / 26), 97 + (index % 26))}1`) }],
     ["a description with line breaks and tabs", { description: "Built by Packer.\r\n\tBase: Ubuntu" }],
     ["a name with emoji and letters of any script", { name: "web 🚀 здорово 日本" }],
   ])("accepts %s as given", (_case, overrides) => {

@@ -151,6 +151,12 @@ describe("redactUrl", () => {
     ["drops what precedes an @ in a URL without an authority", "mailto:someone@example.com", "example.com"],
     ["cuts a string that is not a URL at its query", "ht tp://alice:pw@host/x?sig=secret", "ht tp://host/x"],
     ["drops userinfo from a URL without a scheme", "alice:pw@host/x?sig=secret", "host/x"],
+    ["drops userinfo from a URL without a scheme whose path holds a //", "alice:pw@host/mirror//web.img?sig=secret", "host/mirror//web.img"],
+    [
+      "keeps host and path of a Google Cloud Storage V2 URL, whose query holds an @ in GoogleAccessId as Google prints it",
+      "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa@project.iam.gserviceaccount.com&Expires=1700000000&Signature=secret",
+      "https://storage.googleapis.com/bucket/web.qcow2",
+    ],
     ["drops userinfo whose password has an @", "bad url://alice:p@ss@host/x", "bad url://host/x"],
     ["drops userinfo whose password has a /", "https://user:SECRET/PW@e.com/a.img?sig=secret", "https://e.com/a.img"],
     ["keeps a zero-width character where it was written, which URL parsing would drop", "https://exa\u200bmple.com/a.img?sig=secret", "https://exa\u200bmple.com/a.img"],
@@ -172,6 +178,7 @@ describe("redactUrl", () => {
     "https://user:8080/supersecret@example.com/a.img",
     "https://user:supersecret?supersecret@example.com/a.img",
     "https://user:supersecret#supersecret@example.com/a.img",
+    "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa@project.iam.gserviceaccount.com&Expires=1700000000&Signature=supersecret",
   ])("never prints a secret of %s", (url) => {
     expect(redactUrl(url)).not.toContain("supersecret");
   });
