@@ -119,7 +119,17 @@ export function redactUrl(url: string): string {
   const parsed = URL.parse(url);
   const parsedAsWritten = parsed && hasAuthority(url) && !parsed.pathname.includes("@") && !ALTERED_BY_PARSING.test(url);
   if (parsedAsWritten) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  // After a `//`, the authority's userinfo may hold any character; without one, only text before the first `/` is userinfo.
-  const withoutUserinfo = /^[^/]*\/\//.test(url) ? url.replace(/^([^/]*\/\/).*@/s, "$1") : url.replace(/^[^/]*@/, "");
-  return withoutUserinfo.split(/[?#]/, 1)[0]!;
+  const authority = /^[^/]*\/\//.exec(url);
+  // Without a `//`, only text before the first `/` is userinfo.
+  if (!authority) return url.replace(/^[^/]*@/, "").split(/[?#]/, 1)[0]!;
+  // After a `//`, userinfo may hold any character, so it runs to the last `@`. When that text
+  // holds a `?` or `#`, the `@` may as well sit in the query (a GCS V2 url's GoogleAccessId), and
+  // what follows it be the query's tail with the signature: nothing after the `//` is printed.
+  const rest = url.slice(authority[0].length);
+  const at = rest.lastIndexOf("@");
+  if (/[?#]/.test(rest.slice(0, Math.max(at, 0)))) return `${authority[0]}${HIDDEN_AUTHORITY}`;
+  return `${authority[0]}${rest.slice(at + 1).split(/[?#]/, 1)[0]!}`;
 }
+
+/** What a hand-cut URL prints in place of a host and path it cannot tell from a query's tail. */
+const HIDDEN_AUTHORITY = "[host and path hidden: an @ follows a ? or #]";

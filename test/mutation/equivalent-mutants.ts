@@ -23,14 +23,6 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     reason: "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
   },
   {
-    file: "src/provider/presigned-url.ts",
-    mutator: "Regex",
-    line: "const withoutUserinfo = /^[^/]*\\/\\//.test(url) ? url.replace(/^([^/]*\\/\\/).*@/s, \"$1\") : url.replace(/^[^/]*@/, \"\");",
-    original: "/^([^/]*\\/\\/).*@/s",
-    replacement: "/([^/]*\\/\\/).*@/s",
-    reason: "this replace runs only when the text's first / begins a //, so a match can start at its first character; a regex takes the leftmost match, so without ^ it finds the same one, and none when no @ follows that //",
-  },
-  {
     file: "src/provider/lifecycle.ts",
     mutator: "MethodExpression",
     line: "listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));",

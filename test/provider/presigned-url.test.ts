@@ -162,6 +162,12 @@ describe("redactUrl", () => {
     ["keeps a zero-width character where it was written, which URL parsing would drop", "https://exa\u200bmple.com/a.img?sig=secret", "https://exa\u200bmple.com/a.img"],
     ["keeps a space as written, not percent-encoded", "https://example.com/my image.img?sig=secret", "https://example.com/my image.img"],
     ["keeps an @ in the path", "not a url/a@b?sig=secret", "not a url/a@b"],
+    [
+      "hides host and path of a url cut by hand when an @ follows its ? (a GCS V2 url with a space in its path)",
+      "https://example.com/my image.img?GoogleAccessId=sa@p.iam.gserviceaccount.com&Signature=secret",
+      "https://[host and path hidden: an @ follows a ? or #]",
+    ],
+    ["hides host and path of a url cut by hand when an @ follows its #", "https://e.com/a b#x@y&sig=secret", "https://[host and path hidden: an @ follows a ? or #]"],
     ["keeps a url without a host as written, not as URL parsing repairs it", "https:///a.img?sig=secret", "https:///a.img"],
     ["keeps a url with one slash after the scheme as written, also when its path holds another url", "https:/x.example/https://host/a.img?sig=secret", "https:/x.example/https://host/a.img"],
   ])("%s", (_case, url, redacted) => {
@@ -178,6 +184,9 @@ describe("redactUrl", () => {
     "https://user:8080/supersecret@example.com/a.img",
     "https://user:supersecret?supersecret@example.com/a.img",
     "https://user:supersecret#supersecret@example.com/a.img",
+    "https://example.com/my image.img?GoogleAccessId=sa@p.iam.gserviceaccount.com&Signature=supersecret",
+    "https://exa\u200bmple.com/web.img?GoogleAccessId=sa@p.iam.gserviceaccount.com&Signature=supersecret",
+    "https://example.com/a@b/web.img?GoogleAccessId=sa@p.iam.gserviceaccount.com&Signature=supersecret",
     "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa@project.iam.gserviceaccount.com&Expires=1700000000&Signature=supersecret",
   ])("never prints a secret of %s", (url) => {
     expect(redactUrl(url)).not.toContain("supersecret");
