@@ -30,7 +30,8 @@ const listingFor: Record<ImageSource, Parameters<DigitalOceanClient["images"]["l
  */
 export async function getImage(args: GetImageArgs, client: DigitalOceanClient = programClient()): Promise<Image> {
   const given = (["id", "slug", "name"] as const).filter((key) => args[key] !== undefined);
-  if (given.length !== 1) throw new Error(`getImage: give exactly one of id, slug or name (got ${given.length === 0 ? "none" : given.join(", ")})`);
+  if (given.length !== 1)
+    throw new Error(`getImage: give exactly one of id, slug or name (got ${given.length === 0 ? "none" : given.join(", ")})`);
   if (args.id !== undefined) return client.images.get(args.id);
   if (args.slug !== undefined) return client.images.get(args.slug);
   const source = args.source ?? "user";
@@ -38,7 +39,9 @@ export async function getImage(args: GetImageArgs, client: DigitalOceanClient = 
   const matches = (await client.images.list(listingFor[source])).filter((image) => image.name === args.name);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) throw new Error(`getImage: no image named "${args.name}" in source "${source}"`);
-  throw new Error(`getImage: ${matches.length} images named "${args.name}" in source "${source}" (ids ${matches.map((image) => image.id).join(", ")}); look it up by id instead`);
+  throw new Error(
+    `getImage: ${matches.length} images named "${args.name}" in source "${source}" (ids ${matches.map((image) => image.id).join(", ")}); look it up by id instead`,
+  );
 }
 
 /** `getImage`'s arguments as Pulumi Inputs. */

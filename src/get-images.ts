@@ -86,7 +86,9 @@ function compileFilter(filter: ImageFilter, index: number): (image: Image) => bo
       const pattern = RE2JS.compile(wanted);
       return (text) => pattern.test(text);
     } catch (error) {
-      throw new Error(`${where}.values[${valueIndex}] is not an RE2 regular expression (no backreferences or lookaround): ${(error as Error).message}`);
+      throw new Error(
+        `${where}.values[${valueIndex}] is not an RE2 regular expression (no backreferences or lookaround): ${(error as Error).message}`,
+      );
     }
   });
   return (image) => {
@@ -99,7 +101,8 @@ function compileFilter(filter: ImageFilter, index: number): (image: Image) => bo
 
 /** An image's own field (never an inherited one such as `constructor` or `__proto__`). */
 function field(image: Image, key: string, where: string): unknown {
-  if (!Object.hasOwn(image, key)) throw new Error(`getImages: ${where}: unknown key "${key}"; image fields are ${Object.keys(image).join(", ")}`);
+  if (!Object.hasOwn(image, key))
+    throw new Error(`getImages: ${where}: unknown key "${key}"; image fields are ${Object.keys(image).join(", ")}`);
   return image[key];
 }
 

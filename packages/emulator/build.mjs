@@ -28,6 +28,15 @@ await build({ ...common, entryPoints: ["src/cli.ts"], outfile: "dist/cli.js", ex
 
 execFileSync(
   process.execPath,
-  [require.resolve("dts-bundle-generator/dist/bin/dts-bundle-generator.js"), "--silent", "--no-banner", "--project", "tsconfig.build.json", "-o", "dist/emulator.d.ts", "src/emulator.ts"],
+  [
+    require.resolve("dts-bundle-generator/dist/bin/dts-bundle-generator.js"),
+    "--silent",
+    "--no-banner",
+    "--project",
+    "tsconfig.build.json",
+    "-o",
+    "dist/emulator.d.ts",
+    "src/emulator.ts",
+  ],
   { stdio: "inherit" },
 );

@@ -41,7 +41,10 @@ interface Setting {
 const TOKEN_KEYS = { config: "digitalocean:token", env: ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"] } as const;
 
 function tokenSetting(config: Settings, env: NodeJS.ProcessEnv): Setting | undefined {
-  return setting(config[TOKEN_KEYS.config], TOKEN_KEYS.config, "the stack config") ?? TOKEN_KEYS.env.map((key) => setting(env[key], key, "the environment")).find(Boolean);
+  return (
+    setting(config[TOKEN_KEYS.config], TOKEN_KEYS.config, "the stack config") ??
+    TOKEN_KEYS.env.map((key) => setting(env[key], key, "the environment")).find(Boolean)
+  );
 }
 
 /** The token from the first place that has one, or undefined. Reads no network: `check` can ask at preview. */
@@ -68,7 +71,15 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
   const endpoint = fromConfig("digitalocean:apiEndpoint") ?? fromEnv("DIGITALOCEAN_API_URL");
   const allowInsecure = insecureAllowance(fromConfig(ALLOW_INSECURE_ENDPOINT.config) ?? fromEnv(ALLOW_INSECURE_ENDPOINT.env));
   const allowInsecureEndpoint = allowInsecure !== undefined;
-  if (!endpoint) return { token: token.value, tokenSource, apiEndpoint: DEFAULT_API_ENDPOINT, apiEndpointSource: API_ENDPOINT_SOURCES.default, allowInsecureEndpoint, warnings: [] };
+  if (!endpoint)
+    return {
+      token: token.value,
+      tokenSource,
+      apiEndpoint: DEFAULT_API_ENDPOINT,
+      apiEndpointSource: API_ENDPOINT_SOURCES.default,
+      allowInsecureEndpoint,
+      warnings: [],
+    };
 
   const url = checkedEndpoint(endpoint.value, `${endpoint.key} (from ${endpoint.place})`, allowInsecureEndpoint);
   const apiEndpoint = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
@@ -80,7 +91,9 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
     );
   }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-    warnings.push(`The API endpoint ${apiEndpoint} is plain http: the DigitalOcean token is sent unencrypted, as ${allowInsecure!.key} allows.`);
+    warnings.push(
+      `The API endpoint ${apiEndpoint} is plain http: the DigitalOcean token is sent unencrypted, as ${allowInsecure!.key} allows.`,
+    );
   }
   const apiEndpointSource = API_ENDPOINT_SOURCES[endpoint.place === "the stack config" ? "config" : "env"];
   return { token: token.value, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings };
@@ -105,8 +118,10 @@ export function checkedEndpoint(endpoint: string, where: string, allowInsecure: 
     // Not echoed: a value that is not a URL may be a token pasted into the wrong setting.
     throw new InvalidEndpointError({}, `${where} is not a URL: expected ${SHAPE}`);
   }
-  if (url.username || url.password) throw new InvalidEndpointError({}, `${where} must not carry a user name or password: expected ${SHAPE}`);
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidEndpointError({}, `${where} uses "${url.protocol}": expected ${SHAPE}`);
+  if (url.username || url.password)
+    throw new InvalidEndpointError({}, `${where} must not carry a user name or password: expected ${SHAPE}`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InvalidEndpointError({}, `${where} uses "${url.protocol}": expected ${SHAPE}`);
   if (!url.hostname) throw new InvalidEndpointError({}, `${where} has no host: expected ${SHAPE}`);
   if (url.search || url.hash) throw new InvalidEndpointError({}, `${where} must not have a query or fragment: expected ${SHAPE}`);
   if (url.protocol === "http:" && !isLoopback(url.hostname) && !allowInsecure) {
@@ -126,7 +141,10 @@ function insecureAllowance(allowInsecure: Setting | undefined): Setting | undefi
   const value = allowInsecure.value.toLowerCase();
   if (value !== "true" && value !== "false") {
     // Not echoed, not even in part: a value that is neither may be a token pasted into the wrong setting.
-    throw new InvalidEndpointError({}, `${allowInsecure.key} (from ${allowInsecure.place}) must be true or false; the value set is neither (it is not repeated here)`);
+    throw new InvalidEndpointError(
+      {},
+      `${allowInsecure.key} (from ${allowInsecure.place}) must be true or false; the value set is neither (it is not repeated here)`,
+    );
   }
   return value === "true" ? allowInsecure : undefined;
 }

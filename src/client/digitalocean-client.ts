@@ -218,7 +218,10 @@ export class DigitalOceanClient {
             const reason = error.response ? String(error.response.statusCode) : error.code;
             const limit = retryLimit(policy, error.code);
             const retry = limit < policy.limit ? sameFailures : attemptCount;
-            log("warn", `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`);
+            log(
+              "warn",
+              `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`,
+            );
           }
           return delay > 0 ? Math.max(1, delay * clock.scale) : 0;
         },
@@ -229,7 +232,11 @@ export class DigitalOceanClient {
             const ticket = await budget.acquire(request.signal ?? undefined);
             request.context.rateTicket = ticket;
             // Said out loud: a deployment that slows down for the token's budget should say why.
-            if (ticket.waitedMs > 0) log("warn", `${request.method} ${pathOf(request.url)} waited ${Math.round(ticket.waitedMs)}ms for the token's rate limit (${RATE_LIMIT_TEXT})`);
+            if (ticket.waitedMs > 0)
+              log(
+                "warn",
+                `${request.method} ${pathOf(request.url)} waited ${Math.round(ticket.waitedMs)}ms for the token's rate limit (${RATE_LIMIT_TEXT})`,
+              );
           },
         ],
         afterResponse: [
@@ -256,7 +263,9 @@ export class DigitalOceanClient {
 
     /** By numeric id, or by slug for public images. */
     get: async (idOrSlug: number | string): Promise<Image> => {
-      const body = await this.request<{ image: unknown }>("GET", `v2/images/${encodeURIComponent(String(idOrSlug))}`, { operation: "images_get" });
+      const body = await this.request<{ image: unknown }>("GET", `v2/images/${encodeURIComponent(String(idOrSlug))}`, {
+        operation: "images_get",
+      });
       return imageFromWire(body.image);
     },
 
@@ -277,13 +286,24 @@ export class DigitalOceanClient {
       }
       const extraScopes = request.tags?.length ? [IMPORT_TAGS_SCOPE] : [];
       const send = async () =>
-        imageFromWire((await this.request<{ image: unknown }>("POST", "v2/images", { operation: "images_create_custom", extraScopes, json: toWire({ ...request }) })).image);
+        imageFromWire(
+          (
+            await this.request<{ image: unknown }>("POST", "v2/images", {
+              operation: "images_create_custom",
+              extraScopes,
+              json: toWire({ ...request }),
+            })
+          ).image,
+        );
       const image =
         identifyingTag === undefined
           ? await send()
           : await this.postWithoutDuplicates(
               send,
-              async () => (await this.images.list({ tagName: identifyingTag })).find((image) => image.tags.includes(identifyingTag) && !this.claimed.has(image.id)),
+              async () =>
+                (await this.images.list({ tagName: identifyingTag })).find(
+                  (image) => image.tags.includes(identifyingTag) && !this.claimed.has(image.id),
+                ),
               `import of image "${request.name}"`,
             );
       this.claimed.add(image.id);
@@ -292,7 +312,10 @@ export class DigitalOceanClient {
 
     /** Changes name, description and distribution; an empty description clears it. */
     update: async (id: number, request: UpdateImageRequest): Promise<Image> => {
-      const body = await this.request<{ image: unknown }>("PUT", `v2/images/${id}`, { operation: "images_update", json: toWire({ ...request }) });
+      const body = await this.request<{ image: unknown }>("PUT", `v2/images/${id}`, {
+        operation: "images_update",
+        json: toWire({ ...request }),
+      });
       return imageFromWire(body.image);
     },
 
@@ -309,7 +332,10 @@ export class DigitalOceanClient {
     post: async (imageId: number, request: ImageActionRequest): Promise<Action> => {
       const startedAt = this.clock.now();
       return this.postWithoutDuplicates(
-        async () => actionFromWire(await this.request("POST", `v2/images/${imageId}/actions`, { operation: "imageActions_post", json: toWire({ ...request }) })),
+        async () =>
+          actionFromWire(
+            await this.request("POST", `v2/images/${imageId}/actions`, { operation: "imageActions_post", json: toWire({ ...request }) }),
+          ),
         async () => {
           const actions = await this.imageActions.list(imageId);
           return actions.find(
@@ -335,11 +361,16 @@ export class DigitalOceanClient {
         return await this.imageActions.post(imageId, { type: "transfer", region });
       } catch (error) {
         if (!(error instanceof ValidationError && /already being transferred/i.test(error.apiMessage ?? ""))) throw error;
-        const transfers = (await this.imageActions.list(imageId)).filter((action) => action.type === "transfer" && action.regionSlug === region && action.status !== "errored");
+        const transfers = (await this.imageActions.list(imageId)).filter(
+          (action) => action.type === "transfer" && action.regionSlug === region && action.status !== "errored",
+        );
         // The newest: one still in progress, or one that has just completed since the refusal.
         const underWay = transfers.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id - a.id)[0];
         if (underWay === undefined) throw error;
-        this.log("warn", `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`);
+        this.log(
+          "warn",
+          `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`,
+        );
         return underWay;
       }
     },
@@ -363,7 +394,11 @@ export class DigitalOceanClient {
      */
     create: async (name: string): Promise<Tag> => {
       try {
-        const body = await this.request<{ tag: unknown }>("POST", "v2/tags", { operation: "tags_create", json: { name }, idempotent: true });
+        const body = await this.request<{ tag: unknown }>("POST", "v2/tags", {
+          operation: "tags_create",
+          json: { name },
+          idempotent: true,
+        });
         return fromWire<Tag>(body.tag);
       } catch (error) {
         if (!(error instanceof ValidationError && /already exists/i.test(error.apiMessage ?? ""))) throw error;
@@ -373,7 +408,11 @@ export class DigitalOceanClient {
     },
 
     assignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {
-      await this.request("POST", `v2/tags/${encodeURIComponent(tag)}/resources`, { operation: "tags_assign_resources", json: tagResources(resources), idempotent: true });
+      await this.request("POST", `v2/tags/${encodeURIComponent(tag)}/resources`, {
+        operation: "tags_assign_resources",
+        json: tagResources(resources),
+        idempotent: true,
+      });
     },
 
     /** Deletes the tag (untagging everything that carries it); a tag already gone is success. */
@@ -386,7 +425,10 @@ export class DigitalOceanClient {
     },
 
     unassignResources: async (tag: string, resources: { resourceId: string | number; resourceType: "image" }[]): Promise<void> => {
-      await this.request("DELETE", `v2/tags/${encodeURIComponent(tag)}/resources`, { operation: "tags_unassign_resources", json: tagResources(resources) });
+      await this.request("DELETE", `v2/tags/${encodeURIComponent(tag)}/resources`, {
+        operation: "tags_unassign_resources",
+        json: tagResources(resources),
+      });
     },
   };
 
@@ -400,11 +442,16 @@ export class DigitalOceanClient {
       const scrub = (text: string) => withoutSecret(text, secretsOf(this).token);
       const endpoint = { url: withoutUserinfo(this.apiEndpoint), source: this.apiEndpointSource };
       const tooLarge = error instanceof RequestError && error.code === RESPONSE_TOO_LARGE;
-      const refused = error instanceof RequestError && error.response && !tooLarge ? redirectError(endpoint.url, method, `/${path}`, error.response, scrub) : undefined;
+      const refused =
+        error instanceof RequestError && error.response && !tooLarge
+          ? redirectError(endpoint.url, method, `/${path}`, error.response, scrub)
+          : undefined;
       const scopes = [...new Set([...OPERATION_SCOPES[options.operation], ...(options.extraScopes ?? [])])];
       throw refused ?? toDigitalOceanError(error, method, `/${path}`, endpoint, scopes, scrub, this.tokenSource);
     }
-    return parseResponse(withoutUserinfo(this.apiEndpoint), method, `/${path}`, response, (text) => withoutSecret(text, secretsOf(this).token)) as T;
+    return parseResponse(withoutUserinfo(this.apiEndpoint), method, `/${path}`, response, (text) =>
+      withoutSecret(text, secretsOf(this).token),
+    ) as T;
   }
 
   /**
@@ -426,7 +473,10 @@ export class DigitalOceanClient {
     for (let read = 1; ; read++) {
       const { items, totals } = await this.readPages(firstPage, key, operation);
       if (new Set(totals).size <= 1 || read >= LISTING_READS) return items;
-      this.log("info", `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`);
+      this.log(
+        "info",
+        `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`,
+      );
     }
   }
 
@@ -441,23 +491,38 @@ export class DigitalOceanClient {
       asked.add(query);
       const pagePath = query ? `${path}?${query}` : path;
       const request = { method: "GET", path: `/${pagePath}` };
-      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } }; meta?: { total?: unknown } }>("GET", pagePath, { operation });
+      const body = await this.request<Record<string, unknown> & { links?: { pages?: { next?: unknown } }; meta?: { total?: unknown } }>(
+        "GET",
+        pagePath,
+        { operation },
+      );
       const pageItems = body[key];
-      if (!Array.isArray(pageItems)) throw new UnexpectedResponseError({ ...request, apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}` });
+      if (!Array.isArray(pageItems))
+        throw new UnexpectedResponseError({
+          ...request,
+          apiMessage: `expected a list "${key}" in the response, got ${describeType(pageItems)}`,
+        });
       items.push(...pageItems);
       if (typeof body.meta?.total === "number") totals.push(body.meta.total);
       const next = body.links?.pages?.next;
       if (!next) return { items, totals };
       const nextUrl = typeof next === "string" ? URL.parse(next, DEFAULT_API_ENDPOINT) : null;
-      if (nextUrl === null) throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
+      if (nextUrl === null)
+        throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next is ${describeType(next)}, not a URL` });
       const params = new URLSearchParams(firstQuery);
       for (const [name, value] of nextUrl.searchParams) params.set(name, value);
       query = params.toString();
       if (asked.has(query)) {
-        throw new UnexpectedResponseError({ ...request, apiMessage: `links.pages.next leads back to a page already read (?${boundedText(query, 200)}); stopped after ${page} page${page === 1 ? "" : "s"}` });
+        throw new UnexpectedResponseError({
+          ...request,
+          apiMessage: `links.pages.next leads back to a page already read (?${boundedText(query, 200)}); stopped after ${page} page${page === 1 ? "" : "s"}`,
+        });
       }
       if (page >= MAX_PAGES) {
-        throw new UnexpectedResponseError({ ...request, apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, taking it for a loop` });
+        throw new UnexpectedResponseError({
+          ...request,
+          apiMessage: `the listing did not end after ${MAX_PAGES} pages (${items.length} items); stopped, taking it for a loop`,
+        });
       }
     }
   }
@@ -491,11 +556,17 @@ export class DigitalOceanClient {
         // With an answer in hand the request has run its course; without one it may still arrive.
         const existing = error.status !== undefined ? await findExisting() : await this.settle(findExisting);
         if (existing !== undefined) {
-          this.log("warn", `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`);
+          this.log(
+            "warn",
+            `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`,
+          );
           return existing;
         }
         const delay = backoffDelay(this.policy, attempt, Math.random());
-        this.log("warn", `${what}: the request failed (${error.message}) and nothing it would have created was found, so DigitalOcean is taken not to have carried it out; sending it again in ${Math.round(delay)}ms`);
+        this.log(
+          "warn",
+          `${what}: the request failed (${error.message}) and nothing it would have created was found, so DigitalOcean is taken not to have carried it out; sending it again in ${Math.round(delay)}ms`,
+        );
         await this.clock.sleep(delay);
       }
     }
@@ -588,7 +659,10 @@ function toDigitalOceanError(
       path,
       status: response.statusCode,
       apiCode: body.id,
-      apiMessage: redactOptional(body.message ?? (response.statusMessage === undefined ? undefined : boundedText(scrub(response.statusMessage), ERROR_TEXT_LIMITS.message))),
+      apiMessage: redactOptional(
+        body.message ??
+          (response.statusMessage === undefined ? undefined : boundedText(scrub(response.statusMessage), ERROR_TEXT_LIMITS.message)),
+      ),
       requestId: body.request_id ?? requestIdHeader(response, scrub),
       requiredScopes,
       tokenSource,
@@ -596,13 +670,22 @@ function toDigitalOceanError(
   }
   const source = endpoint.source ? `; the API endpoint ${endpoint.source}` : "";
   if (error.code === "ETIMEDOUT" || error.name === "TimeoutError") {
-    return new TimeoutError({ method, path, apiMessage: `no response within ${error.options.timeout.request ?? "the"}ms timeout from ${endpoint.url}${source}` });
+    return new TimeoutError({
+      method,
+      path,
+      apiMessage: `no response within ${error.options.timeout.request ?? "the"}ms timeout from ${endpoint.url}${source}`,
+    });
   }
   if (error.code === "ERR_BODY_PARSE_FAILURE") {
     return new NetworkError({ method, path, status: response?.statusCode, apiMessage: "the response was not valid JSON" });
   }
   if (Object.hasOwn(UNREACHABLE, error.code)) {
-    return new NetworkError({ method, path, networkCode: error.code, apiMessage: `cannot connect to ${endpoint.url} (${error.code}: ${UNREACHABLE[error.code]})${source}` });
+    return new NetworkError({
+      method,
+      path,
+      networkCode: error.code,
+      apiMessage: `cannot connect to ${endpoint.url} (${error.code}: ${UNREACHABLE[error.code]})${source}`,
+    });
   }
   return new NetworkError({ method, path, networkCode: error.code, apiMessage: `connection failed (${error.code})` });
 }
@@ -625,14 +708,24 @@ function parseErrorBody(body: unknown, scrub: (text: string) => string): { id?: 
     // Scrubbed before it is cut, so that no part of a token survives the cut.
     return typeof value === "string" && value !== "" ? boundedText(scrub(value), limit) : undefined;
   };
-  return { id: field("id", ERROR_TEXT_LIMITS.id), message: field("message", ERROR_TEXT_LIMITS.message), request_id: field("request_id", ERROR_TEXT_LIMITS.requestId) };
+  return {
+    id: field("id", ERROR_TEXT_LIMITS.id),
+    message: field("message", ERROR_TEXT_LIMITS.message),
+    request_id: field("request_id", ERROR_TEXT_LIMITS.requestId),
+  };
 }
 
 /**
  * A successful response's body: a JSON object, or nothing for a 204. Anything else (`null`, a
  * number, a list, an empty 200) is an `UnexpectedResponseError` rather than a TypeError later.
  */
-function parseResponse(endpoint: string, method: string, path: string, response: Response<unknown>, scrub: (text: string) => string): unknown {
+function parseResponse(
+  endpoint: string,
+  method: string,
+  path: string,
+  response: Response<unknown>,
+  scrub: (text: string) => string,
+): unknown {
   const refused = redirectError(endpoint, method, path, response, scrub);
   if (refused) throw refused;
   if (response.statusCode === 204) return undefined;
@@ -648,7 +741,13 @@ function parseResponse(endpoint: string, method: string, path: string, response:
  * The error for a 3xx, which is never followed: it names the endpoint (without userinfo, which the
  * caller has taken out) and where the redirect pointed (an origin never carries userinfo).
  */
-function redirectError(endpoint: string, method: string, path: string, response: Response<unknown>, scrub: (text: string) => string): RedirectError | undefined {
+function redirectError(
+  endpoint: string,
+  method: string,
+  path: string,
+  response: Response<unknown>,
+  scrub: (text: string) => string,
+): RedirectError | undefined {
   if (response.statusCode < 300 || response.statusCode >= 400) return undefined;
   const location = header(response.headers, "location");
   const origin = location ? scrub(URL.parse(location, `${endpoint}/`)?.origin ?? "null") : undefined;

@@ -1,5 +1,13 @@
 import type { DigitalOceanClient } from "./digitalocean-client";
-import { ForbiddenError, ImageDeletedError, ImportFailedError, NotFoundError, UnauthorizedError, WaitTimeoutError, copyOfError } from "./errors";
+import {
+  ForbiddenError,
+  ImageDeletedError,
+  ImportFailedError,
+  NotFoundError,
+  UnauthorizedError,
+  WaitTimeoutError,
+  copyOfError,
+} from "./errors";
 import type { RateBudget } from "./rate-budget";
 import type { Action, Image } from "./wire";
 
@@ -59,7 +67,12 @@ export function waitIntervalMs(options: Pick<ImageWaiterOptions, "minIntervalMs"
  * images: often; one GET per image: each at its own pace), never closer than `minIntervalMs`.
  * Then the budget's stretch, never beyond `maxYieldIntervalMs` (nor shortening a longer round to it).
  */
-export function roundIntervalMs(options: Omit<ImageWaiterOptions, "progressEveryMs">, elapsedMs: readonly number[], stretch = 1, requests = 1): number {
+export function roundIntervalMs(
+  options: Omit<ImageWaiterOptions, "progressEveryMs">,
+  elapsedMs: readonly number[],
+  stretch = 1,
+  requests = 1,
+): number {
   const rate = elapsedMs.reduce((sum, elapsed) => sum + 1 / waitIntervalMs(options, elapsed), 0);
   const scheduled = rate === 0 ? options.minIntervalMs : Math.max(options.minIntervalMs, Math.max(1, requests) / rate);
   if (stretch <= 1) return scheduled;
@@ -127,7 +140,12 @@ export class ImageWaiter {
 
   /** Resolves with the image once it is `available`; rejects when DigitalOcean ends the import, or at the deadline. */
   waitForImage(imageId: number, options: WaitOptions, lastStatus = "NEW"): Promise<Image> {
-    return this.enqueue(this.images, { kind: "image", imageId, what: `the import of image ${imageId} to become available` }, options, lastStatus);
+    return this.enqueue(
+      this.images,
+      { kind: "image", imageId, what: `the import of image ${imageId} to become available` },
+      options,
+      lastStatus,
+    );
   }
 
   /** Resolves with the action once it is `completed`; rejects when it `errored`, or at the deadline. */
@@ -135,10 +153,25 @@ export class ImageWaiter {
     return this.enqueue(this.actions, { kind: "action", imageId, action, what }, options, action.status);
   }
 
-  private enqueue<T>(set: Set<Wait<T>>, wait: Pick<Wait<T>, "kind" | "imageId" | "action" | "what">, options: WaitOptions, lastStatus: string): Promise<T> {
+  private enqueue<T>(
+    set: Set<Wait<T>>,
+    wait: Pick<Wait<T>, "kind" | "imageId" | "action" | "what">,
+    options: WaitOptions,
+    lastStatus: string,
+  ): Promise<T> {
     const now = this.client.clock.now();
     return new Promise<T>((resolve, reject) => {
-      const entry: Wait<T> = { ...wait, startedAt: now, deadline: now + options.timeoutMs, lastStatus, lastReportAt: now, notFound: 0, options, resolve, reject };
+      const entry: Wait<T> = {
+        ...wait,
+        startedAt: now,
+        deadline: now + options.timeoutMs,
+        lastStatus,
+        lastReportAt: now,
+        notFound: 0,
+        options,
+        resolve,
+        reject,
+      };
       set.add(entry);
       // A check still in flight when its wait has ended (at its deadline) changes nothing.
       entry.resolve = (value) => void (set.delete(entry) && resolve(value));
@@ -187,7 +220,9 @@ export class ImageWaiter {
         const nextDeadline = Math.min(...waits.map((wait) => wait.deadline));
         this.stats.turns++;
         this.wake = new AbortController();
-        await clock.sleep(Math.max(MIN_SLEEP_MS, Math.min(from + stretched, nextDeadline, recheck) - clock.now()), this.wake.signal).catch(() => undefined);
+        await clock
+          .sleep(Math.max(MIN_SLEEP_MS, Math.min(from + stretched, nextDeadline, recheck) - clock.now()), this.wake.signal)
+          .catch(() => undefined);
         this.wake = undefined;
       }
     } finally {
@@ -298,7 +333,8 @@ export class ImageWaiter {
           const action = actions.find((candidate) => candidate.id === wait.action!.id);
           if (!action) wait.lastProblem = `DigitalOcean's listing of image ${imageId}'s actions did not include action ${wait.action!.id}`;
           else if (action.status === "completed") wait.resolve(action);
-          else if (action.status === "errored") wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
+          else if (action.status === "errored")
+            wait.reject(new ImportFailedError(wait.imageId, `DigitalOcean reported an error for ${wait.what} (action ${action.id})`));
           else this.progress(wait, action.status);
         }
       }),
@@ -326,7 +362,8 @@ export class ImageWaiter {
       const region = action.type === "transfer" ? action.regionSlug : null;
       // The action's own record is what DigitalOcean lost; the region in the image's list is the transfer's result.
       if (region && image.regions.includes(region)) wait.resolve({ ...action, status: "completed" });
-      else wait.lastProblem = `DigitalOcean answered 404 for action ${action.id}, while image ${imageId} is there (${image.status})${region ? ` and not yet in ${region}` : ""}`;
+      else
+        wait.lastProblem = `DigitalOcean answered 404 for action ${action.id}, while image ${imageId} is there (${image.status})${region ? ` and not yet in ${region}` : ""}`;
     }
   }
 
@@ -358,8 +395,13 @@ export class ImageWaiter {
       if (error instanceof NotFoundError && ++wait.notFound >= 2) {
         // During an import the image may also be one whose import failed and whose `deleted`
         // record DigitalOcean no longer shows: the message does not claim more than is known.
-        const how = wait.kind === "image" ? "is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it)" : "was deleted outside Pulumi";
-        wait.reject(new ImageDeletedError(wait.imageId, `Image ${wait.imageId} ${how} while waiting for ${wait.what} (404 at two checks in a row)`));
+        const how =
+          wait.kind === "image"
+            ? "is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it)"
+            : "was deleted outside Pulumi";
+        wait.reject(
+          new ImageDeletedError(wait.imageId, `Image ${wait.imageId} ${how} while waiting for ${wait.what} (404 at two checks in a row)`),
+        );
         continue;
       }
       wait.lastProblem = `last check failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -54,7 +54,17 @@ export const defaultRetryPolicy: RetryPolicy = {
   limitByErrorCode: { ECONNREFUSED: 2, ENOTFOUND: 2, EAI_AGAIN: 2, ENETUNREACH: 2, ETIMEDOUT: 2 },
   idempotentMethods: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"],
   statusCodes: [429, 500, 502, 503, 504],
-  errorCodes: ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "ERR_BODY_PARSE_FAILURE"],
+  errorCodes: [
+    "ETIMEDOUT",
+    "ECONNRESET",
+    "EADDRINUSE",
+    "ECONNREFUSED",
+    "EPIPE",
+    "ENOTFOUND",
+    "ENETUNREACH",
+    "EAI_AGAIN",
+    "ERR_BODY_PARSE_FAILURE",
+  ],
   unsentStatusCodes: [429],
   unsentErrorCodes: ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"],
   baseDelayMs: 500,
@@ -111,7 +121,8 @@ export function retryDelay(policy: RetryPolicy, attempt: RetryAttempt): number {
  * and was reset once is retried after both.
  */
 export function retryLimit(policy: RetryPolicy, errorCode: string | undefined): number {
-  const forCode = errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
+  const forCode =
+    errorCode !== undefined && Object.hasOwn(policy.limitByErrorCode, errorCode) ? policy.limitByErrorCode[errorCode]! : policy.limit;
   return Math.min(policy.limit, forCode);
 }
 

@@ -118,8 +118,7 @@ const PROPERTY_CHECKS: { readonly [P in keyof Required<CustomImageInputs>]: (val
   distribution: checkDistribution,
   tags: checkTags,
   createTimeoutMinutes: (value, report) => checkTimeout("createTimeoutMinutes", value, report, DEFAULT_CREATE_TIMEOUT_MINUTES),
-  transferTimeoutMinutes: (value, report) =>
-    checkTimeout("transferTimeoutMinutes", value, report, DEFAULT_TRANSFER_TIMEOUT_MINUTES),
+  transferTimeoutMinutes: (value, report) => checkTimeout("transferTimeoutMinutes", value, report, DEFAULT_TRANSFER_TIMEOUT_MINUTES),
 };
 
 /** The names a CustomImage accepts as inputs, in the order `check` returns them. */
@@ -131,11 +130,7 @@ export const INPUT_PROPERTY_NAMES = Object.keys(PROPERTY_CHECKS) as (keyof Custo
  * not consulted: the same program always checks to the same inputs, so `diff` sees no change
  * where the program made none.
  */
-export function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-  options: CheckOptions = {},
-): CheckOutcome {
+export function check(_olds: Record<string, unknown>, news: Record<string, unknown>, options: CheckOptions = {}): CheckOutcome {
   const inputs: Record<string, unknown> = {};
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const warnings: string[] = [];
@@ -177,9 +172,7 @@ function checkUrl(value: unknown, report: PropertyReport): unknown {
   }
   // Messages show the URL redacted: presigned URLs carry credentials in the query string.
   if (URL_FORBIDDEN_CHARACTERS.test(value)) {
-    return report.fail(
-      `url must not contain whitespace, ${HIDDEN_TEXT} (percent-encode a space as %20): ${quoteText(redactUrl(value))}`,
-    );
+    return report.fail(`url must not contain whitespace, ${HIDDEN_TEXT} (percent-encode a space as %20): ${quoteText(redactUrl(value))}`);
   }
   let parsed: URL;
   try {
@@ -188,9 +181,7 @@ function checkUrl(value: unknown, report: PropertyReport): unknown {
     return report.fail(`url ${quoteText(redactUrl(value))} is not a valid absolute URL; expected ${allowed}`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return report.fail(
-      `url ${quoteText(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`,
-    );
+    return report.fail(`url ${quoteText(redactUrl(value))} is not ${allowed}: DigitalOcean downloads images over http or https only`);
   }
   // http and https URLs never parse with an empty host, but the text may lack one that parsing invented.
   if (!hasAuthority(value)) {
@@ -219,7 +210,9 @@ function checkRegions(value: unknown, report: PropertyReport): unknown {
   if (!Array.isArray(value)) return report.fail(`regions must be ${allowed}, got ${describeType(value)}`);
   if (value.length === 0) return report.fail(`regions must name at least one region: ${allowed}`);
   if (value.length > INPUT_LIMITS.regions) {
-    return report.fail(`regions has ${value.length} entries; at most ${INPUT_LIMITS.regions} are allowed (DigitalOcean has ${REGION_SLUGS.length} regions; every region after the first costs a transfer)`);
+    return report.fail(
+      `regions has ${value.length} entries; at most ${INPUT_LIMITS.regions} are allowed (DigitalOcean has ${REGION_SLUGS.length} regions; every region after the first costs a transfer)`,
+    );
   }
 
   const regions: unknown[] = [];
@@ -267,7 +260,9 @@ function checkName(value: unknown, report: PropertyReport): unknown {
   if (name === "") return report.fail(`name must be ${allowed}, not empty or only whitespace`);
   const hidden = hiddenCharacter(name);
   if (hidden) {
-    return report.fail(`name must not contain ${HIDDEN_TEXT}, which hide or reorder text where the name is shown: found ${hidden.codePoint} at character ${hidden.position}`);
+    return report.fail(
+      `name must not contain ${HIDDEN_TEXT}, which hide or reorder text where the name is shown: found ${hidden.codePoint} at character ${hidden.position}`,
+    );
   }
   const length = characterCount(name);
   if (length > INPUT_LIMITS.nameCharacters) {
@@ -340,7 +335,9 @@ function checkTags(value: unknown, report: PropertyReport): unknown {
     // The provider's own marker tags are hidden from outputs: a user's tag among them would show
     // as missing on every preview.
     if (isImportMarker(element)) {
-      report.fail(`tags[${index}] ${quote(element)} starts with "${IMPORT_MARKER_PREFIX}", a prefix reserved for the provider's import marker: use another tag name`);
+      report.fail(
+        `tags[${index}] ${quote(element)} starts with "${IMPORT_MARKER_PREFIX}", a prefix reserved for the provider's import marker: use another tag name`,
+      );
       return;
     }
     if (seen.has(tagIdentity(element))) return;

@@ -80,9 +80,7 @@ export function changedInputs(olds: Record<string, unknown>, news: Record<string
   const result: InputChanges = { changes: [], replaces: [] };
   for (const property of INPUT_NAMES) {
     const newValue = news[property] ?? undefined;
-    const change = containsUnknown(newValue)
-      ? WHEN_UNKNOWN[property]
-      : COMPARISONS[property](olds[property] ?? undefined, newValue);
+    const change = containsUnknown(newValue) ? WHEN_UNKNOWN[property] : COMPARISONS[property](olds[property] ?? undefined, newValue);
     if (change !== "none") result.changes.push(property);
     if (change === "replace") result.replaces.push(property);
   }

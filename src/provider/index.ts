@@ -7,7 +7,15 @@ import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
-import { type ProviderLog, type Runtime, ResourceInitError, create as createImage, deleteImage, read as readImage, update as updateImage } from "./lifecycle";
+import {
+  type ProviderLog,
+  type Runtime,
+  ResourceInitError,
+  create as createImage,
+  deleteImage,
+  read as readImage,
+  update as updateImage,
+} from "./lifecycle";
 import type { CustomImageInputs, CustomImageOutputs } from "./types";
 
 /**
@@ -67,7 +75,10 @@ export function getRuntime(): Runtime {
       logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
     });
     const maxIntervalMs = seconds(config[CONFIG.pollIntervalSeconds], CONFIG.pollIntervalSeconds);
-    const waiter = new ImageWaiter(client, maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(defaultImageWaiterOptions.minIntervalMs, maxIntervalMs) });
+    const waiter = new ImageWaiter(
+      client,
+      maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(defaultImageWaiterOptions.minIntervalMs, maxIntervalMs) },
+    );
     runtime = { client, waiter, log };
   }
   return runtime;
@@ -79,7 +90,6 @@ function seconds(value: string | undefined, key: string): number | undefined {
   if (!Number.isFinite(number) || number <= 0) throw new Error(`Config ${key} must be a positive number of seconds, got "${value}"`);
   return number * 1000;
 }
-
 
 const PROVIDER_KEY = "__provider";
 
@@ -109,7 +119,8 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
 function warnOnceIfNoToken(): void {
   if (tokenChecked) return;
   tokenChecked = true;
-  if (findToken(config) === undefined) pulumiLog.warn(`${new MissingTokenError().message} Preview needs none, but \`pulumi up\` fails without one.`);
+  if (findToken(config) === undefined)
+    pulumiLog.warn(`${new MissingTokenError().message} Preview needs none, but \`pulumi up\` fails without one.`);
 }
 
 export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
@@ -124,7 +135,11 @@ export async function read(id: string, props: Partial<CustomImageOutputs> & Reco
   return readImage(getRuntime(), id, props);
 }
 
-export async function update(id: string, olds: CustomImageOutputs, news: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  id: string,
+  olds: CustomImageOutputs,
+  news: CustomImageInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: await keepProvider(updateImage(getRuntime(), id, news, olds), news) };
 }
 

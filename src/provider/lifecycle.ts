@@ -1,5 +1,17 @@
 import type { DigitalOceanClient } from "../client/digitalocean-client";
-import { DigitalOceanError, ImageDeletedError, ImportFailedError, NetworkError, NotFoundError, ServerError, TimeoutError, ValidationError, WaitTimeoutError, copyOfError, formatDuration } from "../client/errors";
+import {
+  DigitalOceanError,
+  ImageDeletedError,
+  ImportFailedError,
+  NetworkError,
+  NotFoundError,
+  ServerError,
+  TimeoutError,
+  ValidationError,
+  WaitTimeoutError,
+  copyOfError,
+  formatDuration,
+} from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
 import type { Image } from "../client/wire";
 import { quoteText } from "../client/text";
@@ -9,7 +21,13 @@ import { type ImportScope, importMarker, isImportMarker } from "./import-marker"
 import { importing } from "./importing";
 import { tagIdentity } from "./tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
-import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, DEFAULT_CREATE_TIMEOUT_MINUTES, DEFAULT_TRANSFER_TIMEOUT_MINUTES } from "./types";
+import {
+  ADOPTING,
+  type CustomImageInputs,
+  type CustomImageOutputs,
+  DEFAULT_CREATE_TIMEOUT_MINUTES,
+  DEFAULT_TRANSFER_TIMEOUT_MINUTES,
+} from "./types";
 
 /**
  * create, read, update and delete of a custom image, as the provider calls them. The contract of
@@ -63,7 +81,11 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image, impo
     // one is shown, never the regions it is still to be transferred to: state that claimed them
     // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
     // (and dropping a region never reached propose a replacement).
-    regions: importing(image.status) ? (importRegion === undefined ? (inputs.regions ?? image.regions).slice(0, 1) : [importRegion]) : orderedRegions(inputs.regions ?? [], image.regions),
+    regions: importing(image.status)
+      ? importRegion === undefined
+        ? (inputs.regions ?? image.regions).slice(0, 1)
+        : [importRegion]
+      : orderedRegions(inputs.regions ?? [], image.regions),
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,
@@ -102,7 +124,10 @@ function warnAboutExtraRegions(runtime: Runtime, inputs: Partial<Pick<CustomImag
   const wanted = inputs.regions ?? [];
   const extra = wanted.length === 0 ? [] : image.regions.filter((region) => !wanted.includes(region));
   if (extra.length === 0) return;
-  const regions = extra.length === 1 ? `region ${extra[0]}, which the program does not list` : `regions ${extra.join(", ")}, which the program does not list`;
+  const regions =
+    extra.length === 1
+      ? `region ${extra[0]}, which the program does not list`
+      : `regions ${extra.join(", ")}, which the program does not list`;
   runtime.log.warn(
     `${label({ name: inputs.name ?? image.name }, image.id)} is also in ${regions} (transferred outside Pulumi). ` +
       "It stays there and is left out of the `regions` output; add it to `regions` to manage it.",
@@ -156,7 +181,9 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
     // the reason (DigitalOcean's, for a failed import) is what the user needs. The marker tags
     // nothing now; the next import of this resource carries and removes it again.
     if (failure !== undefined && !(failure instanceof ResourceInitError)) {
-      runtime.log.warn(`Could not remove the import marker tag ${marker}, which tags no image now (${errorMessage(error)}); the next \`pulumi up\` of this resource removes it`);
+      runtime.log.warn(
+        `Could not remove the import marker tag ${marker}, which tags no image now (${errorMessage(error)}); the next \`pulumi up\` of this resource removes it`,
+      );
       throw failure;
     }
     throw new Error(
@@ -170,9 +197,13 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
 
 async function deleteLateCopies(runtime: Runtime, imageId: number, marker: string): Promise<void> {
   try {
-    const copies = (await runtime.client.images.list({ tagName: marker })).filter((copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id));
+    const copies = (await runtime.client.images.list({ tagName: marker })).filter(
+      (copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id),
+    );
     for (const copy of copies) {
-      runtime.log.warn(`Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`);
+      runtime.log.warn(
+        `Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`,
+      );
       await deleteImage(runtime, copy.id);
     }
   } catch (error) {
@@ -202,12 +233,20 @@ function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
 }
 
 /** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
-async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker: string): Promise<{ image: Image; history: ImageHistory }> {
+async function adoptOrImport(
+  runtime: Runtime,
+  inputs: CustomImageInputs,
+  marker: string,
+): Promise<{ image: Image; history: ImageHistory }> {
   const { client } = runtime;
-  const left = (await imagesWithMarkers(client)).find((image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted");
+  const left = (await imagesWithMarkers(client)).find(
+    (image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted",
+  );
   if (left) {
     client.claimed.add(left.id);
-    runtime.log.warn(`Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`);
+    runtime.log.warn(
+      `Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`,
+    );
     return { image: left, history: "existing" };
   }
   // The marker is the only thing that is this resource's: after an ambiguous POST, an image with
@@ -223,7 +262,9 @@ async function adoptOrImport(runtime: Runtime, inputs: CustomImageInputs, marker
     },
     { identifyingTag: marker },
   );
-  runtime.log.info(`Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`);
+  runtime.log.info(
+    `Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`,
+  );
   return { image, history: "fresh" };
 }
 
@@ -244,7 +285,14 @@ type ImageHistory = "fresh" | "existing";
  * such; a create's image is recorded only by the partial failure `fail` throws.
  * `importRegion`: the region the import went into, recorded while it runs (see `toOutputs`).
  */
-async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Image, history: ImageHistory, recorded: boolean, importRegion: string): Promise<CustomImageOutputs> {
+async function converge(
+  runtime: Runtime,
+  inputs: CustomImageInputs,
+  image: Image,
+  history: ImageHistory,
+  recorded: boolean,
+  importRegion: string,
+): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
     const failure = withContext(error, `${what} ${label(inputs, current.id)}`);
@@ -255,12 +303,23 @@ async function converge(runtime: Runtime, inputs: CustomImageInputs, image: Imag
     // sure of it (404s from a proxy would otherwise leave an image nobody knows); if that fails,
     // the image is recorded after all.
     const gone = error instanceof ImageDeletedError || latest === undefined || latest.status === "deleted";
-    if (gone && (recorded || (await deleteImage(runtime, current.id).then(() => true, () => false)))) {
+    if (
+      gone &&
+      (recorded ||
+        (await deleteImage(runtime, current.id).then(
+          () => true,
+          () => false,
+        )))
+    ) {
       const next = recorded ? `Run ${REFRESH_THEN_UP}` : "Nothing was recorded; run `pulumi up` again to import it again.";
       const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
       throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
     }
-    throw new ResourceInitError(`${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`, String(current.id), toOutputs(inputs, latest ?? current, importRegion));
+    throw new ResourceInitError(
+      `${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`,
+      String(current.id),
+      toOutputs(inputs, latest ?? current, importRegion),
+    );
   };
 
   // A `retired` image was imported long ago: waiting would treat it as a failed import and delete it.
@@ -311,7 +370,8 @@ async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image:
       image.id,
       {
         timeoutMs,
-        onProgress: (status, elapsedMs) => runtime.log.info(`Importing ${label(inputs, image.id)}: ${status} after ${formatDuration(elapsedMs)}`),
+        onProgress: (status, elapsedMs) =>
+          runtime.log.info(`Importing ${label(inputs, image.id)}: ${status} after ${formatDuration(elapsedMs)}`),
       },
       image.status,
     );
@@ -319,7 +379,9 @@ async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image:
     if (!(error instanceof ImportFailedError)) throw error;
     // DigitalOcean leaves a failed import behind as `deleted`; delete it for good before reporting,
     // so that nothing Pulumi does not know about remains.
-    await deleteImage(runtime, image.id).catch((cleanup: unknown) => runtime.log.warn(`Could not delete failed import ${image.id}: ${String(cleanup)}`));
+    await deleteImage(runtime, image.id).catch((cleanup: unknown) =>
+      runtime.log.warn(`Could not delete failed import ${image.id}: ${String(cleanup)}`),
+    );
     // Only DigitalOcean's own reason (error_message) says something about the url. An update
     // (a resumed create) cannot import it again (see REFRESH_THEN_UP).
     const next = recorded
@@ -353,22 +415,36 @@ async function setTags(runtime: Runtime, imageId: number, add: string[], remove:
  * a transfer already under way (started by a create whose wait ran out of time): it waits for
  * that one, because DigitalOcean refuses a second transfer to the same region.
  */
-async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Image, regions: string[], history: ImageHistory): Promise<void> {
+async function transfer(
+  runtime: Runtime,
+  inputs: CustomImageInputs,
+  image: Image,
+  regions: string[],
+  history: ImageHistory,
+): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
-  const running = history === "existing" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress") : [];
+  const running =
+    history === "existing"
+      ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress")
+      : [];
   const toTransfer = await transfersUnderWay(runtime, image.id, regions, running, timeoutMs);
   const results = await Promise.allSettled(
     toTransfer.regions.map(async (region) => {
       const underWay = toTransfer.underWay.get(region);
       const action = underWay ?? (await runtime.client.imageActions.transfer(image.id, region));
-      runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region} (action ${action.id}${underWay ? ", already under way" : ""})`);
+      runtime.log.info(
+        `Transferring ${label(inputs, image.id)} to ${region} (action ${action.id}${underWay ? ", already under way" : ""})`,
+      );
       await runtime.waiter.waitForAction(image.id, action, `the transfer of image ${image.id} to ${region}`, {
         timeoutMs,
-        onProgress: (status, elapsedMs) => runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region}: ${status} after ${formatDuration(elapsedMs)}`),
+        onProgress: (status, elapsedMs) =>
+          runtime.log.info(`Transferring ${label(inputs, image.id)} to ${region}: ${status} after ${formatDuration(elapsedMs)}`),
       });
     }),
   );
-  const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected").map((failure) => failure.reason as unknown);
+  const failures = results
+    .filter((result): result is PromiseRejectedResult => result.status === "rejected")
+    .map((failure) => failure.reason as unknown);
   const deleted = failures.find((failure) => failure instanceof ImageDeletedError);
   if (deleted) throw deleted;
   if (failures.length > 0) throw new Error(failures.map(errorMessage).join("; "));
@@ -380,7 +456,11 @@ async function transfer(runtime: Runtime, inputs: CustomImageInputs, image: Imag
  * `ADOPTING`) fails instead: the engine takes an answer without id there as success (pulumi
  * 3.274's `up` exits 0), and the program would go on with an image that does not exist.
  */
-export async function read(runtime: Runtime, id: string, props: Partial<CustomImageOutputs> & { [ADOPTING]?: unknown }): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
+export async function read(
+  runtime: Runtime,
+  id: string,
+  props: Partial<CustomImageOutputs> & { [ADOPTING]?: unknown },
+): Promise<{ id?: string; props: Partial<CustomImageOutputs> }> {
   const { imageId: _imageId, [ADOPTING]: adopting, requestedRegions, ...recorded } = props;
   // A partial failure recorded only the regions reached then; the program's are in `requestedRegions`.
   const inputs = requestedRegions ? { ...recorded, regions: requestedRegions } : recorded;
@@ -410,13 +490,19 @@ export async function read(runtime: Runtime, id: string, props: Partial<CustomIm
  * `recorded`: the resource's outputs in the state. While the import runs they name the region it
  * runs in, which the program may no longer list first.
  */
-export async function update(runtime: Runtime, id: string, inputs: CustomImageInputs, recorded: Partial<CustomImageOutputs> = {}): Promise<CustomImageOutputs> {
+export async function update(
+  runtime: Runtime,
+  id: string,
+  inputs: CustomImageInputs,
+  recorded: Partial<CustomImageOutputs> = {},
+): Promise<CustomImageOutputs> {
   let image: Image;
   try {
     image = await runtime.client.images.get(Number(id));
   } catch (error) {
     const failure = withContext(error, `updating ${label(inputs, Number(id))}`);
-    if (error instanceof NotFoundError) failure.message += `. The image no longer exists (deleted outside Pulumi, or a failed import DigitalOcean has removed). Run ${REFRESH_THEN_UP}`;
+    if (error instanceof NotFoundError)
+      failure.message += `. The image no longer exists (deleted outside Pulumi, or a failed import DigitalOcean has removed). Run ${REFRESH_THEN_UP}`;
     throw failure;
   }
   warnAboutExtraRegions(runtime, inputs, image);
@@ -459,16 +545,29 @@ export async function deleteImage(runtime: Runtime, id: number, waitedForWork = 
 /** Waits for the import and transfers of an image that DigitalOcean refused to delete; false when none runs. */
 async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: ValidationError): Promise<boolean> {
   const image = await runtime.client.images.get(id);
-  const transfers = (await runtime.client.imageActions.list(id)).filter((action) => action.type === "transfer" && action.status === "in-progress");
+  const transfers = (await runtime.client.imageActions.list(id)).filter(
+    (action) => action.type === "transfer" && action.status === "in-progress",
+  );
   if (!importing(image.status) && transfers.length === 0) return false;
   const work = importing(image.status) ? "its import" : `${transfers.length} transfer(s)`;
-  runtime.log.info(`DigitalOcean refused to delete image ${id} (${refusal.apiMessage ?? refusal.message}) while ${work} ran: waiting for ${work} to end, then deleting it`);
-  const log = (status: string, elapsedMs: number) => runtime.log.info(`Waiting to delete image ${id}: ${status} after ${formatDuration(elapsedMs)}`);
+  runtime.log.info(
+    `DigitalOcean refused to delete image ${id} (${refusal.apiMessage ?? refusal.message}) while ${work} ran: waiting for ${work} to end, then deleting it`,
+  );
+  const log = (status: string, elapsedMs: number) =>
+    runtime.log.info(`Waiting to delete image ${id}: ${status} after ${formatDuration(elapsedMs)}`);
   // An import that fails ends the image too; either way it can be deleted then.
-  if (importing(image.status)) await runtime.waiter.waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status).catch(endedOrRethrow);
+  if (importing(image.status))
+    await runtime.waiter
+      .waitForImage(id, { timeoutMs: DEFAULT_CREATE_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }, image.status)
+      .catch(endedOrRethrow);
   await Promise.all(
     transfers.map((action) =>
-      runtime.waiter.waitForAction(id, action, transferDescription(id, action), { timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS, onProgress: log }).catch(endedOrRethrow),
+      runtime.waiter
+        .waitForAction(id, action, transferDescription(id, action), {
+          timeoutMs: DEFAULT_TRANSFER_TIMEOUT_MINUTES * MINUTE_MS,
+          onProgress: log,
+        })
+        .catch(endedOrRethrow),
     ),
   );
   return true;

@@ -24,7 +24,8 @@ export async function transfersUnderWay(
   const underWay = new Map<string, Action>();
   const unnamed: Action[] = [];
   for (const action of running) {
-    if (action.regionSlug !== null && regions.includes(action.regionSlug) && !underWay.has(action.regionSlug)) underWay.set(action.regionSlug, action);
+    if (action.regionSlug !== null && regions.includes(action.regionSlug) && !underWay.has(action.regionSlug))
+      underWay.set(action.regionSlug, action);
     else unnamed.push(action);
   }
   if (unnamed.length === 0) return { regions: [...regions], underWay };

@@ -38,9 +38,17 @@ it("runs create in 3 regions, rename and redescribe, region added, refresh, a pa
     const byName = new Map(steps.map((step) => [step.step, step]));
     expect(byName.get("create")?.image?.status).toBe("NEW");
     expect(byName.get("read after create")?.image?.regions?.sort()).toEqual(["ams3", "nyc3", "sfo3"]);
-    expect(byName.get("refresh")?.image).toMatchObject({ name: "anchor-image-renamed", description: "updated by godo", status: "available" });
+    expect(byName.get("refresh")?.image).toMatchObject({
+      name: "anchor-image-renamed",
+      description: "updated by godo",
+      status: "available",
+    });
     expect(byName.get("refresh")?.image?.regions?.sort()).toEqual(["ams3", "fra1", "nyc3", "sfo3"]);
-    expect(byName.get("wait for transfer to fra1")?.action).toMatchObject({ status: "completed", regionSlug: "fra1", completedAt: expect.any(String) });
+    expect(byName.get("wait for transfer to fra1")?.action).toMatchObject({
+      status: "completed",
+      regionSlug: "fra1",
+      completedAt: expect.any(String),
+    });
     expect(byName.get("refresh after delete")?.image?.status).toBe("deleted");
 
     expect(operations(emulator)).toEqual([

@@ -4,12 +4,16 @@ import { anchorVersion, downloadOutcome } from "./install-anchor";
 
 describe("the anchor's version", () => {
   it("is the @pulumi/digitalocean version package-lock.json resolves, the one the SDK asks the CLI for", () => {
-    const installed = JSON.parse(readFileSync(join(__dirname, "../../node_modules/@pulumi/digitalocean/package.json"), "utf8")) as { version: string };
+    const installed = JSON.parse(readFileSync(join(__dirname, "../../node_modules/@pulumi/digitalocean/package.json"), "utf8")) as {
+      version: string;
+    };
     expect(anchorVersion(readFileSync(join(__dirname, "../../package-lock.json"), "utf8"))).toBe(installed.version);
   });
 
   it("is refused with what to run when the lock file resolves no @pulumi/digitalocean", () => {
-    expect(() => anchorVersion(JSON.stringify({ packages: {} }))).toThrow("package-lock.json resolves no node_modules/@pulumi/digitalocean: run npm install");
+    expect(() => anchorVersion(JSON.stringify({ packages: {} }))).toThrow(
+      "package-lock.json resolves no node_modules/@pulumi/digitalocean: run npm install",
+    );
   });
 });
 

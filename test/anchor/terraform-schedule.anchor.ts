@@ -44,28 +44,33 @@ function expectGapsOf(measured: number[], replayed: number[]): void {
   });
 }
 
-it(
-  "polls a 62 s import at +1 s, +61 s, +71 s and a 15 s transfer at +10 s, +13 s, +19 s, as the replay does",
-  async () => {
-    await withRealTimeEmulator(
-      async (emulator) => {
-        const { exitCode, steps } = await godo.run(emulator, ["-schedule", "terraform", "-regions", "nyc3,sfo3", "-add-region", "ams3", "-timeout", "5m"]);
-        expect(steps.filter((step) => step.error)).toEqual([]);
-        expect(exitCode).toBe(0);
+it("polls a 62 s import at +1 s, +61 s, +71 s and a 15 s transfer at +10 s, +13 s, +19 s, as the replay does", async () => {
+  await withRealTimeEmulator(
+    async (emulator) => {
+      const { exitCode, steps } = await godo.run(emulator, [
+        "-schedule",
+        "terraform",
+        "-regions",
+        "nyc3,sfo3",
+        "-add-region",
+        "ams3",
+        "-timeout",
+        "5m",
+      ]);
+      expect(steps.filter((step) => step.error)).toEqual([]);
+      expect(exitCode).toBe(0);
 
-        const post = emulator.requests.find((request) => request.operationId === "images_create_custom")!;
-        const transfer = emulator.requests.find((request) => request.operationId === "imageActions_post")!;
-        const importPolls = pollOffsets(emulator, post, "images_get");
-        const transferPolls = pollOffsets(emulator, transfer, "actions_get");
-        const expectedImport = stateChangeSchedule(IMPORT_WAIT, 3);
-        const expectedTransfer = stateChangeSchedule(ACTION_WAIT, 3);
-        console.log(JSON.stringify({ importPolls, expectedImport, transferPolls, expectedTransfer }));
+      const post = emulator.requests.find((request) => request.operationId === "images_create_custom")!;
+      const transfer = emulator.requests.find((request) => request.operationId === "imageActions_post")!;
+      const importPolls = pollOffsets(emulator, post, "images_get");
+      const transferPolls = pollOffsets(emulator, transfer, "actions_get");
+      const expectedImport = stateChangeSchedule(IMPORT_WAIT, 3);
+      const expectedTransfer = stateChangeSchedule(ACTION_WAIT, 3);
+      console.log(JSON.stringify({ importPolls, expectedImport, transferPolls, expectedTransfer }));
 
-        expectGapsOf(importPolls, expectedImport);
-        expectGapsOf(transferPolls, expectedTransfer);
-      },
-      { importDurationMs: IMPORT_MS, transferDurationMs: TRANSFER_MS },
-    );
-  },
-  300_000,
-);
+      expectGapsOf(importPolls, expectedImport);
+      expectGapsOf(transferPolls, expectedTransfer);
+    },
+    { importDurationMs: IMPORT_MS, transferDurationMs: TRANSFER_MS },
+  );
+}, 300_000);

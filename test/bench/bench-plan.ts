@@ -39,7 +39,15 @@ export const FULL_PLAN: BenchPlan = {
   concurrent: { count: 100, shortestMs: 1 * MINUTE, longestMs: 20 * MINUTE, scale: 0.05 },
   multiRegion: { importMs: 2 * MINUTE, transfersMs: { ams3: 3 * MINUTE, sgp1: 4 * MINUTE, lon1: 5 * MINUTE, fra1: 6 * MINUTE } },
   previewResources: 200,
-  manyStacks: { deployments: 20, imagesEach: 5, shortestMs: 1 * MINUTE, longestMs: 20 * MINUTE, staggerMs: 6_000, backgroundPerMinute: 60, scale: 0.05 },
+  manyStacks: {
+    deployments: 20,
+    imagesEach: 5,
+    shortestMs: 1 * MINUTE,
+    longestMs: 20 * MINUTE,
+    staggerMs: 6_000,
+    backgroundPerMinute: 60,
+    scale: 0.05,
+  },
 };
 
 /** For CI: every scenario, small, in about a minute for its three runs; its figures are a smoke test, not a measurement. */
@@ -52,5 +60,13 @@ export const QUICK_PLAN: BenchPlan = {
   concurrent: { count: 10, shortestMs: 1 * MINUTE, longestMs: 3 * MINUTE, scale: 0.01 },
   multiRegion: { importMs: 30_000, transfersMs: { ams3: 1 * MINUTE, sgp1: 2 * MINUTE } },
   previewResources: 20,
-  manyStacks: { deployments: 3, imagesEach: 2, shortestMs: 1 * MINUTE, longestMs: 3 * MINUTE, staggerMs: 6_000, backgroundPerMinute: 60, scale: 0.02 },
+  manyStacks: {
+    deployments: 3,
+    imagesEach: 2,
+    shortestMs: 1 * MINUTE,
+    longestMs: 3 * MINUTE,
+    staggerMs: 6_000,
+    backgroundPerMinute: 60,
+    scale: 0.02,
+  },
 };

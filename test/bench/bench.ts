@@ -66,15 +66,22 @@ async function run(plan: BenchPlan, command: string): Promise<BenchResults> {
   for (let index = 1; index <= plan.repeat; index++) {
     const of = `run ${index} of ${plan.repeat}`;
     const { count, shortestMs, longestMs, scale: concurrentScale } = plan.concurrent;
-    const single = await step(`${of}, scenario 1: ${plan.singleImportsMs.length} single imports × ${plan.singleSampleOffsetsMs.length}`, () =>
-      singleImports(plan.scale, plan.singleImportsMs, plan.singleSampleOffsetsMs),
+    const single = await step(
+      `${of}, scenario 1: ${plan.singleImportsMs.length} single imports × ${plan.singleSampleOffsetsMs.length}`,
+      () => singleImports(plan.scale, plan.singleImportsMs, plan.singleSampleOffsetsMs),
     );
-    const concurrent = await step(`${of}, scenario 2: ${count} concurrent imports`, () => concurrentImports(concurrentScale, count, shortestMs, longestMs));
+    const concurrent = await step(`${of}, scenario 2: ${count} concurrent imports`, () =>
+      concurrentImports(concurrentScale, count, shortestMs, longestMs),
+    );
     const regions = await step(`${of}, scenario 3: ${Object.keys(plan.multiRegion.transfersMs).length + 1} regions`, () =>
       multiRegion(plan.scale, plan.multiRegion.importMs, plan.multiRegion.transfersMs),
     );
-    const stacks = await step(`${of}, scenario 5: ${plan.manyStacks.deployments} deployments on one token`, () => manyStacks(plan.manyStacks));
-    const lag = Object.fromEntries([...lagOf].filter(([what]) => what.startsWith(of)).map(([what, value]) => [what.slice(of.length + 2).replace(/:.*/, ""), value]));
+    const stacks = await step(`${of}, scenario 5: ${plan.manyStacks.deployments} deployments on one token`, () =>
+      manyStacks(plan.manyStacks),
+    );
+    const lag = Object.fromEntries(
+      [...lagOf].filter(([what]) => what.startsWith(of)).map(([what, value]) => [what.slice(of.length + 2).replace(/:.*/, ""), value]),
+    );
     runs.push({ singleImports: single, concurrentImports: concurrent, multiRegion: regions, manyStacks: stacks, lag });
   }
   const previewed = await step(`scenario 4: preview of ${plan.previewResources} resources`, () => preview(plan.previewResources));

@@ -93,7 +93,11 @@ export async function manyStacks(plan: ManyStacksPlan): Promise<ManyStacksFigure
     const creates = await Promise.all(
       hosts.map(async (host, deployment) => {
         await clock.sleep(deployment * plan.staggerMs);
-        const inputs = await Promise.all(Array.from({ length: plan.imagesEach }, (_, image) => programInputs(`stack-${deployment}-image-${image}`, urlOf(deployment, image), ["nyc3"])));
+        const inputs = await Promise.all(
+          Array.from({ length: plan.imagesEach }, (_, image) =>
+            programInputs(`stack-${deployment}-image-${image}`, urlOf(deployment, image), ["nyc3"]),
+          ),
+        );
         return Promise.all(inputs.map((input, image) => createThroughHost(host, clock, `stack-${deployment}-image-${image}`, input)));
       }),
     );
@@ -104,7 +108,12 @@ export async function manyStacks(plan: ManyStacksPlan): Promise<ManyStacksFigure
     figures = {
       plan,
       images: count,
-      ...requestFigures(emulator.requests.filter((entry) => entry.at >= start), backgroundRateLimited, emulator.rateLimited, plan.backgroundPerMinute),
+      ...requestFigures(
+        emulator.requests.filter((entry) => entry.at >= start),
+        backgroundRateLimited,
+        emulator.rateLimited,
+        plan.backgroundPerMinute,
+      ),
       detection: detectionFigures(emulator.audit(), all, importDurationMs),
       budgetWaits: budgetWaits(hosts.flatMap((host) => host.logs)),
       wallSeconds: (Math.max(...all.map((create) => create.returnedAt)) - start) / 1000,
@@ -115,7 +124,8 @@ export async function manyStacks(plan: ManyStacksPlan): Promise<ManyStacksFigure
     await Promise.all(hosts.map((host) => host.close()));
     await emulator.close();
   }
-  if (emulator.violations.length > 0) throw new Error(`the emulator saw requests DigitalOcean would reject: ${JSON.stringify(emulator.violations.slice(0, 5), null, 2)}`);
+  if (emulator.violations.length > 0)
+    throw new Error(`the emulator saw requests DigitalOcean would reject: ${JSON.stringify(emulator.violations.slice(0, 5), null, 2)}`);
   return figures;
 }
 
@@ -142,7 +152,8 @@ function requestFigures(log: readonly RequestLogEntry[], backgroundRateLimited: 
   const ours = log.filter((entry) => !isBackground(entry));
   const times = log.map((entry) => entry.at);
   const span = times.length === 0 ? 0 : Math.max(...times) - Math.min(...times);
-  if (span >= 3_600_000) throw new Error("scenario 5 ran longer than an hour: its hour figure would need the background's hour measured, not added");
+  if (span >= 3_600_000)
+    throw new Error("scenario 5 ran longer than an hour: its hour figure would need the background's hour measured, not added");
   return {
     requests: {
       total: log.length,
@@ -158,7 +169,11 @@ function requestFigures(log: readonly RequestLogEntry[], backgroundRateLimited: 
   };
 }
 
-function detectionFigures(audit: readonly { id: number; url: string; createdAt: number }[], creates: readonly CreatedThroughHost[], importDurationMs: (url: string) => number) {
+function detectionFigures(
+  audit: readonly { id: number; url: string; createdAt: number }[],
+  creates: readonly CreatedThroughHost[],
+  importDurationMs: (url: string) => number,
+) {
   const availableAt = new Map(audit.map((image) => [image.id, image.createdAt + importDurationMs(image.url)]));
   const latencies = creates.map((create) => (create.returnedAt - availableAt.get(create.id)!) / 1000);
   return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) };
@@ -172,5 +187,9 @@ function budgetWaits(logs: readonly string[]): ManyStacksFigures["budgetWaits"] 
     return match ? [{ method: match[1]!, ms: Number(match[2]) }] : [];
   });
   const writes = waits.filter((wait) => wait.method !== "GET");
-  return { writes: writes.length, gets: waits.length - writes.length, longestWriteSeconds: Math.max(0, ...writes.map((wait) => wait.ms)) / 1000 };
+  return {
+    writes: writes.length,
+    gets: waits.length - writes.length,
+    longestWriteSeconds: Math.max(0, ...writes.map((wait) => wait.ms)) / 1000,
+  };
 }

@@ -39,9 +39,18 @@ export async function multiRegion(scale: number, importMs: number, transfersMs: 
     const url = "https://images.example.com/bench/multi-region.qcow2.gz";
     const replay = new TerraformReplay(rig.terraform.url, TOKEN, rig.clock);
     const inputs = await programInputs("multi-region", url, regions);
-    const [ours, terraform] = await Promise.all([rig.create("multi-region", inputs), replay.create(terraformInputs("multi-region", url, regions))]);
-    const figures = (emulator: Emulator, create: { id: number; sentAt: number; returnedAt: number }, knownPhases?: ReadonlyMap<string, RequestPhase>): MultiRegionToolFigures => {
-      const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path === `/v2/images/${create.id}/actions`);
+    const [ours, terraform] = await Promise.all([
+      rig.create("multi-region", inputs),
+      replay.create(terraformInputs("multi-region", url, regions)),
+    ]);
+    const figures = (
+      emulator: Emulator,
+      create: { id: number; sentAt: number; returnedAt: number },
+      knownPhases?: ReadonlyMap<string, RequestPhase>,
+    ): MultiRegionToolFigures => {
+      const transfers = emulator.requests.filter(
+        (request) => request.method === "POST" && request.path === `/v2/images/${create.id}/actions`,
+      );
       return {
         transferPhaseSeconds: (create.returnedAt - Math.min(...transfers.map((request) => request.at))) / 1000,
         createSeconds: (create.returnedAt - create.sentAt) / 1000,

@@ -41,7 +41,9 @@ export async function preview(count: number): Promise<PreviewFigures> {
   try {
     const names = Array.from({ length: count }, (_, index) => `image-${index}`);
     const urns = names.map((name) => customImageUrn(name));
-    const inputs = await Promise.all(names.map((name) => programInputs(name, `https://images.example.com/bench/${name}.qcow2.gz`, ["nyc3"])));
+    const inputs = await Promise.all(
+      names.map((name) => programInputs(name, `https://images.example.com/bench/${name}.qcow2.gz`, ["nyc3"])),
+    );
     const deployed = await Promise.all(names.map((name, index) => rig.create(name, inputs[index]!)));
     const upHostPeakRssMb = processMemory(rig.host.pid)?.peakRssMb;
     await rig.host.close();
@@ -80,12 +82,19 @@ export async function preview(count: number): Promise<PreviewFigures> {
         firstCallMs,
         wallMs,
         perResourceMs: wallMs / count,
-        resourceLatencyMs: { p50: percentile(results.map((result) => result.ms), 50), max: Math.max(...results.map((result) => result.ms)) },
+        resourceLatencyMs: {
+          p50: percentile(
+            results.map((result) => result.ms),
+            50,
+          ),
+          max: Math.max(...results.map((result) => result.ms)),
+        },
         diffs,
         apiRequests: rig.ours.requests.length - requestsBefore,
         providerChars: (await providerText()).length,
         stateCharsPerResource: Math.max(...deployed.map((resource) => JSON.stringify(resource.outputs).length)),
-        hostRssMb: atStart !== undefined && providerLoaded !== undefined && peak !== undefined ? { atStart, providerLoaded, peak } : undefined,
+        hostRssMb:
+          atStart !== undefined && providerLoaded !== undefined && peak !== undefined ? { atStart, providerLoaded, peak } : undefined,
         upHostPeakRssMb,
         sdkLoadedTwice: sdkCopies().loadedTwice,
       };

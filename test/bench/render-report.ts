@@ -109,10 +109,12 @@ function below(value: number, limit: number, format: (value: number) => string, 
 const p95Goal = (value: number) => atMost(value, GOALS.p95Seconds, (v) => `${fixed(v, 2)} s`, `${GOALS.p95Seconds} s`);
 const loneRatioGoal = (value: number) => atMost(value, GOALS.loneRequestRatio, (v) => `${fixed(v, 2)}×`, `${GOALS.loneRequestRatio}×`);
 const loneHourGoal = (value: number) => atMost(value, GOALS.loneHourRequests, (v) => fixed(v, 0));
-const loneP95Goal = (ours: number, terraform: number) => below(ours, terraform, (v) => `${fixed(v, 1)} s`, `Terraform's ${fixed(terraform, 1)} s`);
+const loneP95Goal = (ours: number, terraform: number) =>
+  below(ours, terraform, (v) => `${fixed(v, 1)} s`, `Terraform's ${fixed(terraform, 1)} s`);
 const stacksDetectionGoal = (value: number) => atMost(value, GOALS.stacksDetectionSeconds, (v) => `${fixed(v, 1)} s`);
 const stacksHourGoal = (value: number) => below(value, GOALS.stacksHourRequests, count);
-const noneGoal = (value: number): GoalCheck => (value === 0 ? { met: true, text: "none: **met**" } : { met: false, text: `none: **missed** (${count(value)})` });
+const noneGoal = (value: number): GoalCheck =>
+  value === 0 ? { met: true, text: "none: **met**" } : { met: false, text: `none: **missed** (${count(value)})` };
 const pollsGoal = (value: number) => atMost(value, GOALS.pollsPerMinute, count);
 const rateLimitedGoal = noneGoal;
 const transferGoal = (value: number) => atMost(value, GOALS.transferRatio, (v) => `${fixed(v, 2)}×`, `${GOALS.transferRatio}×`);
@@ -129,7 +131,14 @@ function tableRows(results: BenchResults, run: RunResults): Row[] {
     const scenario = `1 · one import of ${seconds(single.importSeconds)} (+${results.plan.singleSampleOffsetsMs.map((offset) => short(offset / 1000)).join(", +")} s)`;
     const { ours, terraform } = single;
     const hour = single.importSeconds === HOUR_SECONDS ? `; ${loneHourGoal(ours.requests).text.replace("≤", "and ≤")}` : "";
-    rows.push([scenario, `requests per import, mean of ${samples} (physical limit: 2)`, fixed(ours.requests, 1), fixed(terraform.requests, 1), ratio(ours.requests, terraform.requests), `${loneRatioGoal(ours.requests / terraform.requests).text}${hour}`]);
+    rows.push([
+      scenario,
+      `requests per import, mean of ${samples} (physical limit: 2)`,
+      fixed(ours.requests, 1),
+      fixed(terraform.requests, 1),
+      ratio(ours.requests, terraform.requests),
+      `${loneRatioGoal(ours.requests / terraform.requests).text}${hour}`,
+    ]);
     rows.push([
       scenario,
       `detection latency p95 of ${samples} (of which the poll schedule's p95) (physical limit: 0 s)`,
@@ -153,15 +162,31 @@ function tableRows(results: BenchResults, run: RunResults): Row[] {
     goal,
   ];
   rows.push(both("requests in total", (tool) => tool.requests.total, count));
-  rows.push(both("polling requests in the busiest minute", (tool) => tool.peakPerMinute.poll, count, pollsGoal(ours.peakPerMinute.poll).text));
-  rows.push(both("polling requests per minute, mean", (tool) => tool.meanPollsPerMinute, (value) => fixed(value, 1)));
-  rows.push(both(`all requests in the busiest minute (DigitalOcean allows ${RATE_LIMIT_PER_MINUTE})`, (tool) => tool.peakPerMinute.all, count));
+  rows.push(
+    both("polling requests in the busiest minute", (tool) => tool.peakPerMinute.poll, count, pollsGoal(ours.peakPerMinute.poll).text),
+  );
+  rows.push(
+    both(
+      "polling requests per minute, mean",
+      (tool) => tool.meanPollsPerMinute,
+      (value) => fixed(value, 1),
+    ),
+  );
+  rows.push(
+    both(`all requests in the busiest minute (DigitalOcean allows ${RATE_LIMIT_PER_MINUTE})`, (tool) => tool.peakPerMinute.all, count),
+  );
   rows.push(both("429 responses", (tool) => tool.rateLimited, count, rateLimitedGoal(ours.rateLimited).text));
   rows.push(both("detection latency p50", (tool) => tool.detection.p50, seconds));
   rows.push(both("detection latency p95", (tool) => tool.detection.p95, seconds, p95Goal(ours.detection.p95).text));
   rows.push(both("detection latency max", (tool) => tool.detection.max, seconds));
   rows.push(both(`wall time (longest import: ${seconds(concurrent.longestImportSeconds)})`, (tool) => tool.wallSeconds, seconds));
-  rows.push(both("wall time ÷ longest import", (tool) => tool.wallSeconds / concurrent.longestImportSeconds, (value) => `${fixed(value, 3)}×`));
+  rows.push(
+    both(
+      "wall time ÷ longest import",
+      (tool) => tool.wallSeconds / concurrent.longestImportSeconds,
+      (value) => `${fixed(value, 3)}×`,
+    ),
+  );
   rows.push([scenario, "host peak memory (VmHWM)", megabytes(concurrent.hostPeakRssMb), "—", "", ""]);
 
   const multi = run.multiRegion;
@@ -191,7 +216,14 @@ function tableRows(results: BenchResults, run: RunResults): Row[] {
     ratio(multi.ours.createSeconds, multi.terraform.createSeconds),
     "",
   ]);
-  rows.push([regionsScenario, "requests", count(multi.ours.requests.total), count(multi.terraform.requests.total), ratio(multi.ours.requests.total, multi.terraform.requests.total), ""]);
+  rows.push([
+    regionsScenario,
+    "requests",
+    count(multi.ours.requests.total),
+    count(multi.terraform.requests.total),
+    ratio(multi.ours.requests.total, multi.terraform.requests.total),
+    "",
+  ]);
 
   rows.push(...manyStacksRows(run.manyStacks));
 
@@ -203,8 +235,22 @@ function tableRows(results: BenchResults, run: RunResults): Row[] {
   rows.push([previewScenario, "first call (the host loads the provider)", ms(preview.firstCallMs), notReplayed, "", ""]);
   rows.push([previewScenario, "wall time: Check + Diff of every resource, all in flight", ms(preview.wallMs), notReplayed, "", ""]);
   rows.push([previewScenario, "per resource (wall ÷ resources)", ms(preview.perResourceMs), notReplayed, "", ""]);
-  rows.push([previewScenario, "one resource's Check + Diff, p50 / max", `${ms(preview.resourceLatencyMs.p50)} / ${ms(preview.resourceLatencyMs.max)}`, notReplayed, "", ""]);
-  rows.push([previewScenario, "`__provider` per resource (characters)", count(preview.providerChars), notReplayed, "", providerGoal(preview.providerChars).text]);
+  rows.push([
+    previewScenario,
+    "one resource's Check + Diff, p50 / max",
+    `${ms(preview.resourceLatencyMs.p50)} / ${ms(preview.resourceLatencyMs.max)}`,
+    notReplayed,
+    "",
+    "",
+  ]);
+  rows.push([
+    previewScenario,
+    "`__provider` per resource (characters)",
+    count(preview.providerChars),
+    notReplayed,
+    "",
+    providerGoal(preview.providerChars).text,
+  ]);
   rows.push([previewScenario, "one resource's outputs as JSON (characters)", count(preview.stateCharsPerResource), notReplayed, "", ""]);
   rows.push([previewScenario, "API requests", count(preview.apiRequests), notReplayed, "", ""]);
   rows.push([
@@ -225,12 +271,27 @@ function manyStacksRows(stacks: ManyStacksFigures): Row[] {
   const row = (figure: string, value: string, goal = ""): Row => [scenario, figure, value, "not replayed", "", goal];
   const { requests, rateLimited, detection, budgetWaits } = stacks;
   return [
-    row("the token's requests during the run (this provider + other traffic)", `${count(stacks.peakPerHour)} (${count(requests.ours)} + ${count(requests.background)})`),
-    row(`the token's hour holding the run, the other traffic steady all hour (this provider + ${plan.backgroundPerMinute} × 60)`, count(stacks.hourWithSteadyBackground), stacksHourGoal(stacks.hourWithSteadyBackground).text),
+    row(
+      "the token's requests during the run (this provider + other traffic)",
+      `${count(stacks.peakPerHour)} (${count(requests.ours)} + ${count(requests.background)})`,
+    ),
+    row(
+      `the token's hour holding the run, the other traffic steady all hour (this provider + ${plan.backgroundPerMinute} × 60)`,
+      count(stacks.hourWithSteadyBackground),
+      stacksHourGoal(stacks.hourWithSteadyBackground).text,
+    ),
     row("this provider's writes / GETs", `${count(requests.oursWrites)} / ${count(requests.oursGets)}`),
     row(`the token's requests in the busiest minute (DigitalOcean allows ${RATE_LIMIT_PER_MINUTE})`, count(stacks.peakPerMinute)),
-    row("429 responses: this provider / other traffic", `${count(rateLimited.ours)} / ${count(rateLimited.background)}`, noneGoal(rateLimited.ours + rateLimited.background).text),
-    row("writes the rate budget held back (GETs held back)", `${count(budgetWaits.writes)} (${count(budgetWaits.gets)})`, noneGoal(budgetWaits.writes).text),
+    row(
+      "429 responses: this provider / other traffic",
+      `${count(rateLimited.ours)} / ${count(rateLimited.background)}`,
+      noneGoal(rateLimited.ours + rateLimited.background).text,
+    ),
+    row(
+      "writes the rate budget held back (GETs held back)",
+      `${count(budgetWaits.writes)} (${count(budgetWaits.gets)})`,
+      noneGoal(budgetWaits.writes).text,
+    ),
     row("detection latency p50 / p95", `${seconds(detection.p50)} / ${seconds(detection.p95)}`),
     row("detection latency max", seconds(detection.max), stacksDetectionGoal(detection.max).text),
     row("wall time, first deployment's start to last create's return", seconds(stacks.wallSeconds)),
@@ -251,9 +312,14 @@ function frontierTable(results: BenchResults): string {
   const rows = SCHEDULES_TRIED.map(({ label, options }) => {
     const points = frontier(options, durationsMs, offsetsMs);
     const worstRatio = Math.max(...points.map((point) => point.ours.requests / point.terraform.requests));
-    const worstP95 = points.reduce((worst, point) => (point.ours.p95Ms - point.terraform.p95Ms > worst.ours.p95Ms - worst.terraform.p95Ms ? point : worst));
+    const worstP95 = points.reduce((worst, point) =>
+      point.ours.p95Ms - point.terraform.p95Ms > worst.ours.p95Ms - worst.terraform.p95Ms ? point : worst,
+    );
     const hourPoint = points.find((point) => point.durationMs === HOUR_SECONDS * 1000);
-    const met = worstRatio <= GOALS.loneRequestRatio && worstP95.ours.p95Ms < worstP95.terraform.p95Ms && (!hourPoint || hourPoint.ours.requests <= GOALS.loneHourRequests);
+    const met =
+      worstRatio <= GOALS.loneRequestRatio &&
+      worstP95.ours.p95Ms < worstP95.terraform.p95Ms &&
+      (!hourPoint || hourPoint.ours.requests <= GOALS.loneHourRequests);
     return [
       label,
       `${fixed(worstRatio, 2)}× (${seconds(points.find((point) => point.ours.requests / point.terraform.requests === worstRatio)!.durationMs / 1000)})`,
@@ -265,18 +331,40 @@ function frontierTable(results: BenchResults): string {
   });
   const measured = results.runs.map((run) => {
     const worstRatio = Math.max(...run.singleImports.map((single) => single.ours.requests / single.terraform.requests));
-    const worst = run.singleImports.reduce((a, b) => (b.ours.detectionP95 - b.terraform.detectionP95 > a.ours.detectionP95 - a.terraform.detectionP95 ? b : a));
+    const worst = run.singleImports.reduce((a, b) =>
+      b.ours.detectionP95 - b.terraform.detectionP95 > a.ours.detectionP95 - a.terraform.detectionP95 ? b : a,
+    );
     const hourImport = run.singleImports.find((single) => single.importSeconds === HOUR_SECONDS);
     return { worstRatio, worst, hourRequests: hourImport?.ours.requests };
   });
   const spread = (values: number[], format: (value: number) => string) => values.map(format).join(" / ");
   rows.push([
     `the default, measured (${results.runs.length} runs, through the host)`,
-    spread(measured.map((run) => run.worstRatio), (value) => `${fixed(value, 2)}×`),
-    hour ? spread(measured.map((run) => run.hourRequests ?? Number.NaN), (value) => fixed(value, 0)) : "—",
-    measured.map((run) => `${seconds(run.worst.ours.detectionP95)} vs ${seconds(run.worst.terraform.detectionP95)} (${seconds(run.worst.importSeconds)})`).join(" / "),
+    spread(
+      measured.map((run) => run.worstRatio),
+      (value) => `${fixed(value, 2)}×`,
+    ),
+    hour
+      ? spread(
+          measured.map((run) => run.hourRequests ?? Number.NaN),
+          (value) => fixed(value, 0),
+        )
+      : "—",
+    measured
+      .map(
+        (run) =>
+          `${seconds(run.worst.ours.detectionP95)} vs ${seconds(run.worst.terraform.detectionP95)} (${seconds(run.worst.importSeconds)})`,
+      )
+      .join(" / "),
     fixed(60_000 / results.waiter.minIntervalMs, 1),
-    measured.every((run) => run.worstRatio <= GOALS.loneRequestRatio && run.worst.ours.detectionP95 < run.worst.terraform.detectionP95 && (run.hourRequests ?? 0) <= GOALS.loneHourRequests) ? "all met" : "missed",
+    measured.every(
+      (run) =>
+        run.worstRatio <= GOALS.loneRequestRatio &&
+        run.worst.ours.detectionP95 < run.worst.terraform.detectionP95 &&
+        (run.hourRequests ?? 0) <= GOALS.loneHourRequests,
+    )
+      ? "all met"
+      : "missed",
   ]);
   return markdownTable(
     [
@@ -295,7 +383,8 @@ function frontierTable(results: BenchResults): string {
 
 const seconds1 = (value: number) => `${fixed(value, 1)} s`;
 /** Every run's value, "a / b / c". */
-const perRun = (results: BenchResults, pick: (run: RunResults) => number, format: (value: number) => string) => results.runs.map((run) => format(pick(run))).join(" / ");
+const perRun = (results: BenchResults, pick: (run: RunResults) => number, format: (value: number) => string) =>
+  results.runs.map((run) => format(pick(run))).join(" / ");
 const range = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) });
 
 function discussion(results: BenchResults): string[] {
@@ -331,7 +420,23 @@ function discussion(results: BenchResults): string[] {
   const p95s = results.runs.map((each) => each.concurrentImports.ours.detection.p95);
   const worstP95 = Math.max(...p95s);
   paragraphs.push(
-    `**Detection latency p95: ${perRun(results, (each) => each.concurrentImports.ours.detection.p95, (value) => `${fixed(value, 2)} s`)}** over the ${runs} runs, against the goal of ${GOALS.p95Seconds} s (${p95Goal(worstP95).met ? `met in every run, by ${fixed(GOALS.p95Seconds - worstP95, 2)} s at the least` : `missed: worst ${fixed(worstP95, 2)} s`}). Rounds ${seconds(waiter.minIntervalMs / 1000)} apart (${fixed(ours.pollGapSeconds.p50, 2)} s at the median here) leave a p95 near 0.95 × that gap for import ends spread evenly (${fixed(ours.schedule.p95, 2)} s measured), and delivering the result to the engine adds the marker's removal and a round trip (${fixed(ours.delivery.p50, 2)} s at the median). The old 5 s cap put the p95 at 5.1 s; rounds ${seconds(waiter.minIntervalMs / 1000)} apart leave about ${fixed(GOALS.p95Seconds - 0.95 * (waiter.minIntervalMs / 1000), 2)} s of the goal for the delivery and make at most ${Math.ceil(60 / (waiter.minIntervalMs / 1000))} rounds in any minute. Over the runs the poll schedule's p95 was ${perRun(results, (each) => each.concurrentImports.ours.schedule.p95, (value) => `${fixed(value, 2)} s`)}; ${p95Goal(worstP95).met ? "the delivery fitted in what was left" : `what is over the goal is the machine's: rounds late by a pause of the host or of this process (the gaps between rounds reached ${perRun(results, (each) => each.concurrentImports.ours.pollGapSeconds.p95, (value) => `${fixed(value, 2)} s`)} at p95, for ${seconds(waiter.minIntervalMs / 1000)} scheduled) and deliveries stretched by it, on a machine whose other work kept both cores busy (see “Figures that hold on every run”)`}. The last few images of the deployment, alone, are checked on their own longer schedule, which the p95 does not reach.`,
+    `**Detection latency p95: ${perRun(
+      results,
+      (each) => each.concurrentImports.ours.detection.p95,
+      (value) => `${fixed(value, 2)} s`,
+    )}** over the ${runs} runs, against the goal of ${GOALS.p95Seconds} s (${p95Goal(worstP95).met ? `met in every run, by ${fixed(GOALS.p95Seconds - worstP95, 2)} s at the least` : `missed: worst ${fixed(worstP95, 2)} s`}). Rounds ${seconds(waiter.minIntervalMs / 1000)} apart (${fixed(ours.pollGapSeconds.p50, 2)} s at the median here) leave a p95 near 0.95 × that gap for import ends spread evenly (${fixed(ours.schedule.p95, 2)} s measured), and delivering the result to the engine adds the marker's removal and a round trip (${fixed(ours.delivery.p50, 2)} s at the median). The old 5 s cap put the p95 at 5.1 s; rounds ${seconds(waiter.minIntervalMs / 1000)} apart leave about ${fixed(GOALS.p95Seconds - 0.95 * (waiter.minIntervalMs / 1000), 2)} s of the goal for the delivery and make at most ${Math.ceil(60 / (waiter.minIntervalMs / 1000))} rounds in any minute. Over the runs the poll schedule's p95 was ${perRun(
+      results,
+      (each) => each.concurrentImports.ours.schedule.p95,
+      (value) => `${fixed(value, 2)} s`,
+    )}; ${
+      p95Goal(worstP95).met
+        ? "the delivery fitted in what was left"
+        : `what is over the goal is the machine's: rounds late by a pause of the host or of this process (the gaps between rounds reached ${perRun(
+            results,
+            (each) => each.concurrentImports.ours.pollGapSeconds.p95,
+            (value) => `${fixed(value, 2)} s`,
+          )} at p95, for ${seconds(waiter.minIntervalMs / 1000)} scheduled) and deliveries stretched by it, on a machine whose other work kept both cores busy (see “Figures that hold on every run”)`
+    }. The last few images of the deployment, alone, are checked on their own longer schedule, which the p95 does not reach.`,
   );
 
   const transferSum = Object.values(multi.transferSeconds).reduce((total, value) => total + value, 0);
@@ -356,7 +461,11 @@ function discussion(results: BenchResults): string[] {
   const stacksPlan = stacks.plan;
   const hostsWaiting = stacksPlan.deployments * stacksPlan.imagesEach;
   paragraphs.push(
-    `**${stacksPlan.deployments} deployments on one token.** ${stacksPlan.deployments} provider hosts, each its own process as ${stacksPlan.deployments} CI jobs each run their own \`pulumi up\`, start ${seconds(stacksPlan.staggerMs / 1000)} apart and import ${stacksPlan.imagesEach} images each (${hostsWaiting} in all, ${seconds(stacksPlan.shortestMs / 1000)} to ${seconds(stacksPlan.longestMs / 1000)}), against one emulator that enforces DigitalOcean's 250 a minute and 5,000 an hour for the one token, next to ${stacksPlan.backgroundPerMinute} other requests a minute on the same token (tag listings standing in for doctl and Terraform). Alone, each host would make up to ${fixed(60 / (waiter.minIntervalMs / 1000), 0)} rounds a minute while its images are young: ${count((stacksPlan.deployments * 60) / (waiter.minIntervalMs / 1000))} a minute together, over the limit before a single write. Each host reads the token's traffic from the fall of \`ratelimit-remaining\` in its own answers (every process sees the whole token's count) and, once the token's rate, kept up for an hour, would use more than ${fixed(defaultPollYield.hourShare * 100, 0)} % of the hourly limit (${count((5000 * defaultPollYield.hourShare) / 60)} a minute; ${fixed(defaultPollYield.minuteShare * 100, 0)} % of the per-minute limit would bind first if it were lower), stretches its rounds by the square of the excess (and, close to the reserve, by the square of how far the token's rate would overspend what is left before \`ratelimit-reset\`), up to ${seconds(waiter.maxYieldIntervalMs / 1000)} apart; writes never wait for this, only for the hard limits. Together the hosts settle well under the limit: the busiest minute held ${count(stacks.peakPerMinute)} requests of the token (over the runs ${perRun(results, (each) => each.manyStacks.peakPerMinute, count)}), with ${count(stacks.rateLimited.ours)} 429s for this provider and ${count(stacks.rateLimited.background)} for the other traffic; ${stacks.budgetWaits.writes === 0 ? "no write was held back by the rate budget" : `${count(stacks.budgetWaits.writes)} writes were held back by the rate budget, the longest ${seconds1(stacks.budgetWaits.longestWriteSeconds)}`}${stacks.budgetWaits.gets > 0 ? ` (${count(stacks.budgetWaits.gets)} GETs were)` : ""}. Detection latency was ${seconds(stacks.detection.p50)} at p50, ${seconds(stacks.detection.p95)} at p95 and ${seconds(stacks.detection.max)} at most (goal ≤ ${GOALS.stacksDetectionSeconds} s, Terraform's own worst case). The run lasted ${seconds(stacks.wallSeconds)}, and the token sent ${count(stacks.peakPerHour)} requests in it (${count(stacks.requests.ours)} of this provider's, ${count(stacks.requests.background)} others'); the hour that holds it, with the other traffic going on all hour, holds ${count(stacks.hourWithSteadyBackground)} (goal < ${count(GOALS.stacksHourRequests)}). That is the budget that binds: a steady ${stacksPlan.backgroundPerMinute} a minute from other tools take ${count(stacksPlan.backgroundPerMinute * 60)} of the hour's 5,000, and the hosts' rounds are stretched whenever the token's rate, kept up for an hour, would pass ${count(5000 * defaultPollYield.hourShare)}. They do not trust \`ratelimit-reset\` to end the hour's spending: the window slides, and the reset frees only its oldest request. The hosts' warm-up requests open that window ${perRun(results, (each) => each.manyStacks.warmUpSeconds / 60, (minutes) => `${fixed(minutes, 1)} min`)} before the run (${stacksPlan.deployments} start-ups, stretched by the time factor and by the machine's load), so the reset comes that much earlier in the run; a rule that spent what was left above the reserve by the reset (the one this provider had before) spent more the longer the warm-up took, so a loaded machine missed the hour. The scenario runs on its own slower clock (time factor ${stacksPlan.scale}: 1 real ms = ${fixed(1 / stacksPlan.scale, 0)} simulated ms) because ${stacksPlan.deployments} hosts and the emulator share the machine's cores; every host is started and its provider loaded before the scenario starts, and the figures above count only requests after that.`,
+    `**${stacksPlan.deployments} deployments on one token.** ${stacksPlan.deployments} provider hosts, each its own process as ${stacksPlan.deployments} CI jobs each run their own \`pulumi up\`, start ${seconds(stacksPlan.staggerMs / 1000)} apart and import ${stacksPlan.imagesEach} images each (${hostsWaiting} in all, ${seconds(stacksPlan.shortestMs / 1000)} to ${seconds(stacksPlan.longestMs / 1000)}), against one emulator that enforces DigitalOcean's 250 a minute and 5,000 an hour for the one token, next to ${stacksPlan.backgroundPerMinute} other requests a minute on the same token (tag listings standing in for doctl and Terraform). Alone, each host would make up to ${fixed(60 / (waiter.minIntervalMs / 1000), 0)} rounds a minute while its images are young: ${count((stacksPlan.deployments * 60) / (waiter.minIntervalMs / 1000))} a minute together, over the limit before a single write. Each host reads the token's traffic from the fall of \`ratelimit-remaining\` in its own answers (every process sees the whole token's count) and, once the token's rate, kept up for an hour, would use more than ${fixed(defaultPollYield.hourShare * 100, 0)} % of the hourly limit (${count((5000 * defaultPollYield.hourShare) / 60)} a minute; ${fixed(defaultPollYield.minuteShare * 100, 0)} % of the per-minute limit would bind first if it were lower), stretches its rounds by the square of the excess (and, close to the reserve, by the square of how far the token's rate would overspend what is left before \`ratelimit-reset\`), up to ${seconds(waiter.maxYieldIntervalMs / 1000)} apart; writes never wait for this, only for the hard limits. Together the hosts settle well under the limit: the busiest minute held ${count(stacks.peakPerMinute)} requests of the token (over the runs ${perRun(results, (each) => each.manyStacks.peakPerMinute, count)}), with ${count(stacks.rateLimited.ours)} 429s for this provider and ${count(stacks.rateLimited.background)} for the other traffic; ${stacks.budgetWaits.writes === 0 ? "no write was held back by the rate budget" : `${count(stacks.budgetWaits.writes)} writes were held back by the rate budget, the longest ${seconds1(stacks.budgetWaits.longestWriteSeconds)}`}${stacks.budgetWaits.gets > 0 ? ` (${count(stacks.budgetWaits.gets)} GETs were)` : ""}. Detection latency was ${seconds(stacks.detection.p50)} at p50, ${seconds(stacks.detection.p95)} at p95 and ${seconds(stacks.detection.max)} at most (goal ≤ ${GOALS.stacksDetectionSeconds} s, Terraform's own worst case). The run lasted ${seconds(stacks.wallSeconds)}, and the token sent ${count(stacks.peakPerHour)} requests in it (${count(stacks.requests.ours)} of this provider's, ${count(stacks.requests.background)} others'); the hour that holds it, with the other traffic going on all hour, holds ${count(stacks.hourWithSteadyBackground)} (goal < ${count(GOALS.stacksHourRequests)}). That is the budget that binds: a steady ${stacksPlan.backgroundPerMinute} a minute from other tools take ${count(stacksPlan.backgroundPerMinute * 60)} of the hour's 5,000, and the hosts' rounds are stretched whenever the token's rate, kept up for an hour, would pass ${count(5000 * defaultPollYield.hourShare)}. They do not trust \`ratelimit-reset\` to end the hour's spending: the window slides, and the reset frees only its oldest request. The hosts' warm-up requests open that window ${perRun(
+      results,
+      (each) => each.manyStacks.warmUpSeconds / 60,
+      (minutes) => `${fixed(minutes, 1)} min`,
+    )} before the run (${stacksPlan.deployments} start-ups, stretched by the time factor and by the machine's load), so the reset comes that much earlier in the run; a rule that spent what was left above the reserve by the reset (the one this provider had before) spent more the longer the warm-up took, so a loaded machine missed the hour. The scenario runs on its own slower clock (time factor ${stacksPlan.scale}: 1 real ms = ${fixed(1 / stacksPlan.scale, 0)} simulated ms) because ${stacksPlan.deployments} hosts and the emulator share the machine's cores; every host is started and its provider loaded before the scenario starts, and the figures above count only requests after that.`,
   );
 
   const lagKeys = Object.keys(run.lag);
@@ -364,7 +473,7 @@ function discussion(results: BenchResults): string[] {
     .map((key) => {
       const scale = key.includes("scenario 5") ? stacksPlan.scale : key.includes("scenario 2") ? plan.concurrent.scale : plan.scale;
       const worst = Math.max(...results.runs.map((each) => each.lag[key]?.p99Ms ?? 0));
-      return `${key} ${ms(worst)} (${seconds1((worst / scale) / 1000)} simulated)`;
+      return `${key} ${ms(worst)} (${seconds1(worst / scale / 1000)} simulated)`;
     })
     .join(", ");
   const polls = range(results.runs.map((each) => each.concurrentImports.ours.requests.poll));
@@ -388,26 +497,79 @@ function discussion(results: BenchResults): string[] {
 function goalSummary(results: BenchResults): string {
   type Goal = [goal: string, value: (run: RunResults) => number, format: (value: number) => string, check: (run: RunResults) => GoalCheck];
   const ratio1 = (value: number) => `${fixed(value, 2)}×`;
-  const worstLone = (run: RunResults) => run.singleImports.reduce((a, b) => (b.ours.detectionP95 - b.terraform.detectionP95 > a.ours.detectionP95 - a.terraform.detectionP95 ? b : a));
+  const worstLone = (run: RunResults) =>
+    run.singleImports.reduce((a, b) =>
+      b.ours.detectionP95 - b.terraform.detectionP95 > a.ours.detectionP95 - a.terraform.detectionP95 ? b : a,
+    );
   const loneRatio = (run: RunResults) => Math.max(...run.singleImports.map((single) => single.ours.requests / single.terraform.requests));
   const hourImport = (run: RunResults) => run.singleImports.find((single) => single.importSeconds === HOUR_SECONDS)?.ours.requests;
   const transfer = (run: RunResults) => run.multiRegion.ours.transferPhaseSeconds / run.multiRegion.slowestTransferSeconds;
   const goals: Goal[] = [
-    ["one image: detection p95 below Terraform's at every duration (scenario 1; this provider − Terraform, closest duration)", (run) => worstLone(run).ours.detectionP95 - worstLone(run).terraform.detectionP95, (value) => `${fixed(value, 1)} s`, (run) => loneP95Goal(worstLone(run).ours.detectionP95, worstLone(run).terraform.detectionP95)],
-    [`one image: requests ≤ ${GOALS.loneRequestRatio}× Terraform's at every duration (scenario 1, worst duration)`, loneRatio, ratio1, (run) => loneRatioGoal(loneRatio(run))],
+    [
+      "one image: detection p95 below Terraform's at every duration (scenario 1; this provider − Terraform, closest duration)",
+      (run) => worstLone(run).ours.detectionP95 - worstLone(run).terraform.detectionP95,
+      (value) => `${fixed(value, 1)} s`,
+      (run) => loneP95Goal(worstLone(run).ours.detectionP95, worstLone(run).terraform.detectionP95),
+    ],
+    [
+      `one image: requests ≤ ${GOALS.loneRequestRatio}× Terraform's at every duration (scenario 1, worst duration)`,
+      loneRatio,
+      ratio1,
+      (run) => loneRatioGoal(loneRatio(run)),
+    ],
   ];
   if (results.plan.singleImportsMs.includes(HOUR_SECONDS * 1000)) {
-    goals.push([`one image: an hour-long import in ≤ ${GOALS.loneHourRequests} requests (scenario 1)`, (run) => hourImport(run)!, (value) => fixed(value, 0), (run) => loneHourGoal(hourImport(run)!)]);
+    goals.push([
+      `one image: an hour-long import in ≤ ${GOALS.loneHourRequests} requests (scenario 1)`,
+      (run) => hourImport(run)!,
+      (value) => fixed(value, 0),
+      (run) => loneHourGoal(hourImport(run)!),
+    ]);
   }
   goals.push(
-    [`detection latency p95 ≤ ${GOALS.p95Seconds} s (scenario 2)`, (run) => run.concurrentImports.ours.detection.p95, (value) => `${fixed(value, 2)} s`, (run) => p95Goal(run.concurrentImports.ours.detection.p95)],
-    [`≤ ${GOALS.pollsPerMinute} polling requests in the busiest minute (scenario 2)`, (run) => run.concurrentImports.ours.peakPerMinute.poll, count, (run) => pollsGoal(run.concurrentImports.ours.peakPerMinute.poll)],
-    ["no 429 (scenario 2)", (run) => run.concurrentImports.ours.rateLimited, count, (run) => rateLimitedGoal(run.concurrentImports.ours.rateLimited)],
+    [
+      `detection latency p95 ≤ ${GOALS.p95Seconds} s (scenario 2)`,
+      (run) => run.concurrentImports.ours.detection.p95,
+      (value) => `${fixed(value, 2)} s`,
+      (run) => p95Goal(run.concurrentImports.ours.detection.p95),
+    ],
+    [
+      `≤ ${GOALS.pollsPerMinute} polling requests in the busiest minute (scenario 2)`,
+      (run) => run.concurrentImports.ours.peakPerMinute.poll,
+      count,
+      (run) => pollsGoal(run.concurrentImports.ours.peakPerMinute.poll),
+    ],
+    [
+      "no 429 (scenario 2)",
+      (run) => run.concurrentImports.ours.rateLimited,
+      count,
+      (run) => rateLimitedGoal(run.concurrentImports.ours.rateLimited),
+    ],
     [`regions in ≤ ${GOALS.transferRatio}× the slowest transfer (scenario 3)`, transfer, ratio1, (run) => transferGoal(transfer(run))],
-    ["one token, many deployments: no 429, for this provider or the other traffic (scenario 5)", (run) => run.manyStacks.rateLimited.ours + run.manyStacks.rateLimited.background, count, (run) => noneGoal(run.manyStacks.rateLimited.ours + run.manyStacks.rateLimited.background)],
-    ["one token, many deployments: no write held back by the rate budget (scenario 5)", (run) => run.manyStacks.budgetWaits.writes, count, (run) => noneGoal(run.manyStacks.budgetWaits.writes)],
-    [`one token, many deployments: every detection ≤ ${GOALS.stacksDetectionSeconds} s (scenario 5, max)`, (run) => run.manyStacks.detection.max, seconds1, (run) => stacksDetectionGoal(run.manyStacks.detection.max)],
-    [`one token, many deployments: < ${count(GOALS.stacksHourRequests)} requests in the hour, other traffic steady all hour (scenario 5)`, (run) => run.manyStacks.hourWithSteadyBackground, count, (run) => stacksHourGoal(run.manyStacks.hourWithSteadyBackground)],
+    [
+      "one token, many deployments: no 429, for this provider or the other traffic (scenario 5)",
+      (run) => run.manyStacks.rateLimited.ours + run.manyStacks.rateLimited.background,
+      count,
+      (run) => noneGoal(run.manyStacks.rateLimited.ours + run.manyStacks.rateLimited.background),
+    ],
+    [
+      "one token, many deployments: no write held back by the rate budget (scenario 5)",
+      (run) => run.manyStacks.budgetWaits.writes,
+      count,
+      (run) => noneGoal(run.manyStacks.budgetWaits.writes),
+    ],
+    [
+      `one token, many deployments: every detection ≤ ${GOALS.stacksDetectionSeconds} s (scenario 5, max)`,
+      (run) => run.manyStacks.detection.max,
+      seconds1,
+      (run) => stacksDetectionGoal(run.manyStacks.detection.max),
+    ],
+    [
+      `one token, many deployments: < ${count(GOALS.stacksHourRequests)} requests in the hour, other traffic steady all hour (scenario 5)`,
+      (run) => run.manyStacks.hourWithSteadyBackground,
+      count,
+      (run) => stacksHourGoal(run.manyStacks.hourWithSteadyBackground),
+    ],
   );
   const rows = goals.map(([goal, value, format, check]) => {
     const checks = results.runs.map(check);
@@ -415,7 +577,11 @@ function goalSummary(results: BenchResults): string {
     const verdict = missed === 0 ? `**met** in all ${results.runs.length} runs` : `**missed** in ${missed} of ${results.runs.length} runs`;
     return [goal, results.runs.map((run) => format(value(run))).join(" / "), verdict];
   });
-  rows.push([`\`__provider\` ≤ ${count(GOALS.providerChars)} characters (scenario 4, measured once)`, count(results.preview.providerChars), providerGoal(results.preview.providerChars).met ? "**met**" : "**missed**"]);
+  rows.push([
+    `\`__provider\` ≤ ${count(GOALS.providerChars)} characters (scenario 4, measured once)`,
+    count(results.preview.providerChars),
+    providerGoal(results.preview.providerChars).met ? "**met**" : "**missed**",
+  ]);
   return markdownTable(["goal", `this provider, run 1 / … / ${results.runs.length}`, "verdict"], rows);
 }
 
@@ -449,7 +615,8 @@ function spreadTable(results: BenchResults): string {
 function rounded(value: unknown): unknown {
   if (typeof value === "number") return Number.isInteger(value) ? value : Math.round(value * 1000) / 1000;
   if (Array.isArray(value)) return value.map(rounded);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
   return value;
 }
 
@@ -493,7 +660,10 @@ export function renderReport(results: BenchResults): string {
     "",
     `### Every figure, run ${results.runs.length} of ${results.runs.length}`,
     "",
-    markdownTable(["scenario", "figure", "this provider", "Terraform (replay)", "ratio", "goal (this provider)"], tableRows(results, results.runs[results.runs.length - 1]!)),
+    markdownTable(
+      ["scenario", "figure", "this provider", "Terraform (replay)", "ratio", "goal (this provider)"],
+      tableRows(results, results.runs[results.runs.length - 1]!),
+    ),
     "",
     "### What moved between runs",
     "",

@@ -44,7 +44,11 @@ const IMAGE_ACTION = /^\/v2\/images\/\d+\/actions(\/\d+)?$/;
 const ACTION = /^\/v2\/actions\/\d+$/;
 
 /** `known`: phases the client itself recorded, by request id (the Terraform replay knows its reads). */
-export function requestPhases(log: readonly RequestLogEntry[], images: ReadonlyMap<number, ImageTimes>, known: ReadonlyMap<string, RequestPhase> = new Map()): RequestPhases {
+export function requestPhases(
+  log: readonly RequestLogEntry[],
+  images: ReadonlyMap<number, ImageTimes>,
+  known: ReadonlyMap<string, RequestPhase> = new Map(),
+): RequestPhases {
   const imageOf = (entry: RequestLogEntry) => {
     const match = IMAGE.exec(entry.path);
     return match ? Number(match[1]) : undefined;

@@ -60,7 +60,12 @@ export async function startRig(
     await host?.close();
     await Promise.all([ours.close(), terraform.close()]);
   };
-  const config = { "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": ours.url, "digitalocean-custom-image:clock": clock.spec, ...providerConfig };
+  const config = {
+    "digitalocean:token": TOKEN,
+    "digitalocean:apiEndpoint": ours.url,
+    "digitalocean-custom-image:clock": clock.spec,
+    ...providerConfig,
+  };
   try {
     host = await startWarmHost(config);
   } catch (error) {
@@ -80,7 +85,8 @@ export async function startRig(
     async close() {
       await close();
       const violations = [...ours.violations, ...terraform.violations];
-      if (violations.length > 0) throw new Error(`the emulator saw requests DigitalOcean would reject: ${JSON.stringify(violations, null, 2)}`);
+      if (violations.length > 0)
+        throw new Error(`the emulator saw requests DigitalOcean would reject: ${JSON.stringify(violations, null, 2)}`);
     },
   };
 }
@@ -94,7 +100,11 @@ export async function startWarmHost(config: Record<string, string>): Promise<Pro
   const host = await startProviderHost();
   try {
     await host.configure(config, SECRET_KEYS);
-    const warmUp = await host.check(customImageUrn("warm-up"), {}, await programInputs("warm-up", "https://images.example.com/warm-up.qcow2.gz", ["nyc3"]));
+    const warmUp = await host.check(
+      customImageUrn("warm-up"),
+      {},
+      await programInputs("warm-up", "https://images.example.com/warm-up.qcow2.gz", ["nyc3"]),
+    );
     if (warmUp.failures.length > 0) throw new Error(`Check rejected the warm-up resource: ${JSON.stringify(warmUp.failures)}`);
     return host;
   } catch (error) {
@@ -104,7 +114,12 @@ export async function startWarmHost(config: Record<string, string>): Promise<Pro
 }
 
 /** `pulumi up` of one new resource through `host`, as the engine does it: Check, then Create. */
-export async function createThroughHost(host: ProviderHost, clock: Clock, name: string, inputs: Record<string, unknown>): Promise<CreatedThroughHost> {
+export async function createThroughHost(
+  host: ProviderHost,
+  clock: Clock,
+  name: string,
+  inputs: Record<string, unknown>,
+): Promise<CreatedThroughHost> {
   const urn = customImageUrn(name);
   const sentAt = clock.now();
   const checked = await host.check(urn, {}, inputs);
@@ -144,7 +159,15 @@ export function processMemory(pid: number): { peakRssMb: number; rssMb: number }
  * sends, with the nonce a fresh stack's CustomImageScope draws.
  */
 export async function programInputs(name: string, url: string, regions: string[]): Promise<Record<string, unknown>> {
-  return { url, regions, name, distribution: "Unknown", tags: ["bench"], __importScope: `custom-image-bench/dev/${name}/${newScopeNonce()}`, __provider: await providerText() };
+  return {
+    url,
+    regions,
+    name,
+    distribution: "Unknown",
+    tags: ["bench"],
+    __importScope: `custom-image-bench/dev/${name}/${newScopeNonce()}`,
+    __provider: await providerText(),
+  };
 }
 
 /** The same resource as a `digitalocean_custom_image` block, for the Terraform replay. */

@@ -15,7 +15,12 @@ describe("the lone-image frontier, from the schedules alone", () => {
 
   test.each([
     ["a fixed 10 s sees an import of 25 s at 30 s, with its third check", fixed(10_000), 25_000, { checks: 3, latencyMs: 5_000 }],
-    ["intervals of 1 s, 2 s, 4 s (×2) see an import of 6 s at 7 s", { ...fixed(1_000), maxIntervalMs: 60_000, growth: 2 }, 6_000, { checks: 3, latencyMs: 1_000 }],
+    [
+      "intervals of 1 s, 2 s, 4 s (×2) see an import of 6 s at 7 s",
+      { ...fixed(1_000), maxIntervalMs: 60_000, growth: 2 },
+      6_000,
+      { checks: 3, latencyMs: 1_000 },
+    ],
   ])("this provider: %s", (_case, options, durationMs, outcome) => {
     expect(oursAlone(options, durationMs)).toEqual(outcome);
   });
@@ -31,6 +36,8 @@ describe("the lone-image frontier, from the schedules alone", () => {
 
   test("the schedule before (2 s growing to 5 s) costs more than 3× Terraform's requests", () => {
     const before = { minIntervalMs: 2_000, maxIntervalMs: 5_000, growth: 1.5, maxYieldIntervalMs: 45_000 };
-    expect(Math.max(...frontier(before, [30 * MINUTE], [0]).map((point) => point.ours.requests / point.terraform.requests))).toBeGreaterThan(3);
+    expect(
+      Math.max(...frontier(before, [30 * MINUTE], [0]).map((point) => point.ours.requests / point.terraform.requests)),
+    ).toBeGreaterThan(3);
   });
 });

@@ -45,21 +45,32 @@ export interface FrontierPoint {
   terraform: { requests: number; p95Ms: number };
 }
 
-
-export function frontier(options: Omit<ImageWaiterOptions, "progressEveryMs">, durationsMs: readonly number[], offsetsMs: readonly number[]): FrontierPoint[] {
+export function frontier(
+  options: Omit<ImageWaiterOptions, "progressEveryMs">,
+  durationsMs: readonly number[],
+  offsetsMs: readonly number[],
+): FrontierPoint[] {
   return durationsMs.map((durationMs) => {
     const ours = offsetsMs.map((offset) => oursAlone(options, durationMs + offset));
     const terraform = offsetsMs.map((offset) => terraformAlone(durationMs + offset));
     const summary = (outcomes: ScheduleOutcome[], overhead: number) => ({
       requests: outcomes.reduce((sum, outcome) => sum + outcome.checks + overhead, 0) / outcomes.length,
-      p95Ms: percentile(outcomes.map((outcome) => outcome.latencyMs), 95),
+      p95Ms: percentile(
+        outcomes.map((outcome) => outcome.latencyMs),
+        95,
+      ),
     });
     return { durationMs, ours: summary(ours, OVERHEAD.ours), terraform: summary(terraform, OVERHEAD.terraform) };
   });
 }
 
 type Schedule = Omit<ImageWaiterOptions, "progressEveryMs">;
-const schedule = (minIntervalMs: number, growth: number, maxIntervalMs: number): Schedule => ({ minIntervalMs, growth, maxIntervalMs, maxYieldIntervalMs: defaultImageWaiterOptions.maxYieldIntervalMs });
+const schedule = (minIntervalMs: number, growth: number, maxIntervalMs: number): Schedule => ({
+  minIntervalMs,
+  growth,
+  maxIntervalMs,
+  maxYieldIntervalMs: defaultImageWaiterOptions.maxYieldIntervalMs,
+});
 
 /** The lone-image schedules tried before choosing the default (the last). */
 export const SCHEDULES_TRIED: { label: string; options: Schedule }[] = [

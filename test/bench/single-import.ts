@@ -42,14 +42,28 @@ export interface SingleImportFigures {
  * started first, one after another, and only then do the imports start, together: a host starting
  * up takes real CPU time that the time factor would turn into seconds of another sample's latency.
  */
-export async function singleImports(scale: number, durationsMs: readonly number[], offsetsMs: readonly number[]): Promise<SingleImportFigures[]> {
+export async function singleImports(
+  scale: number,
+  durationsMs: readonly number[],
+  offsetsMs: readonly number[],
+): Promise<SingleImportFigures[]> {
   const rigs: Rig[] = [];
   try {
-    for (const durationMs of durationsMs) for (const offsetMs of offsetsMs) rigs.push(await startRig(scale, { importDurationMs: () => durationMs + offsetMs }));
-    const samples = await Promise.all(durationsMs.flatMap((durationMs, index) => offsetsMs.map((offsetMs, offset) => singleImport(rigs[index * offsetsMs.length + offset]!, durationMs + offsetMs))));
+    for (const durationMs of durationsMs)
+      for (const offsetMs of offsetsMs) rigs.push(await startRig(scale, { importDurationMs: () => durationMs + offsetMs }));
+    const samples = await Promise.all(
+      durationsMs.flatMap((durationMs, index) =>
+        offsetsMs.map((offsetMs, offset) => singleImport(rigs[index * offsetsMs.length + offset]!, durationMs + offsetMs)),
+      ),
+    );
     return durationsMs.map((durationMs, index) => {
       const own = samples.slice(index * offsetsMs.length, (index + 1) * offsetsMs.length);
-      return { importSeconds: durationMs / 1000, samples: own, ours: summary(own.map((sample) => sample.ours)), terraform: summary(own.map((sample) => sample.terraform)) };
+      return {
+        importSeconds: durationMs / 1000,
+        samples: own,
+        ours: summary(own.map((sample) => sample.ours)),
+        terraform: summary(own.map((sample) => sample.terraform)),
+      };
     });
   } finally {
     await Promise.all(rigs.map((rig) => rig.close()));

@@ -61,7 +61,12 @@ export function stateChangeSchedule(conf: StateChangeConf, count: number): numbe
 }
 
 /** Refreshes until `refresh` reports a target state; as WaitForStateContext, minus the goroutine. */
-async function waitForState(clock: Clock, conf: StateChangeConf, what: string, refresh: () => Promise<"pending" | "target">): Promise<void> {
+async function waitForState(
+  clock: Clock,
+  conf: StateChangeConf,
+  what: string,
+  refresh: () => Promise<"pending" | "target">,
+): Promise<void> {
   const deadline = clock.now() + conf.timeoutMs;
   await clock.sleep(conf.delayMs);
   let wait = 0;
@@ -122,14 +127,25 @@ export class TerraformReplay {
     });
     const importWait = { ...IMPORT_WAIT, timeoutMs: inputs.createTimeoutMs ?? IMPORT_WAIT.timeoutMs };
     await waitForState(this.clock, importWait, `image ${image.id} to become available`, async () => {
-      const { image: current } = await this.request<{ image: { status: string; error_message?: string } }>("poll", "GET", `/v2/images/${image.id}`);
+      const { image: current } = await this.request<{ image: { status: string; error_message?: string } }>(
+        "poll",
+        "GET",
+        `/v2/images/${image.id}`,
+      );
       if (current.status === "deleted") throw new Error(`image ${image.id} failed: ${current.error_message}`);
       return current.status === "available" ? "target" : "pending";
     });
     for (const next of others) {
-      const { action } = await this.request<{ action: { id: number } }>("write", "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: next });
+      const { action } = await this.request<{ action: { id: number } }>("write", "POST", `/v2/images/${image.id}/actions`, {
+        type: "transfer",
+        region: next,
+      });
       await waitForState(this.clock, ACTION_WAIT, `the transfer of image ${image.id} to ${next}`, async () => {
-        const { action: current } = await this.request<{ action: { status: string; completed_at: string | null } }>("poll", "GET", `/v2/actions/${action.id}`);
+        const { action: current } = await this.request<{ action: { status: string; completed_at: string | null } }>(
+          "poll",
+          "GET",
+          `/v2/actions/${action.id}`,
+        );
         if (current.status === "errored") throw new Error(`the transfer of image ${image.id} to ${next} errored`);
         return current.completed_at ? "target" : "pending";
       });
@@ -163,6 +179,7 @@ export class TerraformReplay {
 /** go-retryablehttp's DefaultBackoff. */
 function retryWait(response: Response, attempt: number): number {
   const retryAfter = Number(response.headers.get("retry-after"));
-  if ((response.status === 429 || response.status === 503) && Number.isFinite(retryAfter) && response.headers.has("retry-after")) return retryAfter * 1000;
+  if ((response.status === 429 || response.status === 503) && Number.isFinite(retryAfter) && response.headers.has("retry-after"))
+    return retryAfter * 1000;
   return Math.min(RETRY.waitMinMs * 2 ** attempt, RETRY.waitMaxMs);
 }

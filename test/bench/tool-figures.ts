@@ -43,7 +43,9 @@ const seconds = (ms: number) => ms / 1000;
 export function toolFigures(run: ToolRun): ToolFigures {
   const { emulator, creates } = run;
   const availableAt = new Map(emulator.audit().map((image) => [image.id, image.createdAt + run.importDurationMs(image.url)]));
-  const times = new Map<number, ImageTimes>(creates.map((create) => [create.id, { availableAt: availableAt.get(create.id)!, returnedAt: create.returnedAt }]));
+  const times = new Map<number, ImageTimes>(
+    creates.map((create) => [create.id, { availableAt: availableAt.get(create.id)!, returnedAt: create.returnedAt }]),
+  );
   const { requests, detectedAt } = requestPhases(emulator.requests, times, run.knownPhases);
   const count = (phase: string) => requests.filter((request) => request.phase === phase).length;
   const pollTimes = requests.filter((request) => request.phase === "poll").map((request) => request.entry.at);
@@ -55,7 +57,9 @@ export function toolFigures(run: ToolRun): ToolFigures {
   const last = Math.max(...creates.map((create) => create.returnedAt));
   const sortedPolls = [...pollTimes].sort((a, b) => a - b);
   const gaps = sortedPolls.slice(5).map((at, index) => seconds(at - sortedPolls[index + 4]!));
-  const posts = emulator.requests.filter((request) => request.method === "POST" && request.path === "/v2/images").map((request) => request.at);
+  const posts = emulator.requests
+    .filter((request) => request.method === "POST" && request.path === "/v2/images")
+    .map((request) => request.at);
 
   return {
     images: creates.length,
@@ -71,7 +75,8 @@ export function toolFigures(run: ToolRun): ToolFigures {
     },
     schedule: { p50: percentile(schedule, 50), p95: percentile(schedule, 95), max: Math.max(...schedule) },
     delivery: { p50: percentile(delivery, 50), max: Math.max(...delivery) },
-    pollGapSeconds: gaps.length === 0 ? { p50: 0, p95: 0, max: 0 } : { p50: percentile(gaps, 50), p95: percentile(gaps, 95), max: Math.max(...gaps) },
+    pollGapSeconds:
+      gaps.length === 0 ? { p50: 0, p95: 0, max: 0 } : { p50: percentile(gaps, 50), p95: percentile(gaps, 95), max: Math.max(...gaps) },
     wallSeconds: seconds(last - first),
     postSpreadSeconds: seconds(Math.max(...posts) - Math.min(...posts)),
   };

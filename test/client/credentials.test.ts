@@ -32,8 +32,18 @@ describe("resolveCredentials", () => {
   });
 
   test.each([
-    ["stack config", { "digitalocean:apiEndpoint": "https://config.example" }, { DIGITALOCEAN_API_URL: "https://env.example" }, /^was set by stack config digitalocean:apiEndpoint$/],
-    ["environment", { "digitalocean:apiEndpoint": " " }, { DIGITALOCEAN_API_URL: "https://env.example" }, /^was set by the environment variable DIGITALOCEAN_API_URL \(stack config digitalocean:apiEndpoint is not set\)$/],
+    [
+      "stack config",
+      { "digitalocean:apiEndpoint": "https://config.example" },
+      { DIGITALOCEAN_API_URL: "https://env.example" },
+      /^was set by stack config digitalocean:apiEndpoint$/,
+    ],
+    [
+      "environment",
+      { "digitalocean:apiEndpoint": " " },
+      { DIGITALOCEAN_API_URL: "https://env.example" },
+      /^was set by the environment variable DIGITALOCEAN_API_URL \(stack config digitalocean:apiEndpoint is not set\)$/,
+    ],
     ["default", {}, {}, /^is the default, as neither stack config digitalocean:apiEndpoint nor DIGITALOCEAN_API_URL is set$/],
   ])("says where the endpoint came from (%s), naming the setting to change", (_source, config, env, expected) => {
     const { apiEndpointSource } = resolveCredentials({ "digitalocean:token": "t", ...config }, env);
@@ -55,7 +65,8 @@ describe("resolveCredentials", () => {
 });
 
 describe("the API endpoint is checked when the credentials are resolved", () => {
-  const withEndpoint = (endpoint: string, extra: Record<string, string> = {}) => resolveCredentials({ "digitalocean:token": "t", "digitalocean:apiEndpoint": endpoint, ...extra }, {});
+  const withEndpoint = (endpoint: string, extra: Record<string, string> = {}) =>
+    resolveCredentials({ "digitalocean:token": "t", "digitalocean:apiEndpoint": endpoint, ...extra }, {});
 
   test.each([
     ["https://api.digitalocean.com/", "https://api.digitalocean.com"],
@@ -66,11 +77,21 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
     ["http://localhost:3000/", "http://localhost:3000"],
     ["http://[::1]:3000", "http://[::1]:3000"],
   ])("accepts %s as %s", (endpoint, expected) => {
-    expect(withEndpoint(endpoint)).toEqual({ token: "t", tokenSource: "stack config digitalocean:token", apiEndpoint: expected, apiEndpointSource: API_ENDPOINT_SOURCES.config, allowInsecureEndpoint: false, warnings: [] });
+    expect(withEndpoint(endpoint)).toEqual({
+      token: "t",
+      tokenSource: "stack config digitalocean:token",
+      apiEndpoint: expected,
+      apiEndpointSource: API_ENDPOINT_SOURCES.config,
+      allowInsecureEndpoint: false,
+      warnings: [],
+    });
   });
 
   test.each([
-    ["not a url", "digitalocean:apiEndpoint (from the stack config) is not a URL: expected an https URL such as https://api.digitalocean.com (scheme, host, optional port and path)"],
+    [
+      "not a url",
+      "digitalocean:apiEndpoint (from the stack config) is not a URL: expected an https URL such as https://api.digitalocean.com (scheme, host, optional port and path)",
+    ],
     ["dop_v1_0123456789abcdef", "digitalocean:apiEndpoint (from the stack config) is not a URL"],
     ["ftp://api.example", 'uses "ftp:"'],
     ["file:///etc/passwd", 'uses "file:"'],
@@ -91,37 +112,63 @@ describe("the API endpoint is checked when the credentials are resolved", () => 
   });
 
   test("never repeats a value that is not a URL, which may be a token in the wrong place", () => {
-    expect(() => withEndpoint("dop_v1_0123456789abcdef")).toThrow(expect.objectContaining({ message: expect.not.stringContaining("dop_v1") }));
-    expect(() => withEndpoint("https://user:secret@api.example")).toThrow(expect.objectContaining({ message: expect.not.stringContaining("secret") }));
+    expect(() => withEndpoint("dop_v1_0123456789abcdef")).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("dop_v1") }),
+    );
+    expect(() => withEndpoint("https://user:secret@api.example")).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
   });
 
   test("names the environment variable when the endpoint comes from there", () => {
-    expect(() => resolveCredentials({}, { DIGITALOCEAN_TOKEN: "t", DIGITALOCEAN_API_URL: "http://api.example" })).toThrow(/^DIGITALOCEAN_API_URL \(from the environment\) is http:\/\/api\.example: plain http/);
+    expect(() => resolveCredentials({}, { DIGITALOCEAN_TOKEN: "t", DIGITALOCEAN_API_URL: "http://api.example" })).toThrow(
+      /^DIGITALOCEAN_API_URL \(from the environment\) is http:\/\/api\.example: plain http/,
+    );
   });
 
   test.each([
     [{ [ALLOW_INSECURE_ENDPOINT.config]: "true" }, {}],
     [{}, { [ALLOW_INSECURE_ENDPOINT.env]: "TRUE" }],
   ])("allows plain http to another host when told to (%j %j), with a warning", (config, env) => {
-    const credentials = resolveCredentials({ "digitalocean:token": "t", "digitalocean:apiEndpoint": "http://proxy.internal:8080", ...config }, env);
+    const credentials = resolveCredentials(
+      { "digitalocean:token": "t", "digitalocean:apiEndpoint": "http://proxy.internal:8080", ...config },
+      env,
+    );
     expect(credentials.apiEndpoint).toBe("http://proxy.internal:8080");
-    expect(credentials.warnings).toEqual([expect.stringMatching(/^The API endpoint http:\/\/proxy\.internal:8080 is plain http: the DigitalOcean token is sent unencrypted, as (digitalocean-custom-image:allowInsecureEndpoint|DIGITALOCEAN_CUSTOM_IMAGE_ALLOW_INSECURE_ENDPOINT) allows\.$/)]);
+    expect(credentials.warnings).toEqual([
+      expect.stringMatching(
+        /^The API endpoint http:\/\/proxy\.internal:8080 is plain http: the DigitalOcean token is sent unencrypted, as (digitalocean-custom-image:allowInsecureEndpoint|DIGITALOCEAN_CUSTOM_IMAGE_ALLOW_INSECURE_ENDPOINT) allows\.$/,
+      ),
+    ]);
   });
 
   test("refuses an allowInsecureEndpoint that is neither true nor false without repeating any of its value", () => {
-    expect(() => withEndpoint("https://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "dop_v1_0123456789abcdef" })).not.toThrow(/dop_v1|0123/);
+    expect(() => withEndpoint("https://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "dop_v1_0123456789abcdef" })).not.toThrow(
+      /dop_v1|0123/,
+    );
     expect(() => withEndpoint("http://localhost.:8080")).toThrow(/plain http would send/);
     expect(() => withEndpoint("https://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "yes" })).toThrow(
-      new InvalidEndpointError({}, "digitalocean-custom-image:allowInsecureEndpoint (from the stack config) must be true or false; the value set is neither (it is not repeated here)"),
+      new InvalidEndpointError(
+        {},
+        "digitalocean-custom-image:allowInsecureEndpoint (from the stack config) must be true or false; the value set is neither (it is not repeated here)",
+      ),
     );
     expect(() => withEndpoint("http://api.example", { [ALLOW_INSECURE_ENDPOINT.config]: "false" })).toThrow(/plain http would send/);
   });
 
   test.each([
-    ["the token from the stack config and the endpoint from the environment", { "digitalocean:token": "t" }, { DIGITALOCEAN_API_URL: "https://env.example" },
-      "The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = https://env.example), and the token is sent there. If that is not meant, set both in the same place."],
-    ["the token from the environment and the endpoint from the stack config", { "digitalocean:apiEndpoint": "https://config.example" }, { DIGITALOCEAN_ACCESS_TOKEN: "t" },
-      "The DigitalOcean token comes from the environment (DIGITALOCEAN_ACCESS_TOKEN) but the API endpoint from the stack config (digitalocean:apiEndpoint = https://config.example), and the token is sent there. If that is not meant, set both in the same place."],
+    [
+      "the token from the stack config and the endpoint from the environment",
+      { "digitalocean:token": "t" },
+      { DIGITALOCEAN_API_URL: "https://env.example" },
+      "The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = https://env.example), and the token is sent there. If that is not meant, set both in the same place.",
+    ],
+    [
+      "the token from the environment and the endpoint from the stack config",
+      { "digitalocean:apiEndpoint": "https://config.example" },
+      { DIGITALOCEAN_ACCESS_TOKEN: "t" },
+      "The DigitalOcean token comes from the environment (DIGITALOCEAN_ACCESS_TOKEN) but the API endpoint from the stack config (digitalocean:apiEndpoint = https://config.example), and the token is sent there. If that is not meant, set both in the same place.",
+    ],
   ])("warns when %s", (_, config, env, warning) => {
     expect(resolveCredentials(config, env).warnings).toEqual([warning]);
   });

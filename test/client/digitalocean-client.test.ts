@@ -2,7 +2,12 @@ import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { API_ENDPOINT_SOURCES } from "../../src/client/credentials";
-import { type CreateCustomImageOptions, type CreateCustomImageRequest, DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
+import {
+  type CreateCustomImageOptions,
+  type CreateCustomImageRequest,
+  DigitalOceanClient,
+  USER_AGENT,
+} from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
   ImageDeletedError,
@@ -21,18 +26,38 @@ import { closedPortUrl } from "../helpers/closed-port";
 import { reply, withServer } from "../helpers/http-server";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
-const routes = (emulator: { requests: { method: string; path: string }[] }) => emulator.requests.map((request) => `${request.method} ${request.path}`);
-const importRequest = (name: string) => ({ name, url: `https://images.example.com/${name}.qcow2.gz`, region: "nyc3", distribution: "Ubuntu", description: `image ${name}` });
+const routes = (emulator: { requests: { method: string; path: string }[] }) =>
+  emulator.requests.map((request) => `${request.method} ${request.path}`);
+const importRequest = (name: string) => ({
+  name,
+  url: `https://images.example.com/${name}.qcow2.gz`,
+  region: "nyc3",
+  distribution: "Ubuntu",
+  description: `image ${name}`,
+});
 
 describe("images", () => {
   test("imports a custom image and returns it in camelCase with every field of the Image model", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       const image = await client.images.createCustom({ ...importRequest("web"), tags: ["base"] });
-      expect(image).toMatchObject({ name: "web", type: "custom", distribution: "Ubuntu", public: false, description: "image web", tags: ["base"], status: "NEW", errorMessage: "" });
+      expect(image).toMatchObject({
+        name: "web",
+        type: "custom",
+        distribution: "Ubuntu",
+        public: false,
+        description: "image web",
+        tags: ["base"],
+        status: "NEW",
+        errorMessage: "",
+      });
       expect(typeof image.id).toBe("number");
       expect(Object.keys(image)).toEqual(expect.arrayContaining(["id", "slug", "regions", "createdAt", "minDiskSize", "sizeGigabytes"]));
-      expect(emulator.requests[0]).toMatchObject({ method: "POST", path: "/v2/images", body: { name: "web", region: "nyc3", distribution: "Ubuntu", tags: ["base"] } });
+      expect(emulator.requests[0]).toMatchObject({
+        method: "POST",
+        path: "/v2/images",
+        body: { name: "web", region: "nyc3", distribution: "Ubuntu", tags: ["base"] },
+      });
     }));
 
   test("gets an image by id and a public image by slug", () =>
@@ -93,7 +118,13 @@ describe("image actions", () => {
       const image = await client.images.createCustom(importRequest("web"));
       await emulator.clock.sleep(1_500);
       const action = await client.imageActions.transfer(image.id, "lon1");
-      expect(action).toMatchObject({ type: "transfer", status: "in-progress", regionSlug: "lon1", resourceId: image.id, resourceType: "image" });
+      expect(action).toMatchObject({
+        type: "transfer",
+        status: "in-progress",
+        regionSlug: "lon1",
+        resourceId: image.id,
+        resourceType: "image",
+      });
       const again = await client.imageActions.get(image.id, action.id);
       expect(again.id).toBe(action.id);
       expect((await client.imageActions.list(image.id)).map((listed) => listed.id)).toContain(action.id);
@@ -108,7 +139,13 @@ describe("image actions", () => {
       const again = await client.imageActions.transfer(image.id, "lon1");
       expect(again).toMatchObject({ id: first.id, status: "in-progress", regionSlug: "lon1" });
       expect(emulator.requests.filter((request) => request.method === "POST").map((request) => request.status)).toEqual([202, 201, 422]);
-      expect(logs.map((log) => log.message)).toContainEqual(expect.stringMatching(new RegExp(`^transfer of image ${image.id} to lon1: DigitalOcean answered that the image is already being transferred there \\(Image ${image.id} is already being transferred to lon1\\.\\), .*\\(action ${first.id}\\)$`)));
+      expect(logs.map((log) => log.message)).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^transfer of image ${image.id} to lon1: DigitalOcean answered that the image is already being transferred there \\(Image ${image.id} is already being transferred to lon1\\.\\), .*\\(action ${first.id}\\)$`,
+          ),
+        ),
+      );
     }));
 
   test("any other 422 of a transfer is DigitalOcean's answer, as it is", () =>
@@ -163,15 +200,32 @@ describe("a tag that exists in another capitalization", () => {
   test("keeps the program's spelling after a 422 already exists when DigitalOcean's listing lacks the tag", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
-      emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message: "tag already exists" } }, { method: "POST", path: "/v2/tags" });
+      emulator.inject(
+        { kind: "status", status: 422, body: { id: "unprocessable_entity", message: "tag already exists" } },
+        { method: "POST", path: "/v2/tags" },
+      );
       expect(await client.tags.create("prod")).toEqual({ name: "prod" });
     }));
 });
 
 describe("errors", () => {
   test.each([
-    ["a failed import", new ImportFailedError(42, "could not import", "bad format"), ImportFailedError, ImageDeletedError, "import_failed", "bad format"],
-    ["an image deleted during a wait", new ImageDeletedError(42, "deleted outside Pulumi"), ImageDeletedError, ImportFailedError, "image_deleted", undefined],
+    [
+      "a failed import",
+      new ImportFailedError(42, "could not import", "bad format"),
+      ImportFailedError,
+      ImageDeletedError,
+      "import_failed",
+      "bad format",
+    ],
+    [
+      "an image deleted during a wait",
+      new ImageDeletedError(42, "deleted outside Pulumi"),
+      ImageDeletedError,
+      ImportFailedError,
+      "image_deleted",
+      undefined,
+    ],
   ])("%s carries the image id, its own code and class, and is not the other kind", (_case, error, own, other, code, apiMessage) => {
     expect(error).toBeInstanceOf(own);
     expect(error).toBeInstanceOf(DigitalOceanError);
@@ -187,12 +241,24 @@ describe("errors", () => {
       expect(error).toMatchObject({ code: "not_found", status: 404, method: "GET", path: "/v2/images/424242" });
       const requestId = (error as NotFoundError).requestId;
       expect(requestId).toBeTruthy();
-      expect((error as Error).message).toBe(`DigitalOcean API GET /v2/images/424242 failed: 404 not_found: The resource you were accessing could not be found. (request id ${requestId})`);
+      expect((error as Error).message).toBe(
+        `DigitalOcean API GET /v2/images/424242 failed: 404 not_found: The resource you were accessing could not be found. (request id ${requestId})`,
+      );
     }));
 
   test.each([
-    ["401 of a revoked token", () => [], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 401 unauthorized: Unable to authenticate you\. DigitalOcean refused the token from the environment variable DIGITALOCEAN_TOKEN: it was revoked, has expired or is mistyped; put a valid token there and run the command again \(request id [^)]+\)$/],
-    ["403 of a token without image:read", () => ["tag:read"], "test-token", /^DigitalOcean API GET \/v2\/images\/1 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes \(the token comes from the environment variable DIGITALOCEAN_TOKEN\) \(request id [^)]+\)$/],
+    [
+      "401 of a revoked token",
+      () => [],
+      "test-token",
+      /^DigitalOcean API GET \/v2\/images\/1 failed: 401 unauthorized: Unable to authenticate you\. DigitalOcean refused the token from the environment variable DIGITALOCEAN_TOKEN: it was revoked, has expired or is mistyped; put a valid token there and run the command again \(request id [^)]+\)$/,
+    ],
+    [
+      "403 of a token without image:read",
+      () => ["tag:read"],
+      "test-token",
+      /^DigitalOcean API GET \/v2\/images\/1 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes \(the token comes from the environment variable DIGITALOCEAN_TOKEN\) \(request id [^)]+\)$/,
+    ],
   ])("a %s names where the token came from, never the token", (_case, scopes, token, expected) =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { tokenSource: "the environment variable DIGITALOCEAN_TOKEN" });
@@ -202,7 +268,8 @@ describe("errors", () => {
       const error = (await client.images.get(1).catch((caught: unknown) => caught)) as Error;
       expect(error.message).toMatch(expected);
       expect(error.message).not.toContain(token);
-    }));
+    }),
+  );
 
   test("a wrong token is an UnauthorizedError and is not retried", () =>
     withEmulator({}, async (emulator) => {
@@ -266,7 +333,13 @@ describe("errors", () => {
       const apiEndpoint = await closedPortUrl();
       const token = "dop_v1_refused_canary";
       const logs: string[] = [];
-      const client = new DigitalOceanClient({ token, apiEndpoint, apiEndpointSource, retry: { baseDelayMs: 1 }, logger: (_level, message) => logs.push(message) });
+      const client = new DigitalOceanClient({
+        token,
+        apiEndpoint,
+        apiEndpointSource,
+        retry: { baseDelayMs: 1 },
+        logger: (_level, message) => logs.push(message),
+      });
 
       const error = (await client.images.list({ private: true }).catch((caught: unknown) => caught)) as NetworkError;
 
@@ -275,14 +348,18 @@ describe("errors", () => {
         `DigitalOcean API GET /v2/images?per_page=200&private=true failed: cannot connect to ${apiEndpoint} (ECONNREFUSED: connection refused); the API endpoint ${apiEndpointSource}`,
       );
       expect(error.message).toMatch(/digitalocean:apiEndpoint/);
-      expect(logs.filter((message) => message.startsWith("retrying"))).toEqual([expect.stringMatching(/after ECONNREFUSED \(retry 1 of 2\)$/), expect.stringMatching(/\(retry 2 of 2\)$/)]);
+      expect(logs.filter((message) => message.startsWith("retrying"))).toEqual([
+        expect.stringMatching(/after ECONNREFUSED \(retry 1 of 2\)$/),
+        expect.stringMatching(/\(retry 2 of 2\)$/),
+      ]);
       expect([error.message, inspect(error), ...logs].join("\n")).not.toContain(token);
     },
   );
 
   test("an endpoint given with a user and password is refused before any request, without naming them", async () => {
     const apiEndpoint = await closedPortUrl();
-    const build = () => new DigitalOceanClient({ token: "t", apiEndpoint: apiEndpoint.replace("//", "//user:hunter2@"), retry: { limit: 0 } });
+    const build = () =>
+      new DigitalOceanClient({ token: "t", apiEndpoint: apiEndpoint.replace("//", "//user:hunter2@"), retry: { limit: 0 } });
     expect(build).toThrow(InvalidEndpointError);
     expect(build).toThrow("DigitalOceanClient's apiEndpoint option must not carry a user name or password");
     expect(() => build()).not.toThrow(/hunter2/);
@@ -290,7 +367,11 @@ describe("errors", () => {
 
   test.each([
     ["plain http to another machine", "http://api.example.com", /plain http would send the DigitalOcean token unencrypted/],
-    ["plain http to localhost. (a name DNS may answer)", "http://localhost.:8080", /plain http would send the DigitalOcean token unencrypted/],
+    [
+      "plain http to localhost. (a name DNS may answer)",
+      "http://localhost.:8080",
+      /plain http would send the DigitalOcean token unencrypted/,
+    ],
     ["a scheme other than https", "ftp://api.example.com", /uses "ftp:"/],
     ["text that is not a URL", "dop_v1_pasted-here", /is not a URL/],
   ])("a client built directly with %s as its endpoint is refused, as the provider's settings are", (_, apiEndpoint, message) => {
@@ -298,7 +379,9 @@ describe("errors", () => {
   });
 
   test("a client built directly accepts plain http to another machine only when allowed, and loopback always", () => {
-    expect(new DigitalOceanClient({ token: "t", apiEndpoint: "http://proxy.internal:8080", allowInsecureEndpoint: true }).apiEndpoint).toBe("http://proxy.internal:8080");
+    expect(new DigitalOceanClient({ token: "t", apiEndpoint: "http://proxy.internal:8080", allowInsecureEndpoint: true }).apiEndpoint).toBe(
+      "http://proxy.internal:8080",
+    );
     expect(new DigitalOceanClient({ token: "t", apiEndpoint: "http://127.0.0.1:8080/" }).apiEndpoint).toBe("http://127.0.0.1:8080");
   });
 
@@ -317,12 +400,23 @@ describe("errors", () => {
   test("a missing token fails before any request, naming where a token can come from", () =>
     withEmulator({}, async (emulator) => {
       expect(() => new DigitalOceanClient({ token: "", apiEndpoint: emulator.url })).toThrow(MissingTokenError);
-      expect(() => new DigitalOceanClient({ token: " ", apiEndpoint: emulator.url })).toThrow(/digitalocean:token.*DIGITALOCEAN_TOKEN.*DIGITALOCEAN_ACCESS_TOKEN/);
+      expect(() => new DigitalOceanClient({ token: " ", apiEndpoint: emulator.url })).toThrow(
+        /digitalocean:token.*DIGITALOCEAN_TOKEN.*DIGITALOCEAN_ACCESS_TOKEN/,
+      );
       expect(emulator.requests).toHaveLength(0);
     }));
 
   test("every error belongs to one family", () => {
-    for (const ErrorClass of [NotFoundError, UnauthorizedError, ValidationError, ServerError, RateLimitError, NetworkError, TimeoutError, MissingTokenError]) {
+    for (const ErrorClass of [
+      NotFoundError,
+      UnauthorizedError,
+      ValidationError,
+      ServerError,
+      RateLimitError,
+      NetworkError,
+      TimeoutError,
+      MissingTokenError,
+    ]) {
       expect(new ErrorClass({ method: "GET", path: "/" })).toBeInstanceOf(DigitalOceanError);
     }
   });
@@ -336,7 +430,8 @@ describe("retries", () => {
       await expect(client.images.list({ type: "distribution" })).resolves.not.toHaveLength(0);
       expect(emulator.requests.map((request) => request.status)).toEqual([status, 200]);
       expect(logs.some((log) => log.level === "warn" && log.message.includes(`after ${status}`))).toBe(true);
-    }));
+    }),
+  );
 
   test("retries a GET after a reset connection, a hang past the timeout and malformed JSON", () =>
     withEmulator({}, async (emulator) => {
@@ -353,7 +448,9 @@ describe("retries", () => {
       const { client, logs } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 503, headers: { "retry-after": "7" } });
       await client.images.list({ type: "distribution" });
-      expect(logs.map((log) => log.message)).toContain("retrying GET /v2/images?per_page=200&type=distribution in 7000ms after 503 (retry 1 of 5)");
+      expect(logs.map((log) => log.message)).toContain(
+        "retrying GET /v2/images?per_page=200&type=distribution in 7000ms after 503 (retry 1 of 5)",
+      );
       const [first, second] = emulator.requests;
       // Timers may fire up to a real millisecond early: a simulated second at this scale.
       expect(second!.at - first!.at).toBeGreaterThanOrEqual(6000);
@@ -393,7 +490,13 @@ describe("retries", () => {
       emulator.inject({ kind: "status", status: 503 }, { method: "DELETE" });
       await client.images.update(image.id, { name: "renamed" });
       await client.images.delete(image.id);
-      expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 202", "PUT 503", "PUT 200", "DELETE 503", "DELETE 204"]);
+      expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual([
+        "POST 202",
+        "PUT 503",
+        "PUT 200",
+        "DELETE 503",
+        "DELETE 204",
+      ]);
     }));
 
   test("does not retry a 404, a 401 or a 422", () =>
@@ -406,7 +509,10 @@ describe("retries", () => {
 
 describe("imports are never duplicated", () => {
   /** An import carrying a tag that only it carries, by which the client identifies it after an ambiguous failure. */
-  const markedImport = (name: string, marker = `marker-${name}`): [CreateCustomImageRequest, CreateCustomImageOptions] => [{ ...importRequest(name), tags: ["base", marker] }, { identifyingTag: marker }];
+  const markedImport = (name: string, marker = `marker-${name}`): [CreateCustomImageRequest, CreateCustomImageOptions] => [
+    { ...importRequest(name), tags: ["base", marker] },
+    { identifyingTag: marker },
+  ];
 
   test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
     withEmulator({}, async (emulator) => {
@@ -418,7 +524,9 @@ describe("imports are never duplicated", () => {
       expect(emulator.duplicates()).toEqual([]);
       // The client found a matching image; it cannot know that DigitalOcean acted, and says so.
       expect(logs.map((log) => log.message)).toContainEqual(
-        expect.stringMatching(/^import of image "web": the request failed \(.*ECONNRESET.*\), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that$/),
+        expect.stringMatching(
+          /^import of image "web": the request failed \(.*ECONNRESET.*\), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that$/,
+        ),
       );
       expect(emulator.requests.find((request) => request.method === "GET")?.query).toMatchObject({ tag_name: "marker-web" });
     }));
@@ -480,14 +588,19 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
-      await expect(client.images.createCustom(importRequest("web"))).rejects.toMatchObject({ code: "network_error", networkCode: "ECONNRESET" });
+      await expect(client.images.createCustom(importRequest("web"))).rejects.toMatchObject({
+        code: "network_error",
+        networkCode: "ECONNRESET",
+      });
       expect(routes(emulator)).toEqual(["POST /v2/images"]);
     }));
 
   test("an identifying tag that the request does not carry is refused before any request", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
-      await expect(client.images.createCustom(importRequest("web"), { identifyingTag: "marker" })).rejects.toThrow('identifyingTag "marker" must be one of the request\'s tags');
+      await expect(client.images.createCustom(importRequest("web"), { identifyingTag: "marker" })).rejects.toThrow(
+        'identifyingTag "marker" must be one of the request\'s tags',
+      );
       expect(emulator.requests).toEqual([]);
     }));
 
@@ -522,7 +635,9 @@ describe("rate budget", () => {
       expect(held).toHaveLength(1);
       expect(held[0]).toEqual({
         level: "warn",
-        message: expect.stringMatching(/^GET \/v2\/images\/ubuntu-24-04-x64 waited \d+ms for the token's rate limit \(DigitalOcean allows 250 requests a minute and 5,000 an hour per token\)$/),
+        message: expect.stringMatching(
+          /^GET \/v2\/images\/ubuntu-24-04-x64 waited \d+ms for the token's rate limit \(DigitalOcean allows 250 requests a minute and 5,000 an hour per token\)$/,
+        ),
       });
     }));
 
@@ -584,11 +699,17 @@ describe("requests", () => {
     ));
 
   test("stop with an error when a pagination link asks again for a page already read", () =>
-    withPrefixProxy("http://127.0.0.1:9", "", async (url) => {
-      const client = new DigitalOceanClient({ token: "t", apiEndpoint: url, retry: { limit: 0 } });
-      await expect(client.images.list()).rejects.toThrow("DigitalOcean API GET /v2/images?per_page=200 failed: links.pages.next leads back to a page already read (?per_page=200); stopped after 1 page");
-    }, () => ({ images: [], links: { pages: { next: "https://api.digitalocean.com/v2/images?per_page=200" } }, meta: { total: 1 } })),
-  );
+    withPrefixProxy(
+      "http://127.0.0.1:9",
+      "",
+      async (url) => {
+        const client = new DigitalOceanClient({ token: "t", apiEndpoint: url, retry: { limit: 0 } });
+        await expect(client.images.list()).rejects.toThrow(
+          "DigitalOcean API GET /v2/images?per_page=200 failed: links.pages.next leads back to a page already read (?per_page=200); stopped after 1 page",
+        );
+      },
+      () => ({ images: [], links: { pages: { next: "https://api.digitalocean.com/v2/images?per_page=200" } }, meta: { total: 1 } }),
+    ));
 });
 
 /**
@@ -596,7 +717,12 @@ describe("requests", () => {
  * might, passing answers through unchanged (DigitalOcean's links included); or, given `answer`,
  * a server that answers every request with that body. Closed in `finally`.
  */
-async function withPrefixProxy<T>(target: string, prefix: string, body: (url: string, seen: string[]) => Promise<T>, answer?: () => unknown): Promise<T> {
+async function withPrefixProxy<T>(
+  target: string,
+  prefix: string,
+  body: (url: string, seen: string[]) => Promise<T>,
+  answer?: () => unknown,
+): Promise<T> {
   const seen: string[] = [];
   const server = createServer((request, response) => {
     seen.push(`${request.method} ${request.url}`);
@@ -632,15 +758,24 @@ describe("the token never leaks", () => {
       emulator.inject({ kind: "hang" }, { count: 2, path: "/v2/images/2" });
       emulator.inject({ kind: "reset" }, { count: 2, path: "/v2/images/3" });
       emulator.inject({ kind: "malformed-json" }, { count: 2, path: "/v2/images/4" });
-      const errors = await Promise.all([
-        client.images.get(1),
-        client.images.get(2),
-        client.images.get(3),
-        client.images.get(4),
-        client.images.get(5),
-        wrongClient.images.get(6),
-        client.images.createCustom({ name: "x", url: "https://a.example/x.img", region: "nyc3", distribution: "Ubuntu" }).then(() => client.images.update(999, { name: "y" })),
-      ].map((promise) => promise.then(() => undefined, (error: unknown) => error)));
+      const errors = await Promise.all(
+        [
+          client.images.get(1),
+          client.images.get(2),
+          client.images.get(3),
+          client.images.get(4),
+          client.images.get(5),
+          wrongClient.images.get(6),
+          client.images
+            .createCustom({ name: "x", url: "https://a.example/x.img", region: "nyc3", distribution: "Ubuntu" })
+            .then(() => client.images.update(999, { name: "y" })),
+        ].map((promise) =>
+          promise.then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        ),
+      );
       expect(errors.filter((error) => error instanceof DigitalOceanError)).toHaveLength(7);
       for (const error of errors) {
         const views = [String(error), (error as Error).stack, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })];
@@ -672,8 +807,12 @@ describe("the token never leaks", () => {
       },
       async (server) => {
         const client = new DigitalOceanClient({ token: canary, apiEndpoint: server.url, retry: { limit: 0 } });
-        const errors = await Promise.all([client.images.get(1), client.images.get(2)].map((promise) => promise.catch((error: unknown) => error)));
-        expect((errors[0] as Error).message).toBe("DigitalOcean API GET /v2/images/1 failed: 401 unauthorized: The token Bearer [token] is not valid (request id id Bearer [token])");
+        const errors = await Promise.all(
+          [client.images.get(1), client.images.get(2)].map((promise) => promise.catch((error: unknown) => error)),
+        );
+        expect((errors[0] as Error).message).toBe(
+          "DigitalOcean API GET /v2/images/1 failed: 401 unauthorized: The token Bearer [token] is not valid (request id id Bearer [token])",
+        );
         expect((errors[1] as Error).message).toBe("DigitalOcean API GET /v2/images/2 failed: 502: Bad gateway for Bearer [token]");
         const image = await client.images.get(3);
         expect(image).toMatchObject({ name: "named Bearer [token]", description: "Bearer [token]" });

@@ -1,5 +1,12 @@
 import type { DigitalOceanClient } from "../../src/client/digitalocean-client";
-import { ForbiddenError, ImageDeletedError, ImportFailedError, NotFoundError, UnauthorizedError, WaitTimeoutError } from "../../src/client/errors";
+import {
+  ForbiddenError,
+  ImageDeletedError,
+  ImportFailedError,
+  NotFoundError,
+  UnauthorizedError,
+  WaitTimeoutError,
+} from "../../src/client/errors";
 import { ImageWaiter, defaultImageWaiterOptions, roundIntervalMs, waitIntervalMs } from "../../src/client/image-waiter";
 import { RateBudget } from "../../src/client/rate-budget";
 import { type ManualClock, manualClock } from "../helpers/manual-clock";
@@ -17,10 +24,13 @@ describe("ImageWaiter", () => {
       // 100 concurrent requests to an emulator in this process can outlast the 2 s request timeout
       // on a busy machine. This test is about polling, so such a timeout is retried as often as a
       // 503 (a longer timeout would stretch the simulated clock instead).
-      const { client } = clientFor(emulator, { retry: { limitByErrorCode: { ...defaultRetryPolicy.limitByErrorCode, ETIMEDOUT: defaultRetryPolicy.limit } } });
+      const { client } = clientFor(emulator, {
+        retry: { limitByErrorCode: { ...defaultRetryPolicy.limitByErrorCode, ETIMEDOUT: defaultRetryPolicy.limit } },
+      });
       const waiter = new ImageWaiter(client);
       // Each import carries its own tag, so that a POST timing out on a busy machine is resolved, not thrown.
-      const marked = (name: string) => client.images.createCustom({ ...request(name), tags: [`tag-${name}`] }, { identifyingTag: `tag-${name}` });
+      const marked = (name: string) =>
+        client.images.createCustom({ ...request(name), tags: [`tag-${name}`] }, { identifyingTag: `tag-${name}` });
       const images = await Promise.all(Array.from({ length: 100 }, (_, index) => marked(`img-${index}`)));
       const start = emulator.requests.length;
       const done = await Promise.all(images.map((image) => waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE })));
@@ -100,7 +110,12 @@ describe("ImageWaiter", () => {
       const wait = waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE });
       await emulator.clock.sleep(MINUTE);
       emulator.deleteImageOutOfBand(image.id);
-      await expect(wait).rejects.toThrow(new ImageDeletedError(image.id, `Image ${image.id} is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it) while waiting for the import of image ${image.id} to become available (404 at two checks in a row)`));
+      await expect(wait).rejects.toThrow(
+        new ImageDeletedError(
+          image.id,
+          `Image ${image.id} is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it) while waiting for the import of image ${image.id} to become available (404 at two checks in a row)`,
+        ),
+      );
     }));
 
   test("rejects at the deadline, saying what it waited for, how long and the last status", () =>
@@ -110,7 +125,9 @@ describe("ImageWaiter", () => {
       const image = await client.images.createCustom(request("slow"));
       const error = await waiter.waitForImage(image.id, { timeoutMs: 3 * MINUTE }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(WaitTimeoutError);
-      expect((error as Error).message).toMatch(new RegExp(`^Timed out after 3m(\\d+s)? waiting for the import of image ${image.id} to become available \\(last status "NEW"\\)$`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`^Timed out after 3m(\\d+s)? waiting for the import of image ${image.id} to become available \\(last status "NEW"\\)$`),
+      );
     }));
 
   test("waits for a transfer action to complete", () =>
@@ -140,7 +157,11 @@ describe("ImageWaiter", () => {
       const actions = await Promise.all(regions.map((region) => client.imageActions.transfer(image.id, region)));
       const before = emulator.requests.length;
       const stats = { ...waiter.stats };
-      await Promise.all(actions.map((action, index) => waiter.waitForAction(image.id, action, `the transfer to ${regions[index]}`, { timeoutMs: 10 * MINUTE })));
+      await Promise.all(
+        actions.map((action, index) =>
+          waiter.waitForAction(image.id, action, `the transfer to ${regions[index]}`, { timeoutMs: 10 * MINUTE }),
+        ),
+      );
       const polls = emulator.requests.slice(before);
       const listings = polls.filter((entry) => entry.path === `/v2/images/${image.id}/actions`);
       // A transfer left alone (the others done) is cheaper with one GET of its action.
@@ -149,7 +170,10 @@ describe("ImageWaiter", () => {
       expect(listings.length).toBeGreaterThan(0);
       // One GET per transfer per tick would be 4 per listing.
       expect(polls.length).toBeLessThan(2 * listings.length + 2);
-      expect({ listings: waiter.stats.listings - stats.listings, gets: waiter.stats.gets - stats.gets }).toEqual({ listings: listings.length, gets: singles.length });
+      expect({ listings: waiter.stats.listings - stats.listings, gets: waiter.stats.gets - stats.gets }).toEqual({
+        listings: listings.length,
+        gets: singles.length,
+      });
       expect((await client.images.get(image.id)).regions.sort()).toEqual(["fra1", "lon1", "nyc3", "sgp1", "tor1"]);
     }));
 });
@@ -166,10 +190,22 @@ class TurnLimitedClock extends VirtualClock {
 }
 
 const never = <T>() => new Promise<T>(() => {});
-const transfer = (id: number, region: string): Action => ({ id, status: "in-progress", type: "transfer", startedAt: "", completedAt: null, resourceId: 1, resourceType: "image", regionSlug: region });
+const transfer = (id: number, region: string): Action => ({
+  id,
+  status: "in-progress",
+  type: "transfer",
+  startedAt: "",
+  completedAt: null,
+  resourceId: 1,
+  resourceType: "image",
+  regionSlug: region,
+});
 
 /** A client on a virtual clock whose checks answer as the test says; nothing else of it is used by the waiter. */
-function fakeClient(clock: VirtualClock, checks: { getImage?: () => Promise<Image>; getAction?: () => Promise<Action>; listActions?: () => Promise<Action[]> }): DigitalOceanClient {
+function fakeClient(
+  clock: VirtualClock,
+  checks: { getImage?: () => Promise<Image>; getAction?: () => Promise<Action>; listActions?: () => Promise<Action[]> },
+): DigitalOceanClient {
   return {
     clock,
     images: { get: checks.getImage ?? never, list: never },
@@ -216,7 +252,9 @@ describe("ImageWaiter's deadlines and loop", () => {
     const failing = () => Promise.reject(new Error("connection failed (ECONNRESET)"));
     const waiter = new ImageWaiter(fakeClient(clock, { getImage: failing }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const error = await waiter.waitForImage(7, { timeoutMs: 60_000 }).catch((caught: unknown) => caught);
-    expect((error as Error).message).toBe('Timed out after 1m waiting for the import of image 7 to become available (last status "NEW") (last check failed: connection failed (ECONNRESET))');
+    expect((error as Error).message).toBe(
+      'Timed out after 1m waiting for the import of image 7 to become available (last status "NEW") (last check failed: connection failed (ECONNRESET))',
+    );
     expect(waiter.stats.turns).toBeLessThanOrEqual(waiter.stats.ticks + 1);
   });
 
@@ -224,7 +262,9 @@ describe("ImageWaiter's deadlines and loop", () => {
     const clock = new TurnLimitedClock();
     const waiter = new ImageWaiter(fakeClient(clock, { listActions: async () => [] }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const waits = [transfer(11, "lon1"), transfer(12, "fra1")].map((action) =>
-      waiter.waitForAction(1, action, `the transfer of image 1 to ${action.regionSlug}`, { timeoutMs: 30_000 }).catch((caught: unknown) => (caught as Error).message),
+      waiter
+        .waitForAction(1, action, `the transfer of image 1 to ${action.regionSlug}`, { timeoutMs: 30_000 })
+        .catch((caught: unknown) => (caught as Error).message),
     );
     // The time in each message is measured when the wait ends: the deadline held.
     expect(await Promise.all(waits)).toEqual([
@@ -245,14 +285,18 @@ describe("ImageWaiter's deadlines and loop", () => {
         (caught: unknown) => (caught as Error).message,
       ),
     );
-    expect(await Promise.all(waits)).toEqual(["action 11 completed", 'Timed out after 30s waiting for the transfer of image 1 to fra1 (last status "in-progress")']);
+    expect(await Promise.all(waits)).toEqual([
+      "action 11 completed",
+      'Timed out after 30s waiting for the transfer of image 1 to fra1 (last status "in-progress")',
+    ]);
   });
 
   test("a transfer whose action answers 404 while its image answers 200 goes on, and ends once the image lists the transfer's region", async () => {
     const clock = new TurnLimitedClock();
     let imageChecks = 0;
     const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
-    const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ++imageChecks < 4 ? ["nyc3"] : ["nyc3", "lon1"] }) as unknown as Image;
+    const getImage = async () =>
+      ({ id: 1, name: "web", status: "available", regions: ++imageChecks < 4 ? ["nyc3"] : ["nyc3", "lon1"] }) as unknown as Image;
     const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const done = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE });
     expect(done).toMatchObject({ id: 11, status: "completed", regionSlug: "lon1" });
@@ -264,9 +308,13 @@ describe("ImageWaiter's deadlines and loop", () => {
     const lost = () => Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1/actions/11", status: 404 }));
     const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ["nyc3"] }) as unknown as Image;
     const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
-    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: MINUTE }).catch((caught: unknown) => caught);
+    const error = await waiter
+      .waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: MINUTE })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WaitTimeoutError);
-    expect((error as Error).message).toBe('Timed out after 1m waiting for the transfer of image 1 to lon1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available) and not yet in lon1)');
+    expect((error as Error).message).toBe(
+      'Timed out after 1m waiting for the transfer of image 1 to lon1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available) and not yet in lon1)',
+    );
   });
 
   test.each([
@@ -275,9 +323,14 @@ describe("ImageWaiter's deadlines and loop", () => {
   ])("a check answered %s ends every wait at once with the client's error, each its own copy", async (_case, ErrorClass, status) => {
     const clock = new TurnLimitedClock();
     const refused = () => Promise.reject(new ErrorClass({ method: "GET", path: "/v2/images?private=true", status }));
-    const waiter = new ImageWaiter({ ...fakeClient(clock, { getImage: refused }), images: { get: refused, list: refused } } as unknown as DigitalOceanClient, { minIntervalMs: 1_000 });
+    const waiter = new ImageWaiter(
+      { ...fakeClient(clock, { getImage: refused }), images: { get: refused, list: refused } } as unknown as DigitalOceanClient,
+      { minIntervalMs: 1_000 },
+    );
     const start = clock.now();
-    const errors = await Promise.all([2, 3].map((id) => waiter.waitForImage(id, { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught as Error)));
+    const errors = await Promise.all(
+      [2, 3].map((id) => waiter.waitForImage(id, { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught as Error)),
+    );
     expect(errors.map((error) => [error.constructor, error.message])).toEqual([
       [ErrorClass, expect.stringContaining(`failed: ${status}`)],
       [ErrorClass, expect.stringContaining(`failed: ${status}`)],
@@ -296,7 +349,8 @@ describe("ImageWaiter's deadlines and loop", () => {
       { id: 1, name: "web", status: "available", regions: ["nyc3", "lon1"] } as unknown as Image,
     ];
     let imageChecks = 0;
-    const getImage = async () => answers[imageChecks++] ?? Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1", status: 404 }));
+    const getImage = async () =>
+      answers[imageChecks++] ?? Promise.reject(new NotFoundError({ method: "GET", path: "/v2/images/1", status: 404 }));
     let actionChecks = 0;
     const getAction = () => {
       actionChecks++;
@@ -316,9 +370,13 @@ describe("ImageWaiter's deadlines and loop", () => {
     const getImage = async () => ({ id: 1, name: "web", status: "available", regions: ["nyc3"] }) as unknown as Image;
     const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const convert: Action = { ...transfer(11, "nyc3"), type: "convert" };
-    const error = await waiter.waitForAction(1, convert, "the conversion of image 1", { timeoutMs: MINUTE }).catch((caught: unknown) => caught);
+    const error = await waiter
+      .waitForAction(1, convert, "the conversion of image 1", { timeoutMs: MINUTE })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WaitTimeoutError);
-    expect((error as Error).message).toBe('Timed out after 1m waiting for the conversion of image 1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available))');
+    expect((error as Error).message).toBe(
+      'Timed out after 1m waiting for the conversion of image 1 (last status "in-progress") (DigitalOcean answered 404 for action 11, while image 1 is there (available))',
+    );
   });
 
   test("a transfer whose action answers 404 while its image answers with the status deleted ends at the second such check, long before its deadline", async () => {
@@ -327,7 +385,9 @@ describe("ImageWaiter's deadlines and loop", () => {
     const getImage = async () => ({ id: 1, name: "web", status: "deleted", regions: [] }) as unknown as Image;
     const waiter = new ImageWaiter(fakeClient(clock, { getAction: lost, getImage }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
     const start = clock.now();
-    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught);
+    const error = await waiter
+      .waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImageDeletedError);
     expect(clock.now() - start).toBeLessThan(MINUTE);
   });
@@ -335,11 +395,18 @@ describe("ImageWaiter's deadlines and loop", () => {
   test("a transfer of an image deleted outside Pulumi ends at the second 404 in a row, as an import does, long before its deadline", async () => {
     const clock = new TurnLimitedClock();
     const gone = (path: string) => () => Promise.reject(new NotFoundError({ method: "GET", path, status: 404 }));
-    const waiter = new ImageWaiter(fakeClient(clock, { getAction: gone("/v2/images/1/actions/11"), getImage: gone("/v2/images/1") }), { minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+    const waiter = new ImageWaiter(fakeClient(clock, { getAction: gone("/v2/images/1/actions/11"), getImage: gone("/v2/images/1") }), {
+      minIntervalMs: 1_000,
+      maxIntervalMs: 5_000,
+    });
     const start = clock.now();
-    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE }).catch((caught: unknown) => caught);
+    const error = await waiter
+      .waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 60 * MINUTE })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImageDeletedError);
-    expect((error as Error).message).toBe("Image 1 was deleted outside Pulumi while waiting for the transfer of image 1 to lon1 (404 at two checks in a row)");
+    expect((error as Error).message).toBe(
+      "Image 1 was deleted outside Pulumi while waiting for the transfer of image 1 to lon1 (404 at two checks in a row)",
+    );
     expect(clock.now() - start).toBeLessThan(MINUTE);
   });
 });
@@ -396,7 +463,11 @@ describe("the waiter's schedule", () => {
       imageChecks.push(clock.now());
       return image("pending");
     };
-    const waiter = new ImageWaiter(manualClient(clock, { getImage, getAction: async () => transfer(0, "lon1") }), { minIntervalMs: 1_000, maxIntervalMs: 4_000, growth: 2 });
+    const waiter = new ImageWaiter(manualClient(clock, { getImage, getAction: async () => transfer(0, "lon1") }), {
+      minIntervalMs: 1_000,
+      maxIntervalMs: 4_000,
+      growth: 2,
+    });
     const options = { timeoutMs: MINUTE };
     const waits = [
       waiter.waitForImage(7, options),
@@ -405,7 +476,10 @@ describe("the waiter's schedule", () => {
     ];
     await drive(clock, Promise.allSettled(waits));
     // Each wait's interval reaches its cap of 4 s within seconds; from then on a round every 4 s.
-    const gaps = imageChecks.slice(1).map((at, index) => at - imageChecks[index]!).slice(5);
+    const gaps = imageChecks
+      .slice(1)
+      .map((at, index) => at - imageChecks[index]!)
+      .slice(5);
     expect(gaps.length).toBeGreaterThan(5);
     for (const gap of gaps) expect(Math.abs(gap - 4_000)).toBeLessThanOrEqual(100);
   });
@@ -447,7 +521,11 @@ describe("the waiter's schedule", () => {
     };
     const client = { ...fakeClient(clock as unknown as VirtualClock, { getImage }), budget } as unknown as DigitalOceanClient;
     const waiter = new ImageWaiter(client, { minIntervalMs: 5_000, maxIntervalMs: 5_000, growth: 1 });
-    const hourly = (remaining: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": String(Math.ceil((start + 30 * MINUTE) / 1000)) });
+    const hourly = (remaining: number) => ({
+      "ratelimit-limit": "5000",
+      "ratelimit-remaining": String(remaining),
+      "ratelimit-reset": String(Math.ceil((start + 30 * MINUTE) / 1000)),
+    });
     let done = false;
     const wait = waiter.waitForImage(7, { timeoutMs: 10 * MINUTE }).finally(() => (done = true));
     while (!done) {
@@ -529,8 +607,20 @@ describe("the waiter's schedule", () => {
 });
 
 const image = (status: string, errorMessage = ""): Image => ({
-  id: 7, name: "web", type: "custom", distribution: "Ubuntu", slug: null, public: false, regions: ["nyc3"], createdAt: "2026-11-23T12:00:00Z",
-  minDiskSize: null, sizeGigabytes: null, description: "", tags: [], status, errorMessage,
+  id: 7,
+  name: "web",
+  type: "custom",
+  distribution: "Ubuntu",
+  slug: null,
+  public: false,
+  regions: ["nyc3"],
+  createdAt: "2026-11-23T12:00:00Z",
+  minDiskSize: null,
+  sizeGigabytes: null,
+  description: "",
+  tags: [],
+  status,
+  errorMessage,
 });
 
 /** Answers one after another, the last one for ever after. */
@@ -547,8 +637,14 @@ const notFound = () => new NotFoundError({ method: "GET", path: "/v2/images/7", 
 
 describe("ImageWaiter's verdicts", () => {
   test.each([
-    ["deleted", /^Image 7 \("web"\) became "deleted" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /],
-    ["retired", /^Image 7 \("web"\) became "retired" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /],
+    [
+      "deleted",
+      /^Image 7 \("web"\) became "deleted" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /,
+    ],
+    [
+      "retired",
+      /^Image 7 \("web"\) became "retired" while waiting for the import of image 7 to become available, and DigitalOcean gave no reason: /,
+    ],
   ])("an import that ends %s without DigitalOcean's reason fails as an import, saying DigitalOcean gave none", async (status, message) => {
     const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getImage: answers(image(status)) }));
     const error = await waiter.waitForImage(7, { timeoutMs: 10 * MINUTE }).catch((caught: unknown) => caught);
@@ -581,7 +677,9 @@ describe("ImageWaiter's verdicts", () => {
   test("an errored transfer fails naming what was waited for and the action", async () => {
     const getAction = answers<Action>({ ...transfer(11, "lon1"), status: "errored" });
     const waiter = new ImageWaiter(fakeClient(new TurnLimitedClock(), { getAction }));
-    const error = await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 10 * MINUTE }).catch((caught: unknown) => caught);
+    const error = await waiter
+      .waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 10 * MINUTE })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImportFailedError);
     expect((error as Error).message).toBe("DigitalOcean reported an error for the transfer of image 1 to lon1 (action 11)");
   });
@@ -602,8 +700,16 @@ describe("ImageWaiter's verdicts", () => {
     const start = clock.now();
     const getImage = async () => image(clock.now() - start < 75_000 ? "pending" : "available");
     const reports: [string, number][] = [];
-    const waiter = new ImageWaiter(manualClient(clock, { getImage }), { minIntervalMs: 10_000, maxIntervalMs: 10_000, growth: 1, progressEveryMs: 30_000 });
-    await drive(clock, waiter.waitForImage(7, { timeoutMs: 10 * MINUTE, onProgress: (status, elapsedMs) => reports.push([status, elapsedMs]) }));
+    const waiter = new ImageWaiter(manualClient(clock, { getImage }), {
+      minIntervalMs: 10_000,
+      maxIntervalMs: 10_000,
+      growth: 1,
+      progressEveryMs: 30_000,
+    });
+    await drive(
+      clock,
+      waiter.waitForImage(7, { timeoutMs: 10 * MINUTE, onProgress: (status, elapsedMs) => reports.push([status, elapsedMs]) }),
+    );
     expect(reports).toEqual([
       ["pending", 10_000],
       ["pending", 40_000],
@@ -617,7 +723,10 @@ describe("ImageWaiter's verdicts", () => {
     const getAction = async () => ({ ...transfer(11, "lon1"), status: clock.now() - start < 150_000 ? "in-progress" : "completed" });
     const reports: string[] = [];
     const waiter = new ImageWaiter(fakeClient(clock, { getAction }), { progressEveryMs: MINUTE });
-    await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", { timeoutMs: 10 * MINUTE, onProgress: (status) => reports.push(status) });
+    await waiter.waitForAction(1, transfer(11, "lon1"), "the transfer of image 1 to lon1", {
+      timeoutMs: 10 * MINUTE,
+      onProgress: (status) => reports.push(status),
+    });
     expect(reports).toEqual(["in-progress", "in-progress"]);
   });
 });

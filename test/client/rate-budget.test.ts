@@ -11,9 +11,18 @@ const epochSeconds = (ms: number) => String(Math.floor(ms / 1000));
  */
 const documented = {
   /** "Sample Rate Limit Headers" of an ordinary response. */
-  ordinary: (remaining: number, resetAt: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "rateLimit-reset": epochSeconds(resetAt) }),
+  ordinary: (remaining: number, resetAt: number) => ({
+    "ratelimit-limit": "5000",
+    "ratelimit-remaining": String(remaining),
+    "rateLimit-reset": epochSeconds(resetAt),
+  }),
   /** "Sample Rate Limit Headers When Burst Limit is Reached": the reset is the HOUR's oldest request. */
-  burst: (resetAt: number, retryAfterSeconds: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": epochSeconds(resetAt), "retry-after": String(retryAfterSeconds) }),
+  burst: (resetAt: number, retryAfterSeconds: number) => ({
+    "ratelimit-limit": "5000",
+    "ratelimit-remaining": "0",
+    "rateLimit-reset": epochSeconds(resetAt),
+    "retry-after": String(retryAfterSeconds),
+  }),
   /** The hourly limit: remaining 0 and no `retry-after` ("until the request reset has been reached"). */
   hourly: (resetAt: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": epochSeconds(resetAt) }),
 };
@@ -69,8 +78,16 @@ describe("RateBudget", () => {
 
   describe("DigitalOcean's documented rate-limit headers", () => {
     test.each([
-      ["a burst-limit 429 pauses every request for its retry-after, not until the hour's oldest request expires", documented.burst(START + 55 * 60_000, 29), [29_000]],
-      ["an hourly 429 holds requests until ratelimit-reset, a minute at a time", documented.hourly(START + 150_000), [60_000, 60_000, 30_000]],
+      [
+        "a burst-limit 429 pauses every request for its retry-after, not until the hour's oldest request expires",
+        documented.burst(START + 55 * 60_000, 29),
+        [29_000],
+      ],
+      [
+        "an hourly 429 holds requests until ratelimit-reset, a minute at a time",
+        documented.hourly(START + 150_000),
+        [60_000, 60_000, 30_000],
+      ],
       ["an ordinary response with plenty remaining holds nothing", documented.ordinary(4_000, START + 55 * 60_000), []],
       ["an ordinary response at the reserve holds requests until ratelimit-reset", documented.ordinary(500, START + 30_000), [30_000]],
     ])("%s", async (_what, headers, slept) => {
@@ -363,10 +380,39 @@ describe("polls give way to the token's other traffic", () => {
   test.each([
     ["no answers yet: no rate", [], 0],
     ["one answer: no rate", [{ at: 0, remaining: 4000 }], 0],
-    ["100 fewer over a minute: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 60_000, remaining: 4800 }], 100],
-    ["50 fewer over 30 s: 100 a minute", [{ at: 0, remaining: 4900 }, { at: 10_000, remaining: 4880 }, { at: 30_000, remaining: 4850 }], 100],
-    ["10 fewer within 2 s is measured over 20 s, not read as a burst of 300 a minute", [{ at: 0, remaining: 4900 }, { at: 2_000, remaining: 4890 }], 30],
-    ["a count that rose (requests left the hour's window) reads as none", [{ at: 0, remaining: 4000 }, { at: 30_000, remaining: 4100 }], 0],
+    [
+      "100 fewer over a minute: 100 a minute",
+      [
+        { at: 0, remaining: 4900 },
+        { at: 60_000, remaining: 4800 },
+      ],
+      100,
+    ],
+    [
+      "50 fewer over 30 s: 100 a minute",
+      [
+        { at: 0, remaining: 4900 },
+        { at: 10_000, remaining: 4880 },
+        { at: 30_000, remaining: 4850 },
+      ],
+      100,
+    ],
+    [
+      "10 fewer within 2 s is measured over 20 s, not read as a burst of 300 a minute",
+      [
+        { at: 0, remaining: 4900 },
+        { at: 2_000, remaining: 4890 },
+      ],
+      30,
+    ],
+    [
+      "a count that rose (requests left the hour's window) reads as none",
+      [
+        { at: 0, remaining: 4000 },
+        { at: 30_000, remaining: 4100 },
+      ],
+      0,
+    ],
   ])("the token's rate: %s", (_case, samples, rate) => {
     expect(tokenRatePerMinute(samples, policy.minSpanMs)).toBeCloseTo(rate, 6);
   });
@@ -375,14 +421,35 @@ describe("polls give way to the token's other traffic", () => {
     ["a quiet token: polls keep their schedule", 20, 4800, 30, undefined, 1],
     ["at 50 a minute, 60 % of the hour's 5,000 if kept up for an hour: still on schedule", 50, 4800, 30, undefined, 1],
     ["at 150 a minute, three times those 50: 9 times as far apart", 150, undefined, 30, undefined, 9],
-    ["100 a minute with the reset a minute away: a sliding hour frees only its oldest request then, so the rate counts as kept up for an hour: 4 times", 100, 3000, 1, undefined, 4],
+    [
+      "100 a minute with the reset a minute away: a sliding hour frees only its oldest request then, so the rate counts as kept up for an hour: 4 times",
+      100,
+      3000,
+      1,
+      undefined,
+      4,
+    ],
     ["an hourly limit of 20,000: the per-minute share binds, 150 a minute is twice 30 % of 250: 4 times", 150, 19_000, 30, 20_000, 4],
     ["20 a minute for the 30 minutes until the reset: 600 of the 2,000 left above the reserve: on schedule", 20, 2500, 30, undefined, 1],
     ["20 a minute for 50 minutes: 1,000 where 500 are left above the reserve: (2)² = 4 times", 20, 1000, 50, undefined, 4],
     ["no reset known: the rate for an hour, 40 a minute: 2,400 where 1,200 are left: 4 times", 40, 1700, undefined, undefined, 4],
-    ["an hourly limit of 20,000 keeps a reserve of 2,000: 2,100 left is 100 above it, and 20 a minute for 10 minutes spends 200: 4 times", 20, 2100, 10, 20_000, 4],
+    [
+      "an hourly limit of 20,000 keeps a reserve of 2,000: 2,100 left is 100 above it, and 20 a minute for 10 minutes spends 200: 4 times",
+      20,
+      2100,
+      10,
+      20_000,
+      4,
+    ],
     ["at the reserve: as far apart as the waiter allows", 20, 500, 30, undefined, Number.POSITIVE_INFINITY],
-    ["at the reserve with no traffic at all: as far apart as the waiter allows all the same, the reserve being other tools'", 0, 500, 30, undefined, Number.POSITIVE_INFINITY],
+    [
+      "at the reserve with no traffic at all: as far apart as the waiter allows all the same, the reserve being other tools'",
+      0,
+      500,
+      30,
+      undefined,
+      Number.POSITIVE_INFINITY,
+    ],
     ["under the reserve (400 left of it): as far apart as the waiter allows", 20, 400, 30, undefined, Number.POSITIVE_INFINITY],
     ["both: the larger stretch, here the one near the reserve (7,500 where 500 are left)", 150, 1000, 50, undefined, 225],
   ])("the stretch: %s", (_case, ratePerMinute, remaining, minutesUntilReset, limit, stretch) => {
@@ -412,7 +479,8 @@ describe("polls give way to the token's other traffic", () => {
   test("an answer more than a minute old no longer counts once newer ones are in the window: traffic that stopped slows polls no more", () => {
     const clock = new VirtualClock();
     const budget = new RateBudget(clock);
-    const answer = (remaining: number) => budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": "0" });
+    const answer = (remaining: number) =>
+      budget.observe({ "ratelimit-limit": "5000", "ratelimit-remaining": String(remaining), "ratelimit-reset": "0" });
     answer(4900);
     clock.advance(30_000);
     answer(4800);

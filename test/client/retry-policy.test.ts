@@ -27,21 +27,34 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode }))).toBe(0);
   });
 
-  test.each([[300], [301], [302], [307], [308], [399]])("never retries a %i, not even when its body is not JSON: a redirect is refused", (statusCode) => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode }))).toBe(0);
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBe(0);
-  });
-
-  test.each(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN", "EADDRINUSE", "ERR_BODY_PARSE_FAILURE"])(
-    "retries a GET after %s",
-    (errorCode) => {
-      expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
+  test.each([[300], [301], [302], [307], [308], [399]])(
+    "never retries a %i, not even when its body is not JSON: a redirect is refused",
+    (statusCode) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode }))).toBe(0);
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBe(0);
     },
   );
 
-  test.each(["ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_INVALID_URL"])("does not retry a GET after %s, which repeating cannot cure", (errorCode) => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBe(0);
+  test.each([
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "ECONNREFUSED",
+    "EPIPE",
+    "ENOTFOUND",
+    "ENETUNREACH",
+    "EAI_AGAIN",
+    "EADDRINUSE",
+    "ERR_BODY_PARSE_FAILURE",
+  ])("retries a GET after %s", (errorCode) => {
+    expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBeGreaterThan(0);
   });
+
+  test.each(["ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_INVALID_URL"])(
+    "does not retry a GET after %s, which repeating cannot cure",
+    (errorCode) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ errorCode }))).toBe(0);
+    },
+  );
 
   test.each(["HEAD", "OPTIONS", "get", "Delete"])("retries a %s on 503, whatever the case of the method's name", (method) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method, statusCode: 503 }))).toBeGreaterThan(0);
@@ -55,17 +68,23 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBe(0);
   });
 
-  test.each([[200], [400], [503]])("retries a GET whose %i answer has a body that is not JSON (a proxy's page): only a redirect is refused whatever its body", (statusCode) => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBeGreaterThan(0);
-  });
+  test.each([[200], [400], [503]])(
+    "retries a GET whose %i answer has a body that is not JSON (a proxy's page): only a redirect is refused whatever its body",
+    (statusCode) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode, errorCode: "ERR_BODY_PARSE_FAILURE" }))).toBeGreaterThan(0);
+    },
+  );
 
   test("retries a POST on 429, which DigitalOcean answers before acting", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode: 429 }))).toBeGreaterThan(0);
   });
 
-  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"])("retries a POST after %s, raised before anything was sent", (errorCode) => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBeGreaterThan(0);
-  });
+  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"])(
+    "retries a POST after %s, raised before anything was sent",
+    (errorCode) => {
+      expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", errorCode }))).toBeGreaterThan(0);
+    },
+  );
 
   test("retries a POST marked idempotent like a GET", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ method: "POST", statusCode: 503, idempotent: true }))).toBeGreaterThan(0);
@@ -76,13 +95,16 @@ describe("retryDelay", () => {
     expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, statusCode: 503 }))).toBe(0);
   });
 
-  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH"])("retries an unreachable endpoint (%s) fewer times than a 503", (errorCode) => {
-    const limit = defaultRetryPolicy.limitByErrorCode[errorCode]!;
-    expect(limit).toBeLessThan(defaultRetryPolicy.limit);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit, errorCode }))).toBeGreaterThan(0);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, errorCode }))).toBe(0);
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, statusCode: 503 }))).toBeGreaterThan(0);
-  });
+  test.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH"])(
+    "retries an unreachable endpoint (%s) fewer times than a 503",
+    (errorCode) => {
+      const limit = defaultRetryPolicy.limitByErrorCode[errorCode]!;
+      expect(limit).toBeLessThan(defaultRetryPolicy.limit);
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit, errorCode }))).toBeGreaterThan(0);
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, errorCode }))).toBe(0);
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: limit + 1, statusCode: 503 }))).toBeGreaterThan(0);
+    },
+  );
 
   test("retries a request that got no answer twice, so an endpoint that never answers fails after three request timeouts", () => {
     expect(retryLimit(defaultRetryPolicy, "ETIMEDOUT")).toBe(2);
@@ -96,7 +118,9 @@ describe("retryDelay", () => {
   });
 
   test("never retries a request more than the policy's limit in all, however its failures differ in kind", () => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, errorCode: "ETIMEDOUT", sameFailures: 1 }))).toBe(0);
+    expect(
+      retryDelay(defaultRetryPolicy, attempt({ attempt: defaultRetryPolicy.limit + 1, errorCode: "ETIMEDOUT", sameFailures: 1 })),
+    ).toBe(0);
   });
 
   test("never retries more than the policy's limit, even for a kind with a higher one", () => {
@@ -126,20 +150,42 @@ describe("retryDelay", () => {
   });
 
   test("caps a server hint at maxRetryAfterMs instead of giving up like got does", () => {
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "3600" } }))).toBe(defaultRetryPolicy.maxRetryAfterMs);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "3600" } }))).toBe(
+      defaultRetryPolicy.maxRetryAfterMs,
+    );
   });
 
   test.each([
     // DigitalOcean's "Sample Rate Limit Headers When Burst Limit is Reached", spelled as documented.
-    ["a burst-limit 429 waits its retry-after, not the hour's ratelimit-reset", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 3000), "retry-after": "29" }, 29_000],
-    ["an hourly 429 waits until ratelimit-reset, capped", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 3000) }, defaultRetryPolicy.maxRetryAfterMs],
-    ["an hourly 429 whose reset is near waits just that long", { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 45) }, 45_000],
+    [
+      "a burst-limit 429 waits its retry-after, not the hour's ratelimit-reset",
+      {
+        "ratelimit-limit": "5000",
+        "ratelimit-remaining": "0",
+        "rateLimit-reset": String(Math.floor(now / 1000) + 3000),
+        "retry-after": "29",
+      },
+      29_000,
+    ],
+    [
+      "an hourly 429 waits until ratelimit-reset, capped",
+      { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 3000) },
+      defaultRetryPolicy.maxRetryAfterMs,
+    ],
+    [
+      "an hourly 429 whose reset is near waits just that long",
+      { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": String(Math.floor(now / 1000) + 45) },
+      45_000,
+    ],
   ])("%s", (_what, headers, delay) => {
     expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(delay);
   });
 
   test.each([
-    ["a 503's ratelimit-reset, which says when the hour's budget frees up, not when the server recovers", { statusCode: 503, headers: { "ratelimit-reset": String(Math.floor(now / 1000) + 20) } }],
+    [
+      "a 503's ratelimit-reset, which says when the hour's budget frees up, not when the server recovers",
+      { statusCode: 503, headers: { "ratelimit-reset": String(Math.floor(now / 1000) + 20) } },
+    ],
     ["a blank Retry-After", { statusCode: 503, headers: { "retry-after": " " } }],
     ["a Retry-After that is neither seconds nor a date", { statusCode: 503, headers: { "retry-after": "soon" } }],
     ["a 429 whose ratelimit-reset is 0", { statusCode: 429, headers: { "ratelimit-reset": "0" } }],
@@ -150,7 +196,9 @@ describe("retryDelay", () => {
 
   test("takes ratelimit-reset on a 429 whose Retry-After cannot be read", () => {
     const reset = String(Math.floor(now / 1000) + 20);
-    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "soon", "ratelimit-reset": reset } }))).toBe(20_000);
+    expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers: { "retry-after": "soon", "ratelimit-reset": reset } }))).toBe(
+      20_000,
+    );
   });
 
   describe("an hourly 429 whose ratelimit-reset is already past by the local clock (clock skew, whole-second rounding)", () => {
@@ -167,7 +215,9 @@ describe("retryDelay", () => {
     });
 
     test("spreads the policy's five retries over more than ten seconds instead of a few milliseconds", () => {
-      const delays = [1, 2, 3, 4, 5].map((retry) => retryDelay(defaultRetryPolicy, attempt({ attempt: retry, statusCode: 429, headers: pastReset })));
+      const delays = [1, 2, 3, 4, 5].map((retry) =>
+        retryDelay(defaultRetryPolicy, attempt({ attempt: retry, statusCode: 429, headers: pastReset })),
+      );
       expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThan(10_000);
     });
 
@@ -178,7 +228,9 @@ describe("retryDelay", () => {
 
     test("a later retry whose reset is near waits the backoff when that is longer than the reset", () => {
       const headers = { ...pastReset, "ratelimit-reset": String(Math.floor(now / 1000) + 2) };
-      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 5, random: 0.5, statusCode: 429, headers }))).toBe(backoffDelay(defaultRetryPolicy, 5, 0.5));
+      expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 5, random: 0.5, statusCode: 429, headers }))).toBe(
+        backoffDelay(defaultRetryPolicy, 5, 0.5),
+      );
     });
   });
 });

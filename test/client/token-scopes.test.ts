@@ -10,7 +10,9 @@ const { load } = require("js-yaml") as { load(text: string): unknown };
 type Spec = { paths: Record<string, Record<string, { operationId?: string; security?: { bearer_auth?: string[] }[] }>> };
 const spec = load(readFileSync(SPEC_PATH, "utf8")) as Spec;
 const specScopes = new Map(
-  Object.values(spec.paths).flatMap((operations) => Object.values(operations).map((operation) => [operation.operationId, operation.security?.[0]?.bearer_auth ?? []] as const)),
+  Object.values(spec.paths).flatMap((operations) =>
+    Object.values(operations).map((operation) => [operation.operationId, operation.security?.[0]?.bearer_auth ?? []] as const),
+  ),
 );
 
 // Scopes the spec states in prose rather than in `security`.
@@ -43,7 +45,9 @@ describe("a token without a scope the request needs", () => {
   test("is not retried: a 403 is an answer, not a transient failure", () =>
     withEmulator({ tokens: [limited] }, async (emulator) => {
       const { client } = clientFor(emulator, { token: "limited" });
-      await expect(client.tags.create("prod")).rejects.toThrow(/This request needs the token scope tag:create: use a token with full access or add it to its custom scopes/);
+      await expect(client.tags.create("prod")).rejects.toThrow(
+        /This request needs the token scope tag:create: use a token with full access or add it to its custom scopes/,
+      );
       expect(emulator.requests.filter((request) => request.path === "/v2/tags")).toHaveLength(1);
     }));
 });

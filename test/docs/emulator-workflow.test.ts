@@ -42,7 +42,11 @@ const pulumi = steps[runIncluding("pulumi up")]!;
 const stop = steps[runIncluding("kill ")]!;
 
 /** The bin's arguments as the start step gives them. */
-const binArgs = /digitalocean-images-emulator((?: --?[a-z-]+(?: [^-\s>][^\s>]*)?)*)/.exec(start.run!)![1]!.trim().split(/\s+/).map((arg) => arg.replace(/^"|"$/g, ""));
+const binArgs = /digitalocean-images-emulator((?: --?[a-z-]+(?: [^-\s>][^\s>]*)?)*)/
+  .exec(start.run!)![1]!
+  .trim()
+  .split(/\s+/)
+  .map((arg) => arg.replace(/^"|"$/g, ""));
 
 /** `pulumi config set [--secret] key value` lines of the pulumi step, as a stack's config. */
 function stackConfig(script: string): { config: Record<string, string>; secretKeys: string[] } {
@@ -78,22 +82,44 @@ describe("the README's workflow that runs a stack against the emulator", () => {
   test("installs, starts the emulator, installs the CLI only, previews and ups, then stops the emulator even after a failure", () => {
     const installCli = stepIndex((step) => step.uses?.startsWith("pulumi/actions@") ?? false);
     expect(steps[installCli]!.with).toBeUndefined();
-    expect([stepIndex((step) => step.run?.trim() === "npm ci"), runIncluding("digitalocean-images-emulator"), installCli, runIncluding("pulumi up"), runIncluding("kill ")]).toEqual([2, 3, 4, 5, 6]);
+    expect([
+      stepIndex((step) => step.run?.trim() === "npm ci"),
+      runIncluding("digitalocean-images-emulator"),
+      installCli,
+      runIncluding("pulumi up"),
+      runIncluding("kill "),
+    ]).toEqual([2, 3, 4, 5, 6]);
     expect(stop.if).toBe("always()");
-    const commands = pulumi.run!.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("pulumi ") && !line.startsWith("pulumi config"));
-    expect(commands).toEqual([expect.stringMatching(/^pulumi login "file:\/\//), "pulumi stack init emulator", "pulumi preview", "pulumi up --yes", "pulumi preview --expect-no-changes"]);
+    const commands = pulumi
+      .run!.split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("pulumi ") && !line.startsWith("pulumi config"));
+    expect(commands).toEqual([
+      expect.stringMatching(/^pulumi login "file:\/\//),
+      "pulumi stack init emulator",
+      "pulumi preview",
+      "pulumi up --yes",
+      "pulumi preview --expect-no-changes",
+    ]);
   });
 
   test("starts the bin with the README's options, which it accepts", () => {
     expect(start.run).toContain("\nnode_modules/.bin/digitalocean-images-emulator --port 8080 --time-factor 0.01 ");
-    expect(parseCli(binArgs)).toMatchObject({ kind: "run", options: { port: 8080, timeFactor: 0.01, tokens: ["test-token"] }, reportFile: "$RUNNER_TEMP/emulator-report.json" });
+    expect(parseCli(binArgs)).toMatchObject({
+      kind: "run",
+      options: { port: 8080, timeFactor: 0.01, tokens: ["test-token"] },
+      reportFile: "$RUNNER_TEMP/emulator-report.json",
+    });
   });
 
   test("points digitalocean:apiEndpoint at the emulator's port, with a token it accepts, which the provider takes over plain http without allowInsecureEndpoint", () => {
     const { config, secretKeys } = stackConfig(pulumi.run!);
     const bin = parseCli(binArgs);
     if (bin.kind !== "run") throw new Error("the start step does not run the emulator");
-    expect(config).toEqual({ "digitalocean:apiEndpoint": `http://127.0.0.1:${bin.options.port}`, "digitalocean:token": bin.options.tokens[0] });
+    expect(config).toEqual({
+      "digitalocean:apiEndpoint": `http://127.0.0.1:${bin.options.port}`,
+      "digitalocean:token": bin.options.tokens[0],
+    });
     expect(secretKeys).toEqual(["digitalocean:token"]);
     expect(resolveCredentials(config, {})).toEqual({
       token: "test-token",
@@ -110,10 +136,12 @@ describe("the README's workflow that runs a stack against the emulator", () => {
     const env = { ...userEnvironment(), RUNNER_TEMP: runnerTemp };
     let port: number;
     const onPort = (script: string) => script.replaceAll("8080", String(port));
-    const bash = (script: string) => promisify(execFile)("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", onPort(script)], { cwd: REPO_ROOT, env });
+    const bash = (script: string) =>
+      promisify(execFile)("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", onPort(script)], { cwd: REPO_ROOT, env });
 
     beforeAll(async () => {
-      if (!existsSync(join(REPO_ROOT, "packages", "emulator", "dist", "cli.js"))) throw new Error("the emulator's bin is not built: run `npm run build:emulator`");
+      if (!existsSync(join(REPO_ROOT, "packages", "emulator", "dist", "cli.js")))
+        throw new Error("the emulator's bin is not built: run `npm run build:emulator`");
       port = await new Promise<number>((resolve) => {
         const probe = createServer().listen(0, "127.0.0.1", () => {
           const { port: free } = probe.address() as { port: number };
@@ -137,12 +165,16 @@ describe("the README's workflow that runs a stack against the emulator", () => {
 
     test("previews a create, ups, previews no change, and the stop step reports one import, no duplicate and no spec violation", async () => {
       await bash(start.run!);
-      expect(readFileSync(join(runnerTemp, "emulator.log"), "utf8")).toContain(`DigitalOcean emulator listening on http://127.0.0.1:${port} (token: test-token)`);
+      expect(readFileSync(join(runnerTemp, "emulator.log"), "utf8")).toContain(
+        `DigitalOcean emulator listening on http://127.0.0.1:${port} (token: test-token)`,
+      );
 
       const { config, secretKeys } = stackConfig(onPort(pulumi.run!));
       const stateFile = join(runnerTemp, "state.json");
-      const operation = (name: "preview" | "up") => runProgram({ programDir: exampleDir("basic"), operation: name, stack: "emulator", config, secretKeys, stateFile });
-      const kinds = (result: Awaited<ReturnType<typeof operation>>) => result.steps.filter((step) => step.type.endsWith(":CustomImage")).map((step) => step.kind);
+      const operation = (name: "preview" | "up") =>
+        runProgram({ programDir: exampleDir("basic"), operation: name, stack: "emulator", config, secretKeys, stateFile });
+      const kinds = (result: Awaited<ReturnType<typeof operation>>) =>
+        result.steps.filter((step) => step.type.endsWith(":CustomImage")).map((step) => step.kind);
 
       const preview = await operation("preview");
       expect({ ok: preview.ok, errors: preview.errors, kinds: kinds(preview) }).toEqual({ ok: true, errors: [], kinds: ["create"] });
@@ -153,8 +185,13 @@ describe("the README's workflow that runs a stack against the emulator", () => {
 
       const stopped = await bash(stop.run!);
       expect(stopped.stdout).toMatch(/DigitalOcean emulator stopped: \d+ requests, 1 import, 0 duplicate imports, 0 spec violations\n/);
-      const report = JSON.parse(readFileSync(join(runnerTemp, "emulator-report.json"), "utf8")) as { audit: { id: number; fate: string }[]; violations: unknown[] };
-      expect(report.audit.map((entry) => [entry.id, entry.fate])).toEqual([[Number(up.state.resources.find((resource) => resource.type.endsWith(":CustomImage"))!.id), "available"]]);
+      const report = JSON.parse(readFileSync(join(runnerTemp, "emulator-report.json"), "utf8")) as {
+        audit: { id: number; fate: string }[];
+        violations: unknown[];
+      };
+      expect(report.audit.map((entry) => [entry.id, entry.fate])).toEqual([
+        [Number(up.state.resources.find((resource) => resource.type.endsWith(":CustomImage"))!.id), "available"],
+      ]);
       expect(report.violations).toEqual([]);
     }, 120_000);
   });

@@ -24,7 +24,8 @@ const text = readFileSync(join(__dirname, "..", "..", "docs", "github-actions-pu
 const workflow = load(text) as Workflow;
 const pulumiStep = (job: string) => workflow.jobs[job]!.steps.find((step) => step.uses?.startsWith("pulumi/actions@"))!;
 /** Every `secrets.NAME` a job's definition refers to. */
-const secretsOf = (job: string) => [...new Set([...JSON.stringify(workflow.jobs[job]).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((match) => match[1]))].sort();
+const secretsOf = (job: string) =>
+  [...new Set([...JSON.stringify(workflow.jobs[job]).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((match) => match[1]))].sort();
 
 describe("the GitHub Actions workflow for users", () => {
   test("previews on pull requests and runs up on pushes to main", () => {

@@ -26,9 +26,16 @@ describe("the README's errors table", () => {
 
   test("quotes an unreachable endpoint's message, as create reports it", async () => {
     const endpoint = await closedPortUrl();
-    const client = new DigitalOceanClient({ token: "t", apiEndpoint: endpoint, apiEndpointSource: API_ENDPOINT_SOURCES.config, retry: { limit: 0 } });
+    const client = new DigitalOceanClient({
+      token: "t",
+      apiEndpoint: endpoint,
+      apiEndpointSource: API_ENDPOINT_SOURCES.config,
+      retry: { limit: 0 },
+    });
     const error = (await client.images.list({ private: true }).catch((caught: unknown) => caught)) as DigitalOceanError;
-    const message = error.restate(`importing image "web" from https://example.com/web.img into nyc3`).message.replace(endpoint, "http://127.0.0.1:9");
+    const message = error
+      .restate(`importing image "web" from https://example.com/web.img into nyc3`)
+      .message.replace(endpoint, "http://127.0.0.1:9");
     expect(readme).toContain(quoted(message));
   });
 

@@ -96,14 +96,16 @@ describe("the release workflow", () => {
       expect(text).toMatch(new RegExp(`uses: ${action.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} # v\\d+\\.\\d+\\.\\d+\n`));
     }
     const usersWorkflow = readFileSync(join(REPO_ROOT, "docs", "github-actions-pulumi.yml"), "utf8");
-    for (const action of uses.filter((candidate) => /^actions\/(checkout|setup-node)@/.test(candidate))) expect(usersWorkflow).toContain(action);
+    for (const action of uses.filter((candidate) => /^actions\/(checkout|setup-node)@/.test(candidate)))
+      expect(usersWorkflow).toContain(action);
   });
 
   test("keeps no git credentials in the checkout and restores no dependency cache", () => {
     const checkouts = steps.filter((step) => step.uses?.startsWith("actions/checkout@"));
     expect(checkouts.length).toBeGreaterThan(0);
     for (const checkout of checkouts) expect(checkout.with).toMatchObject({ "persist-credentials": false });
-    for (const step of steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node@"))) expect(step.with?.["cache"]).toBeUndefined();
+    for (const step of steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node@")))
+      expect(step.with?.["cache"]).toBeUndefined();
     expect(steps.some((step) => step.uses?.startsWith("actions/cache@"))).toBe(false);
   });
 
@@ -134,20 +136,36 @@ describe("the release workflow", () => {
   });
 
   test("publishes the emulator's package and the provider's, both with provenance, from the tarballs packed for each", () => {
-    const commands = steps.find((step) => step.run?.startsWith("npm publish"))!.run!.trim().split("\n");
-    expect(commands).toEqual(["npm publish --provenance --access public release/emulator/*.tgz", "npm publish --provenance --access public release/provider/*.tgz"]);
+    const commands = steps
+      .find((step) => step.run?.startsWith("npm publish"))!
+      .run!.trim()
+      .split("\n");
+    expect(commands).toEqual([
+      "npm publish --provenance --access public release/emulator/*.tgz",
+      "npm publish --provenance --access public release/provider/*.tgz",
+    ]);
     const pack = runs.find((run) => run.startsWith("npm pack"))!.split("\n");
-    expect(pack).toEqual(["npm pack --workspace packages/emulator --pack-destination release/emulator", "npm pack --pack-destination release/provider"]);
-    expect(runs.findIndex((run) => run.includes("packages/emulator/package.json"))).toBeLessThan(runs.findIndex((run) => run.startsWith("npm ci")));
+    expect(pack).toEqual([
+      "npm pack --workspace packages/emulator --pack-destination release/emulator",
+      "npm pack --pack-destination release/provider",
+    ]);
+    expect(runs.findIndex((run) => run.includes("packages/emulator/package.json"))).toBeLessThan(
+      runs.findIndex((run) => run.startsWith("npm ci")),
+    );
   });
 
   test("refuses to publish packages that do not name their repository, which provenance needs, or whose versions differ", () => {
     const repository = { type: "git", url: "git+https://example.com/owner/repo.git" };
-    expect(manifestCheck({ version: "1.2.3", repository }, { version: "1.2.3", repository: { ...repository, directory: "packages/emulator" } }).status).toBe(0);
+    expect(
+      manifestCheck({ version: "1.2.3", repository }, { version: "1.2.3", repository: { ...repository, directory: "packages/emulator" } })
+        .status,
+    ).toBe(0);
 
     const unnamed = manifestCheck({ version: "1.2.3" }, { version: "1.2.3" });
     expect(unnamed.status).not.toBe(0);
-    expect(unnamed.stderr).toContain("package.json has no repository.url: npm publish --provenance needs it to name this GitHub repository");
+    expect(unnamed.stderr).toContain(
+      "package.json has no repository.url: npm publish --provenance needs it to name this GitHub repository",
+    );
     expect(unnamed.stderr).toContain("packages/emulator/package.json has no repository.url");
 
     const apart = manifestCheck({ version: "1.2.3", repository }, { version: "1.2.4", repository });

@@ -35,7 +35,13 @@ export interface PulumiCli {
 export function cliVersion(path: string): string | undefined {
   try {
     accessSync(path, constants.X_OK);
-    return execFileSync(path, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" }, timeout: 30_000 }).trim() || undefined;
+    return (
+      execFileSync(path, ["version"], {
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+        timeout: 30_000,
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

@@ -32,7 +32,9 @@ export async function engineDemo(cli: PulumiCli, print: (text: string) => void =
   const title = (text: string) => print(`\n━━━ ${++section}. ${text} ━━━\n`);
   const imageId = async () => Number(customImages(await stack.exportState())[0]?.id);
   try {
-    print(`DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.\n`);
+    print(
+      `DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.\n`,
+    );
     title("A new stack with the offline settings; the token set as a secret");
     await stack.init(config, secretKeys);
 
@@ -48,13 +50,19 @@ export async function engineDemo(cli: PulumiCli, print: (text: string) => void =
     title("A new description: an update in place, same image id");
     await stack.configSet(`${PROJECT}:description`, "Flatcar, patched");
     await stack.up();
-    check((await imageId()) === firstId && emulator.getImage(firstId)?.description === "Flatcar, patched", "the description change was not an in-place update");
+    check(
+      (await imageId()) === firstId && emulator.getImage(firstId)?.description === "Flatcar, patched",
+      "the description change was not an in-place update",
+    );
 
     title("A new url: a replacement, the new image created before the old one is deleted");
     await stack.configSet(`${PROJECT}:imageUrl`, "https://example.com/images/flatcar-4152.qcow2.gz");
     await stack.up();
     const secondId = await imageId();
-    check(secondId !== firstId && emulator.audit().find((entry) => entry.id === firstId)?.status === "deleted", "the new url did not replace the image");
+    check(
+      secondId !== firstId && emulator.audit().find((entry) => entry.id === firstId)?.status === "deleted",
+      "the new url did not replace the image",
+    );
 
     title(`A rename outside Pulumi: refresh records it, up repairs it`);
     emulator.mutateImage(secondId, { name: "renamed-by-hand" });
@@ -69,8 +77,13 @@ export async function engineDemo(cli: PulumiCli, print: (text: string) => void =
     await stack.destroy();
     const alive = emulator.audit().filter((entry) => entry.status !== "deleted");
     check(alive.length === 0, `images still exist: ${alive.map((entry) => entry.id).join(", ")}`);
-    check(emulator.duplicates().length === 0 && emulator.violations.length === 0, "duplicate imports or requests DigitalOcean would reject");
-    print(`\nDemo passed with pulumi ${cli.version}: ${emulator.audit().length} imports, ${emulator.requests.length} API requests, all valid against DigitalOcean's OpenAPI description.\n`);
+    check(
+      emulator.duplicates().length === 0 && emulator.violations.length === 0,
+      "duplicate imports or requests DigitalOcean would reject",
+    );
+    print(
+      `\nDemo passed with pulumi ${cli.version}: ${emulator.audit().length} imports, ${emulator.requests.length} API requests, all valid against DigitalOcean's OpenAPI description.\n`,
+    );
   } finally {
     await emulator.close();
     stack.dispose();

@@ -101,7 +101,11 @@ export class EngineStack {
     const sdkRoot = dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [options.programDir] }));
     // pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, ships in the SDK's package root.
     // PULUMI_DEBUG_COMMANDS unlocks --event-log, as the Automation API does to read the engine's events.
-    this.env = { ...process.env, ...offlineEnv({ root: this.root, pathDirs: [sdkRoot], passphrase: options.passphrase }), PULUMI_DEBUG_COMMANDS: "true" } as Record<string, string>;
+    this.env = {
+      ...process.env,
+      ...offlineEnv({ root: this.root, pathDirs: [sdkRoot], passphrase: options.passphrase }),
+      PULUMI_DEBUG_COMMANDS: "true",
+    } as Record<string, string>;
   }
 
   get programDir(): string {
@@ -177,7 +181,10 @@ export class EngineStack {
     const project = readFileSync(projectFile, "utf8");
     if (server && RUNS_PROGRAM.has(command)) full.push("--client", server.address);
     if (server && CLIENT_RUNTIME_IN_PROJECT.has(command)) {
-      writeFileSync(projectFile, yaml.dump({ ...(yaml.load(project) as object), runtime: { name: "client", options: { address: server.address } } }));
+      writeFileSync(
+        projectFile,
+        yaml.dump({ ...(yaml.load(project) as object), runtime: { name: "client", options: { address: server.address } } }),
+      );
     }
     try {
       const result = await this.spawnCli(full, options);

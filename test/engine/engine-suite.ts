@@ -30,7 +30,13 @@ export interface EngineFixture extends EmulatorStack {
  */
 export async function startEngineFixture(
   program: string,
-  options: { scale?: number; emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">; config?: Record<string, string>; stack?: string; passphrase?: string } = {},
+  options: {
+    scale?: number;
+    emulator?: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens">;
+    config?: Record<string, string>;
+    stack?: string;
+    passphrase?: string;
+  } = {},
 ): Promise<EngineFixture> {
   const { cli, programs } = engineSetup();
   const dir = programs.dirs[program];
@@ -92,7 +98,9 @@ export function accountProblems(
   const ids = [...customImages(state).map((resource) => Number(resource.id)), ...(options.unmanaged ?? [])];
   return [
     ...accountingProblems(accounting(emulator, ids, () => true, options.replacements)),
-    ...emulator.violations.map((violation) => `OpenAPI violation: ${violation.kind} ${violation.method} ${violation.path}: ${violation.errors.join("; ")}`),
+    ...emulator.violations.map(
+      (violation) => `OpenAPI violation: ${violation.kind} ${violation.method} ${violation.path}: ${violation.errors.join("; ")}`,
+    ),
   ];
 }
 

@@ -16,7 +16,9 @@ export default function globalSetup(): void {
   }
   const started = Date.now();
   const programs = installPrograms();
-  console.log(`\ntest:engine: pulumi ${cli.version} from ${cli.source} (${cli.path}); programs installed from ${programs.tarball} in ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(
+    `\ntest:engine: pulumi ${cli.version} from ${cli.source} (${cli.path}); programs installed from ${programs.tarball} in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   process.env.ENGINE_CLI = JSON.stringify(cli);
   process.env.ENGINE_PROGRAMS = JSON.stringify(programs);
 }

@@ -30,7 +30,10 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 /** `names`: which programs (default all); `root`: an empty folder outside the repository. */
-export function installPrograms(names: readonly string[] = Object.keys(SOURCES), root: string = mkdtempSync(join(tmpdir(), "custom-image-engine-programs-"))): InstalledPrograms {
+export function installPrograms(
+  names: readonly string[] = Object.keys(SOURCES),
+  root: string = mkdtempSync(join(tmpdir(), "custom-image-engine-programs-")),
+): InstalledPrograms {
   const packed = run("npm", ["pack", "--silent", "--pack-destination", root], REPO_ROOT).trim().split("\n").at(-1)!;
   const tarball = join(root, packed);
   const example = JSON.parse(readFileSync(join(SOURCES.basic!, "package.json"), "utf8")) as {

@@ -38,10 +38,14 @@ function main(): void {
   const partial = mkdtempSync(join(dir, ".build-"));
   const started = Date.now();
   try {
-    execFileSync("go", ["build", "-trimpath", "-ldflags", `-s -w -X ${VERSION_SYMBOL}=${version}`, "-o", join(partial, "pulumi"), PACKAGE], {
-      cwd: join(__dirname, "cli"),
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    execFileSync(
+      "go",
+      ["build", "-trimpath", "-ldflags", `-s -w -X ${VERSION_SYMBOL}=${version}`, "-o", join(partial, "pulumi"), PACKAGE],
+      {
+        cwd: join(__dirname, "cli"),
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
     renameSync(join(partial, "pulumi"), cli);
   } finally {
     rmSync(partial, { recursive: true, force: true });

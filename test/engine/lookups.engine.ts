@@ -11,7 +11,12 @@ describeEngine("adopting and looking up images through the real CLI", () => {
   const existingImage = async () => {
     const { emulator } = fixtures.current;
     const { client } = clientFor(emulator);
-    const image = await client.images.createCustom({ name: "made-by-hand", url: "https://example.com/images/by-hand.qcow2.gz", region: "nyc3", tags: ["by-hand"] });
+    const image = await client.images.createCustom({
+      name: "made-by-hand",
+      url: "https://example.com/images/by-hand.qcow2.gz",
+      region: "nyc3",
+      tags: ["by-hand"],
+    });
     while (emulator.getImage(image.id)?.status !== "available") await emulator.clock.sleep(1_000);
     return image.id;
   };
@@ -26,7 +31,12 @@ describeEngine("adopting and looking up images through the real CLI", () => {
     await stack.up();
     const [adopted] = customImages(await stack.exportState());
     expect(adopted).toMatchObject({ id: String(id), external: true });
-    expect(await stack.outputs()).toEqual({ adoptedName: "made-by-hand", adoptedRegions: ["nyc3"], ubuntuId: expect.any(Number), taggedIds: [id] });
+    expect(await stack.outputs()).toEqual({
+      adoptedName: "made-by-hand",
+      adoptedRegions: ["nyc3"],
+      ubuntuId: expect.any(Number),
+      taggedIds: [id],
+    });
     expect((await stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
 
     await stack.destroy();

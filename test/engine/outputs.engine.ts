@@ -11,7 +11,9 @@ describeEngine("outputs in the program through the real CLI", () => {
     const outputs = await stack.outputs();
     expect(outputs).toMatchObject({ imageTypes: CREATED_OUTPUT_TYPES, adoptedTypes: ADOPTED_OUTPUT_TYPES, tagCount: 0 });
     expect(outputs.dependentDescription).toBe(`built on image ${outputs.imageId as number}`);
-    const ids = Object.fromEntries(customImages(await stack.exportState()).map((resource) => [resource.urn.split("::").at(-1), resource.id]));
+    const ids = Object.fromEntries(
+      customImages(await stack.exportState()).map((resource) => [resource.urn.split("::").at(-1), resource.id]),
+    );
     expect(ids.adopted).toBe(ids.image);
 
     await stack.configSet(`${PROJECT}:description`, "changed in place");
@@ -20,7 +22,9 @@ describeEngine("outputs in the program through the real CLI", () => {
     expect(planned).toEqual(expect.arrayContaining(["update image", "same dependent"]));
     const before = emulator.requests.length;
     const updated = await stack.up();
-    expect(imageSteps(updated).map((step) => `${step.op} ${step.name}`)).toEqual(expect.arrayContaining(["update image", "same dependent"]));
+    expect(imageSteps(updated).map((step) => `${step.op} ${step.name}`)).toEqual(
+      expect.arrayContaining(["update image", "same dependent"]),
+    );
     expect(requestLines(emulator, before).filter((line) => line.startsWith("PUT"))).toEqual([`PUT /v2/images/${ids.image}`]);
     expect((await stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
 
@@ -32,7 +36,9 @@ describeEngine("outputs in the program through the real CLI", () => {
     const { stack, emulator } = await fixtures.start("outputs", { config: { [`${PROJECT}:missingId`]: "987654" } });
     const failed = await stack.up([], { allowFailure: true });
     expect(failed.code).not.toBe(0);
-    expect(`${failed.stdout}${failed.stderr}`).toMatch(/CustomImage\.get found no image 987654: DigitalOcean API GET \/v2\/images\/987654 failed: 404/);
+    expect(`${failed.stdout}${failed.stderr}`).toMatch(
+      /CustomImage\.get found no image 987654: DigitalOcean API GET \/v2\/images\/987654 failed: 404/,
+    );
     expect(customImages(await stack.exportState()).map((resource) => resource.urn.split("::").at(-1))).not.toContain("missing");
 
     await stack.destroy();

@@ -32,7 +32,10 @@ describeEngine("a partial failure through the real CLI", () => {
   it("`pulumi up --refresh` after a create whose wait for a single-region import ran out waits for the import again", async () => {
     // 90 simulated minutes, longer than the 60 a create waits by default; simulated time runs slow
     // enough (a minute is 0.6 s) that the import still runs when the next `up` has started the CLI.
-    await fixtures.start("basic", { scale: 0.01, config: { "custom-image-basic:imageUrl": "https://example.com/images/flatcar.qcow2.gz?emulator_duration_s=5400" } });
+    await fixtures.start("basic", {
+      scale: 0.01,
+      config: { "custom-image-basic:imageUrl": "https://example.com/images/flatcar.qcow2.gz?emulator_duration_s=5400" },
+    });
     const { stack, emulator } = fixtures.current;
 
     const failed = await stack.up([], { allowFailure: true });

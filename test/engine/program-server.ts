@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     Server: new (options: object) => GrpcServer;
     ServerCredentials: { createInsecure(): unknown };
   };
-  const { LanguageServer } = fromProgram("@pulumi/pulumi/automation/server") as { LanguageServer: new (program: () => Promise<unknown>) => object };
+  const { LanguageServer } = fromProgram("@pulumi/pulumi/automation/server") as {
+    LanguageServer: new (program: () => Promise<unknown>) => object;
+  };
   const languageRpc = fromProgram("@pulumi/pulumi/proto/language_grpc_pb") as { LanguageRuntimeService: unknown };
   const { grpcChannelOptions } = fromProgram("@pulumi/pulumi/runtime") as { grpcChannelOptions: object };
 

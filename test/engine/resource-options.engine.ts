@@ -6,15 +6,20 @@ describeEngine("resource options through the real CLI", () => {
   const fixtures = engineFixtures();
 
   const start = (config: Record<string, string> = {}, stack?: string) =>
-    fixtures.start("options", { stack, config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, value])) });
+    fixtures.start("options", {
+      stack,
+      config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, value])),
+    });
   const set = (key: string, value: string) => fixtures.current.stack.configSet(`${PROJECT}:${key}`, value);
   /** Image ids in the order of their resources' names. */
   const ids = async () =>
     customImages(await fixtures.current.stack.exportState())
       .sort((a, b) => a.urn.localeCompare(b.urn))
       .map((resource) => Number(resource.id));
-  const expectNoChanges = async () => expect((await fixtures.current.stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
-  const expectClean = async (unmanaged: number[] = []) => expect(accountProblems(fixtures.current.emulator, await fixtures.current.stack.exportState(), { unmanaged })).toEqual([]);
+  const expectNoChanges = async () =>
+    expect((await fixtures.current.stack.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);
+  const expectClean = async (unmanaged: number[] = []) =>
+    expect(accountProblems(fixtures.current.emulator, await fixtures.current.stack.exportState(), { unmanaged })).toEqual([]);
 
   it("protect: destroy fails and deletes nothing until protect is lifted", async () => {
     const { stack, emulator } = await start({ protect: "true" });
@@ -82,7 +87,9 @@ describeEngine("resource options through the real CLI", () => {
     const renamed = await stack.up();
     expect(ops(renamed)).toEqual(["same renamed"]);
     expect(requestLines(emulator, before).filter((line) => !line.startsWith("GET"))).toEqual([]);
-    expect(customImages(await stack.exportState())).toEqual([expect.objectContaining({ id: String(id), urn: expect.stringMatching(/::renamed$/) })]);
+    expect(customImages(await stack.exportState())).toEqual([
+      expect.objectContaining({ id: String(id), urn: expect.stringMatching(/::renamed$/) }),
+    ]);
     await expectNoChanges();
     await stack.destroy();
   });

@@ -165,7 +165,13 @@ function runnerObservation(result: RunResult, emulator: Emulator, from: number, 
   };
 }
 
-async function cliObservation(stack: EngineStack, result: CliResult, emulator: Emulator, from: number, operation: Operation): Promise<Observation> {
+async function cliObservation(
+  stack: EngineStack,
+  result: CliResult,
+  emulator: Emulator,
+  from: number,
+  operation: Operation,
+): Promise<Observation> {
   const steps = imageSteps(result);
   return {
     steps: kindsLine(steps.map((step) => ({ kind: CLI_KIND[step.op] ?? step.op, name: step.name }))),
@@ -192,7 +198,13 @@ async function runRunner(scenario: Scenario): Promise<Observation[]> {
       for (const key of step.remove ?? []) delete stackConfig[`${scenario.project}:${key}`];
       step.outOfBand?.(emulator, imageId);
       const from = emulator.requests.length;
-      const result = await runProgram({ programDir: scenario.repoDir, operation: step.operation, config: stackConfig, secretKeys, stateFile });
+      const result = await runProgram({
+        programDir: scenario.repoDir,
+        operation: step.operation,
+        config: stackConfig,
+        secretKeys,
+        stateFile,
+      });
       if (!result.ok) throw new Error(`runner, ${scenario.name}, ${step.label}: ${result.errors.join("; ")}`);
       observations.push(runnerObservation(result, emulator, from, step.operation));
       imageId = Number(result.state.resources.find((resource) => resource.type === IMAGE)?.id ?? imageId);
@@ -213,7 +225,8 @@ async function runCli(scenario: Scenario, cli: PulumiCli, programDir: string): P
     let imageId = 0;
     for (const step of scenario.steps) {
       for (const [key, value] of Object.entries(step.config ?? {})) {
-        if (Array.isArray(value)) for (const [index, element] of value.entries()) await stack.configSet(`${scenario.project}:${key}[${index}]`, element);
+        if (Array.isArray(value))
+          for (const [index, element] of value.entries()) await stack.configSet(`${scenario.project}:${key}[${index}]`, element);
         else await stack.configSet(`${scenario.project}:${key}`, value);
       }
       for (const key of step.remove ?? []) await stack.configRemove(`${scenario.project}:${key}`);
@@ -241,7 +254,11 @@ export async function compareScenario(scenario: Scenario, cli: PulumiCli, instal
   });
 }
 
-export function isKnown(comparison: StepComparison, aspect: Aspect, known: readonly KnownDifference[] = KNOWN_DIFFERENCES): KnownDifference | undefined {
+export function isKnown(
+  comparison: StepComparison,
+  aspect: Aspect,
+  known: readonly KnownDifference[] = KNOWN_DIFFERENCES,
+): KnownDifference | undefined {
   return known.find((entry) => entry.scenario === comparison.scenario && entry.step === comparison.step && entry.aspect === aspect);
 }
 
@@ -250,7 +267,10 @@ export function newDifferences(comparisons: readonly StepComparison[], known: re
   return comparisons.flatMap((comparison) =>
     comparison.differs
       .filter((aspect) => !isKnown(comparison, aspect, known))
-      .map((aspect) => `${comparison.scenario} / ${comparison.step} / ${aspect}: runner ${comparison.runner[aspect]} ≠ CLI ${comparison.cli[aspect]}`),
+      .map(
+        (aspect) =>
+          `${comparison.scenario} / ${comparison.step} / ${aspect}: runner ${comparison.runner[aspect]} ≠ CLI ${comparison.cli[aspect]}`,
+      ),
   );
 }
 
@@ -266,8 +286,13 @@ export function comparisonReport(comparisons: readonly StepComparison[]): string
     lines.push(`| ${comparison.scenario} | ${comparison.step} | ${cells.join(" | ")} |`);
   }
   const scenarios = [...new Set(comparisons.map((comparison) => comparison.scenario))];
-  const agreeingScenarios = scenarios.filter((name) => comparisons.every((comparison) => comparison.scenario !== name || comparison.differs.length === 0));
+  const agreeingScenarios = scenarios.filter((name) =>
+    comparisons.every((comparison) => comparison.scenario !== name || comparison.differs.length === 0),
+  );
   const agreeingSteps = comparisons.filter((comparison) => comparison.differs.length === 0).length;
-  lines.push("", `steps agreeing: ${agreeingSteps} of ${comparisons.length}; scenarios agreeing in every step: ${agreeingScenarios.length} of ${scenarios.length}`);
+  lines.push(
+    "",
+    `steps agreeing: ${agreeingSteps} of ${comparisons.length}; scenarios agreeing in every step: ${agreeingScenarios.length} of ${scenarios.length}`,
+  );
   return lines;
 }

@@ -25,7 +25,17 @@ describeEngine("two stacks with the same project, stack and resource names in tw
       const ids = await Promise.all(stacks.map(async (stack) => customImages(await stack.exportState()).map((image) => Number(image.id))));
       expect(ids.map((each) => each.length)).toEqual([1, 1]);
       expect(ids[0]![0]).not.toBe(ids[1]![0]);
-      expect(emulator.audit().map((entry) => [entry.id, entry.fate]).sort()).toEqual([[ids[0]![0], "available"], [ids[1]![0], "available"]].sort());
+      expect(
+        emulator
+          .audit()
+          .map((entry) => [entry.id, entry.fate])
+          .sort(),
+      ).toEqual(
+        [
+          [ids[0]![0], "available"],
+          [ids[1]![0], "available"],
+        ].sort(),
+      );
       expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path.startsWith("/v2/images/"))).toEqual([]);
 
       await stacks[1]!.destroy();

@@ -88,7 +88,8 @@ export function fillPlaceholders<T>(value: T, values: Record<string, string>): T
 function mapStrings<T>(value: T, map: (text: string) => string): T {
   if (typeof value === "string") return map(value) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => mapStrings(item, map)) as T;
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)])) as T;
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)])) as T;
   return value;
 }
 
@@ -126,7 +127,9 @@ export function plannedChanges(result: CliResult): string[] {
  */
 export function upgradePlan(state: StackExport, plan: readonly string[]): string[] {
   const resources = state.deployment.resources ?? [];
-  const scoped = new Set(resources.filter((resource) => resource.type.endsWith(":CustomImageScope")).map((resource) => resource.urn.split("::").at(-1)));
+  const scoped = new Set(
+    resources.filter((resource) => resource.type.endsWith(":CustomImageScope")).map((resource) => resource.urn.split("::").at(-1)),
+  );
   const images = resources.filter((resource) => resource.type.endsWith(":CustomImage")).map((resource) => resource.urn.split("::").at(-1)!);
   const named = (name: string) => plan.filter((step) => step.split(" ")[1] === name);
   const upgraded = images.flatMap((name) => [...(scoped.has(`${name}-scope`) ? [] : [`create ${name}-scope`]), ...named(name)]);

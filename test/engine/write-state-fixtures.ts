@@ -46,7 +46,12 @@ const SCENARIOS: Scenario[] = [
   },
   {
     program: "multi-region",
-    fixtures: [{ name: "multi-region-up", description: "examples/multi-region after `pulumi up`: imported into nyc3, transferred to lon1 and fra1." }],
+    fixtures: [
+      {
+        name: "multi-region-up",
+        description: "examples/multi-region after `pulumi up`: imported into nyc3, transferred to lon1 and fra1.",
+      },
+    ],
     verify: (state) => expectImages(state, 1, false),
   },
   {
@@ -54,7 +59,8 @@ const SCENARIOS: Scenario[] = [
     fixtures: [
       {
         name: "multi-region-transfer-failed",
-        description: "examples/multi-region after a `pulumi up` whose transfer to lon1 ended errored: a partial failure, the image recorded with its init errors and regions nyc3 and fra1.",
+        description:
+          "examples/multi-region after a `pulumi up` whose transfer to lon1 ended errored: a partial failure, the image recorded with its init errors and regions nyc3 and fra1.",
       },
       {
         name: "multi-region-transfer-failed-refreshed",
@@ -71,7 +77,8 @@ function expectImages(state: StackExport, count: number, initErrors: boolean): v
   const images = customImages(state);
   if (images.length !== count) throw new Error(`expected ${count} CustomImage in the state, found ${images.length}`);
   const failed = images.filter((image) => (image.initErrors ?? []).length > 0).length;
-  if (failed !== (initErrors ? count : 0)) throw new Error(`expected ${initErrors ? "" : "no "}init errors, found them on ${failed} of ${count} images`);
+  if (failed !== (initErrors ? count : 0))
+    throw new Error(`expected ${initErrors ? "" : "no "}init errors, found them on ${failed} of ${count} images`);
 }
 
 interface WrittenFixture {
@@ -80,7 +87,12 @@ interface WrittenFixture {
   state: StackExport;
 }
 
-async function runScenario(cli: PulumiCli, programs: InstalledPrograms, scenario: Scenario, writtenBy: StateFixtureFile["writtenBy"]): Promise<WrittenFixture[]> {
+async function runScenario(
+  cli: PulumiCli,
+  programs: InstalledPrograms,
+  scenario: Scenario,
+  writtenBy: StateFixtureFile["writtenBy"],
+): Promise<WrittenFixture[]> {
   const programDir = programs.dirs[scenario.program]!;
   const { emulator, config, secretKeys } = await startEmulatorStack(SCALE);
   const stack = new EngineStack({ cli, programDir, passphrase: DEFAULT_PASSPHRASE });
@@ -105,8 +117,19 @@ async function runScenario(cli: PulumiCli, programs: InstalledPrograms, scenario
       const { state, images, plan } = captured[index]!;
       const planAfterRefresh = captured[index + 1]?.plan ?? afterLastRefresh;
       const bad = disturbing([...plan, ...planAfterRefresh]);
-      if (bad.length > 0) throw new Error(`${name}: this version plans ${bad.join(", ")} for its own state; a fixture must not record a disturbed stack`);
-      const file: StateFixtureFile = { description, writtenBy, program: scenario.program, stack: stack.stack, config: scenario.config ?? {}, passphrase: DEFAULT_PASSPHRASE, images, plan, planAfterRefresh };
+      if (bad.length > 0)
+        throw new Error(`${name}: this version plans ${bad.join(", ")} for its own state; a fixture must not record a disturbed stack`);
+      const file: StateFixtureFile = {
+        description,
+        writtenBy,
+        program: scenario.program,
+        stack: stack.stack,
+        config: scenario.config ?? {},
+        passphrase: DEFAULT_PASSPHRASE,
+        images,
+        plan,
+        planAfterRefresh,
+      };
       const scrubbed = scrubState(state, placeholders);
       const found = leftovers(JSON.stringify([file, scrubbed]), [REPO_ROOT, programs.root, tmpdir(), homedir(), emulator.url, ...secrets]);
       if (found.length > 0) throw new Error(`${name}: the exported state still contains ${found.join(", ")}`);
@@ -125,7 +148,9 @@ async function main(): Promise<void> {
   const out = join(STATE_FIXTURES_DIR, version);
   const programs = installPrograms([...new Set(SCENARIOS.map((scenario) => scenario.program))]);
   try {
-    const sdk = (JSON.parse(readFileSync(join(programs.root, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version;
+    const sdk = (
+      JSON.parse(readFileSync(join(programs.root, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }
+    ).version;
     const writtenBy = { package: version, pulumi: cli.version, sdk };
     const written: WrittenFixture[] = [];
     for (const scenario of SCENARIOS) {

@@ -8,7 +8,10 @@ export const FAST = 0.001;
  * Runs `body` against a fresh emulator, closed in `finally`. Unless the test says it sends invalid
  * requests on purpose, any spec violation the emulator recorded fails the test.
  */
-export async function withEmulator<T>(options: EmulatorOptions & { allowViolations?: boolean }, body: (emulator: Emulator) => Promise<T>): Promise<T> {
+export async function withEmulator<T>(
+  options: EmulatorOptions & { allowViolations?: boolean },
+  body: (emulator: Emulator) => Promise<T>,
+): Promise<T> {
   const emulator = await startEmulator({ timeFactor: FAST, ...options });
   try {
     const result = await body(emulator);

@@ -28,4 +28,9 @@ export const CREATED_OUTPUT_TYPES = {
 };
 
 /** DigitalOcean reports neither the url nor the provider's timeouts of an image: a `get` leaves them undefined, as declared. */
-export const ADOPTED_OUTPUT_TYPES = { ...CREATED_OUTPUT_TYPES, url: "undefined", createTimeoutMinutes: "undefined", transferTimeoutMinutes: "undefined" };
+export const ADOPTED_OUTPUT_TYPES = {
+  ...CREATED_OUTPUT_TYPES,
+  url: "undefined",
+  createTimeoutMinutes: "undefined",
+  transferTimeoutMinutes: "undefined",
+};

@@ -97,11 +97,23 @@ export interface ProviderHost {
   /** `olds` are the previous inputs (empty on create). */
   check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
   /** `olds` are the previous outputs (state), as in `DiffRequest.olds`; `oldInputs` default to them. */
-  diff(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>, oldInputs?: Record<string, unknown>): Promise<DiffResult>;
+  diff(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    oldInputs?: Record<string, unknown>,
+  ): Promise<DiffResult>;
   create(urn: string, properties: Record<string, unknown>): Promise<{ id: string; properties: Record<string, unknown> }>;
   /** `properties` are the outputs in state (refresh); `inputs` the inputs in state. */
   read(id: string, urn: string, properties: Record<string, unknown>, inputs?: Record<string, unknown>): Promise<ReadResult>;
-  update(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>, oldInputs?: Record<string, unknown>): Promise<{ properties: Record<string, unknown> }>;
+  update(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    oldInputs?: Record<string, unknown>,
+  ): Promise<{ properties: Record<string, unknown> }>;
   delete(id: string, urn: string, properties: Record<string, unknown>, oldInputs?: Record<string, unknown>): Promise<void>;
   /** SIGKILL, as when the host crashes; calls made afterwards fail with UNAVAILABLE. */
   kill(): Promise<void>;
@@ -236,7 +248,12 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
     },
 
     async read(id, urn, properties, inputs) {
-      const request = new proto.ReadRequest().setId(id).setUrn(urn).setName(urnName(urn)).setType(urnType(urn)).setProperties(toStruct(properties));
+      const request = new proto.ReadRequest()
+        .setId(id)
+        .setUrn(urn)
+        .setName(urnName(urn))
+        .setType(urnType(urn))
+        .setProperties(toStruct(properties));
       if (inputs) request.setInputs(toStruct(inputs));
       const response = await unary<proto.ReadResponse>("read", (callback) => client.read(request, callback));
       const result: ReadResult = { id: response.getId(), properties: fromStruct(response.getProperties()) };
@@ -286,7 +303,10 @@ function readPort(
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let port: number | undefined;
-    const timer = setTimeout(() => reject(new Error(`the provider host printed no port within ${timeoutMs} ms; output:\n${logs.join("\n")}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the provider host printed no port within ${timeoutMs} ms; output:\n${logs.join("\n")}`)),
+      timeoutMs,
+    );
     createInterface({ input: child.stderr! }).on("line", (line) => logs.push(line));
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (port !== undefined) {
@@ -300,7 +320,8 @@ function readPort(
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      if (port === undefined) reject(new Error(`the provider host exited (code ${code}, signal ${signal}) before printing its port:\n${logs.join("\n")}`));
+      if (port === undefined)
+        reject(new Error(`the provider host exited (code ${code}, signal ${signal}) before printing its port:\n${logs.join("\n")}`));
     });
   });
 }

@@ -45,7 +45,11 @@ describe("an import POST that fails ambiguously adopts only the image its own ma
       const { dev, prod } = await withAnotherHost(fixture, async (prodHost) => {
         const dev = await createWith(fixture.host, URN, await fixture.inputs({ __importScope: SCOPE("dev") }));
         fixture.emulator.inject({ kind: "status", status: 503 }, POST_IMAGES);
-        const prod = await createWith(prodHost, customImageUrn("basic", { stack: "prod" }), await fixture.inputs({ __importScope: SCOPE("prod") }));
+        const prod = await createWith(
+          prodHost,
+          customImageUrn("basic", { stack: "prod" }),
+          await fixture.inputs({ __importScope: SCOPE("prod") }),
+        );
         return { dev, prod };
       });
 
@@ -101,7 +105,11 @@ describe("an import POST that fails ambiguously adopts only the image its own ma
       expect(audit).toHaveLength(2);
       for (const [index, resource] of [a, b].entries()) {
         const { id, outputs } = created[index]!;
-        expect(audit.find((entry) => String(entry.id) === id)).toMatchObject({ url: resource.url, region: resource.region, fate: "available" });
+        expect(audit.find((entry) => String(entry.id) === id)).toMatchObject({
+          url: resource.url,
+          region: resource.region,
+          fate: "available",
+        });
         expect(outputs).toMatchObject({ url: resource.url, regions: [resource.region] });
         expect(fixture.emulator.getImage(Number(id))!.regions).toEqual([resource.region]);
       }

@@ -59,16 +59,36 @@ describe("the token", () => {
   const doAccessToken = canary("do_access_token");
   test.each([
     ["DIGITALOCEAN_TOKEN is used when the stack config has none", undefined, { DIGITALOCEAN_TOKEN: doToken }, doToken],
-    ["DIGITALOCEAN_ACCESS_TOKEN is used when the stack config has none", undefined, { DIGITALOCEAN_ACCESS_TOKEN: doAccessToken }, doAccessToken],
-    ["DIGITALOCEAN_TOKEN wins over DIGITALOCEAN_ACCESS_TOKEN", undefined, { DIGITALOCEAN_TOKEN: doToken, DIGITALOCEAN_ACCESS_TOKEN: doAccessToken }, doToken],
-    ["the stack config's digitalocean:token wins over the environment", config, { DIGITALOCEAN_TOKEN: doToken, DIGITALOCEAN_ACCESS_TOKEN: doAccessToken }, config],
+    [
+      "DIGITALOCEAN_ACCESS_TOKEN is used when the stack config has none",
+      undefined,
+      { DIGITALOCEAN_ACCESS_TOKEN: doAccessToken },
+      doAccessToken,
+    ],
+    [
+      "DIGITALOCEAN_TOKEN wins over DIGITALOCEAN_ACCESS_TOKEN",
+      undefined,
+      { DIGITALOCEAN_TOKEN: doToken, DIGITALOCEAN_ACCESS_TOKEN: doAccessToken },
+      doToken,
+    ],
+    [
+      "the stack config's digitalocean:token wins over the environment",
+      config,
+      { DIGITALOCEAN_TOKEN: doToken, DIGITALOCEAN_ACCESS_TOKEN: doAccessToken },
+      config,
+    ],
   ])("%s", (_sentence, configured, env, used) =>
-    withHostAndEmulator({ emulator: { tokens: [config, doToken, doAccessToken] }, config: { "digitalocean:token": configured }, env }, async (fixture) => {
-      const deployed = await fixture.create();
+    withHostAndEmulator(
+      { emulator: { tokens: [config, doToken, doAccessToken] }, config: { "digitalocean:token": configured }, env },
+      async (fixture) => {
+        const deployed = await fixture.create();
 
-      expect(deployed.outputs.status).toBe("available");
-      expect(fixture.emulator.requests.map((request) => request.headers.authorization)).toEqual(fixture.emulator.requests.map(() => `Bearer ${used}`));
-    }),
+        expect(deployed.outputs.status).toBe("available");
+        expect(fixture.emulator.requests.map((request) => request.headers.authorization)).toEqual(
+          fixture.emulator.requests.map(() => `Bearer ${used}`),
+        );
+      },
+    ),
   );
 
   test("missing from the config and the environment fails Create before any request, naming the three places to set it", () =>
@@ -140,7 +160,8 @@ describe("a presigned url given as a secret", () => {
       // secrets, the engine unwraps them and, after Check, Create, Read and Update, marks secret
       // every returned property whose input of the same name held a secret (annotateSecrets).
       expect(acceptSecrets).toBe(false);
-      const holding = (properties: Record<string, unknown>) => Object.keys(properties).filter((key) => JSON.stringify(properties[key]).includes(signature));
+      const holding = (properties: Record<string, unknown>) =>
+        Object.keys(properties).filter((key) => JSON.stringify(properties[key]).includes(signature));
       expect(holding(checked.inputs)).toEqual(["url"]);
       expect(holding(deployed.outputs)).toEqual(["url"]);
       expect(holding(read.properties)).toEqual(["url"]);
@@ -152,28 +173,35 @@ describe("a presigned url given as a secret", () => {
 
 describe("the API endpoint", () => {
   test.each([
-    ["stack config digitalocean:apiEndpoint", (url: string) => ({ config: { "digitalocean:apiEndpoint": url } }), "was set by stack config digitalocean:apiEndpoint"],
+    [
+      "stack config digitalocean:apiEndpoint",
+      (url: string) => ({ config: { "digitalocean:apiEndpoint": url } }),
+      "was set by stack config digitalocean:apiEndpoint",
+    ],
     [
       "DIGITALOCEAN_API_URL",
       (url: string) => ({ config: { "digitalocean:apiEndpoint": undefined }, env: { DIGITALOCEAN_API_URL: url } }),
       "was set by the environment variable DIGITALOCEAN_API_URL (stack config digitalocean:apiEndpoint is not set)",
     ],
-  ])("refusing connections, set by %s: Create fails after two retries, naming the import, the endpoint and that setting, never the token", async (_source, settings, source) => {
-    const endpoint = await closedPortUrl();
-    const token = canary("unreachable");
-    const { config, env } = settings(endpoint) as { config: Record<string, string | undefined>; env?: Record<string, string> };
-    await withHostAndEmulator({ config: { ...config, "digitalocean:token": token }, env }, async (fixture) => {
-      const error = await failureOf(fixture.create());
+  ])(
+    "refusing connections, set by %s: Create fails after two retries, naming the import, the endpoint and that setting, never the token",
+    async (_source, settings, source) => {
+      const endpoint = await closedPortUrl();
+      const token = canary("unreachable");
+      const { config, env } = settings(endpoint) as { config: Record<string, string | undefined>; env?: Record<string, string> };
+      await withHostAndEmulator({ config: { ...config, "digitalocean:token": token }, env }, async (fixture) => {
+        const error = await failureOf(fixture.create());
 
-      expect(error.initFailed).toBeUndefined();
-      expect(error.message).toContain(
-        `importing image "basic" from https://example.com/images/flatcar.qcow2.gz into nyc3 failed: cannot connect to ${endpoint} (ECONNREFUSED: connection refused); the API endpoint ${source}`,
-      );
-      expect(error.message).not.toContain("GET /v2/images");
-      expect(fixture.host.logs.filter((line) => /retrying GET .* after ECONNREFUSED/.test(line))).toHaveLength(2);
-      expect([error.message, ...fixture.host.logs].join("\n")).not.toContain(token);
-    });
-  });
+        expect(error.initFailed).toBeUndefined();
+        expect(error.message).toContain(
+          `importing image "basic" from https://example.com/images/flatcar.qcow2.gz into nyc3 failed: cannot connect to ${endpoint} (ECONNREFUSED: connection refused); the API endpoint ${source}`,
+        );
+        expect(error.message).not.toContain("GET /v2/images");
+        expect(fixture.host.logs.filter((line) => /retrying GET .* after ECONNREFUSED/.test(line))).toHaveLength(2);
+        expect([error.message, ...fixture.host.logs].join("\n")).not.toContain(token);
+      });
+    },
+  );
 
   /** A port nothing listens on: a request sent there would fail. */
   const NOWHERE = "http://127.0.0.1:9";
@@ -187,23 +215,31 @@ describe("the API endpoint", () => {
     }));
 
   test("DIGITALOCEAN_API_URL routes requests to the emulator when the stack config has none", () =>
-    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) }, async (fixture) => {
-      const deployed = await fixture.create();
+    withHostAndEmulator(
+      { config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) },
+      async (fixture) => {
+        const deployed = await fixture.create();
 
-      expect(fixture.config).not.toHaveProperty("digitalocean:apiEndpoint");
-      expect(deployed.outputs.status).toBe("available");
-      expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(deployed.id) })]);
-    }));
+        expect(fixture.config).not.toHaveProperty("digitalocean:apiEndpoint");
+        expect(deployed.outputs.status).toBe("available");
+        expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(deployed.id) })]);
+      },
+    ));
 
   test("from the environment while the token comes from the stack config is used with a warning in Pulumi's log saying so", () =>
-    withHostAndEmulator({ config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) }, async (fixture) => {
-      await fixture.create();
+    withHostAndEmulator(
+      { config: { "digitalocean:apiEndpoint": undefined }, env: (emulator) => ({ DIGITALOCEAN_API_URL: emulator.url }) },
+      async (fixture) => {
+        await fixture.create();
 
-      const warnings = fixture.host.logs.filter((line) => line.includes("The DigitalOcean token comes from"));
-      expect(warnings).toEqual([
-        expect.stringContaining(`warning: [runtime] The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = ${fixture.emulator.url})`),
-      ]);
-    }));
+        const warnings = fixture.host.logs.filter((line) => line.includes("The DigitalOcean token comes from"));
+        expect(warnings).toEqual([
+          expect.stringContaining(
+            `warning: [runtime] The DigitalOcean token comes from the stack config (digitalocean:token) but the API endpoint from the environment (DIGITALOCEAN_API_URL = ${fixture.emulator.url})`,
+          ),
+        ]);
+      },
+    ));
 
   test.each([
     ["plain http to another host", "http://api.example.com", "plain http would send the DigitalOcean token unencrypted"],
@@ -216,5 +252,6 @@ describe("the API endpoint", () => {
       expect(error.message).toContain(`digitalocean:apiEndpoint (from the stack config)`);
       expect(error.message).toContain(message);
       expect(fixture.emulator.requests).toEqual([]);
-    }));
+    }),
+  );
 });

@@ -39,7 +39,9 @@ describe("distributions outside DigitalOcean's list, which it accepts and stores
       const unknown = await fixture.create({ distribution: "Unknown OS" });
       const { deployed } = await fixture.update(unknown, { distribution: "rocky linux" });
       expect(deployed.outputs.distribution).toBe("Rocky Linux");
-      const bodies = fixture.emulator.requests.filter((request) => request.method === "POST" || request.method === "PUT").map((request) => request.body as { distribution?: string });
+      const bodies = fixture.emulator.requests
+        .filter((request) => request.method === "POST" || request.method === "PUT")
+        .map((request) => request.body as { distribution?: string });
       expect(bodies.map((body) => body.distribution).filter(Boolean)).toEqual(["Unknown", "Rocky Linux"]);
     }));
 
@@ -67,20 +69,27 @@ describe("regions opened after the spec's enum", () => {
 describe("rate limits", () => {
   // At 0.01 the other tool's 20 requests and the host's first one fit in a simulated minute; the hour
   // a wrong reading of the burst 429 would wait is 36 real seconds, past this test's timeout.
-  test("a burst-limit 429 met because another tool spent the minute delays the create by retry-after, not until the hourly ratelimit-reset", () =>
-    withHostAndEmulator({ scale: 0.01, emulator: { rateLimit: { perMinute: 20, perHour: 5000 }, importDurationMs: 30_000 } }, async (fixture) => {
-      const other = otherTool(fixture);
-      const inputs = await fixture.inputs();
-      const { inputs: checked } = await fixture.host.check(URN, {}, inputs);
-      await Promise.all(Array.from({ length: 20 }, () => other.tags.create("busy")));
-      const started = fixture.clock.now();
-      const { properties } = await fixture.host.create(URN, checked);
-      expect(properties.status).toBe("available");
-      const limited = fixture.emulator.requests.find((request) => request.status === 429);
-      expect(limited).toBeDefined();
-      // The documented burst answer reached the provider: retry-after of at most a minute, the import 30 s.
-      expect(fixture.clock.now() - started).toBeLessThan(5 * 60_000);
-    }), 60_000);
+  test(
+    "a burst-limit 429 met because another tool spent the minute delays the create by retry-after, not until the hourly ratelimit-reset",
+    () =>
+      withHostAndEmulator(
+        { scale: 0.01, emulator: { rateLimit: { perMinute: 20, perHour: 5000 }, importDurationMs: 30_000 } },
+        async (fixture) => {
+          const other = otherTool(fixture);
+          const inputs = await fixture.inputs();
+          const { inputs: checked } = await fixture.host.check(URN, {}, inputs);
+          await Promise.all(Array.from({ length: 20 }, () => other.tags.create("busy")));
+          const started = fixture.clock.now();
+          const { properties } = await fixture.host.create(URN, checked);
+          expect(properties.status).toBe("available");
+          const limited = fixture.emulator.requests.find((request) => request.status === 429);
+          expect(limited).toBeDefined();
+          // The documented burst answer reached the provider: retry-after of at most a minute, the import 30 s.
+          expect(fixture.clock.now() - started).toBeLessThan(5 * 60_000);
+        },
+      ),
+    60_000,
+  );
 
   test("an hourly 429 met because another tool spent the hour, which carries no retry-after, delays the create until ratelimit-reset, then it completes", () =>
     withHostAndEmulator({ emulator: { rateLimit: { perMinute: 250, perHour: 25 }, importDurationMs: 30_000 } }, async (fixture) => {
@@ -92,7 +101,9 @@ describe("rate limits", () => {
       const limited = fixture.emulator.requests.filter((request) => request.status === 429);
       expect(limited.length).toBeGreaterThan(0);
       // Nothing is admitted before the other tool's first request leaves the hour.
-      const admitted = fixture.emulator.requests.filter((request) => request.path === "/v2/images" && request.method === "POST" && request.status === 202);
+      const admitted = fixture.emulator.requests.filter(
+        (request) => request.path === "/v2/images" && request.method === "POST" && request.status === 202,
+      );
       expect(admitted).toHaveLength(1);
       expect(admitted[0]!.at - spentFrom).toBeGreaterThanOrEqual(60 * 60_000 - 1_000);
       expect(fixture.clock.now() - spentFrom).toBeLessThan(75 * 60_000);
@@ -101,8 +112,18 @@ describe("rate limits", () => {
 
 describe("imports DigitalOcean refuses", () => {
   test.each([
-    ["a gzip-compressed tar archive", "https://example.com/images/talos.tar.gz", undefined, /We don't support the compression format of your image\. Please try again with a supported format \(gzip, bzip2\) or an uncompressed image file\./],
-    ["a server that does not answer HEAD", "https://cdn.example.com/images/flatcar.qcow2.gz", "cdn.example.com", /Failed to download image from URL: https:\/\/cdn\.example\.com\/images\/flatcar\.qcow2\.gz \(the server does not support HEAD requests\)/],
+    [
+      "a gzip-compressed tar archive",
+      "https://example.com/images/talos.tar.gz",
+      undefined,
+      /We don't support the compression format of your image\. Please try again with a supported format \(gzip, bzip2\) or an uncompressed image file\./,
+    ],
+    [
+      "a server that does not answer HEAD",
+      "https://cdn.example.com/images/flatcar.qcow2.gz",
+      "cdn.example.com",
+      /Failed to download image from URL: https:\/\/cdn\.example\.com\/images\/flatcar\.qcow2\.gz \(the server does not support HEAD requests\)/,
+    ],
   ])("%s fails the create with DigitalOcean's error_message and leaves nothing behind", (_case, url, refuseHead, message) =>
     // The failed image lingers `deleted` for a simulated hour: at this scale the default minute is
     // 60 real ms, which a poll on a busy machine can miss (then the image has simply disappeared).
@@ -112,7 +133,8 @@ describe("imports DigitalOcean refuses", () => {
       expect(error.message).toMatch(message);
       expect(error.initFailed).toBeUndefined();
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
-    }));
+    }),
+  );
 });
 
 describe("images DigitalOcean retires", () => {
@@ -132,13 +154,22 @@ describe("images DigitalOcean retires", () => {
 
 describe("a token without a scope the provider needs", () => {
   test("fails the create before anything exists, naming tag:create, which the import marker needs", () =>
-    withHostAndEmulator({ emulator: { tokens: [{ token: TOKEN, scopes: ["image:create", "image:read", "image:update", "image:delete", "tag:read", "tag:delete"] }] } }, async (fixture) => {
-      const error = await failureOf(fixture.create());
-      expect(error.message).toMatch(/403 forbidden: You do not have access for the attempted action\. This request needs the token scopes image:create and tag:create/);
-      expect(error.message).not.toContain(TOKEN);
-      expect(error.initFailed).toBeUndefined();
-      expect(fixture.emulator.audit()).toEqual([]);
-    }));
+    withHostAndEmulator(
+      {
+        emulator: {
+          tokens: [{ token: TOKEN, scopes: ["image:create", "image:read", "image:update", "image:delete", "tag:read", "tag:delete"] }],
+        },
+      },
+      async (fixture) => {
+        const error = await failureOf(fixture.create());
+        expect(error.message).toMatch(
+          /403 forbidden: You do not have access for the attempted action\. This request needs the token scopes image:create and tag:create/,
+        );
+        expect(error.message).not.toContain(TOKEN);
+        expect(error.initFailed).toBeUndefined();
+        expect(fixture.emulator.audit()).toEqual([]);
+      },
+    ));
 });
 
 describe("deleted images, which answer status deleted for a while before 404", () => {
@@ -149,7 +180,9 @@ describe("deleted images, which answer status deleted for a while before 404", (
       expect(fixture.emulator.getImage(Number(deployed.id))?.status).toBe("deleted");
       expect((await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs)).id).toBe("");
       await fixture.destroy(deployed);
-      const deletes = fixture.emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${deployed.id}`);
+      const deletes = fixture.emulator.requests.filter(
+        (request) => request.method === "DELETE" && request.path === `/v2/images/${deployed.id}`,
+      );
       expect(deletes.map((request) => request.status)).toEqual([204, 422]);
     }));
 });

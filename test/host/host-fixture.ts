@@ -1,7 +1,14 @@
 import { type Clock, scaledClock } from "../../src/client/clock";
 import { type Emulator, type EmulatorOptions, type RequestLogEntry, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
-import { type DiffResult, type ProviderHost, ProviderHostError, type ProviderHostOptions, serializedProvider, startProviderHost } from "../helpers/provider-host";
+import {
+  type DiffResult,
+  type ProviderHost,
+  ProviderHostError,
+  type ProviderHostOptions,
+  serializedProvider,
+  startProviderHost,
+} from "../helpers/provider-host";
 
 /**
  * A DigitalOcean emulator and Pulumi's dynamic-provider host, configured as the engine would
@@ -191,7 +198,9 @@ export function routes(requests: readonly RequestLogEntry[]): string[] {
 
 /** The requests that change something (not GET), as "METHOD /path" with their bodies, in arrival order. */
 export function writes(requests: readonly RequestLogEntry[]): { route: string; body: unknown }[] {
-  return requests.filter((request) => request.method !== "GET").map((request) => ({ route: `${request.method} ${request.path}`, body: request.body }));
+  return requests
+    .filter((request) => request.method !== "GET")
+    .map((request) => ({ route: `${request.method} ${request.path}`, body: request.body }));
 }
 
 function definedValues<T>(record: Record<string, T | undefined>): Record<string, T> {

@@ -43,7 +43,10 @@ async function withHost(test: (host: ProviderHost) => Promise<void>): Promise<vo
   }
 }
 
-async function withEmulatorAndHost(options: EmulatorOptions, test: (emulator: Emulator, host: ProviderHost) => Promise<void>): Promise<void> {
+async function withEmulatorAndHost(
+  options: EmulatorOptions,
+  test: (emulator: Emulator, host: ProviderHost) => Promise<void>,
+): Promise<void> {
   const emulator = await startEmulator(options);
   try {
     await withHost((host) => test(emulator, host));
@@ -91,7 +94,9 @@ describe("the provider host harness", () => {
 
   test("Configure and Check through the real host return normalised inputs and no API call is made", async () => {
     await withEmulatorAndHost({}, async (emulator, host) => {
-      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...FAST_POLLING }, ["digitalocean:token"]);
+      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...FAST_POLLING }, [
+        "digitalocean:token",
+      ]);
       const news = await programInputs({ distribution: "ubuntu", regions: ["NYC3", "ams3", "nyc3"], tags: ["pulumi", "PULUMI"] });
 
       const result = await host.check(URN, {}, news);
@@ -162,7 +167,9 @@ describe("the provider host harness", () => {
   test("a create that fails after the image exists reaches the engine as ErrorResourceInitFailed with id, outputs and reasons", async () => {
     const { clock, config } = sharedClock();
     await withEmulatorAndHost({ clock }, async (emulator, host) => {
-      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...config, ...FAST_POLLING }, ["digitalocean:token"]);
+      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...config, ...FAST_POLLING }, [
+        "digitalocean:token",
+      ]);
       emulator.failTransfers("ams3");
       const checked = await host.check(URN, {}, await programInputs({ regions: ["nyc3", "ams3"] }));
 
@@ -183,7 +190,9 @@ describe("the provider host harness", () => {
   test("an image goes through create, read, update and delete against the emulator with the token sent as a secret", async () => {
     const { clock, config } = sharedClock();
     await withEmulatorAndHost({ clock }, async (emulator, host) => {
-      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...config, ...FAST_POLLING }, ["digitalocean:token"]);
+      await host.configure({ "digitalocean:token": TOKEN, "digitalocean:apiEndpoint": emulator.url, ...config, ...FAST_POLLING }, [
+        "digitalocean:token",
+      ]);
 
       const checked = await host.check(URN, {}, await programInputs());
       expect(checked.failures).toEqual([]);
@@ -209,7 +218,11 @@ describe("the provider host harness", () => {
       expect(diff).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
 
       const updated = await host.update(created.id, URN, created.properties, rechecked.inputs, checked.inputs);
-      expect(updated.properties).toMatchObject({ imageId: Number(created.id), description: "Flatcar, updated", __provider: checked.inputs.__provider });
+      expect(updated.properties).toMatchObject({
+        imageId: Number(created.id),
+        description: "Flatcar, updated",
+        __provider: checked.inputs.__provider,
+      });
       expect(emulator.getImage(Number(created.id))?.description).toBe("Flatcar, updated");
 
       await host.delete(created.id, URN, updated.properties, rechecked.inputs);

@@ -49,7 +49,9 @@ describe("create", () => {
       const [imported, ...sent] = posts;
       expect(imported).toMatchObject({ path: "/v2/images", body: { region: "nyc3" } });
       // Transfers start once the import (30 simulated seconds) is available.
-      expect(sent.every((request) => request.path === `/v2/images/${deployed.id}/actions` && request.at >= imported!.at + 30_000)).toBe(true);
+      expect(sent.every((request) => request.path === `/v2/images/${deployed.id}/actions` && request.at >= imported!.at + 30_000)).toBe(
+        true,
+      );
       expect(sent.map((request) => request.body)).toEqual(
         expect.arrayContaining([
           { type: "transfer", region: "ams3" },
@@ -80,7 +82,10 @@ describe("create", () => {
     }));
 
   test.each([
-    ["a program whose inputs DigitalOcean reports differently", { regions: ["nyc3", "ams3"], distribution: "ubuntu", tags: ["pulumi", "Golden"] }],
+    [
+      "a program whose inputs DigitalOcean reports differently",
+      { regions: ["nyc3", "ams3"], distribution: "ubuntu", tags: ["pulumi", "Golden"] },
+    ],
     ["a program without description or tags", { description: undefined, tags: undefined }],
   ])("Diff right after create reports no change for %s, and calls no API", (_sentence, program) =>
     withHostAndEmulator({}, async (fixture) => {
@@ -217,7 +222,9 @@ describe("replacement", () => {
         `&X-Amz-SignedHeaders=host&X-Amz-Signature=${signature}`;
       const deployed = await fixture.create({ url: signed("20261123T120000Z", "a".repeat(64)) });
 
-      const { result, requests } = await fixture.requestsDuring(() => fixture.preview(deployed, { url: signed("20261124T090000Z", "b".repeat(64)) }));
+      const { result, requests } = await fixture.requestsDuring(() =>
+        fixture.preview(deployed, { url: signed("20261124T090000Z", "b".repeat(64)) }),
+      );
 
       expect(result.diff).toEqual(NO_CHANGE);
       expect(requests).toEqual([]);
@@ -249,6 +256,8 @@ describe("delete", () => {
 
       const { requests } = await fixture.requestsDuring(() => fixture.destroy(deployed));
 
-      expect(requests.map((request) => [request.method, request.path, request.status])).toEqual([["DELETE", `/v2/images/${deployed.id}`, 404]]);
+      expect(requests.map((request) => [request.method, request.path, request.status])).toEqual([
+        ["DELETE", `/v2/images/${deployed.id}`, 404],
+      ]);
     }));
 });

@@ -38,7 +38,9 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(error.code).toBe(PROVIDER_ERROR);
       // The deadline does not wait for a check in flight, so on a busy machine the last status seen may still be NEW.
       expect(error.message).toMatch(
-        new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`),
+        new RegExp(
+          `^Timed out after 2m(\\d+s)? waiting for the import of image ${image!.id} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`,
+        ),
       );
       expect(initFailed).toEqual({
         id: String(image!.id),
@@ -65,10 +67,18 @@ describe("a create whose wait for the import runs out of time", () => {
     withHostAndEmulator(slowImport, async (fixture) => {
       const { inputs, initFailed } = await timedOutCreate(fixture, { regions: ["nyc3", "ams3"] });
 
-      const { diff, deployed } = await fixture.update(recorded(initFailed, inputs), { createTimeoutMinutes: 20, regions: ["nyc3", "ams3"] });
+      const { diff, deployed } = await fixture.update(recorded(initFailed, inputs), {
+        createTimeoutMinutes: 20,
+        regions: ["nyc3", "ams3"],
+      });
 
       expect(diff).toEqual(IN_PLACE);
-      expect(deployed.outputs).toMatchObject({ imageId: Number(initFailed.id), status: "available", regions: ["nyc3", "ams3"], __provider: inputs.__provider });
+      expect(deployed.outputs).toMatchObject({
+        imageId: Number(initFailed.id),
+        status: "available",
+        regions: ["nyc3", "ams3"],
+        __provider: inputs.__provider,
+      });
       expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(initFailed.id), fate: "available" })]);
       expect(fixture.emulator.getImage(Number(initFailed.id))?.regions.sort()).toEqual(["ams3", "nyc3"]);
       expect(fixture.emulator.duplicates()).toEqual([]);
@@ -98,7 +108,10 @@ describe("a create whose wait for the import runs out of time", () => {
       const { inputs, initFailed } = await timedOutCreate(fixture, { regions: ["nyc3", "ams3"] });
       const refreshed = await fixture.host.read(initFailed.id, URN, initFailed.properties, inputs);
 
-      const { diff } = await fixture.preview({ id: refreshed.id, inputs, outputs: refreshed.properties }, { regions: ["nyc3"], createTimeoutMinutes: 2 });
+      const { diff } = await fixture.preview(
+        { id: refreshed.id, inputs, outputs: refreshed.properties },
+        { regions: ["nyc3"], createTimeoutMinutes: 2 },
+      );
 
       expect(diff.replaces).toEqual([]);
     }));
@@ -130,7 +143,10 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(again.message).toMatch(/^Timed out after 2m\d*s? waiting for the import of image \d+ to become available/);
       expect(again.initFailed?.properties).toMatchObject({ regions: ["nyc3"], status: "pending" });
       // Back to the program the import started with: no replacement.
-      const { diff } = await fixture.preview({ id: initFailed.id, inputs, outputs: again.initFailed!.properties }, { createTimeoutMinutes: 2 });
+      const { diff } = await fixture.preview(
+        { id: initFailed.id, inputs, outputs: again.initFailed!.properties },
+        { createTimeoutMinutes: 2 },
+      );
       expect(diff.replaces).toEqual([]);
     }));
 
@@ -140,7 +156,9 @@ describe("a create whose wait for the import runs out of time", () => {
 
       await fixture.destroy(recorded(initFailed, inputs));
 
-      expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ id: Number(initFailed.id), status: "deleted", fate: "deleted" })]);
+      expect(fixture.emulator.audit()).toEqual([
+        expect.objectContaining({ id: Number(initFailed.id), status: "deleted", fate: "deleted" }),
+      ]);
     }));
 });
 
@@ -154,7 +172,9 @@ describe("a create whose wait for a transfer runs out of time", () => {
       const program = { regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 };
       const { inputs } = await fixture.host.check(URN, {}, await fixture.inputs(program));
       const error = await failureOf(fixture.host.create(URN, inputs));
-      expect(error.message).toMatch(/^transferring image "basic" \(\d+\): Timed out after 1m\d*s? waiting for the transfer of image \d+ to ams3/);
+      expect(error.message).toMatch(
+        /^transferring image "basic" \(\d+\): Timed out after 1m\d*s? waiting for the transfer of image \d+ to ams3/,
+      );
       expect(error.initFailed?.properties).toMatchObject({ regions: ["nyc3"], status: "available" });
 
       const { deployed } = await fixture.update(recorded(error.initFailed!, inputs), { ...program, transferTimeoutMinutes: 10 });
@@ -168,7 +188,11 @@ describe("a create whose wait for a transfer runs out of time", () => {
 describe("an import DigitalOcean ends as deleted", () => {
   test.each([
     ["a url ending .zip", { url: "https://example.com/images/flatcar.zip" }, /We don't support the compression format of your image/],
-    ["a url the emulator marks as failing", { url: "https://example.com/images/broken.qcow2.gz" }, /the file is not a supported disk image/],
+    [
+      "a url the emulator marks as failing",
+      { url: "https://example.com/images/broken.qcow2.gz" },
+      /the file is not a supported disk image/,
+    ],
   ])("fails plainly, without a partial failure, and leaves the image deleted: %s", (_sentence, overrides, reason) =>
     withHostAndEmulator({}, async (fixture) => {
       fixture.emulator.failImports("broken");
@@ -177,13 +201,18 @@ describe("an import DigitalOcean ends as deleted", () => {
       const error = await failureOf(fixture.host.create(URN, inputs));
 
       const [image] = fixture.emulator.audit();
-      expect(fixture.emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted", deletedAt: expect.any(Number) })]);
+      expect(fixture.emulator.audit()).toEqual([
+        expect.objectContaining({ fate: "failed", status: "deleted", deletedAt: expect.any(Number) }),
+      ]);
       expect(error.initFailed).toBeUndefined();
       expect(error.message).toMatch(reason);
       expect(error.message).toMatch(/Nothing was left behind/);
       // The provider deletes the failed import for good: DigitalOcean keeps it `deleted` for a while.
       // ...and drops the import marker's tag, which no image carries any more.
-      expect(fixture.emulator.requests.filter((request) => request.method === "DELETE").map((request) => request.path)).toEqual([`/v2/images/${image!.id}`, expect.stringMatching(/^\/v2\/tags\/pulumi-import%3A/)]);
+      expect(fixture.emulator.requests.filter((request) => request.method === "DELETE").map((request) => request.path)).toEqual([
+        `/v2/images/${image!.id}`,
+        expect.stringMatching(/^\/v2\/tags\/pulumi-import%3A/),
+      ]);
       expect(fixture.emulator.requests.filter((request) => request.path.endsWith("/actions"))).toEqual([]);
     }),
   );
@@ -243,7 +272,9 @@ describe("an image deleted outside Pulumi during a transfer", () => {
   const slowTransfer = { scale: 0.002, emulator: { transferDurationMs: 10 * 60_000, deletedLingerMs: 60_000 } };
 
   async function deleteDuringTransfer(fixture: HostFixture): Promise<number> {
-    while (!fixture.emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201)) {
+    while (
+      !fixture.emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201)
+    ) {
       await fixture.clock.sleep(5_000);
     }
     const [image] = fixture.emulator.audit();
@@ -263,7 +294,9 @@ describe("an image deleted outside Pulumi during a transfer", () => {
       expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
       expect(error.initFailed).toBeUndefined();
       expect(error.message).toMatch(
-        new RegExp(`^transferring image "basic" \\(${image!.id}\\): Image ${image!.id} was deleted outside Pulumi while waiting for the transfer of image ${image!.id} to ams3 \\(404 at two checks in a row\\)\\. Nothing was recorded; run \`pulumi up\` again to import it again\\.$`),
+        new RegExp(
+          `^transferring image "basic" \\(${image!.id}\\): Image ${image!.id} was deleted outside Pulumi while waiting for the transfer of image ${image!.id} to ams3 \\(404 at two checks in a row\\)\\. Nothing was recorded; run \`pulumi up\` again to import it again\\.$`,
+        ),
       );
       expect(error.message).not.toMatch(/resume/);
     }));
@@ -278,7 +311,9 @@ describe("an image deleted outside Pulumi during a transfer", () => {
 
       expect(error.initFailed).toBeUndefined();
       expect(error.message).toMatch(
-        new RegExp(`^reading image "basic" \\(${deployed.id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`),
+        new RegExp(
+          `^reading image "basic" \\(${deployed.id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`,
+        ),
       );
     }));
 
@@ -292,7 +327,9 @@ describe("an image deleted outside Pulumi during a transfer", () => {
 
       expect(fixture.clock.now() - deletedAt).toBeLessThan(5 * 60_000);
       expect(error.initFailed).toBeUndefined();
-      expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+      expect(error.message).toMatch(
+        /deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/,
+      );
 
       const refreshed = await fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs);
       expect(refreshed.id).toBe("");

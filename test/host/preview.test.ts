@@ -39,18 +39,30 @@ describe("an update previewed with unknown inputs", () => {
     ["tags, one element", ...update, { tags: ["pulumi", UNKNOWN] }],
     ["createTimeoutMinutes", ...update, { createTimeoutMinutes: UNKNOWN }],
     ["url, regions and name together", ...replacement("url", "regions"), { url: UNKNOWN, regions: UNKNOWN, name: UNKNOWN }],
-  ])("unknown %s: Check passes it through untouched, Diff proposes %s, and no API is called", async (_property, _proposal, expected, unknowns: Record<string, unknown>) => {
-    const { result, requests } = await fixture.requestsDuring(() => fixture.preview(deployed, { regions: ["nyc3", "ams3"], ...unknowns }));
+  ])(
+    "unknown %s: Check passes it through untouched, Diff proposes %s, and no API is called",
+    async (_property, _proposal, expected, unknowns: Record<string, unknown>) => {
+      const { result, requests } = await fixture.requestsDuring(() =>
+        fixture.preview(deployed, { regions: ["nyc3", "ams3"], ...unknowns }),
+      );
 
-    expect(result.checked).toMatchObject(unknowns);
-    expect(result.diff).toEqual(expected);
-    expect(requests).toEqual([]);
-  });
+      expect(result.checked).toMatchObject(unknowns);
+      expect(result.diff).toEqual(expected);
+      expect(requests).toEqual([]);
+    },
+  );
 });
 
 describe("a new resource previewed with unknown inputs", () => {
   test("Check passes every unknown through without a failure and calls no API", async () => {
-    const unknowns = { url: UNKNOWN, regions: [UNKNOWN], name: UNKNOWN, description: UNKNOWN, distribution: UNKNOWN, tags: [UNKNOWN, "pulumi"] };
+    const unknowns = {
+      url: UNKNOWN,
+      regions: [UNKNOWN],
+      name: UNKNOWN,
+      description: UNKNOWN,
+      distribution: UNKNOWN,
+      tags: [UNKNOWN, "pulumi"],
+    };
 
     const { result, requests } = await fixture.requestsDuring(async () => fixture.host.check(URN, {}, await fixture.inputs(unknowns)));
 

@@ -2,13 +2,23 @@ import type { ImagePatch } from "pulumi-digitalocean-custom-image-emulator";
 import { customImageUrn } from "../helpers/engine-values";
 import { serializedProvider } from "../helpers/provider-host";
 import { ADOPTING } from "../../src/provider/types";
-import { type Deployed, type HostFixture, IN_PLACE, NO_CHANGE, PROGRAM_INPUTS, replacing, routes, TOKEN, URN, withHostAndEmulator } from "./host-fixture";
+import {
+  type Deployed,
+  type HostFixture,
+  IN_PLACE,
+  NO_CHANGE,
+  PROGRAM_INPUTS,
+  replacing,
+  routes,
+  TOKEN,
+  URN,
+  withHostAndEmulator,
+} from "./host-fixture";
 
 /**
  * `pulumi refresh` (Read with the state's outputs and inputs), what the next preview makes of the
  * refreshed state, and adoption through `CustomImage.get` (Read with only an id and inputs).
  */
-
 
 /** A refresh as the engine does it: Read with the state's outputs and inputs; the new state keeps the inputs. */
 async function refresh(fixture: HostFixture, deployed: Deployed): Promise<{ id: string; deployed: Deployed }> {
@@ -83,7 +93,9 @@ describe("refresh", () => {
       const deployed = await fixture.create();
       fixture.emulator.deleteImageOutOfBand(Number(deployed.id));
 
-      const { result, requests } = await fixture.requestsDuring(() => fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs));
+      const { result, requests } = await fixture.requestsDuring(() =>
+        fixture.host.read(deployed.id, URN, deployed.outputs, deployed.inputs),
+      );
 
       expect(requests.map((request) => [request.path, request.status])).toEqual([[`/v2/images/${deployed.id}`, status]]);
       expect(result.id).toBe("");
@@ -98,7 +110,14 @@ describe("adoption through CustomImage.get", () => {
     const response = await fetch(`${fixture.emulator.url}/v2/images`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "golden-flatcar", url: "https://example.com/images/golden.qcow2.gz", region: "ams3", distribution: "CoreOS", description: "golden", tags: ["golden"] }),
+      body: JSON.stringify({
+        name: "golden-flatcar",
+        url: "https://example.com/images/golden.qcow2.gz",
+        region: "ams3",
+        distribution: "CoreOS",
+        description: "golden",
+        tags: ["golden"],
+      }),
     });
     const { image } = (await response.json()) as { image: { id: number } };
     await fixture.clock.sleep(40_000); // the emulator's import takes 30 simulated seconds
@@ -117,7 +136,9 @@ describe("adoption through CustomImage.get", () => {
       const id = await importOutsidePulumi(fixture);
       const __provider = await serializedProvider();
 
-      const { result, requests } = await fixture.requestsDuring(() => fixture.host.read(String(id), customImageUrn("adopted"), {}, { ...given, __provider }));
+      const { result, requests } = await fixture.requestsDuring(() =>
+        fixture.host.read(String(id), customImageUrn("adopted"), {}, { ...given, __provider }),
+      );
 
       expect(routes(requests)).toEqual([`GET /v2/images/${id}`]);
       // DigitalOcean does not report the url an image was imported from, so adoption cannot either.
@@ -147,24 +168,26 @@ describe("adoption through CustomImage.get", () => {
   test.each([
     ["answers 404", 0, 404, /DigitalOcean API GET \/v2\/images\/\d+ failed: 404 not_found: /],
     ["still answers it as deleted", 60 * 60_000, 200, /DigitalOcean reports it as deleted/],
-  ])("Read for CustomImage.get of an image DigitalOcean %s fails naming the id and how to find the right one", (_sentence, deletedLingerMs, status, answer) =>
-    withHostAndEmulator({ emulator: { deletedLingerMs } }, async (fixture) => {
-      const deployed = await fixture.create();
-      fixture.emulator.deleteImageOutOfBand(Number(deployed.id));
-      const __provider = await serializedProvider();
+  ])(
+    "Read for CustomImage.get of an image DigitalOcean %s fails naming the id and how to find the right one",
+    (_sentence, deletedLingerMs, status, answer) =>
+      withHostAndEmulator({ emulator: { deletedLingerMs } }, async (fixture) => {
+        const deployed = await fixture.create();
+        fixture.emulator.deleteImageOutOfBand(Number(deployed.id));
+        const __provider = await serializedProvider();
 
-      const { result, requests } = await fixture.requestsDuring(() =>
-        fixture.host.read(deployed.id, customImageUrn("adopted"), {}, { name: "adopted", [ADOPTING]: true, __provider }).then(
-          () => undefined,
-          (error: unknown) => error as Error,
-        ),
-      );
+        const { result, requests } = await fixture.requestsDuring(() =>
+          fixture.host.read(deployed.id, customImageUrn("adopted"), {}, { name: "adopted", [ADOPTING]: true, __provider }).then(
+            () => undefined,
+            (error: unknown) => error as Error,
+          ),
+        );
 
-      expect(requests.map((request) => [request.path, request.status])).toEqual([[`/v2/images/${deployed.id}`, status]]);
-      expect(result?.message).toContain(`CustomImage.get found no image ${deployed.id}: `);
-      expect(result?.message).toMatch(answer);
-      expect(result?.message).toContain("Check the id: `doctl compute image list-user` lists the account's custom images.");
-      expect(result?.message).not.toContain(TOKEN);
-    }),
+        expect(requests.map((request) => [request.path, request.status])).toEqual([[`/v2/images/${deployed.id}`, status]]);
+        expect(result?.message).toContain(`CustomImage.get found no image ${deployed.id}: `);
+        expect(result?.message).toMatch(answer);
+        expect(result?.message).toContain("Check the id: `doctl compute image list-user` lists the account's custom images.");
+        expect(result?.message).not.toContain(TOKEN);
+      }),
   );
 });

@@ -2,7 +2,13 @@ import { getImage } from "../../src/get-image";
 import { type ImageFilter, getImages } from "../../src/get-images";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
-const importRequest = (name: string, tags: string[] = []) => ({ name, url: `https://images.example.com/${name}.img`, region: "nyc3", distribution: "Debian", tags });
+const importRequest = (name: string, tags: string[] = []) => ({
+  name,
+  url: `https://images.example.com/${name}.img`,
+  region: "nyc3",
+  distribution: "Debian",
+  tags,
+});
 
 describe("getImage", () => {
   test("finds an image by id, by slug, and by name in the account's own images", () =>
@@ -23,7 +29,9 @@ describe("getImage", () => {
       const first = await client.images.createCustom(importRequest("twin"));
       const second = await client.images.createCustom(importRequest("twin"));
       await expect(getImage({ name: "nothing" }, client)).rejects.toThrow('getImage: no image named "nothing" in source "user"');
-      await expect(getImage({ name: "twin" }, client)).rejects.toThrow(`getImage: 2 images named "twin" in source "user" (ids ${first.id}, ${second.id}); look it up by id instead`);
+      await expect(getImage({ name: "twin" }, client)).rejects.toThrow(
+        `getImage: 2 images named "twin" in source "user" (ids ${first.id}, ${second.id}); look it up by id instead`,
+      );
     }));
 
   test("wants exactly one of id, slug or name, before any request", () =>
@@ -48,9 +56,17 @@ describe("getImages", () => {
   test("filters and sorts on any image field, client-side", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
-      for (const name of ["web-b", "web-a", "db"]) await client.images.createCustom(importRequest(name, name.startsWith("web") ? ["web"] : []));
+      for (const name of ["web-b", "web-a", "db"])
+        await client.images.createCustom(importRequest(name, name.startsWith("web") ? ["web"] : []));
       const { images } = await getImages(
-        { private: true, filters: [{ key: "name", values: ["^web-"], match: "re" }, { key: "tags", values: ["web"] }], sorts: [{ key: "name", direction: "desc" }] },
+        {
+          private: true,
+          filters: [
+            { key: "name", values: ["^web-"], match: "re" },
+            { key: "tags", values: ["web"] },
+          ],
+          sorts: [{ key: "name", direction: "desc" }],
+        },
         client,
       );
       expect(images.map((image) => image.name)).toEqual(["web-b", "web-a"]);
@@ -62,17 +78,26 @@ describe("getImages", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       await client.images.createCustom(importRequest("web"));
-      await expect(getImages({ private: true, filters: [{ key: "colour", values: ["red"] }] }, client)).rejects.toThrow(/filters\[0\]: unknown key "colour"; image fields are id, name/);
+      await expect(getImages({ private: true, filters: [{ key: "colour", values: ["red"] }] }, client)).rejects.toThrow(
+        /filters\[0\]: unknown key "colour"; image fields are id, name/,
+      );
     }));
 
-  test.each(["__proto__", "constructor", "toString", "hasOwnProperty"])("takes %s for an unknown key, not an inherited property, in a filter and in a sort", (key) =>
-    withEmulator({}, async (emulator) => {
-      const { client } = clientFor(emulator);
-      await client.images.createCustom(importRequest("web"));
-      await client.images.createCustom(importRequest("db"));
-      await expect(getImages({ private: true, filters: [{ key, values: ["[object Object]"] }] }, client)).rejects.toThrow(`getImages: filters[0]: unknown key "${key}"`);
-      await expect(getImages({ private: true, sorts: [{ key: "name" }, { key }] }, client)).rejects.toThrow(`getImages: sorts[1]: unknown key "${key}"`);
-    }));
+  test.each(["__proto__", "constructor", "toString", "hasOwnProperty"])(
+    "takes %s for an unknown key, not an inherited property, in a filter and in a sort",
+    (key) =>
+      withEmulator({}, async (emulator) => {
+        const { client } = clientFor(emulator);
+        await client.images.createCustom(importRequest("web"));
+        await client.images.createCustom(importRequest("db"));
+        await expect(getImages({ private: true, filters: [{ key, values: ["[object Object]"] }] }, client)).rejects.toThrow(
+          `getImages: filters[0]: unknown key "${key}"`,
+        );
+        await expect(getImages({ private: true, sorts: [{ key: "name" }, { key }] }, client)).rejects.toThrow(
+          `getImages: sorts[1]: unknown key "${key}"`,
+        );
+      }),
+  );
 
   test("runs a pattern that backtracks catastrophically in a RegExp, ^(a+)+$, in linear time", () =>
     withEmulator({}, async (emulator) => {
@@ -93,16 +118,21 @@ describe("getImages", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       const attempt = getImages({ filters: [{ key: "name", values: ["ok", pattern], match: "re" }] }, client);
-      await expect(attempt).rejects.toThrow("getImages: filters[0].values[1] is not an RE2 regular expression (no backreferences or lookaround): ");
+      await expect(attempt).rejects.toThrow(
+        "getImages: filters[0].values[1] is not an RE2 regular expression (no backreferences or lookaround): ",
+      );
       await expect(attempt).rejects.toThrow(reason);
       expect(emulator.requests).toEqual([]);
-    }));
+    }),
+  );
 
   test("rejects a filter whose match is not exact, substring or re, before any request", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       const filter = { key: "name", values: ["x"], match: "glob" } as unknown as ImageFilter;
-      await expect(getImages({ filters: [filter] }, client)).rejects.toThrow('getImages: filters[0].match must be one of exact, substring, re, got "glob"');
+      await expect(getImages({ filters: [filter] }, client)).rejects.toThrow(
+        'getImages: filters[0].match must be one of exact, substring, re, got "glob"',
+      );
       expect(emulator.requests).toEqual([]);
     }));
 });

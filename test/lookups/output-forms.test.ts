@@ -10,7 +10,9 @@ describe("lookups in a Pulumi program", () => {
 
   test("take Output arguments and read the token and endpoint from the stack config", () =>
     withEmulator({ tokens: ["config-token"] }, async (emulator) => {
-      pulumi.runtime.setAllConfig({ "digitalocean:token": "config-token", "digitalocean:apiEndpoint": emulator.url }, ["digitalocean:token"]);
+      pulumi.runtime.setAllConfig({ "digitalocean:token": "config-token", "digitalocean:apiEndpoint": emulator.url }, [
+        "digitalocean:token",
+      ]);
       const { client } = clientFor(emulator, { token: "config-token" });
       const web = await client.images.createCustom({ name: "web", url: "https://images.example.com/web.img", region: "nyc3" });
       const image = await resolved(getImageOutput({ name: pulumi.output("web") }));

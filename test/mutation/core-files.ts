@@ -16,7 +16,10 @@ export interface CoreFile {
 export const CORE_FILES: readonly CoreFile[] = [
   { file: "src/provider/check.ts", tests: ["test/provider/check.test.ts"] },
   { file: "src/provider/diff.ts", tests: ["test/provider/diff.test.ts"] },
-  { file: "src/provider/presigned-url.ts", tests: ["test/provider/presigned-url.test.ts", "test/provider/check.test.ts", "test/provider/diff.test.ts"] },
+  {
+    file: "src/provider/presigned-url.ts",
+    tests: ["test/provider/presigned-url.test.ts", "test/provider/check.test.ts", "test/provider/diff.test.ts"],
+  },
   { file: "src/client/retry-policy.ts", tests: ["test/client/retry-policy.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/provider/lifecycle.ts", tests: ["test/provider/lifecycle.test.ts"] },
   { file: "src/client/rate-budget.ts", tests: ["test/client/rate-budget.test.ts", "test/client/digitalocean-client.test.ts"] },

@@ -20,7 +20,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "if (value === undefined || value === UNKNOWN) return value;",
     original: "value === UNKNOWN",
     replacement: "false",
-    reason: "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
+    reason:
+      "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
   },
   {
     file: "src/provider/lifecycle.ts",
@@ -28,7 +29,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));",
     original: "images.filter((image) => image.tags.some(isImportMarker))",
     replacement: "images",
-    reason: "adoption looks for the create's own marker among the images anyway; the filter only keeps the listing held for the process small",
+    reason:
+      "adoption looks for the create's own marker among the images anyway; the filter only keeps the listing held for the process small",
   },
   {
     file: "src/provider/lifecycle.ts",
@@ -36,20 +38,22 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];",
     original: "value === undefined",
     replacement: "false",
-    reason: "inputs reach the provider through check and gRPC, which leave no key undefined, and imageFromWire fills every image field: no output is undefined to delete",
+    reason:
+      "inputs reach the provider through check and gRPC, which leave no key undefined, and imageFromWire fills every image field: no output is undefined to delete",
   },
   {
     file: "src/provider/lifecycle.ts",
     mutator: "ConditionalExpression",
-    line: "const copies = (await runtime.client.images.list({ tagName: marker })).filter((copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id));",
+    line: "(copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id),",
     original: "copy.id !== imageId",
     replacement: "true",
-    reason: "the create's own image is always in client.claimed (createCustom and adoption add it), so the claimed check alone leaves it out",
+    reason:
+      "the create's own image is always in client.claimed (createCustom and adoption add it), so the claimed check alone leaves it out",
   },
   {
     file: "src/provider/lifecycle.ts",
     mutator: "ArrowFunction",
-    line: "if (gone && (recorded || (await deleteImage(runtime, current.id).then(() => true, () => false)))) {",
+    line: "() => false,",
     original: "() => false",
     replacement: "() => undefined",
     reason: "the result only decides a condition, where undefined is false as well",
@@ -57,26 +61,28 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
   {
     file: "src/provider/lifecycle.ts",
     mutator: "StringLiteral",
-    line: "if (error instanceof ValidationError && /already deleted/i.test(error.apiMessage ?? \"\")) return;",
-    original: "\"\"",
-    replacement: "\"Stryker was here!\"",
-    reason: "neither text says \"already deleted\": a refusal without DigitalOcean's message is not taken for one either way",
+    line: 'if (error instanceof ValidationError && /already deleted/i.test(error.apiMessage ?? "")) return;',
+    original: '""',
+    replacement: '"Stryker was here!"',
+    reason: 'neither text says "already deleted": a refusal without DigitalOcean\'s message is not taken for one either way',
   },
   {
     file: "src/provider/lifecycle.ts",
     mutator: "ConditionalExpression",
-    line: "const running = history === \"existing\" ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === \"transfer\" && action.status === \"in-progress\") : [];",
-    original: "action.type === \"transfer\"",
+    line: '? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress")',
+    original: 'action.type === "transfer"',
     replacement: "true",
-    reason: "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
+    reason:
+      "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
   },
   {
     file: "src/provider/lifecycle.ts",
     mutator: "ConditionalExpression",
-    line: "const transfers = (await runtime.client.imageActions.list(id)).filter((action) => action.type === \"transfer\" && action.status === \"in-progress\");",
-    original: "action.type === \"transfer\"",
+    line: '(action) => action.type === "transfer" && action.status === "in-progress",',
+    original: 'action.type === "transfer"',
     replacement: "true",
-    reason: "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
+    reason:
+      "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
   },
   {
     file: "src/provider/lifecycle.ts",
@@ -84,7 +90,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "if (!error.message.startsWith(what)) error.message = `${what}: ${error.message}`;",
     original: "!error.message.startsWith(what)",
     replacement: "true",
-    reason: "no error reaches withContext twice with one `what` (each caller prefixes an error of its own; a shared listing's error is copied first), so the guard never finds the prefix",
+    reason:
+      "no error reaches withContext twice with one `what` (each caller prefixes an error of its own; a shared listing's error is copied first), so the guard never finds the prefix",
   },
   {
     file: "src/provider/lifecycle.ts",
@@ -100,7 +107,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "if (stretch <= 1) return scheduled;",
     original: "stretch <= 1",
     replacement: "false",
-    reason: "with a stretch of 1 or less the formula that follows gives the scheduled interval too: the max with it is never shorter, the min never longer",
+    reason:
+      "with a stretch of 1 or less the formula that follows gives the scheduled interval too: the max with it is never shorter, the min never longer",
   },
   {
     file: "src/client/image-waiter.ts",
@@ -116,7 +124,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "const elapsed = lastRound === undefined ? [] : waits.map((wait) => from - wait.startedAt);",
     original: "lastRound === undefined",
     replacement: "false",
-    reason: "before the first round every wait has waited 0 ms or less, which the schedule reads as new: the shortest interval, as for no waits (a round costs at most one request per wait)",
+    reason:
+      "before the first round every wait has waited 0 ms or less, which the schedule reads as new: the shortest interval, as for no waits (a round costs at most one request per wait)",
   },
   {
     file: "src/client/image-waiter.ts",
@@ -156,7 +165,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "else if (spending > left) byLeft = (spending / left) ** 2;",
     original: "spending > left",
     replacement: "true",
-    reason: "here more than the reserve is left, so spending no more than that gives a square of at most 1, which Math.max(1, …) lifts to 1",
+    reason:
+      "here more than the reserve is left, so spending no more than that gives a square of at most 1, which Math.max(1, …) lifts to 1",
   },
   {
     file: "src/client/rate-budget.ts",
@@ -172,7 +182,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "this.samples = firstKept < 0 ? [] : this.samples.slice(firstKept);",
     original: "firstKept < 0",
     replacement: "false",
-    reason: "with every answer older than the window, slice(-1) keeps the last one alone, and one answer gives no rate; the next answer's pruning drops it",
+    reason:
+      "with every answer older than the window, slice(-1) keeps the last one alone, and one answer gives no rate; the next answer's pruning drops it",
   },
   {
     file: "src/client/rate-budget.ts",
@@ -188,7 +199,8 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "this.remaining = hourFloor + 1;",
     original: "hourFloor + 1",
     replacement: "hourFloor - 1",
-    reason: "the probe's own acquire brings the count to the reserve or below either way, and any count there holds the others alike until an answer comes",
+    reason:
+      "the probe's own acquire brings the count to the reserve or below either way, and any count there holds the others alike until an answer comes",
   },
   {
     file: "src/client/rate-budget.ts",
@@ -196,6 +208,7 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     line: "this.prune(now);",
     original: "this.prune(now);",
     replacement: ";",
-    reason: "the wait reads the minute's cap-th most recent request, which older entries left in the list do not change; pruning there only bounds the list",
+    reason:
+      "the wait reads the minute's cap-th most recent request, which older entries left in the list do not change; pruning there only bounds the list",
   },
 ];

@@ -82,7 +82,10 @@ export function mergeRuns(recorded: MutationRun | undefined, latest: MutationRun
   const byFile = new Map((recorded?.files ?? []).map((score) => [score.file, score]));
   for (const score of latest.files) byFile.set(score.file, score);
   const position = (file: string) => (order.includes(file) ? order.indexOf(file) : order.length);
-  return { ...latest, files: [...byFile.values()].filter((score) => order.includes(score.file)).sort((a, b) => position(a.file) - position(b.file)) };
+  return {
+    ...latest,
+    files: [...byFile.values()].filter((score) => order.includes(score.file)).sort((a, b) => position(a.file) - position(b.file)),
+  };
 }
 
 const collapse = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -92,7 +95,11 @@ export function originalText(source: string, location: ReportedMutant["location"
   const lines = source.split("\n");
   const { start, end } = location;
   if (start.line === end.line) return lines[start.line - 1]!.slice(start.column - 1, end.column - 1);
-  return [lines[start.line - 1]!.slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1]!.slice(0, end.column - 1)].join("\n");
+  return [
+    lines[start.line - 1]!.slice(start.column - 1),
+    ...lines.slice(start.line, end.line - 1),
+    lines[end.line - 1]!.slice(0, end.column - 1),
+  ].join("\n");
 }
 
 function sameMutant(entry: EquivalentMutant, file: string, mutant: Undetected): boolean {
@@ -114,10 +121,14 @@ export function scoreFile(
   equivalents: readonly EquivalentMutant[],
 ): FileScore {
   const entry = report.files[file];
-  if (!entry) throw new Error(`Stryker's report has no mutants of ${file}; files reported: ${Object.keys(report.files).join(", ") || "none"}`);
+  if (!entry)
+    throw new Error(`Stryker's report has no mutants of ${file}; files reported: ${Object.keys(report.files).join(", ") || "none"}`);
   const count = (...statuses: ReportedMutant["status"][]) => entry.mutants.filter((mutant) => statuses.includes(mutant.status)).length;
   const undetectedAll: Undetected[] = entry.mutants
-    .filter((mutant): mutant is ReportedMutant & { status: Undetected["status"] } => mutant.status === "Survived" || mutant.status === "NoCoverage")
+    .filter(
+      (mutant): mutant is ReportedMutant & { status: Undetected["status"] } =>
+        mutant.status === "Survived" || mutant.status === "NoCoverage",
+    )
     .map((mutant) => ({
       line: mutant.location.start.line,
       lineText: collapse(entry.source.split("\n")[mutant.location.start.line - 1] ?? ""),
@@ -198,7 +209,20 @@ export function renderReport(run: MutationRun): string {
     "## Scores",
     "",
     markdownTable(
-      ["file", "mutants", "killed", "timed out", "survived", "no coverage", "equivalent", "score", "Stryker's score", "goal", "time", "measured"],
+      [
+        "file",
+        "mutants",
+        "killed",
+        "timed out",
+        "survived",
+        "no coverage",
+        "equivalent",
+        "score",
+        "Stryker's score",
+        "goal",
+        "time",
+        "measured",
+      ],
       run.files.map((score) => [
         `\`${score.file}\``,
         String(score.mutants - score.invalid),
@@ -231,7 +255,14 @@ export function renderReport(run: MutationRun): string {
       ? "None: every mutant is killed or listed as equivalent."
       : markdownTable(
           ["file", "line", "mutator", "original", "replacement", "status"],
-          undetected.map((mutant) => [`\`${mutant.file}\``, String(mutant.line), mutant.mutator, code(mutant.original), code(mutant.replacement), mutant.status]),
+          undetected.map((mutant) => [
+            `\`${mutant.file}\``,
+            String(mutant.line),
+            mutant.mutator,
+            code(mutant.original),
+            code(mutant.replacement),
+            mutant.status,
+          ]),
         ),
     "",
     "## Equivalent mutants",
@@ -243,7 +274,13 @@ export function renderReport(run: MutationRun): string {
       ? "None."
       : markdownTable(
           ["file", "mutator", "original", "replacement", "why no behaviour differs"],
-          equivalents.map((entry) => [`\`${entry.file}\``, entry.mutator, code(entry.original), code(entry.replacement), entry.reason.replace(/\|/g, "\\|")]),
+          equivalents.map((entry) => [
+            `\`${entry.file}\``,
+            entry.mutator,
+            code(entry.original),
+            code(entry.replacement),
+            entry.reason.replace(/\|/g, "\\|"),
+          ]),
         ),
   );
   const stale = run.files.flatMap((score) => score.stale);

@@ -7,7 +7,16 @@ import { REPO_ROOT } from "../helpers/example-package";
 import { CORE_FILES, type CoreFile, GOAL_PERCENT, QUICK_SAMPLE } from "./core-files";
 import { changedLineRanges, type LineRange } from "./changed-lines";
 import { EQUIVALENT_MUTANTS } from "./equivalent-mutants";
-import { type FileScore, meetsGoal, mergeRuns, type MutationRun, recordedRun, renderReport, type StrykerReport, scoreFile } from "./mutation-report";
+import {
+  type FileScore,
+  meetsGoal,
+  mergeRuns,
+  type MutationRun,
+  recordedRun,
+  renderReport,
+  type StrykerReport,
+  scoreFile,
+} from "./mutation-report";
 
 /**
  * `npm run mutation` runs StrykerJS on every core file (test/mutation/core-files.ts), one file at a
@@ -89,7 +98,12 @@ function strykerConfig(core: Measured, reportFile: string): object {
     // Jest loads got (ESM) through vm modules, as `npm test` does.
     testRunnerNodeArgs: ["--experimental-vm-modules"],
     // `config` is laid over the project's jest.config.js.
-    jest: { projectType: "custom", configFile: "jest.config.js", config: { testMatch: core.tests.map((test) => `<rootDir>/${test}`) }, enableFindRelatedTests: false },
+    jest: {
+      projectType: "custom",
+      configFile: "jest.config.js",
+      config: { testMatch: core.tests.map((test) => `<rootDir>/${test}`) },
+      enableFindRelatedTests: false,
+    },
     coverageAnalysis: "perTest",
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.build.json",
@@ -118,10 +132,14 @@ async function runStryker(core: Measured): Promise<FileScore> {
   const log = openSync(logFile, "w");
   const code = await new Promise<number | null>((resolve, reject) => {
     // Stryker's progress goes to the log as it comes, for `tail -f`.
-    const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js"), "run", configFile], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js"), "run", configFile],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", log, log],
+      },
+    );
     child.once("error", reject);
     child.once("exit", resolve);
   }).finally(() => closeSync(log));
@@ -137,7 +155,16 @@ async function runStryker(core: Measured): Promise<FileScore> {
 function writeDocs(run: MutationRun): void {
   const docs = join(REPO_ROOT, "docs", "MUTATION.md");
   const recorded = existsSync(docs) ? recordedRun(readFileSync(docs, "utf8")) : undefined;
-  writeFileSync(docs, renderReport(mergeRuns(recorded, run, CORE_FILES.map((core) => core.file))));
+  writeFileSync(
+    docs,
+    renderReport(
+      mergeRuns(
+        recorded,
+        run,
+        CORE_FILES.map((core) => core.file),
+      ),
+    ),
+  );
 }
 
 function progress(line: string): void {
@@ -152,7 +179,9 @@ async function main(args: string[]): Promise<number> {
   const run: MutationRun = { command, machine: machine(), files: [] };
   const started = performance.now();
   for (const core of files) {
-    const lines = core.lines ? ` (lines ${core.lines.map(([first, last]) => (first === last ? first : `${first}-${last}`)).join(", ")})` : "";
+    const lines = core.lines
+      ? ` (lines ${core.lines.map(([first, last]) => (first === last ? first : `${first}-${last}`)).join(", ")})`
+      : "";
     progress(`${core.file}${lines} with ${core.tests.join(", ")} ...`);
     const score = await runStryker(core);
     run.files.push(score);

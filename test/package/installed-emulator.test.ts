@@ -92,7 +92,17 @@ describe("the emulator's packed package installed next to the provider's into an
   test("its bin prints the options with --help and the version with --version", async () => {
     const help = await run(join(project, BIN), ["--help"], project);
     expect(help.stdout).toMatch(/^digitalocean-images-emulator \d+\.\d+\.\d+: /);
-    for (const flag of ["--port", "--token", "--time-factor", "--import-seconds", "--transfer-seconds", "--no-rate-limit", "--no-public-images", "--report"]) expect(help.stdout).toContain(flag);
+    for (const flag of [
+      "--port",
+      "--token",
+      "--time-factor",
+      "--import-seconds",
+      "--transfer-seconds",
+      "--no-rate-limit",
+      "--no-public-images",
+      "--report",
+    ])
+      expect(help.stdout).toContain(flag);
     expect(await run(join(project, BIN), ["--version"], project)).toEqual({ stdout: `${emulatorManifest.version}\n`, stderr: "" });
   });
 
@@ -107,19 +117,27 @@ describe("the emulator's packed package installed next to the provider's into an
   /** The bin's exit status and what it printed on stderr, for a command line it refuses. */
   const refusal = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(join(project, BIN), args, { cwd: project, env: userEnvironment() }, (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }));
+      execFile(join(project, BIN), args, { cwd: project, env: userEnvironment() }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, stderr }),
+      );
     });
   const HINT = "Run `digitalocean-images-emulator --help` for the options.\n";
 
   test("its bin refuses a bad option with status 2, naming the option", async () => {
-    expect(await refusal(["--time-factor", "0"])).toEqual({ code: 2, stderr: `--time-factor must be a positive number (0.01 runs 100 times faster), got "0"\n${HINT}` });
+    expect(await refusal(["--time-factor", "0"])).toEqual({
+      code: 2,
+      stderr: `--time-factor must be a positive number (0.01 runs 100 times faster), got "0"\n${HINT}`,
+    });
   });
 
   test("its bin says so when its port is taken, with status 2", async () => {
     const taken = createServer();
     const port = await new Promise<number>((resolve) => taken.listen(0, "127.0.0.1", () => resolve((taken.address() as AddressInfo).port)));
     try {
-      expect(await refusal(["--port", String(port)])).toEqual({ code: 2, stderr: `--port ${port}: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one\n${HINT}` });
+      expect(await refusal(["--port", String(port)])).toEqual({
+        code: 2,
+        stderr: `--port ${port}: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one\n${HINT}`,
+      });
     } finally {
       taken.close();
     }
@@ -131,7 +149,10 @@ describe("the emulator's packed package installed next to the provider's into an
   });
 
   test("loads with import, named exports included", async () => {
-    expect(await run("node", ["--input-type=module", "-e", DRIVE(`import { startEmulator } from "${NAME}";`)], project)).toEqual({ stdout: '503 202 ["flatcar"] 0\n', stderr: "" });
+    expect(await run("node", ["--input-type=module", "-e", DRIVE(`import { startEmulator } from "${NAME}";`)], project)).toEqual({
+      stdout: '503 202 ["flatcar"] 0\n',
+      stderr: "",
+    });
   });
 
   test.each(MODULE_SETUPS)("its types resolve for %s", async (_, file, compilerOptions) => {

@@ -10,7 +10,10 @@ import { installPacked, MODULE_SETUPS, run, typecheck } from "./npm-command";
  * in its cache), then loaded and typechecked the ways a user's program does.
  */
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; devDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+  name: string;
+  devDependencies: Record<string, string>;
+};
 const NAME = manifest.name;
 
 /** A program that only compiles if the package's declarations resolve and are the real ones, not `any`. */
@@ -30,7 +33,11 @@ describe("the packed package installed into an empty project", () => {
   let installOutput: string;
 
   beforeAll(async () => {
-    installOutput = await installPacked(project, [REPO_ROOT], [`@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`]);
+    installOutput = await installPacked(
+      project,
+      [REPO_ROOT],
+      [`@pulumi/pulumi@${manifest.devDependencies["@pulumi/pulumi"]}`, `typescript@${manifest.devDependencies.typescript}`],
+    );
   }, 300_000);
 
   afterAll(() => rmSync(project, { recursive: true, force: true }));

@@ -16,7 +16,9 @@ export interface CommandOutput {
  * ExperimentalWarning would count as a printed warning).
  */
 export function userEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.toLowerCase().startsWith("npm_")));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.toLowerCase().startsWith("npm_")),
+  );
 }
 
 /** Runs a command to completion in `cwd`; rejects with its output when it exits non-zero. */
@@ -59,13 +61,21 @@ export async function installPacked(project: string, dirs: string[], extra: stri
   const tarballs: string[] = [];
   for (const dir of dirs) tarballs.push(await pack(dir, project));
   writeFileSync(join(project, "package.json"), userProjectManifest());
-  const { stdout, stderr } = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map((file) => `./${file}`), ...extra], project);
+  const { stdout, stderr } = await run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map((file) => `./${file}`), ...extra],
+    project,
+  );
   return stdout + stderr;
 }
 
 /** The ways a user's TypeScript program resolves a package: Pulumi's CommonJS template, CommonJS and ESM under nodenext. */
 export const MODULE_SETUPS: [string, string, Record<string, unknown>][] = [
-  ["a CommonJS program as Pulumi's TypeScript template configures it", "commonjs.ts", { module: "commonjs", moduleResolution: "node10", esModuleInterop: true }],
+  [
+    "a CommonJS program as Pulumi's TypeScript template configures it",
+    "commonjs.ts",
+    { module: "commonjs", moduleResolution: "node10", esModuleInterop: true },
+  ],
   ["a CommonJS program with nodenext resolution", "commonjs.cts", { module: "nodenext" }],
   ["an ES module program with nodenext resolution", "esm.mts", { module: "nodenext" }],
 ];

@@ -6,7 +6,11 @@ import { packedFiles } from "./npm-command";
 /** `src/a/b.ts` → `a/b`, for every module the build compiles. */
 function sourceModules(dir = join(REPO_ROOT, "src"), prefix = ""): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceModules(join(dir, entry.name), `${prefix}${entry.name}/`) : entry.name.endsWith(".ts") ? [`${prefix}${entry.name.slice(0, -3)}`] : [],
+    entry.isDirectory()
+      ? sourceModules(join(dir, entry.name), `${prefix}${entry.name}/`)
+      : entry.name.endsWith(".ts")
+        ? [`${prefix}${entry.name.slice(0, -3)}`]
+        : [],
   );
 }
 
@@ -32,7 +36,11 @@ describe("the package as npm packs it", () => {
   });
 
   test("every entry point in package.json is a shipped file", () => {
-    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { main: string; types: string; exports: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      main: string;
+      types: string;
+      exports: Record<string, string>;
+    };
     const entries = [manifest.main, manifest.types, ...Object.values(manifest.exports)].map((entry) => entry.replace(/^\.\//, ""));
     expect(entries.filter((entry) => !files.includes(entry))).toEqual([]);
   });
@@ -91,8 +99,13 @@ describe("the emulator's package as npm packs it", () => {
   });
 
   test("depends on what the emulator needs, none of which the provider depends on", () => {
-    const provider = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    const provider = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(["ajv-formats", "js-yaml", "openapi-backend"]);
-    expect(Object.keys({ ...provider.dependencies, ...provider.peerDependencies }).filter((name) => name in manifest.dependencies)).toEqual([]);
+    expect(Object.keys({ ...provider.dependencies, ...provider.peerDependencies }).filter((name) => name in manifest.dependencies)).toEqual(
+      [],
+    );
   });
 });

@@ -11,7 +11,8 @@ describe("what installing one package alone brings into a production install", (
 
   test("the provider brings none of the emulator's dependencies, nor the emulator", () => {
     expect(names(provider.all)).toEqual(expect.arrayContaining(["got", "re2js", "@pulumi/pulumi"]));
-    for (const name of ["openapi-backend", "ajv-formats", "ajv", "pulumi-digitalocean-custom-image-emulator"]) expect(names(provider.all)).not.toContain(name);
+    for (const name of ["openapi-backend", "ajv-formats", "ajv", "pulumi-digitalocean-custom-image-emulator"])
+      expect(names(provider.all)).not.toContain(name);
   });
 
   test("the emulator brings neither the provider nor Pulumi", () => {
@@ -36,7 +37,11 @@ describe("packagesBelow", () => {
   };
 
   test.each([
-    ["counts each name@version once, however often it is reached", new Set<string>(), ["a@1.0.0", "b@1.0.0", "c@2.0.0", "d@1.0.0", "e@1.0.0", "peer@3.0.0"]],
+    [
+      "counts each name@version once, however often it is reached",
+      new Set<string>(),
+      ["a@1.0.0", "b@1.0.0", "c@2.0.0", "d@1.0.0", "e@1.0.0", "peer@3.0.0"],
+    ],
     ["skips a skipped name and everything only it brings", new Set(["peer"]), ["a@1.0.0", "b@1.0.0", "c@2.0.0", "d@1.0.0"]],
   ])("%s", (_, skip, expected) => {
     expect(packagesBelow(tree, skip)).toEqual(expected);

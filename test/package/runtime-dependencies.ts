@@ -51,7 +51,9 @@ export async function installAlone(dir: string): Promise<RuntimeTree> {
     await installPacked(project, [dir]);
     const { stdout } = await run("npm", ["ls", "--omit=dev", "--all", "--json"], project);
     const [node] = Object.values((JSON.parse(stdout) as LsNode).dependencies ?? {});
-    const { peerDependencies = {} } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
+    const { peerDependencies = {} } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      peerDependencies?: Record<string, string>;
+    };
     return { all: packagesBelow(node!), own: packagesBelow(node!, new Set(Object.keys(peerDependencies))) };
   } finally {
     rmSync(project, { recursive: true, force: true });
@@ -62,7 +64,9 @@ if (require.main === module) {
   (async () => {
     for (const [which, dir] of Object.entries(PACKAGES)) {
       const tree = await installAlone(dir);
-      console.log(`${which}: ${tree.all.length} runtime packages (npm ls --omit=dev --all), ${tree.own.length} without its peer dependencies' trees`);
+      console.log(
+        `${which}: ${tree.all.length} runtime packages (npm ls --omit=dev --all), ${tree.own.length} without its peer dependencies' trees`,
+      );
       console.log(`  ${tree.own.join(" ")}`);
     }
   })().catch((error: unknown) => {

@@ -77,7 +77,15 @@ describe("check accepts valid inputs", () => {
     ["a transfer timeout of a fraction of a minute over the floor", { transferTimeoutMinutes: 1.25 }],
     ["a create timeout at the floor", { createTimeoutMinutes: INPUT_LIMITS.minTimeoutMinutes }],
     ["as many tags as allowed", { tags: Array.from({ length: INPUT_LIMITS.tags }, (_, index) => `t${index}`) }],
-    ["as many regions as allowed", { regions: Array.from({ length: INPUT_LIMITS.regions }, (_, index) => `x${String.fromCharCode(97 + Math.floor(index / 26), 97 + (index % 26))}1`) }],
+    [
+      "as many regions as allowed",
+      {
+        regions: Array.from(
+          { length: INPUT_LIMITS.regions },
+          (_, index) => `x${String.fromCharCode(97 + Math.floor(index / 26), 97 + (index % 26))}1`,
+        ),
+      },
+    ],
     ["a description with line breaks and tabs", { description: "Built by Packer.\r\n\tBase: Ubuntu" }],
     ["a name with emoji and letters of any script", { name: "web 🚀 здорово 日本" }],
   ])("accepts %s as given", (_case, overrides) => {
@@ -100,14 +108,22 @@ describe("check normalises inputs", () => {
     ["spells a distribution of two words canonically", { distribution: "rocky linux" }, { distribution: "Rocky Linux" }],
     ["spells an upper-case distribution canonically", { distribution: "OPENSUSE" }, { distribution: "openSUSE" }],
     ["ignores whitespace around a distribution", { distribution: "  Debian  " }, { distribution: "Debian" }],
-    ["turns Unknown OS, which DigitalOcean reports but does not accept, into Unknown", { distribution: "Unknown OS" }, { distribution: "Unknown" }],
+    [
+      "turns Unknown OS, which DigitalOcean reports but does not accept, into Unknown",
+      { distribution: "Unknown OS" },
+      { distribution: "Unknown" },
+    ],
     ["turns unknown os into Unknown", { distribution: "unknown os" }, { distribution: "Unknown" }],
     ["lower-cases region slugs", { regions: ["NYC3", "Ams3"] }, { regions: ["nyc3", "ams3"] }],
     ["trims region slugs", { regions: [" nyc3 "] }, { regions: ["nyc3"] }],
     ["drops repeated regions, keeping the first", { regions: ["nyc3", "ams3", "nyc3"] }, { regions: ["nyc3", "ams3"] }],
     ["drops regions repeated in another case", { regions: ["nyc3", "NYC3"] }, { regions: ["nyc3"] }],
     ["drops repeated tags, keeping the order given", { tags: ["b", "a", "b", "c", "a"] }, { tags: ["b", "a", "c"] }],
-    ["drops tags repeated in another case, keeping the first spelling", { tags: ["Prod", "web", "PROD", "prod"] }, { tags: ["Prod", "web"] }],
+    [
+      "drops tags repeated in another case, keeping the first spelling",
+      { tags: ["Prod", "web", "PROD", "prod"] },
+      { tags: ["Prod", "web"] },
+    ],
     ["treats a null description as absent", { description: null }, {}],
     ["treats null tags as absent", { tags: null }, {}],
     ["treats a null distribution as absent", { distribution: null }, { distribution: "Unknown" }],
@@ -200,7 +216,12 @@ describe("check passes Pulumi's own values through", () => {
 
 describe("check warns about doubtful inputs", () => {
   test.each([
-    ["a region slug missing from DigitalOcean's published list", { regions: ["nyc3", "atl1"] }, ["nyc3", "atl1"], /regions\[1\] "atl1" is not in DigitalOcean's published list/],
+    [
+      "a region slug missing from DigitalOcean's published list",
+      { regions: ["nyc3", "atl1"] },
+      ["nyc3", "atl1"],
+      /regions\[1\] "atl1" is not in DigitalOcean's published list/,
+    ],
     ["a repeated region", { regions: ["nyc3", "ams3", "nyc3"] }, ["nyc3", "ams3"], /regions\[2\] "nyc3" repeats regions\[0\]/],
   ])("accepts %s with a warning", (_case, overrides, regions, warning) => {
     const result = checkWith(overrides);
@@ -224,10 +245,17 @@ describe("check warns about doubtful inputs", () => {
     const result = checkWith({ url: address });
     expect(result.failures).toEqual([]);
     expect(result.inputs["url"]).toBe(address);
-    expect(result.warnings).toEqual([expect.stringContaining(`names ${named}: DigitalOcean downloads the image from its own network, which cannot reach it`)]);
+    expect(result.warnings).toEqual([
+      expect.stringContaining(`names ${named}: DigitalOcean downloads the image from its own network, which cannot reach it`),
+    ]);
   });
 
-  test.each([["https://images.example.com/web.img"], ["http://8.8.8.8/web.img"], ["http://172.32.0.1/web.img"], ["https://[2606:4700::1]/web.img"]])("does not warn about %s, which may be reachable", (address) => {
+  test.each([
+    ["https://images.example.com/web.img"],
+    ["http://8.8.8.8/web.img"],
+    ["http://172.32.0.1/web.img"],
+    ["https://[2606:4700::1]/web.img"],
+  ])("does not warn about %s, which may be reachable", (address) => {
     expect(checkWith({ url: address }).warnings).toEqual([]);
   });
 
@@ -259,28 +287,82 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["an s3 url", { url: "s3://bucket/web.qcow2" }, "url", /over http or https only/, ALLOWED_URL],
     ["a file url", { url: "file:///tmp/web.qcow2" }, "url", /over http or https only/, ALLOWED_URL],
     ["a url without a host", { url: "https://" }, "url", /not a valid absolute URL/, ALLOWED_URL],
-    ["a url with an empty host, which URL parsing would repair", { url: "https:///a.img" }, "url", /^url "https:\/\/\/a\.img" names no host after "https:\/\/"/, ALLOWED_URL],
+    [
+      "a url with an empty host, which URL parsing would repair",
+      { url: "https:///a.img" },
+      "url",
+      /^url "https:\/\/\/a\.img" names no host after "https:\/\/"/,
+      ALLOWED_URL,
+    ],
     ["a url with one slash after the scheme", { url: "https:/a.img" }, "url", /^url "https:\/a\.img" names no host/, ALLOWED_URL],
     ["a url with backslashes after the scheme", { url: "https:\\\\a.img" }, "url", /names no host/, ALLOWED_URL],
-    ["a url with one slash after the scheme and another url in its path", { url: "https:/x.example/https://host/a.img" }, "url", /names no host/, ALLOWED_URL],
+    [
+      "a url with one slash after the scheme and another url in its path",
+      { url: "https:/x.example/https://host/a.img" },
+      "url",
+      /names no host/,
+      ALLOWED_URL,
+    ],
     ["a url with a space", { url: "https://example.com/my image.qcow2" }, "url", /whitespace/, /%20/],
     ["a url with surrounding whitespace", { url: ` ${url} ` }, "url", /whitespace/, /%20/],
     ["a url with a newline", { url: `${url}\n` }, "url", /whitespace, control/, /%20/],
-    ["a url with a zero-width space in its host, which URL parsing drops, shown as written", { url: "https://exa\u200Bmple.com/web.img" }, "url", /"https:\/\/exa\\u200bmple\.com\/web\.img"$/, HIDDEN],
+    [
+      "a url with a zero-width space in its host, which URL parsing drops, shown as written",
+      { url: "https://exa\u200Bmple.com/web.img" },
+      "url",
+      /"https:\/\/exa\\u200bmple\.com\/web\.img"$/,
+      HIDDEN,
+    ],
     ["a url with a right-to-left override", { url: "https://example.com/\u202Egmi.exe" }, "url", HIDDEN, /%20/],
     ["a url with a byte order mark", { url: "\uFEFFhttps://example.com/web.img" }, "url", HIDDEN, /%20/],
-    ["5,000 made-up region slugs", { regions: Array.from({ length: 5000 }, (_, index) => `${String.fromCharCode(97 + (index % 26), 97 + (Math.floor(index / 26) % 26), 97 + (Math.floor(index / 676) % 26))}1`) }, "regions", /regions has 5000 entries/, /at most 32/],
-    ["a url over the length limit", { url: `https://example.com/${"a".repeat(INPUT_LIMITS.urlCharacters)}` }, "url", /characters long/, /at most 8192/],
+    [
+      "5,000 made-up region slugs",
+      {
+        regions: Array.from(
+          { length: 5000 },
+          (_, index) =>
+            `${String.fromCharCode(97 + (index % 26), 97 + (Math.floor(index / 26) % 26), 97 + (Math.floor(index / 676) % 26))}1`,
+        ),
+      },
+      "regions",
+      /regions has 5000 entries/,
+      /at most 32/,
+    ],
+    [
+      "a url over the length limit",
+      { url: `https://example.com/${"a".repeat(INPUT_LIMITS.urlCharacters)}` },
+      "url",
+      /characters long/,
+      /at most 8192/,
+    ],
     ["missing regions", { regions: undefined }, "regions", /regions is required/, ALLOWED_REGIONS],
     ["regions given as one string", { regions: "nyc3" }, "regions", /got a string/, ALLOWED_REGIONS],
     ["an empty region list", { regions: [] }, "regions", /at least one region/, ALLOWED_REGIONS],
     ["a region that is a number", { regions: ["nyc3", 3] }, "regions", /regions\[1\] .*got a number/, /three letters and a digit/],
     ["a region that is null", { regions: [null] }, "regions", /regions\[0\] .*got null/, /three letters and a digit/],
-    ["a region name instead of a slug", { regions: ["New York 3"] }, "regions", /regions\[0\] "New York 3" is not a region slug/, /three letters and a digit/],
+    [
+      "a region name instead of a slug",
+      { regions: ["New York 3"] },
+      "regions",
+      /regions\[0\] "New York 3" is not a region slug/,
+      /three letters and a digit/,
+    ],
     ["a region slug without a digit", { regions: ["nyc"] }, "regions", /regions\[0\] "nyc"/, /three letters and a digit/],
     ["an empty region slug", { regions: ["nyc3", ""] }, "regions", /regions\[1\] ""/, /three letters and a digit/],
-    ["a region slug with a letter too many", { regions: ["nycc3"] }, "regions", /regions\[0\] "nycc3" is not a region slug/, /three letters and a digit/],
-    ["a region slug with two digits", { regions: ["nyc33"] }, "regions", /regions\[0\] "nyc33" is not a region slug/, /three letters and a digit/],
+    [
+      "a region slug with a letter too many",
+      { regions: ["nycc3"] },
+      "regions",
+      /regions\[0\] "nycc3" is not a region slug/,
+      /three letters and a digit/,
+    ],
+    [
+      "a region slug with two digits",
+      { regions: ["nyc33"] },
+      "regions",
+      /regions\[0\] "nyc33" is not a region slug/,
+      /three letters and a digit/,
+    ],
     ["a name that is a number", { name: 7 }, "name", /got a number/, ALLOWED_NAME],
     ["an empty name", { name: "" }, "name", /not empty or only whitespace/, ALLOWED_NAME],
     ["a name of only whitespace", { name: "   " }, "name", /not empty or only whitespace/, ALLOWED_NAME],
@@ -293,29 +375,83 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
     ["a description that is a number", { description: 1 }, "description", /got a number/, ALLOWED_DESCRIPTION],
     ["a description that is a list", { description: ["a"] }, "description", /got a list/, ALLOWED_DESCRIPTION],
     ["a description with an ANSI escape", { description: "ok\u001b[8mhidden" }, "description", /found U\+001B at character 3/, HIDDEN],
-    ["a description with a left-to-right isolate", { description: "a\u2066b" }, "description", /found U\+2066/, /other than line breaks and tabs/],
-    ["a description over the length limit", { description: "d".repeat(INPUT_LIMITS.descriptionCharacters + 1) }, "description", /1025 characters long/, ALLOWED_DESCRIPTION],
-    ["an unknown distribution", { distribution: "Windows" }, "distribution", /"Windows" is not one DigitalOcean knows/, ALLOWED_DISTRIBUTION],
+    [
+      "a description with a left-to-right isolate",
+      { description: "a\u2066b" },
+      "description",
+      /found U\+2066/,
+      /other than line breaks and tabs/,
+    ],
+    [
+      "a description over the length limit",
+      { description: "d".repeat(INPUT_LIMITS.descriptionCharacters + 1) },
+      "description",
+      /1025 characters long/,
+      ALLOWED_DESCRIPTION,
+    ],
+    [
+      "an unknown distribution",
+      { distribution: "Windows" },
+      "distribution",
+      /"Windows" is not one DigitalOcean knows/,
+      ALLOWED_DISTRIBUTION,
+    ],
     ["a distribution with a version", { distribution: "Ubuntu 24.04" }, "distribution", /silently store "Unknown"/, ALLOWED_DISTRIBUTION],
     ["an empty distribution", { distribution: "" }, "distribution", /"" is not one DigitalOcean knows/, ALLOWED_DISTRIBUTION],
     ["a distribution that is a number", { distribution: 20 }, "distribution", /got a number/, ALLOWED_DISTRIBUTION],
     ["tags given as one string", { tags: "web" }, "tags", /got a string/, ALLOWED_TAGS],
-    ["100,000 tags", { tags: Array.from({ length: 100_000 }, (_, index) => `t${index}`) }, "tags", /tags has 100000 entries/, /at most 50 are allowed/],
+    [
+      "100,000 tags",
+      { tags: Array.from({ length: 100_000 }, (_, index) => `t${index}`) },
+      "tags",
+      /tags has 100000 entries/,
+      /at most 50 are allowed/,
+    ],
     ["a tag that is a number", { tags: ["web", 1] }, "tags", /tags\[1\] .*got a number/, ALLOWED_TAGS],
     ["a tag with a space", { tags: ["my tag"] }, "tags", /tags\[0\] "my tag" is not a valid tag name/, ALLOWED_TAGS],
     ["a tag with non-ASCII letters", { tags: ["здорово"] }, "tags", /tags\[0\] "здорово"/, ALLOWED_TAGS],
     ["an empty tag", { tags: [""] }, "tags", /tags\[0\] ""/, ALLOWED_TAGS],
     ["a tag over the length limit", { tags: ["t".repeat(INPUT_LIMITS.tagCharacters + 1)] }, "tags", /tags\[0\] "t+…"/, ALLOWED_TAGS],
-    ["a tag with the import marker's reserved prefix", { tags: ["web", "pulumi-import:mine"] }, "tags", /tags\[1\] "pulumi-import:mine" starts with "pulumi-import:", a prefix reserved/, /use another tag name/],
-    ["a tag with the import marker's prefix in another case, which DigitalOcean treats as the same", { tags: ["Pulumi-Import:mine"] }, "tags", /tags\[0\] "Pulumi-Import:mine" starts with "pulumi-import:"/, /reserved for the provider's import marker/],
+    [
+      "a tag with the import marker's reserved prefix",
+      { tags: ["web", "pulumi-import:mine"] },
+      "tags",
+      /tags\[1\] "pulumi-import:mine" starts with "pulumi-import:", a prefix reserved/,
+      /use another tag name/,
+    ],
+    [
+      "a tag with the import marker's prefix in another case, which DigitalOcean treats as the same",
+      { tags: ["Pulumi-Import:mine"] },
+      "tags",
+      /tags\[0\] "Pulumi-Import:mine" starts with "pulumi-import:"/,
+      /reserved for the provider's import marker/,
+    ],
     ["a create timeout of zero", { createTimeoutMinutes: 0 }, "createTimeoutMinutes", /createTimeoutMinutes is 0/, ALLOWED_TIMEOUT],
-    ["a create timeout of 1e-300 minutes", { createTimeoutMinutes: 1e-300 }, "createTimeoutMinutes", /createTimeoutMinutes is 1e-300/, ALLOWED_TIMEOUT],
-    ["a transfer timeout under the floor", { transferTimeoutMinutes: 0.5 }, "transferTimeoutMinutes", /transferTimeoutMinutes is 0.5/, ALLOWED_TIMEOUT],
+    [
+      "a create timeout of 1e-300 minutes",
+      { createTimeoutMinutes: 1e-300 },
+      "createTimeoutMinutes",
+      /createTimeoutMinutes is 1e-300/,
+      ALLOWED_TIMEOUT,
+    ],
+    [
+      "a transfer timeout under the floor",
+      { transferTimeoutMinutes: 0.5 },
+      "transferTimeoutMinutes",
+      /transferTimeoutMinutes is 0.5/,
+      ALLOWED_TIMEOUT,
+    ],
     ["a negative create timeout", { createTimeoutMinutes: -5 }, "createTimeoutMinutes", /is -5/, ALLOWED_TIMEOUT],
     ["a create timeout of NaN", { createTimeoutMinutes: NaN }, "createTimeoutMinutes", /is NaN/, ALLOWED_TIMEOUT],
     ["an infinite create timeout", { createTimeoutMinutes: Infinity }, "createTimeoutMinutes", /is Infinity/, ALLOWED_TIMEOUT],
     ["a create timeout given as a string", { createTimeoutMinutes: "60" }, "createTimeoutMinutes", /got a string/, ALLOWED_TIMEOUT],
-    ["a transfer timeout over a day", { transferTimeoutMinutes: 24 * 60 + 1 }, "transferTimeoutMinutes", /transferTimeoutMinutes is 1441/, ALLOWED_TIMEOUT],
+    [
+      "a transfer timeout over a day",
+      { transferTimeoutMinutes: 24 * 60 + 1 },
+      "transferTimeoutMinutes",
+      /transferTimeoutMinutes is 1441/,
+      ALLOWED_TIMEOUT,
+    ],
     ["a transfer timeout that is a boolean", { transferTimeoutMinutes: true }, "transferTimeoutMinutes", /got a boolean/, ALLOWED_TIMEOUT],
   ])("rejects %s", (_case, overrides, property, problem, allowed) => {
     const news: Record<string, unknown> = { ...minimal, ...overrides };
@@ -327,7 +463,9 @@ describe("check rejects invalid inputs, naming the property and what is allowed"
   });
 
   test("rejects a missing name when there is no resource name to default to", () => {
-    expect(check({}, minimal).failures).toEqual([{ property: "name", reason: expect.stringMatching(/name is required.*1 to 255 characters/) }]);
+    expect(check({}, minimal).failures).toEqual([
+      { property: "name", reason: expect.stringMatching(/name is required.*1 to 255 characters/) },
+    ]);
   });
 
   test("reports every failure, not only the first", () => {

@@ -20,7 +20,19 @@ function at(node: unknown, ...path: (string | number)[]): unknown {
 const jsonBody = ["requestBody", "content", "application/json", "schema"];
 const createCustom = at(spec, "paths", "/v2/images", "post", ...jsonBody);
 const update = at(spec, "paths", "/v2/images/{image_id}", "put", ...jsonBody);
-const createdImage = at(spec, "paths", "/v2/images", "post", "responses", "202", "content", "application/json", "schema", "properties", "image");
+const createdImage = at(
+  spec,
+  "paths",
+  "/v2/images",
+  "post",
+  "responses",
+  "202",
+  "content",
+  "application/json",
+  "schema",
+  "properties",
+  "image",
+);
 const imageAction = at(spec, "paths", "/v2/images/{image_id}/actions", "post", ...jsonBody);
 
 /** Every `enum` anywhere in the spec, to find values that appear in none. */

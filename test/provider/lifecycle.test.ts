@@ -11,12 +11,24 @@ import { runtimeFor } from "../helpers/provider-runtime";
 
 /** Inputs as `check` leaves them, the way the provider receives them. */
 function inputs(overrides: Record<string, unknown> = {}): CustomImageInputs {
-  const result = check({}, { name: "web", url: "https://images.example.com/web.qcow2.gz", regions: ["nyc3"], distribution: "ubuntu", description: "web server", tags: ["base"], ...overrides });
+  const result = check(
+    {},
+    {
+      name: "web",
+      url: "https://images.example.com/web.qcow2.gz",
+      regions: ["nyc3"],
+      distribution: "ubuntu",
+      description: "web server",
+      tags: ["base"],
+      ...overrides,
+    },
+  );
   expect(result.failures).toEqual([]);
   return result.inputs as unknown as CustomImageInputs;
 }
 
-const noUndefined = (value: object) => expect(JSON.stringify(value, (_key, item: unknown) => (item === undefined ? "UNDEFINED" : item))).not.toContain("UNDEFINED");
+const noUndefined = (value: object) =>
+  expect(JSON.stringify(value, (_key, item: unknown) => (item === undefined ? "UNDEFINED" : item))).not.toContain("UNDEFINED");
 
 /** Awaits a setup step that must end as a partial failure saying `message`: a setup that stops failing fails its test. */
 async function partialFailure(step: Promise<unknown>, message: RegExp): Promise<ResourceInitError> {
@@ -31,7 +43,9 @@ async function partialFailure(step: Promise<unknown>, message: RegExp): Promise<
 
 /** The end of a transfer that outlived its one-minute `transferTimeoutMinutes`, the image recorded. */
 const transferTimedOut = (id: string, region: string) =>
-  new RegExp(`waiting for the transfer of image ${id} to ${region} \\(last status "in-progress"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`);
+  new RegExp(
+    `waiting for the transfer of image ${id} to ${region} \\(last status "in-progress"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`,
+  );
 
 describe("create", () => {
   test("imports into the region, waits until available and returns every output, with no diff afterwards", () =>
@@ -55,7 +69,9 @@ describe("create", () => {
       expect(typeof outs.minDiskSize).toBe("number");
       expect(outs.createdAt).toMatch(/^\d{4}-/);
       noUndefined(outs);
-      expect(diff(id, outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+      expect(diff(id, outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({
+        changes: false,
+      });
     }));
 
   test("reports the status and elapsed time through Pulumi's log every so often while waiting", () =>
@@ -86,7 +102,9 @@ describe("create", () => {
       const error = await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ImportFailedError);
       expect(error).not.toBeInstanceOf(ResourceInitError);
-      expect((error as Error).message).toMatch(/could not import image \d+ \("web"\): We don't support the compression format of your image/);
+      expect((error as Error).message).toMatch(
+        /could not import image \d+ \("web"\): We don't support the compression format of your image/,
+      );
       expect(emulator.audit()).toEqual([expect.objectContaining({ fate: "failed", status: "deleted" })]);
       expect(emulator.requests.some((request) => request.method === "DELETE")).toBe(true);
     }));
@@ -95,7 +113,9 @@ describe("create", () => {
     // DigitalOcean answers a failed import as deleted for a while; long enough here for any machine's polling.
     withEmulator({ deletedLingerMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      const error = (await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch((caught: unknown) => caught)) as ImportFailedError;
+      const error = (await create(runtime, inputs({ url: "https://images.example.com/web.zip" })).catch(
+        (caught: unknown) => caught,
+      )) as ImportFailedError;
       expect(error.message).toMatch(
         /^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. Please try again with a supported format \(gzip, bzip2\) or an uncompressed image file\. Nothing was left behind; check the url, then run `pulumi up` again\.$/,
       );
@@ -118,25 +138,31 @@ describe("create", () => {
       /^Image (\d+) \("web"\) became "deleted" while waiting for the import of image \1 to become available, and DigitalOcean gave no reason: it was deleted outside Pulumi, or DigitalOcean ended the import without saying why\. /,
       /Nothing was left behind; run `pulumi up` again to import it anew\.$/,
     ],
-  ])("an image deleted outside Pulumi during its import (DigitalOcean %s) fails saying so, without blaming the url", (_case, deletedLingerMs, errorClass, expected, advice) =>
-    withEmulator({ importDurationMs: 5 * 60_000, deletedLingerMs }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
-      while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
-      emulator.deleteImageOutOfBand(emulator.audit()[0]!.id);
+  ])(
+    "an image deleted outside Pulumi during its import (DigitalOcean %s) fails saying so, without blaming the url",
+    (_case, deletedLingerMs, errorClass, expected, advice) =>
+      withEmulator({ importDurationMs: 5 * 60_000, deletedLingerMs }, async (emulator) => {
+        const { runtime } = runtimeFor(emulator);
+        const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
+        while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
+        emulator.deleteImageOutOfBand(emulator.audit()[0]!.id);
 
-      const error = (await creating) as Error;
+        const error = (await creating) as Error;
 
-      expect(error).toBeInstanceOf(errorClass);
-      expect(error.message).toMatch(expected);
-      expect(error.message).toMatch(advice);
-      expect(error.message).not.toMatch(/url/);
-    }));
+        expect(error).toBeInstanceOf(errorClass);
+        expect(error.message).toMatch(expected);
+        expect(error.message).toMatch(advice);
+        expect(error.message).not.toMatch(/url/);
+      }),
+  );
 
   test("an error of the lookup for an interrupted import names the import the user asked for, not the lookup's request", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      emulator.inject(
+        { kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } },
+        { method: "GET", path: "/v2/images" },
+      );
       const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as DigitalOceanError;
       expect(error.message).toMatch(
         /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3 failed: 403 forbidden: You do not have access for the attempted action\. This request needs the token scope image:read: use a token with full access or add it to its custom scopes( \(request id [^)]+\))?$/,
@@ -148,8 +174,13 @@ describe("create", () => {
   test("a failed lookup for interrupted imports shared by two creates fails each naming its own import", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
-      const errors = (await Promise.all([create(runtime, inputs()), create(runtime, inputs({ name: "db" }))].map((creating) => creating.catch((caught: unknown) => caught)))) as Error[];
+      emulator.inject(
+        { kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } },
+        { method: "GET", path: "/v2/images" },
+      );
+      const errors = (await Promise.all(
+        [create(runtime, inputs()), create(runtime, inputs({ name: "db" }))].map((creating) => creating.catch((caught: unknown) => caught)),
+      )) as Error[];
       expect(errors.map((error) => error.message)).toEqual([
         expect.stringMatching(/^importing image "web" from \S+ into nyc3 failed: 403 forbidden: /),
         expect.stringMatching(/^importing image "db" from \S+ into nyc3 failed: 403 forbidden: /),
@@ -160,11 +191,18 @@ describe("create", () => {
   test("a failed lookup for an interrupted import fails only its own create: the next create in the same process looks again and imports", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } }, { method: "GET", path: "/v2/images" });
+      emulator.inject(
+        { kind: "status", status: 403 as 500, body: { id: "forbidden", message: "You do not have access for the attempted action." } },
+        { method: "GET", path: "/v2/images" },
+      );
       await expect(create(runtime, inputs())).rejects.toMatchObject({ code: "forbidden" });
       const { outs } = await create(runtime, inputs());
       expect(outs.status).toBe("available");
-      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true")).toHaveLength(2);
+      expect(
+        emulator.requests.filter(
+          (request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true",
+        ),
+      ).toHaveLength(2);
     }));
 
   test("when its import marker cannot be removed, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
@@ -175,7 +213,9 @@ describe("create", () => {
       const [image] = emulator.audit();
       expect(error).not.toBeInstanceOf(ResourceInitError);
       expect(error.message).toMatch(
-        new RegExp(`^image "web" \\(${image!.id}\\) could not be handed to Pulumi: removing its import marker tag pulumi-import:\\S+ failed \\(.*500.*\\)\\. Pulumi has not recorded the image; run \`pulumi up\` again with the same program: it adopts the image\\.$`),
+        new RegExp(
+          `^image "web" \\(${image!.id}\\) could not be handed to Pulumi: removing its import marker tag pulumi-import:\\S+ failed \\(.*500.*\\)\\. Pulumi has not recorded the image; run \`pulumi up\` again with the same program: it adopts the image\\.$`,
+        ),
       );
       // The next `pulumi up` runs in a new host process.
       const next = runtimeFor(emulator).runtime;
@@ -190,8 +230,16 @@ describe("create", () => {
       const zip = inputs({ url: "https://images.example.com/web.zip" });
       const error = (await create(runtime, zip).catch((caught: unknown) => caught)) as ImportFailedError;
       expect(error).toBeInstanceOf(ImportFailedError);
-      expect(error.message).toMatch(/^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. .* Nothing was left behind; check the url, then run `pulumi up` again\.$/);
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warn: Could not remove the import marker tag ${importMarker(zip)}, which tags no image now \\(.*500.*\\); the next \`pulumi up\` of this resource removes it$`)));
+      expect(error.message).toMatch(
+        /^DigitalOcean could not import image \d+ \("web"\): We don't support the compression format of your image\. .* Nothing was left behind; check the url, then run `pulumi up` again\.$/,
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^warn: Could not remove the import marker tag ${importMarker(zip)}, which tags no image now \\(.*500.*\\); the next \`pulumi up\` of this resource removes it$`,
+          ),
+        ),
+      );
       // The step it advises, followed: with the url checked, the next `pulumi up` (a new host process) imports the image.
       const { outs } = await create(runtimeFor(emulator).runtime, inputs());
       expect(outs.status).toBe("available");
@@ -207,9 +255,24 @@ describe("create", () => {
       expect(partial.id).toBe(String(imageId));
       expect(partial.properties).toMatchObject({ imageId, name: "web", url: "https://images.example.com/web.qcow2.gz", status: "pending" });
       // The import is on its way to nyc3: no input differs, and the next preview shows the update that resumes the wait.
-      expect(changedInputs(partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toEqual({ changes: [], replaces: [] });
-      expect(diff(partial.id, partial.properties as Record<string, unknown>, inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>)).toMatchObject({ changes: true, replaces: [] });
-      expect(partial.message).toMatch(new RegExp(`^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
+      expect(
+        changedInputs(
+          partial.properties as Record<string, unknown>,
+          inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>,
+        ),
+      ).toEqual({ changes: [], replaces: [] });
+      expect(
+        diff(
+          partial.id,
+          partial.properties as Record<string, unknown>,
+          inputs({ createTimeoutMinutes: 2 }) as unknown as Record<string, unknown>,
+        ),
+      ).toMatchObject({ changes: true, replaces: [] });
+      expect(partial.message).toMatch(
+        new RegExp(
+          `^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`,
+        ),
+      );
       noUndefined(partial.properties);
     }));
 
@@ -253,7 +316,9 @@ describe("an interrupted create", () => {
       const { id, outs } = await create(runtime, wanted);
       expect(Number(id)).toBe(orphan!.id);
       expect(emulator.audit()).toHaveLength(1);
-      expect(lines).toContain(`warn: Adopting image "web" (${id}), imported by an earlier run that was interrupted before Pulumi recorded it (status pending)`);
+      expect(lines).toContain(
+        `warn: Adopting image "web" (${id}), imported by an earlier run that was interrupted before Pulumi recorded it (status pending)`,
+      );
       expect(outs.tags).toEqual(["base"]);
       expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
       // The first run, left to go on in this process, ends with the same image: one import in all.
@@ -264,7 +329,8 @@ describe("an interrupted create", () => {
     withEmulator({ importDurationMs: 60_000, transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const wanted = inputs({ regions: ["nyc3", "lon1"] });
       const interrupted = create(runtimeFor(emulator).runtime, wanted);
-      while (!emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions"))) await emulator.clock.sleep(5_000);
+      while (!emulator.requests.some((request) => request.method === "POST" && request.path.endsWith("/actions")))
+        await emulator.clock.sleep(5_000);
 
       const { runtime } = runtimeFor(emulator);
       const { id, outs } = await create(runtime, wanted);
@@ -275,7 +341,8 @@ describe("an interrupted create", () => {
     }));
 
   test("a re-signed presigned URL still finds the image the interrupted run imported", () => {
-    const signed = (signature: string) => inputs({ url: `https://bucket.example.com/web.img?X-Amz-Signature=${signature}&X-Amz-Credential=AKIA&X-Amz-Date=2026` });
+    const signed = (signature: string) =>
+      inputs({ url: `https://bucket.example.com/web.img?X-Amz-Signature=${signature}&X-Amz-Credential=AKIA&X-Amz-Date=2026` });
     expect(importMarker(signed("aaa"))).toBe(importMarker(signed("bbb")));
     expect(importMarker(inputs())).not.toBe(importMarker(inputs({ regions: ["lon1"] })));
     expect(importMarker(inputs())).toMatch(/^[a-zA-Z0-9_\-:]{1,255}$/);
@@ -312,7 +379,10 @@ describe("an interrupted create", () => {
       const interrupted = create(runtimeFor(emulator).runtime, before);
       while (emulator.audit().length === 0) await emulator.clock.sleep(5_000);
       expect(emulator.getImage(emulator.audit()[0]!.id)!.tags).toContain(importMarker(before));
-      const { id } = await create(runtimeFor(emulator).runtime, { ...before, __importScope: "app/dev/web/0123456789abcdef0123456789abcdef" });
+      const { id } = await create(runtimeFor(emulator).runtime, {
+        ...before,
+        __importScope: "app/dev/web/0123456789abcdef0123456789abcdef",
+      });
       expect(emulator.audit().map((entry) => entry.id)).toEqual([expect.any(Number), Number(id)]);
       await interrupted.catch(() => undefined);
     }));
@@ -359,7 +429,8 @@ describe("update", () => {
       const sent = emulator.requests.slice(before).filter((request) => request.method !== "GET");
       expect(sent).toEqual([expect.objectContaining({ method: "PUT", path: `/v2/images/${id}`, body })]);
       expect(outs).toMatchObject(body);
-    }));
+    }),
+  );
 
   test("sends no distribution for an image DigitalOcean reports as Unknown OS while the program says Unknown, and no PUT at all when nothing else changed", () =>
     // The spec's enum lacks `Unknown OS`, so the emulator's answers carrying it are response
@@ -384,7 +455,10 @@ describe("update", () => {
       const before = emulator.requests.length;
       const outs = await update(runtime, id, inputs({ tags: ["base", "new"] }));
       expect(outs.tags?.slice().sort()).toEqual(["base", "new"]);
-      const sent = emulator.requests.slice(before).filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
+      const sent = emulator.requests
+        .slice(before)
+        .filter((request) => request.method !== "GET")
+        .map((request) => `${request.method} ${request.path}`);
       expect(sent.sort()).toEqual(["DELETE /v2/tags/old/resources", "POST /v2/tags", "POST /v2/tags/new/resources"]);
     }));
 
@@ -394,7 +468,20 @@ describe("update", () => {
       const { id } = await create(runtime, inputs());
       const outs = await update(runtime, id, inputs({ regions: ["nyc3", "fra1", "tor1"] }));
       expect(outs.regions).toEqual(["nyc3", "fra1", "tor1"]);
-      expect(Object.keys(outs)).toEqual(expect.arrayContaining(["imageId", "status", "errorMessage", "sizeGigabytes", "minDiskSize", "createdAt", "slug", "type", "public", "url"]));
+      expect(Object.keys(outs)).toEqual(
+        expect.arrayContaining([
+          "imageId",
+          "status",
+          "errorMessage",
+          "sizeGigabytes",
+          "minDiskSize",
+          "createdAt",
+          "slug",
+          "type",
+          "public",
+          "url",
+        ]),
+      );
       noUndefined(outs);
     }));
 
@@ -403,7 +490,9 @@ describe("update", () => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
       emulator.failTransfers("fra1");
-      const error = (await update(runtime, id, inputs({ regions: ["nyc3", "fra1"] })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const error = (await update(runtime, id, inputs({ regions: ["nyc3", "fra1"] })).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
       expect(error).toBeInstanceOf(ResourceInitError);
       expect(error.id).toBe(id);
       expect(error.message).toMatch(/fra1/);
@@ -430,7 +519,9 @@ describe("an update that finds nothing left to resume", () => {
       const broken = inputs({ url: "https://images.example.com/broken.img", createTimeoutMinutes: 2 });
       const partial = await partialFailure(create(runtime, broken), /^Timed out after 2m\d*s? waiting for the import of image \d+/);
 
-      const error = (await update(runtime, partial.id, { ...broken, createTimeoutMinutes: 30 }, partial.properties).catch((caught: unknown) => caught)) as ImportFailedError;
+      const error = (await update(runtime, partial.id, { ...broken, createTimeoutMinutes: 30 }, partial.properties).catch(
+        (caught: unknown) => caught,
+      )) as ImportFailedError;
 
       expect(error).toBeInstanceOf(ImportFailedError);
       expect(error.message).toBe(
@@ -448,7 +539,9 @@ describe("an update that finds nothing left to resume", () => {
       const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as Error;
 
       expect(error).toBeInstanceOf(ImportFailedError);
-      expect(error.message).toMatch(/\. Nothing was left behind\. Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+      expect(error.message).toMatch(
+        /\. Nothing was left behind\. Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/,
+      );
       expect(error.message).not.toMatch(/url/);
       await refreshThenUp(emulator, id, outs, inputs({ description: "new words" }));
     }));
@@ -459,7 +552,9 @@ describe("an update that finds nothing left to resume", () => {
       const { id, outs } = await create(runtime, inputs());
       emulator.deleteImageOutOfBand(Number(id));
 
-      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch((caught: unknown) => caught)) as DigitalOceanError;
+      const error = (await update(runtime, id, inputs({ description: "new words" }), outs).catch(
+        (caught: unknown) => caught,
+      )) as DigitalOceanError;
 
       expect(error).toMatchObject({ name: "NotFoundError", code: "not_found", status: 404 });
       expect(error.message).toMatch(
@@ -479,18 +574,34 @@ describe("a resumed import whose wait runs out again", () => {
       const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), importTimedOut);
       expect(first.properties).toMatchObject({ regions: ["nyc3"] });
 
-      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties), importTimedOut);
+      const again = await partialFailure(
+        update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties),
+        importTimedOut,
+      );
 
       expect(again.properties).toMatchObject({ regions: ["nyc3"], status: expect.stringMatching(/^(NEW|pending)$/) });
       const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
-      expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      expect(diff(again.id, again.properties as Record<string, unknown>, back)).toEqual({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     }));
 
   test("with state edited by hand to hold regions as one string, records the program's first region", () =>
     withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), /^Timed out after 1m\d*s? waiting for the import/);
-      const again = await partialFailure(update(runtime, first.id, inputs({ regions: ["nyc3", "ams3"], createTimeoutMinutes: 1 }), { ...first.properties, regions: "nyc3" as never }), /^Timed out after 1m\d*s? waiting for the import/);
+      const first = await partialFailure(
+        create(runtime, inputs({ createTimeoutMinutes: 1 })),
+        /^Timed out after 1m\d*s? waiting for the import/,
+      );
+      const again = await partialFailure(
+        update(runtime, first.id, inputs({ regions: ["nyc3", "ams3"], createTimeoutMinutes: 1 }), {
+          ...first.properties,
+          regions: "nyc3" as never,
+        }),
+        /^Timed out after 1m\d*s? waiting for the import/,
+      );
       expect(again.properties).toMatchObject({ regions: ["nyc3"] });
     }));
 });
@@ -503,9 +614,18 @@ describe("read", () => {
       const { id, outs } = await create(runtime, wanted);
       const unchanged = await read(runtime, id, outs);
       expect(unchanged.props).toEqual(outs);
-      emulator.mutateImage(Number(id), { name: "renamed", description: "edited", distribution: "Fedora", tags: ["other"], regions: ["nyc3"] });
+      emulator.mutateImage(Number(id), {
+        name: "renamed",
+        description: "edited",
+        distribution: "Fedora",
+        tags: ["other"],
+        regions: ["nyc3"],
+      });
       const drifted = await read(runtime, id, outs);
-      expect(drifted).toMatchObject({ id, props: { name: "renamed", description: "edited", distribution: "Fedora", tags: ["other"], regions: ["nyc3"], url: wanted.url } });
+      expect(drifted).toMatchObject({
+        id,
+        props: { name: "renamed", description: "edited", distribution: "Fedora", tags: ["other"], regions: ["nyc3"], url: wanted.url },
+      });
       const result = diff(id, drifted.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>);
       expect(result.changes).toBe(true);
       expect(result.replaces ?? []).toEqual([]);
@@ -521,7 +641,11 @@ describe("read", () => {
       const refreshed = await read(runtime, id, outs);
 
       expect(refreshed.props.regions).toEqual(["nyc3", "lon1"]);
-      expect(diff(id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+      expect(diff(id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toEqual({
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
       const warning = `warn: image "web" (${id}) is also in regions sgp1, ams3, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`;
       expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([warning]);
       // An update warns too, and leaves the extra regions alone.
@@ -541,15 +665,24 @@ describe("read", () => {
     }));
 
   test.each([
-    ["a 503 after every retry", { kind: "status", status: 503 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 503/],
-    ["a refusal DigitalOcean might make", { kind: "status", status: 422 } as const, /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 422/],
+    [
+      "a 503 after every retry",
+      { kind: "status", status: 503 } as const,
+      /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 503/,
+    ],
+    [
+      "a refusal DigitalOcean might make",
+      { kind: "status", status: 422 } as const,
+      /^reading image \d+: DigitalOcean API GET \/v2\/images\/\d+ failed: 422/,
+    ],
   ])("fails the refresh on %s instead of reporting the image gone, which would drop it from the state", (_case, fault, message) =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id, outs } = await create(runtime, inputs());
       emulator.inject(fault, { method: "GET", path: `/v2/images/${id}`, count: 10 });
       await expect(read(runtime, id, outs)).rejects.toThrow(message);
-    }));
+    }),
+  );
 
   test("adopts an existing image from its id alone, as CustomImage.get does", () =>
     withEmulator({}, async (emulator) => {
@@ -578,7 +711,10 @@ describe("delete of an image whose import or transfer still runs", () => {
   // DigitalOcean does not document whether it deletes such an image; the emulator does. These
   // tests make it refuse once, with a 422, as DigitalOcean might.
   const refuseOnce = (emulator: Emulator, id: string) =>
-    emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message: "Image is not in a state that allows deletion." } }, { method: "DELETE", path: `/v2/images/${id}` });
+    emulator.inject(
+      { kind: "status", status: 422, body: { id: "unprocessable_entity", message: "Image is not in a state that allows deletion." } },
+      { method: "DELETE", path: `/v2/images/${id}` },
+    );
 
   test("deletes an image still importing, as after a create that timed out", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
@@ -601,14 +737,19 @@ describe("delete of an image whose import or transfer still runs", () => {
       const [image] = emulator.audit();
       expect(image).toMatchObject({ fate: "deleted" });
       expect(deletes[1]!.at).toBeGreaterThanOrEqual(image!.createdAt + 10 * 60_000);
-      expect(lines).toContain(`info: DigitalOcean refused to delete image ${partial.id} (Image is not in a state that allows deletion.) while its import ran: waiting for its import to end, then deleting it`);
+      expect(lines).toContain(
+        `info: DigitalOcean refused to delete image ${partial.id} (Image is not in a state that allows deletion.) while its import ran: waiting for its import to end, then deleting it`,
+      );
     }));
 
   test("refused while a transfer runs, waits for the transfer alone to end and deletes the image then", () =>
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
+      await partialFailure(
+        update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })),
+        transferTimedOut(id, "ams3"),
+      );
       refuseOnce(emulator, id);
 
       await deleteImage(runtime, Number(id));
@@ -630,7 +771,9 @@ describe("delete of an image whose import or transfer still runs", () => {
       const { id } = await create(runtime, inputs());
       refuseOnce(emulator, id);
       await expect(deleteImage(runtime, Number(id))).rejects.toThrow(
-        new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 422 unprocessable_entity: Image is not in a state that allows deletion\\.`),
+        new RegExp(
+          `^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 422 unprocessable_entity: Image is not in a state that allows deletion\\.`,
+        ),
       );
     }));
 });
@@ -641,7 +784,10 @@ describe("replace", () => {
       const { runtime } = runtimeFor(emulator);
       const first = await create(runtime, inputs());
       const wanted = inputs({ url: "https://images.example.com/web-v2.qcow2.gz" });
-      expect(diff(first.id, first.outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ replaces: ["url"], deleteBeforeReplace: false });
+      expect(diff(first.id, first.outs as unknown as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({
+        replaces: ["url"],
+        deleteBeforeReplace: false,
+      });
       const second = await create(runtime, wanted);
       await deleteImage(runtime, Number(first.id));
       expect(emulator.audit().map((entry) => [entry.id, entry.fate])).toEqual([
@@ -659,7 +805,12 @@ async function requestsDuring(emulator: Emulator, body: () => Promise<unknown>):
 }
 
 async function untilRequest(emulator: Emulator, method: string, path: RegExp): Promise<void> {
-  while (!emulator.requests.some((request) => request.method === method && path.test(request.path) && request.status !== null && request.status < 300)) await emulator.clock.sleep(5_000);
+  while (
+    !emulator.requests.some(
+      (request) => request.method === method && path.test(request.path) && request.status !== null && request.status < 300,
+    )
+  )
+    await emulator.clock.sleep(5_000);
 }
 
 /** A create whose image, once DigitalOcean has accepted its import, answers 404 to every GET although it exists. */
@@ -668,7 +819,10 @@ async function createWhoseImageAnswers404(emulator: Emulator): Promise<{ creatin
   const creating = create(runtime, inputs()).catch((caught: unknown) => caught);
   while (emulator.audit().length === 0) await emulator.clock.sleep(1_000);
   const [image] = emulator.audit();
-  emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 });
+  emulator.inject(
+    { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } },
+    { method: "GET", path: `/v2/images/${image!.id}`, count: 1_000 },
+  );
   return { creating, image };
 }
 
@@ -698,13 +852,22 @@ describe("create, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       await create(runtime, inputs());
       await create(runtime, inputs({ name: "db" }));
-      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true")).toHaveLength(1);
+      expect(
+        emulator.requests.filter(
+          (request) => request.method === "GET" && request.path === "/v2/images" && request.query["private"] === "true",
+        ),
+      ).toHaveLength(1);
     }));
 
   test("an image an interrupted run left is adopted by one create only: the next create of the same image in the process imports its own", () =>
     withEmulator({}, async (emulator) => {
       const wanted = inputs();
-      const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      const left = await clientFor(emulator).client.images.createCustom({
+        name: "web",
+        url: wanted.url,
+        region: "nyc3",
+        tags: ["base", importMarker(wanted)],
+      });
       const { runtime } = runtimeFor(emulator);
       const first = await create(runtime, wanted);
       const second = await create(runtime, wanted);
@@ -727,10 +890,20 @@ describe("create, step by step", () => {
       const wanted = inputs();
       const creating = create(runtime, wanted);
       await untilRequest(emulator, "POST", /^\/v2\/images$/);
-      const copy = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      const copy = await clientFor(emulator).client.images.createCustom({
+        name: "web",
+        url: wanted.url,
+        region: "nyc3",
+        tags: ["base", importMarker(wanted)],
+      });
       const { id } = await creating;
-      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id), status: "available" }), expect.objectContaining({ id: copy.id, status: "deleted" })]);
-      expect(lines).toContain(`warn: Deleting image ${copy.id}, a second copy of image ${id} made by an import request DigitalOcean carried out after it had timed out`);
+      expect(emulator.audit()).toEqual([
+        expect.objectContaining({ id: Number(id), status: "available" }),
+        expect.objectContaining({ id: copy.id, status: "deleted" }),
+      ]);
+      expect(lines).toContain(
+        `warn: Deleting image ${copy.id}, a second copy of image ${id} made by an import request DigitalOcean carried out after it had timed out`,
+      );
     }));
 
   test("a create whose look for late copies fails still succeeds, warning that it could not look", () =>
@@ -742,7 +915,9 @@ describe("create, step by step", () => {
       emulator.inject(refusal("refused"), { method: "GET", path: "/v2/images" });
       const { id, outs } = await creating;
       expect(outs.status).toBe("available");
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warn: Could not check for late copies of image ${id}: .*422 unprocessable_entity: refused`)));
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^warn: Could not check for late copies of image ${id}: .*422 unprocessable_entity: refused`)),
+      );
       expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
     }));
 
@@ -750,7 +925,9 @@ describe("create, step by step", () => {
     withEmulator({}, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+\\)$`)));
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+\\)$`)),
+      );
     }));
 
   test("an image that answers 404 while its import is waited for and cannot be deleted is recorded as a partial failure, so that Pulumi still knows it", () =>
@@ -769,21 +946,31 @@ describe("create, step by step", () => {
   test("a wait that runs out while the import runs records the image in the import's region only, and the reason is the message", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
-      expect(partial).toMatchObject({ name: "ResourceInitError", reasons: [partial.message], properties: { regions: ["nyc3"], status: "pending" } });
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 2 })).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
+      expect(partial).toMatchObject({
+        name: "ResourceInitError",
+        reasons: [partial.message],
+        properties: { regions: ["nyc3"], status: "pending" },
+      });
     }));
 
   test("a wait that runs out before DigitalOcean started the import (status NEW) records the image in the import's region too", () =>
     withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 1 })).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
       expect(partial.properties).toMatchObject({ regions: ["nyc3"], status: "NEW" });
     }));
 
   test("an error that names no request (a response that is not DigitalOcean's) names the import the user asked for", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      jest.spyOn(runtime.client.images, "createCustom").mockRejectedValue(new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"));
+      jest
+        .spyOn(runtime.client.images, "createCustom")
+        .mockRejectedValue(new UnexpectedResponseError({}, "DigitalOcean's response did not hold an image object: got null"));
       await expect(create(runtime, inputs())).rejects.toThrow(
         /^importing image "web" from https:\/\/images\.example\.com\/web\.qcow2\.gz into nyc3: DigitalOcean's response did not hold an image object: got null/,
       );
@@ -801,13 +988,20 @@ describe("create, step by step", () => {
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       emulator.failImports("broken", "the file is not a disk image...");
-      await expect(create(runtime, inputs({ url: "https://images.example.com/broken.img" }))).rejects.toThrow(/the file is not a disk image\. Nothing was left behind; check the url/);
+      await expect(create(runtime, inputs({ url: "https://images.example.com/broken.img" }))).rejects.toThrow(
+        /the file is not a disk image\. Nothing was left behind; check the url/,
+      );
     }));
 
   test("an image a listing shows as deleted (DigitalOcean answers for one a while) is never adopted: the create imports its own", () =>
     withEmulator({}, async (emulator) => {
       const wanted = inputs();
-      const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+      const left = await clientFor(emulator).client.images.createCustom({
+        name: "web",
+        url: wanted.url,
+        region: "nyc3",
+        tags: ["base", importMarker(wanted)],
+      });
       emulator.deleteImageOutOfBand(left.id);
       const { runtime } = runtimeFor(emulator);
       jest.spyOn(runtime.client.images, "list").mockResolvedValueOnce([{ ...left, status: "deleted" }]);
@@ -830,8 +1024,12 @@ describe("create, step by step", () => {
       await untilRequest(emulator, "POST", /\/actions$/);
       const { runtime, lines } = runtimeFor(emulator);
       const { id } = await create(runtime, wanted);
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+, already under way\\)$`)));
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1: in-progress after \\d+m`)));
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1 \\(action \\d+, already under way\\)$`)),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^info: Transferring image "web" \\(${id}\\) to lon1: in-progress after \\d+m`)),
+      );
       await expect(interrupted).resolves.toMatchObject({ id });
     }));
 
@@ -840,7 +1038,9 @@ describe("create, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.failTransfers("fra1");
       emulator.failTransfers("tor1");
-      const error = (await create(runtime, inputs({ regions: ["nyc3", "fra1", "tor1"] })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const error = (await create(runtime, inputs({ regions: ["nyc3", "fra1", "tor1"] })).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
       expect(error).toBeInstanceOf(ResourceInitError);
       expect(error.message).toMatch(/^transferring image "web" \(\d+\): .*fra1.*; .*tor1/);
       expect(error.properties).toMatchObject({ regions: ["nyc3"] });
@@ -873,20 +1073,26 @@ describe("an image deleted outside Pulumi during a transfer", () => {
       await deleteDuringTransfer(emulator);
       const error = (await creating) as Error;
       expect(error).toBeInstanceOf(ImageDeletedError);
-      expect(error.message).toMatch(/^transferring image "web" \((\d+)\): Image \1 was deleted outside Pulumi while waiting for the transfer of image \1 to ams3 \(404 at two checks in a row\)\. Nothing was recorded; run `pulumi up` again to import it again\.$/);
+      expect(error.message).toMatch(
+        /^transferring image "web" \((\d+)\): Image \1 was deleted outside Pulumi while waiting for the transfer of image \1 to ams3 \(404 at two checks in a row\)\. Nothing was recorded; run `pulumi up` again to import it again\.$/,
+      );
     }));
 
   test("fails an update saying that a refresh removes it from the stack", () =>
     withEmulator(slowTransfer, async (emulator) => {
       const { error } = await updateDeletedDuringTransfer(emulator);
-      expect(error.message).toMatch(/deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/);
+      expect(error.message).toMatch(
+        /deleted outside Pulumi .*Run `pulumi refresh` to remove it from the stack; the next `pulumi up` then imports it again\.$/,
+      );
     }));
 
   test("fails an update whose transfer ends while DigitalOcean still answers for the deleted image, instead of recording it as deleted", () =>
     withEmulator({ transferDurationMs: 60_000, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
       const { id, error } = await updateDeletedDuringTransfer(emulator);
       expect(error.message).toMatch(
-        new RegExp(`^reading image "web" \\(${id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`),
+        new RegExp(
+          `^reading image "web" \\(${id}\\): DigitalOcean reports the image as deleted\\. The image no longer exists: it was deleted outside Pulumi\\. Run \`pulumi refresh\` to remove it from the stack`,
+        ),
       );
     }));
 });
@@ -931,14 +1137,32 @@ describe("update, step by step", () => {
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      emulator.inject({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, { method: "DELETE", path: "/v2/tags/base/resources" });
+      emulator.inject(
+        { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } },
+        { method: "DELETE", path: "/v2/tags/base/resources" },
+      );
       await expect(update(runtime, id, inputs({ tags: [] }))).resolves.toMatchObject({ imageId: Number(id) });
     }));
 
   test.each([
-    ["a name refused", { name: "web-2" }, { method: "PUT", path: /^\/v2\/images\/\d+$/ }, /^updating image "web-2" \(\d+\): DigitalOcean API PUT/],
-    ["a tag refused", { tags: ["base", "new"] }, { method: "POST", path: "/v2/tags" }, /^tagging image "web" \(\d+\): DigitalOcean API POST \/v2\/tags failed: 422/],
-    ["a tag removal refused", { tags: [] }, { method: "DELETE", path: "/v2/tags/base/resources" }, /^tagging image "web" \(\d+\): DigitalOcean API DELETE \/v2\/tags\/base\/resources failed: 422/],
+    [
+      "a name refused",
+      { name: "web-2" },
+      { method: "PUT", path: /^\/v2\/images\/\d+$/ },
+      /^updating image "web-2" \(\d+\): DigitalOcean API PUT/,
+    ],
+    [
+      "a tag refused",
+      { tags: ["base", "new"] },
+      { method: "POST", path: "/v2/tags" },
+      /^tagging image "web" \(\d+\): DigitalOcean API POST \/v2\/tags failed: 422/,
+    ],
+    [
+      "a tag removal refused",
+      { tags: [] },
+      { method: "DELETE", path: "/v2/tags/base/resources" },
+      /^tagging image "web" \(\d+\): DigitalOcean API DELETE \/v2\/tags\/base\/resources failed: 422/,
+    ],
   ])("fails on %s as a partial failure naming what it was doing", (_case, overrides, match, message) =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
@@ -955,7 +1179,10 @@ describe("update, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "lon1"));
+      await partialFailure(
+        update(runtime, id, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })),
+        transferTimedOut(id, "lon1"),
+      );
       const outs = await update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"] }));
       expect(outs.regions).toEqual(["nyc3", "lon1", "ams3"]);
       const transfers = emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions"));
@@ -975,7 +1202,9 @@ describe("update, step by step", () => {
   test("fails naming the update and the image when the image cannot be read", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      await expect(update(runtime, "424242", inputs())).rejects.toThrow(/^updating image "web" \(424242\): DigitalOcean API GET \/v2\/images\/424242 failed: 404/);
+      await expect(update(runtime, "424242", inputs())).rejects.toThrow(
+        /^updating image "web" \(424242\): DigitalOcean API GET \/v2\/images\/424242 failed: 404/,
+      );
     }));
 
   test("an update whose read of the image after tagging fails on every retry is a partial failure naming the read, and keeps the image recorded", () =>
@@ -988,7 +1217,11 @@ describe("update, step by step", () => {
       const error = (await update(runtime, id, inputs({ tags: ["base", "new"] })).catch((caught: unknown) => caught)) as ResourceInitError;
       expect(error).toBeInstanceOf(ResourceInitError);
       expect(error.id).toBe(id);
-      expect(error.message).toMatch(new RegExp(`^reading image "web" \\(${id}\\): DigitalOcean API GET /v2/images/${id} failed: 503 .*\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^reading image "web" \\(${id}\\): DigitalOcean API GET /v2/images/${id} failed: 503 .*\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`,
+        ),
+      );
     }));
 });
 
@@ -1008,7 +1241,9 @@ describe("read, step by step", () => {
       const { id, outs } = await create(runtime, inputs());
       emulator.mutateImage(Number(id), { regions: ["nyc3", "sgp1"] });
       await read(runtime, id, outs);
-      expect(lines).toContain(`warn: image "web" (${id}) is also in region sgp1, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`);
+      expect(lines).toContain(
+        `warn: image "web" (${id}) is also in region sgp1, which the program does not list (transferred outside Pulumi). It stays there and is left out of the \`regions\` output; add it to \`regions\` to manage it.`,
+      );
     }));
 
   test("keeps the class and code of DigitalOcean's error when a refresh fails", () =>
@@ -1047,7 +1282,11 @@ describe("delete, step by step", () => {
 
   test("refused for an image that answers 404 when it looks for work under way, sends the deletion once more and succeeds", () =>
     withEmulator({}, async (emulator) => {
-      const { runtime, id } = await refusedThenRead(emulator, { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }, 1);
+      const { runtime, id } = await refusedThenRead(
+        emulator,
+        { kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } },
+        1,
+      );
       await deleteImage(runtime, Number(id));
       const deletes = emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`);
       expect(deletes.map((request) => request.status)).toEqual([422, 204]);
@@ -1068,10 +1307,15 @@ describe("delete, step by step", () => {
     withEmulator({ transferDurationMs: 10 * 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
-      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
+      await partialFailure(
+        update(runtime, id, inputs({ regions: ["nyc3", "ams3"], transferTimeoutMinutes: 1 })),
+        transferTimedOut(id, "ams3"),
+      );
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       const error = (await deleteImage(runtime, Number(id)).catch((caught: unknown) => caught)) as Error;
-      expect(error.message).toMatch(new RegExp(`^Timed out after 60m(\\d+s)? waiting for the transfer of image ${id} to ams3 \\(last status "in-progress"\\)$`));
+      expect(error.message).toMatch(
+        new RegExp(`^Timed out after 60m(\\d+s)? waiting for the transfer of image ${id} to ams3 \\(last status "in-progress"\\)$`),
+      );
       expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${id}`)).toHaveLength(1);
       expect(emulator.getImage(Number(id))!.status).toBe("available");
     }));
@@ -1081,19 +1325,30 @@ describe("delete, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs());
       emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: `/v2/images/${id}`, count: 10 });
-      await expect(deleteImage(runtime, Number(id))).rejects.toMatchObject({ name: "ServerError", message: expect.stringMatching(new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 503`)) });
+      await expect(deleteImage(runtime, Number(id))).rejects.toMatchObject({
+        name: "ServerError",
+        message: expect.stringMatching(new RegExp(`^deleting image ${id}: DigitalOcean API DELETE /v2/images/${id} failed: 503`)),
+      });
     }));
 
   test("refused while the import runs and refused again once it ended, fails naming the deletion once", () =>
     withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
-      emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${partial.id}`, count: 2 });
+      emulator.inject(refusal("Image is not in a state that allows deletion."), {
+        method: "DELETE",
+        path: `/v2/images/${partial.id}`,
+        count: 2,
+      });
       const error = (await deleteImage(runtime, Number(partial.id)).catch((caught: unknown) => caught)) as Error;
       expect(error.message.match(/deleting image/g)).toHaveLength(1);
       // It looked for work under way once: after waiting, a second refusal is final.
-      expect(emulator.requests.filter((request) => request.method === "GET" && request.path === `/v2/images/${partial.id}/actions`)).toHaveLength(1);
-      expect(error.message).toMatch(new RegExp(`^deleting image ${partial.id}: DigitalOcean API DELETE /v2/images/${partial.id} failed: 422`));
+      expect(
+        emulator.requests.filter((request) => request.method === "GET" && request.path === `/v2/images/${partial.id}/actions`),
+      ).toHaveLength(1);
+      expect(error.message).toMatch(
+        new RegExp(`^deleting image ${partial.id}: DigitalOcean API DELETE /v2/images/${partial.id} failed: 422`),
+      );
     }));
 
   test("refused while the import runs, deletes the image once the import has failed", () =>
@@ -1101,21 +1356,30 @@ describe("delete, step by step", () => {
       const { runtime } = runtimeFor(emulator);
       emulator.failImports("broken", "the file is not a disk image");
       const url = "https://images.example.com/broken.img";
-      const partial = (await create(runtime, { ...inputs({ url }), createTimeoutMinutes: 0.05 }).catch((caught: unknown) => caught)) as ResourceInitError;
+      const partial = (await create(runtime, { ...inputs({ url }), createTimeoutMinutes: 0.05 }).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
       expect(partial).toBeInstanceOf(ResourceInitError);
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${partial.id}` });
       await deleteImage(runtime, Number(partial.id));
-      expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${partial.id}`).at(-1)).toMatchObject({ status: expect.any(Number) });
+      expect(
+        emulator.requests.filter((request) => request.method === "DELETE" && request.path === `/v2/images/${partial.id}`).at(-1),
+      ).toMatchObject({ status: expect.any(Number) });
     }));
 
   test("refused while a transfer runs, says how many transfers it waits for, and reports their progress", () =>
     withEmulator({ transferDurationMs: 10 * 60_000 }, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
       const { id } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
-      await partialFailure(update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })), transferTimedOut(id, "ams3"));
+      await partialFailure(
+        update(runtime, id, inputs({ regions: ["nyc3", "lon1", "ams3"], transferTimeoutMinutes: 1 })),
+        transferTimedOut(id, "ams3"),
+      );
       emulator.inject(refusal("Image is not in a state that allows deletion."), { method: "DELETE", path: `/v2/images/${id}` });
       await deleteImage(runtime, Number(id));
-      expect(lines).toContain(`info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`);
+      expect(lines).toContain(
+        `info: DigitalOcean refused to delete image ${id} (Image is not in a state that allows deletion.) while 1 transfer(s) ran: waiting for 1 transfer(s) to end, then deleting it`,
+      );
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^info: Waiting to delete image ${id}: in-progress after \\d+m`)));
     }));
 });
@@ -1126,18 +1390,21 @@ describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
   test.each([
     ["twice, then answers again", 2],
     ["at every check", 1_000],
-  ])("a transfer whose action answers 404 %s while the image answers 200 is awaited to its end, and the image is neither deleted nor called deleted", (_case, count) =>
-    withEmulator({ transferDurationMs: 2 * 60_000 }, async (emulator) => {
-      const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 404 }, { method: "GET", path: ACTION_GET, count });
+  ])(
+    "a transfer whose action answers 404 %s while the image answers 200 is awaited to its end, and the image is neither deleted nor called deleted",
+    (_case, count) =>
+      withEmulator({ transferDurationMs: 2 * 60_000 }, async (emulator) => {
+        const { runtime } = runtimeFor(emulator);
+        emulator.inject({ kind: "status", status: 404 }, { method: "GET", path: ACTION_GET, count });
 
-      const { id, outs } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+        const { id, outs } = await create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
 
-      expect(outs.regions).toEqual(["nyc3", "lon1"]);
-      expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id), fate: "available" })]);
-      expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path.startsWith("/v2/images/"))).toEqual([]);
-      expect(emulator.requests.filter((request) => request.fault === "status").length).toBeGreaterThanOrEqual(2);
-    }));
+        expect(outs.regions).toEqual(["nyc3", "lon1"]);
+        expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id), fate: "available" })]);
+        expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path.startsWith("/v2/images/"))).toEqual([]);
+        expect(emulator.requests.filter((request) => request.fault === "status").length).toBeGreaterThanOrEqual(2);
+      }),
+  );
 
   test("a transfer request answered 504 by a gateway and carried out after the look for it is awaited, not failed by the 422 the request sent again gets", () =>
     // Slower than usual (one real ms is 10 simulated ms), so that the look, the transfer's late
@@ -1155,7 +1422,9 @@ describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
       expect(posts.map((request) => request.status)).toEqual([504, 422]);
       expect(logs).toContainEqual({
         level: "warn",
-        message: expect.stringMatching(/^transfer of image \d+ to lon1: DigitalOcean answered that the image is already being transferred there \(.*\), so a request that failed earlier was carried out after all; continuing with that transfer \(action \d+\)$/),
+        message: expect.stringMatching(
+          /^transfer of image \d+ to lon1: DigitalOcean answered that the image is already being transferred there \(.*\), so a request that failed earlier was carried out after all; continuing with that transfer \(action \d+\)$/,
+        ),
       });
     }));
 
@@ -1173,24 +1442,35 @@ describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
       expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
       expect(refreshed.props.regions).toEqual(["nyc3", "lon1"]);
       expect(refreshed.props).not.toHaveProperty("requestedRegions");
-      expect(diff(partial.id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({ changes: false });
+      expect(diff(partial.id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toMatchObject({
+        changes: false,
+      });
       // A region the program does not list is still named.
       emulator.mutateImage(Number(partial.id), { regions: ["nyc3", "lon1", "sgp1"] });
       await read(runtime, partial.id, refreshed.props);
-      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([expect.stringMatching(/^warn: image "web" \(\d+\) is also in region sgp1, which the program does not list \(transferred outside Pulumi\)/)]);
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([
+        expect.stringMatching(
+          /^warn: image "web" \(\d+\) is also in region sgp1, which the program does not list \(transferred outside Pulumi\)/,
+        ),
+      ]);
     }));
 
   test("a refresh while the transfer is still under way keeps the region out and the program's regions recorded, and warns about nothing", () =>
     withEmulator({ transferDurationMs: 30 * 60_000 }, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
-      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch((caught: unknown) => caught)) as ResourceInitError;
+      const partial = (await create(runtime, inputs({ regions: ["nyc3", "lon1"], transferTimeoutMinutes: 1 })).catch(
+        (caught: unknown) => caught,
+      )) as ResourceInitError;
       const refreshed = await read(runtime, partial.id, partial.properties);
       expect(refreshed.props).toMatchObject({ regions: ["nyc3"], requestedRegions: ["nyc3", "lon1"] });
       expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
     }));
 
   /** A create whose token DigitalOcean stops accepting (`change`) while the import is waited for: its error, and how long the create went on after. */
-  async function createWhileTokenChanges(emulator: Emulator, change: () => void): Promise<{ error: Error; imageId: number; afterMs: number }> {
+  async function createWhileTokenChanges(
+    emulator: Emulator,
+    change: () => void,
+  ): Promise<{ error: Error; imageId: number; afterMs: number }> {
     const { client } = clientFor(emulator, { tokenSource: "stack config digitalocean:token" });
     const runtime = { client, waiter: new ImageWaiter(client), log: { info: () => undefined, warn: () => undefined } };
     const creating = create(runtime, inputs()).then(
@@ -1210,23 +1490,31 @@ describe("transfers and waits that DigitalOcean answers unexpectedly", () => {
       const { error, imageId, afterMs } = await createWhileTokenChanges(emulator, () => emulator.revokeToken("test-token"));
 
       expect(afterMs).toBeLessThan(2 * 60_000);
-      expect(error.message).toContain(`DigitalOcean refused the token from stack config digitalocean:token: it was revoked, has expired or is mistyped; put a valid token there and run the command again`);
+      expect(error.message).toContain(
+        `DigitalOcean refused the token from stack config digitalocean:token: it was revoked, has expired or is mistyped; put a valid token there and run the command again`,
+      );
       expect(error.message).toContain(`image "web" (${imageId})`);
       // Recorded as a partial failure, or said to be there unrecorded, to be adopted by the next `up`: never orphaned in silence.
-      expect(error.message).toMatch(/Pulumi has recorded the image|Pulumi has not recorded the image; run `pulumi up` again with the same program: it adopts the image/);
+      expect(error.message).toMatch(
+        /Pulumi has recorded the image|Pulumi has not recorded the image; run `pulumi up` again with the same program: it adopts the image/,
+      );
       expect(error.message).not.toContain("test-token");
     }));
 
   test("a token that loses a scope it needs while the import is waited for fails the create at once as a partial failure carrying the image", () =>
     withEmulator({ importDurationMs: 30 * 60_000 }, async (emulator) => {
       const everyScopeButImageRead = ["image:create", "image:update", "image:delete", "tag:read", "tag:create", "tag:delete"];
-      const { error, imageId, afterMs } = await createWhileTokenChanges(emulator, () => emulator.limitToken("test-token", everyScopeButImageRead));
+      const { error, imageId, afterMs } = await createWhileTokenChanges(emulator, () =>
+        emulator.limitToken("test-token", everyScopeButImageRead),
+      );
 
       expect(afterMs).toBeLessThan(2 * 60_000);
       expect(error).toBeInstanceOf(ResourceInitError);
       expect((error as ResourceInitError).id).toBe(String(imageId));
       expect(error.message).toMatch(
-        new RegExp(`^waiting for the import of image "web" \\(${imageId}\\): DigitalOcean API GET /v2/images/${imageId} failed: 403 forbidden: .*needs the token scope image:read.* \\(the token comes from stack config digitalocean:token\\)`),
+        new RegExp(
+          `^waiting for the import of image "web" \\(${imageId}\\): DigitalOcean API GET /v2/images/${imageId} failed: 403 forbidden: .*needs the token scope image:read.* \\(the token comes from stack config digitalocean:token\\)`,
+        ),
       );
     }));
 });

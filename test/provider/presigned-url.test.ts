@@ -113,11 +113,39 @@ describe("sameImageSource", () => {
 /** Each scheme's signed URL, with the parameters its signing adds, as README's table lists them. */
 const SIGNED_PARAMETERS: [scheme: string, url: string, parameters: string[]][] = [
   ["AWS Signature V2", `${object}?AWSAccessKeyId=AKIA1&Signature=abc`, ["AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"]],
-  ["Google Cloud Storage V2", "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa&Signature=abc", ["GoogleAccessId", "Signature", "Expires"]],
+  [
+    "Google Cloud Storage V2",
+    "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa&Signature=abc",
+    ["GoogleAccessId", "Signature", "Expires"],
+  ],
   [
     "Azure SAS",
     "https://acct.blob.core.windows.net/images/web.vhd?sv=2022-11-02&sig=abc",
-    ["sv", "ss", "srt", "sr", "sp", "st", "se", "sip", "spr", "si", "sig", "sdd", "ses", "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "sduoid"],
+    [
+      "sv",
+      "ss",
+      "srt",
+      "sr",
+      "sp",
+      "st",
+      "se",
+      "sip",
+      "spr",
+      "si",
+      "sig",
+      "sdd",
+      "ses",
+      "skoid",
+      "sktid",
+      "skt",
+      "ske",
+      "sks",
+      "skv",
+      "saoid",
+      "suoid",
+      "scid",
+      "sduoid",
+    ],
   ],
   ["CloudFront", "https://d111.cloudfront.net/web.qcow2?Key-Pair-Id=K1&Signature=abc", ["Key-Pair-Id", "Signature", "Expires", "Policy"]],
 ];
@@ -134,9 +162,12 @@ describe("sameImageSource, parameter by parameter", () => {
     },
   );
 
-  test.each(SIGNED_PARAMETERS.map(([scheme, url]) => [scheme, url]))("counts a %s URL whose versionId changed as a different image", (_scheme, url) => {
-    expect(sameImageSource(`${url}&versionId=1`, `${url}&versionId=2`)).toBe(false);
-  });
+  test.each(SIGNED_PARAMETERS.map(([scheme, url]) => [scheme, url]))(
+    "counts a %s URL whose versionId changed as a different image",
+    (_scheme, url) => {
+      expect(sameImageSource(`${url}&versionId=1`, `${url}&versionId=2`)).toBe(false);
+    },
+  );
 });
 
 describe("redactUrl", () => {
@@ -151,7 +182,11 @@ describe("redactUrl", () => {
     ["drops what precedes an @ in a URL without an authority", "mailto:someone@example.com", "example.com"],
     ["cuts a string that is not a URL at its query", "ht tp://alice:pw@host/x?sig=secret", "ht tp://host/x"],
     ["drops userinfo from a URL without a scheme", "alice:pw@host/x?sig=secret", "host/x"],
-    ["drops userinfo from a URL without a scheme whose path holds a //", "alice:pw@host/mirror//web.img?sig=secret", "host/mirror//web.img"],
+    [
+      "drops userinfo from a URL without a scheme whose path holds a //",
+      "alice:pw@host/mirror//web.img?sig=secret",
+      "host/mirror//web.img",
+    ],
     [
       "keeps host and path of a Google Cloud Storage V2 URL, whose query holds an @ in GoogleAccessId as Google prints it",
       "https://storage.googleapis.com/bucket/web.qcow2?GoogleAccessId=sa@project.iam.gserviceaccount.com&Expires=1700000000&Signature=secret",
@@ -159,7 +194,11 @@ describe("redactUrl", () => {
     ],
     ["drops userinfo whose password has an @", "bad url://alice:p@ss@host/x", "bad url://host/x"],
     ["drops userinfo whose password has a /", "https://user:SECRET/PW@e.com/a.img?sig=secret", "https://e.com/a.img"],
-    ["keeps a zero-width character where it was written, which URL parsing would drop", "https://exa\u200bmple.com/a.img?sig=secret", "https://exa\u200bmple.com/a.img"],
+    [
+      "keeps a zero-width character where it was written, which URL parsing would drop",
+      "https://exa\u200bmple.com/a.img?sig=secret",
+      "https://exa\u200bmple.com/a.img",
+    ],
     ["keeps a space as written, not percent-encoded", "https://example.com/my image.img?sig=secret", "https://example.com/my image.img"],
     ["keeps an @ in the path", "not a url/a@b?sig=secret", "not a url/a@b"],
     [
@@ -167,9 +206,17 @@ describe("redactUrl", () => {
       "https://example.com/my image.img?GoogleAccessId=sa@p.iam.gserviceaccount.com&Signature=secret",
       "https://[host and path hidden: an @ follows a ? or #]",
     ],
-    ["hides host and path of a url cut by hand when an @ follows its #", "https://e.com/a b#x@y&sig=secret", "https://[host and path hidden: an @ follows a ? or #]"],
+    [
+      "hides host and path of a url cut by hand when an @ follows its #",
+      "https://e.com/a b#x@y&sig=secret",
+      "https://[host and path hidden: an @ follows a ? or #]",
+    ],
     ["keeps a url without a host as written, not as URL parsing repairs it", "https:///a.img?sig=secret", "https:///a.img"],
-    ["keeps a url with one slash after the scheme as written, also when its path holds another url", "https:/x.example/https://host/a.img?sig=secret", "https:/x.example/https://host/a.img"],
+    [
+      "keeps a url with one slash after the scheme as written, also when its path holds another url",
+      "https:/x.example/https://host/a.img?sig=secret",
+      "https:/x.example/https://host/a.img",
+    ],
   ])("%s", (_case, url, redacted) => {
     expect(redactUrl(url)).toBe(redacted);
   });

@@ -13,12 +13,23 @@ import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
 
 function inputs(overrides: Record<string, unknown> = {}): CustomImageInputs {
-  const result = check({}, { name: "web", url: "https://images.example.com/web.qcow2.gz", regions: ["nyc3"], distribution: "ubuntu", tags: ["base"], ...overrides });
+  const result = check(
+    {},
+    {
+      name: "web",
+      url: "https://images.example.com/web.qcow2.gz",
+      regions: ["nyc3"],
+      distribution: "ubuntu",
+      tags: ["base"],
+      ...overrides,
+    },
+  );
   expect(result.failures).toEqual([]);
   return result.inputs as unknown as CustomImageInputs;
 }
 
-const transferPosts = (emulator: Emulator) => emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201);
+const transferPosts = (emulator: Emulator) =>
+  emulator.requests.filter((request) => request.method === "POST" && request.path.endsWith("/actions") && request.status === 201);
 
 describe("a transfer action's region_slug, which may name the destination, the source or nothing", () => {
   test.each(["destination", "source", "none"] as const)(
@@ -64,7 +75,12 @@ describe("listings, which may or may not show images still NEW or pending", () =
     (pendingImages) =>
       withEmulator({ pendingImages, importDurationMs: 5 * 60_000 }, async (emulator) => {
         const wanted = inputs();
-        const left = await clientFor(emulator).client.images.createCustom({ name: "web", url: wanted.url, region: "nyc3", tags: ["base", importMarker(wanted)] });
+        const left = await clientFor(emulator).client.images.createCustom({
+          name: "web",
+          url: wanted.url,
+          region: "nyc3",
+          tags: ["base", importMarker(wanted)],
+        });
         const { id } = await create(runtimeFor(emulator).runtime, wanted);
         const alive = emulator.audit().filter((image) => image.status !== "deleted");
         expect(alive.map((image) => image.id)).toEqual([Number(id)]);
@@ -93,8 +109,13 @@ describe("an error_message that may quote the import url whole", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       const message = `Unable to download ${url}: 403 Forbidden.`;
-      emulator.inject({ kind: "status", status: 422, body: { id: "unprocessable_entity", message } }, { method: "POST", path: "/v2/images" });
-      const error = (await client.images.createCustom({ name: "web", url, region: "nyc3" }).catch((caught: unknown) => caught)) as ValidationError;
+      emulator.inject(
+        { kind: "status", status: 422, body: { id: "unprocessable_entity", message } },
+        { method: "POST", path: "/v2/images" },
+      );
+      const error = (await client.images
+        .createCustom({ name: "web", url, region: "nyc3" })
+        .catch((caught: unknown) => caught)) as ValidationError;
       expect(error).toBeInstanceOf(ValidationError);
       expect(error.apiMessage).toBe("Unable to download https://unreachable.example/web.qcow2.gz: 403 Forbidden.");
       expect(error.message).not.toContain("secretsig");
@@ -106,16 +127,21 @@ describe("a paged listing read while an image is deleted", () => {
     withEmulator({ listingPages }, async (emulator) => {
       const { client, logs } = clientFor(emulator);
       const images = [];
-      for (const name of ["a", "b", "c"]) images.push(await client.images.createCustom({ name, url: `https://images.example.com/${name}.qcow2`, region: "nyc3" }));
+      for (const name of ["a", "b", "c"])
+        images.push(await client.images.createCustom({ name, url: `https://images.example.com/${name}.qcow2`, region: "nyc3" }));
       // Page 1 answers at once; page 2 only after image "a", on page 1, is deleted behind the client's back.
       emulator.inject({ kind: "delay", ms: 0 }, { method: "GET", path: "/v2/images" });
       emulator.inject({ kind: "delay", ms: 60_000 }, { method: "GET", path: "/v2/images" });
       const listing = client.images.list({ private: true, perPage: 1 });
-      while (emulator.requests.filter((request) => request.method === "GET").length < 2) await new Promise((resolve) => setImmediate(resolve));
+      while (emulator.requests.filter((request) => request.method === "GET").length < 2)
+        await new Promise((resolve) => setImmediate(resolve));
       emulator.deleteImageOutOfBand(images[0]!.id);
       const names = (await listing).map((image) => image.name);
       expect(names).toEqual(expect.arrayContaining(["b", "c"]));
-      if (listingPages === "live") expect(logs.map((line) => line.message)).toContain("GET /v2/images changed while its 2 pages were read (meta.total 3, 2): reading it again so that no item is missed");
+      if (listingPages === "live")
+        expect(logs.map((line) => line.message)).toContain(
+          "GET /v2/images changed while its 2 pages were read (meta.total 3, 2): reading it again so that no item is missed",
+        );
     }),
   );
 });

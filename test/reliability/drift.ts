@@ -47,7 +47,10 @@ export async function drift(checks: Expectations): Promise<DriftResults> {
   const started = performance.now();
   return withStack({ scale: 0.001 }, async (stack) => {
     const rows = await Promise.all(CASES.map((driftCase, index) => runCase(stack, `drift-${index}`, driftCase, checks)));
-    checks.none("drift: every request was one DigitalOcean accepts (spec violations)", stack.emulator.violations.map((violation) => `${violation.method} ${violation.path}: ${violation.errors.join(", ")}`));
+    checks.none(
+      "drift: every request was one DigitalOcean accepts (spec violations)",
+      stack.emulator.violations.map((violation) => `${violation.method} ${violation.path}: ${violation.errors.join(", ")}`),
+    );
     return { rows, realSeconds: (performance.now() - started) / 1000 };
   });
 }
@@ -61,7 +64,12 @@ async function runCase(stack: Stack, name: string, driftCase: DriftCase, checks:
   };
   // The audit names an image by its current name: a renamed one by the name given outside Pulumi.
   const scope = (imageName: string) => imageName === name || imageName === driftCase.patch?.name;
-  const program = await programInputs(name, { url: `https://images.example.com/drift/${name}.qcow2.gz`, regions: ["nyc3", "ams3"], description: "as programmed", tags: ["drift", "pulumi"] });
+  const program = await programInputs(name, {
+    url: `https://images.example.com/drift/${name}.qcow2.gz`,
+    regions: ["nyc3", "ams3"],
+    description: "as programmed",
+    tags: ["drift", "pulumi"],
+  });
   const created = await engine.up(name, program);
   expect("the first up succeeds", created.ok);
   const id = Number(engine.state(name)?.id);
@@ -73,8 +81,18 @@ async function runCase(stack: Stack, name: string, driftCase: DriftCase, checks:
   if (driftCase.destroyWithoutRefresh) {
     const destroyed = await engine.destroy(name);
     expect("destroy of an image deleted outside Pulumi succeeds", destroyed.ok, destroyed.ok ? undefined : destroyed.message);
-    expect("nothing is left", accountingProblems(accounting(emulator, engine.ids(name), scope)).length === 0, accountingProblems(accounting(emulator, engine.ids(name), scope)).join("; "));
-    return { drift: driftCase.drift, refresh: "—", preview: "—", up: destroyed.ok ? "destroy succeeded (the 404/already-deleted answer is success)" : `destroy failed: ${destroyed.message}`, ok };
+    expect(
+      "nothing is left",
+      accountingProblems(accounting(emulator, engine.ids(name), scope)).length === 0,
+      accountingProblems(accounting(emulator, engine.ids(name), scope)).join("; "),
+    );
+    return {
+      drift: driftCase.drift,
+      refresh: "—",
+      preview: "—",
+      up: destroyed.ok ? "destroy succeeded (the 404/already-deleted answer is success)" : `destroy failed: ${destroyed.message}`,
+      ok,
+    };
   }
 
   const refreshed = await engine.refresh(name);
@@ -84,14 +102,26 @@ async function runCase(stack: Stack, name: string, driftCase: DriftCase, checks:
     shown = refreshed.ok && refreshed.action === "gone" ? "gone: dropped from the state" : JSON.stringify(refreshed);
   } else {
     const after = engine.state(name)?.outputs ?? {};
-    const changed = Object.keys(driftCase.patch ?? {}).map((field) => `${field} ${JSON.stringify(before[field])} → ${JSON.stringify(after[field])}`);
-    const showsDrift = Object.entries(driftCase.patch ?? {}).every(([field, value]) => JSON.stringify(Array.isArray(value) ? [...value].sort() : value) === JSON.stringify(Array.isArray(after[field]) ? [...(after[field] as string[])].sort() : after[field]));
+    const changed = Object.keys(driftCase.patch ?? {}).map(
+      (field) => `${field} ${JSON.stringify(before[field])} → ${JSON.stringify(after[field])}`,
+    );
+    const showsDrift = Object.entries(driftCase.patch ?? {}).every(
+      ([field, value]) =>
+        JSON.stringify(Array.isArray(value) ? [...value].sort() : value) ===
+        JSON.stringify(Array.isArray(after[field]) ? [...(after[field] as string[])].sort() : after[field]),
+    );
     expect("refresh shows the change", refreshed.ok && showsDrift, changed.join(", "));
     shown = changed.join(", ");
   }
 
   const previewed = await engine.preview(name, program);
-  const proposed = !previewed.diff ? "create (not in the state)" : previewed.diff.changes === "none" ? "no change" : previewed.diff.replaces.length > 0 ? `replace (${previewed.diff.replaces.join(", ")})` : "update in place";
+  const proposed = !previewed.diff
+    ? "create (not in the state)"
+    : previewed.diff.changes === "none"
+      ? "no change"
+      : previewed.diff.replaces.length > 0
+        ? `replace (${previewed.diff.replaces.join(", ")})`
+        : "update in place";
   expect("the next preview proposes a change", proposed !== "no change", proposed);
 
   const repaired = await engine.up(name, program);
@@ -110,7 +140,11 @@ async function runCase(stack: Stack, name: string, driftCase: DriftCase, checks:
   expect("after it the state equals the image", disagreements.length === 0, disagreements.join("; "));
   const again = await engine.preview(name, program);
   expect("the preview after it proposes nothing", again.diff?.changes === "none", JSON.stringify(again.diff));
-  expect("no image orphaned or imported twice", accountingProblems(accounting(emulator, engine.ids(name), scope)).length === 0, accountingProblems(accounting(emulator, engine.ids(name), scope)).join("; "));
+  expect(
+    "no image orphaned or imported twice",
+    accountingProblems(accounting(emulator, engine.ids(name), scope)).length === 0,
+    accountingProblems(accounting(emulator, engine.ids(name), scope)).join("; "),
+  );
   const up = repaired.ok
     ? `${repaired.action === "create" ? `imported again as image ${state?.id}` : `${repaired.action} of image ${state?.id}`}; ${matchesProgram ? "matches the program" : "does NOT match the program"}`
     : `failed: ${repaired.message}`;

@@ -94,7 +94,10 @@ export class Engine {
   }
 
   /** `pulumi preview` of one resource: Check, then Diff when it exists. */
-  async preview(name: string, program: Record<string, unknown>): Promise<{ failures: { property: string; reason: string }[]; inputs: Record<string, unknown>; diff?: DiffResult }> {
+  async preview(
+    name: string,
+    program: Record<string, unknown>,
+  ): Promise<{ failures: { property: string; reason: string }[]; inputs: Record<string, unknown>; diff?: DiffResult }> {
     const news = this.scoped(name, program, false);
     const urn = this.urn(name);
     const old = this.resources.get(urn);
@@ -117,7 +120,13 @@ export class Engine {
       return failed("check", error);
     }
     if (checked.failures.length > 0) {
-      return { ok: false, action: "check", message: checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"), partial: false, error: checked.failures };
+      return {
+        ok: false,
+        action: "check",
+        message: checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"),
+        partial: false,
+        error: checked.failures,
+      };
     }
     if (!old) return this.create(urn, checked.inputs, "create");
 
@@ -134,7 +143,8 @@ export class Engine {
       this.resources.delete(urn);
       this.pendingDeletes.push(old);
       const created = await this.create(urn, fresh.inputs, "replace");
-      if (created.ok || this.resources.has(urn)) this.replacements.push({ original: Number(old.id), replacement: Number(this.resources.get(urn)!.id) });
+      if (created.ok || this.resources.has(urn))
+        this.replacements.push({ original: Number(old.id), replacement: Number(this.resources.get(urn)!.id) });
       if (!created.ok) {
         if (!this.resources.has(urn)) {
           this.pendingDeletes.splice(this.pendingDeletes.indexOf(old), 1);
@@ -157,7 +167,13 @@ export class Engine {
       return { ok: true, action: "update", id: old.id, diff };
     } catch (error) {
       if (error instanceof ProviderHostError && error.initFailed) {
-        this.resources.set(urn, { urn, id: error.initFailed.id, inputs: checked.inputs, outputs: error.initFailed.properties, initErrors: error.initFailed.reasons });
+        this.resources.set(urn, {
+          urn,
+          id: error.initFailed.id,
+          inputs: checked.inputs,
+          outputs: error.initFailed.properties,
+          initErrors: error.initFailed.reasons,
+        });
       }
       return failed("update", error);
     }
@@ -217,7 +233,13 @@ export class Engine {
       return { ok: true, action, id };
     } catch (error) {
       if (error instanceof ProviderHostError && error.initFailed) {
-        this.resources.set(urn, { urn, id: error.initFailed.id, inputs, outputs: error.initFailed.properties, initErrors: error.initFailed.reasons });
+        this.resources.set(urn, {
+          urn,
+          id: error.initFailed.id,
+          inputs,
+          outputs: error.initFailed.properties,
+          initErrors: error.initFailed.reasons,
+        });
       }
       return failed(action, error);
     }
@@ -225,6 +247,7 @@ export class Engine {
 }
 
 function failed(action: Action, error: unknown): Outcome {
-  if (error instanceof ProviderHostError) return { ok: false, action, message: error.message, partial: Boolean(error.initFailed), code: error.code, error };
+  if (error instanceof ProviderHostError)
+    return { ok: false, action, message: error.message, partial: Boolean(error.initFailed), code: error.code, error };
   return { ok: false, action, message: error instanceof Error ? error.message : String(error), partial: false, error };
 }

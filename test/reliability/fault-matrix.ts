@@ -82,7 +82,11 @@ export const FAULTS: FaultKind[] = [
     key: "404",
     label: "404 in the middle of the wait",
     // The emulator's fault type lists the statuses it expects tests to inject; a 404 answers the same way.
-    fault: () => ({ kind: "status", status: 404 as 500, body: { id: "not_found", message: "The resource you were accessing could not be found." } }),
+    fault: () => ({
+      kind: "status",
+      status: 404 as 500,
+      body: { id: "not_found", message: "The resource you were accessing could not be found." },
+    }),
     waitsOnly: true,
   },
 ];
@@ -121,13 +125,22 @@ export interface Operation {
 }
 
 const base = (name: string, fields: Record<string, unknown> = {}) =>
-  programInputs(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz`, regions: ["nyc3"], description: "reliability", tags: [`${name}-a`], ...fields });
+  programInputs(name, {
+    url: `https://images.example.com/reliability/${name}.qcow2.gz`,
+    regions: ["nyc3"],
+    description: "reliability",
+    tags: [`${name}-a`],
+    ...fields,
+  });
 
 const idOf = (context: CellContext) => context.stack.engine.state(context.name)?.id ?? "";
 const stageDeployed = async (context: CellContext) => context.stack.engine.up(context.name, await base(context.name));
 const transferred = (name: string, fields: Record<string, unknown> = {}) => base(name, { regions: ["nyc3", "ams3"], ...fields });
 const slowImport = (name: string) =>
-  base(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${WAIT_IMPORT_SECONDS}`, createTimeoutMinutes: WAIT_CELL_CREATE_TIMEOUT_MINUTES });
+  base(name, {
+    url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${WAIT_IMPORT_SECONDS}`,
+    createTimeoutMinutes: WAIT_CELL_CREATE_TIMEOUT_MINUTES,
+  });
 
 export const OPERATIONS: Operation[] = [
   {
@@ -183,9 +196,16 @@ export const OPERATIONS: Operation[] = [
     stage: stageDeployed,
     async step(context) {
       context.inject({ method: "GET", path: new RegExp(`^/v2/images/${idOf(context)}/actions/\\d+$`) });
-      return context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES }));
+      return context.stack.engine.up(
+        context.name,
+        await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES }),
+      );
     },
-    recover: async (context) => context.stack.engine.up(context.name, await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES })),
+    recover: async (context) =>
+      context.stack.engine.up(
+        context.name,
+        await transferred(context.name, { transferTimeoutMinutes: WAIT_CELL_TRANSFER_TIMEOUT_MINUTES }),
+      ),
   },
   {
     key: "tag-change",
@@ -294,7 +314,9 @@ export function errorKind(message: string): string {
 
 export async function faultMatrix(checks: Expectations, log: (line: string) => void): Promise<FaultMatrixResults> {
   const started = performance.now();
-  const cells = OPERATIONS.flatMap((op) => FAULTS.filter((fault) => !fault.waitsOnly || op.isWait).flatMap((fault) => VARIANTS.map((variant) => ({ op, fault, variant }))));
+  const cells = OPERATIONS.flatMap((op) =>
+    FAULTS.filter((fault) => !fault.waitsOnly || op.isWait).flatMap((fault) => VARIANTS.map((variant) => ({ op, fault, variant }))),
+  );
   const options = {
     scale: 0.001,
     config: { "digitalocean-custom-image:requestTimeoutSeconds": String(REQUEST_TIMEOUT_MS / 1000) },
@@ -315,8 +337,13 @@ export async function faultMatrix(checks: Expectations, log: (line: string) => v
         const laneResults = await mapLimit(mine, concurrency, ({ op, fault, variant }) => runCell(stack, op, fault, variant, checks));
         requests += stack.emulator.requests.length;
         violations += stack.emulator.violations.length;
-        checks.none(`fault matrix, ${lane} lane: every request was one DigitalOcean accepts (spec violations)`, stack.emulator.violations.map((violation) => `${violation.method} ${violation.path}: ${violation.errors.join(", ")}`));
-        log(`${lane} lane: ${mine.length} cells, ${stack.emulator.requests.length} requests, ${((performance.now() - laneStarted) / 1000).toFixed(1)} s`);
+        checks.none(
+          `fault matrix, ${lane} lane: every request was one DigitalOcean accepts (spec violations)`,
+          stack.emulator.violations.map((violation) => `${violation.method} ${violation.path}: ${violation.errors.join(", ")}`),
+        );
+        log(
+          `${lane} lane: ${mine.length} cells, ${stack.emulator.requests.length} requests, ${((performance.now() - laneStarted) / 1000).toFixed(1)} s`,
+        );
         return laneResults;
       }),
     ),
@@ -350,14 +377,20 @@ async function isolation(checks: Expectations): Promise<IsolationResult> {
     const importSeconds = 60;
     const timedCreate = async (name: string) => {
       const started = clock.now();
-      const outcome = await engine.up(name, await base(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${importSeconds}` }));
+      const outcome = await engine.up(
+        name,
+        await base(name, { url: `https://images.example.com/reliability/${name}.qcow2.gz?emulator_duration_s=${importSeconds}` }),
+      );
       if (!outcome.ok) throw new Error(`create ${name} failed: ${outcome.message}`);
       return (clock.now() - started) / 1000;
     };
     const baselineSeconds = await timedCreate("iso-baseline");
     const staged = await engine.up("iso-hung", await base("iso-hung"));
     if (!staged.ok) throw new Error(`create iso-hung failed: ${staged.message}`);
-    const hang = emulator.inject({ kind: "hang" }, { method: "GET", path: new RegExp(`^/v2/images/${engine.state("iso-hung")?.id}/actions/\\d+$`), count: 10_000 });
+    const hang = emulator.inject(
+      { kind: "hang" },
+      { method: "GET", path: new RegExp(`^/v2/images/${engine.state("iso-hung")?.id}/actions/\\d+$`), count: 10_000 },
+    );
     const hung = engine.up("iso-hung", await transferred("iso-hung"));
     await until("the hung transfer poll", () => (hang.hits > 0 ? true : undefined));
     const createSeconds = await timedCreate("iso-free");
@@ -397,36 +430,70 @@ async function runCell(stack: Stack, op: Operation, kind: FaultKind, variant: Va
   const staged = await op.stage(context);
   if (staged && !staged.ok) {
     expect("staging succeeded", false, staged.message);
-    return { op: op.key, fault: kind.key, variant, hits: 0, ok: false, partial: false, errorKind: "staging failed", message: staged.message, recovered: false, problems, realMs: performance.now() - started };
+    return {
+      op: op.key,
+      fault: kind.key,
+      variant,
+      hits: 0,
+      ok: false,
+      partial: false,
+      errorKind: "staging failed",
+      message: staged.message,
+      recovered: false,
+      problems,
+      realMs: performance.now() - started,
+    };
   }
 
   const outcome = await op.step(context);
   injected?.cancel();
   // A request held by a `late` fault is carried out after the step gave up on it: wait for it.
-  await until("delayed requests to be carried out", () => (stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true));
+  await until("delayed requests to be carried out", () =>
+    stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true,
+  );
   const hits = injected?.hits ?? 0;
   expect("the fault was injected", hits > 0, "no request matched the fault");
 
   const id = stack.engine.state(name)?.id;
   if (outcome.ok) {
     const state = stack.engine.state(name);
-    if (state) expect("after the step the state equals the image", stateDisagreements(stack.emulator, state).length === 0, stateDisagreements(stack.emulator, state).join("; "));
+    if (state)
+      expect(
+        "after the step the state equals the image",
+        stateDisagreements(stack.emulator, state).length === 0,
+        stateDisagreements(stack.emulator, state).join("; "),
+      );
   } else {
-    const namesImage = outcome.message.includes(`"${name}"`) || (id !== undefined && outcome.message.includes(id)) || /image \d+/.test(outcome.message);
+    const namesImage =
+      outcome.message.includes(`"${name}"`) || (id !== undefined && outcome.message.includes(id)) || /image \d+/.test(outcome.message);
     expect("the error names the operation and the image", op.names.test(outcome.message) && namesImage, outcome.message);
   }
-  if (variant === "once" && kind.key !== "404") expect("a fault that happens once is absorbed", outcome.ok, outcome.ok ? undefined : outcome.message);
-  expect("after the step no image is orphaned or duplicated and the state names only live images", accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).length === 0, accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).join("; "));
+  if (variant === "once" && kind.key !== "404")
+    expect("a fault that happens once is absorbed", outcome.ok, outcome.ok ? undefined : outcome.message);
+  expect(
+    "after the step no image is orphaned or duplicated and the state names only live images",
+    accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).length === 0,
+    accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).join("; "),
+  );
 
   const recovery = await op.recover(context);
   const recovered = recovery.ok;
   expect("the next step, without the fault, succeeds", recovered, recovery.ok ? undefined : recovery.message);
   const after = stack.engine.state(name);
-  if (recovered && after) expect("after the next step the state equals the image", stateDisagreements(stack.emulator, after).length === 0, stateDisagreements(stack.emulator, after).join("; "));
+  if (recovered && after)
+    expect(
+      "after the next step the state equals the image",
+      stateDisagreements(stack.emulator, after).length === 0,
+      stateDisagreements(stack.emulator, after).join("; "),
+    );
 
   const destroyed = await stack.engine.destroy(name);
   expect("destroy succeeds", destroyed.ok, destroyed.ok ? undefined : destroyed.message);
-  expect("after destroy nothing is left and nothing was imported twice", accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).length === 0, accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).join("; "));
+  expect(
+    "after destroy nothing is left and nothing was imported twice",
+    accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).length === 0,
+    accountingProblems(accounting(stack.emulator, stack.engine.ids(name), scope)).join("; "),
+  );
 
   return {
     op: op.key,

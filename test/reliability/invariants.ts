@@ -33,7 +33,11 @@ export function accounting(
     orphans: audit.filter((entry) => entry.status !== "deleted" && !ids.has(entry.id)),
     duplicates: emulator
       .duplicates()
-      .filter((duplicate) => scope(duplicate.name) && !replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id)),
+      .filter(
+        (duplicate) =>
+          scope(duplicate.name) &&
+          !replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id),
+      ),
     lost: [...ids].filter((id) => {
       const image = emulator.getImage(id);
       return !image || image.status === "deleted";
@@ -60,13 +64,16 @@ export function stateDisagreements(emulator: Emulator, resource: ResourceState):
   const problems: string[] = [];
   const outputs = resource.outputs;
   for (const field of ["name", "description", "distribution"] as const) {
-    if (outputs[field] !== image[field]) problems.push(`${field}: state ${JSON.stringify(outputs[field])}, DigitalOcean ${JSON.stringify(image[field])}`);
+    if (outputs[field] !== image[field])
+      problems.push(`${field}: state ${JSON.stringify(outputs[field])}, DigitalOcean ${JSON.stringify(image[field])}`);
   }
-  const set = (value: unknown) => (Array.isArray(value) ? [...new Set(value.map(String))].filter((tag) => !isImportMarker(tag)).sort() : []);
+  const set = (value: unknown) =>
+    Array.isArray(value) ? [...new Set(value.map(String))].filter((tag) => !isImportMarker(tag)).sort() : [];
   for (const field of ["regions", "tags"] as const) {
     const ours = set(outputs[field]);
     const theirs = set(image[field]);
-    if (JSON.stringify(ours) !== JSON.stringify(theirs)) problems.push(`${field}: state ${JSON.stringify(ours)}, DigitalOcean ${JSON.stringify(theirs)}`);
+    if (JSON.stringify(ours) !== JSON.stringify(theirs))
+      problems.push(`${field}: state ${JSON.stringify(ours)}, DigitalOcean ${JSON.stringify(theirs)}`);
   }
   if (outputs.imageId !== image.id) problems.push(`imageId: state ${JSON.stringify(outputs.imageId)}, DigitalOcean ${image.id}`);
   if (outputs.status !== image.status) problems.push(`status: state ${JSON.stringify(outputs.status)}, DigitalOcean ${image.status}`);
@@ -117,17 +124,24 @@ export function ownership(
     const known = entry?.importTags.filter(isImportMarker).map((marker) => owners.get(marker));
     return known?.find((owner) => owner !== undefined);
   };
-  const same = (a: Owner | undefined, b: Owner | undefined) => a !== undefined && b !== undefined && a.stack === b.stack && a.resource === b.resource;
+  const same = (a: Owner | undefined, b: Owner | undefined) =>
+    a !== undefined && b !== undefined && a.stack === b.stack && a.resource === b.resource;
   const who = (owner: Owner | undefined) => (owner ? `${owner.stack}/${owner.resource}` : "no known resource");
 
   const foreign = claims
     .filter((claim) => !same(ownerOf(byId.get(claim.id)), claim))
-    .map((claim) => `${claim.stack}/${claim.resource} names image ${claim.id}${claim.pending ? " (pending delete)" : ""}, imported by ${byId.has(claim.id) ? who(ownerOf(byId.get(claim.id))) : "nobody (no such image)"}`);
+    .map(
+      (claim) =>
+        `${claim.stack}/${claim.resource} names image ${claim.id}${claim.pending ? " (pending delete)" : ""}, imported by ${byId.has(claim.id) ? who(ownerOf(byId.get(claim.id))) : "nobody (no such image)"}`,
+    );
   const counts = new Map<number, Claim[]>();
   for (const claim of claims) counts.set(claim.id, [...(counts.get(claim.id) ?? []), claim]);
   const shared = [...counts]
     .filter(([, named]) => named.length > 1)
-    .map(([id, named]) => `image ${id} is named by ${named.map((claim) => `${claim.stack}/${claim.resource}${claim.pending ? " (pending delete)" : ""}`).join(" and ")}`);
+    .map(
+      ([id, named]) =>
+        `image ${id} is named by ${named.map((claim) => `${claim.stack}/${claim.resource}${claim.pending ? " (pending delete)" : ""}`).join(" and ")}`,
+    );
 
   const claimed = new Set(claims.map((claim) => claim.id));
   const unclaimed = audit.filter((entry) => entry.status !== "deleted" && !claimed.has(entry.id));

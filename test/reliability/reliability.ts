@@ -45,7 +45,10 @@ async function main(args: string[]): Promise<number> {
   const command = `npm run reliability${write ? " -- --write" : only.length < SUITES.length ? ` -- --only ${only.join(",")}` : ""}`;
   const date = new Date().toISOString();
   const started = performance.now();
-  const checks: Record<SuiteName, Expectations> = Object.fromEntries(SUITES.map((suite) => [suite, new Expectations(suite)])) as Record<SuiteName, Expectations>;
+  const checks: Record<SuiteName, Expectations> = Object.fromEntries(SUITES.map((suite) => [suite, new Expectations(suite)])) as Record<
+    SuiteName,
+    Expectations
+  >;
   const results: ReliabilityResults = { command, date, machine: machine(), durationSeconds: 0, suites: {} };
 
   const run = async <K extends SuiteName>(suite: K, body: () => Promise<NonNullable<ReliabilityResults["suites"][K]>>) => {
@@ -55,9 +58,15 @@ async function main(args: string[]): Promise<number> {
     try {
       results.suites[suite] = await body();
     } catch (error) {
-      checks[suite].expect(`the ${suite} suite ran to its end`, false, error instanceof Error ? (error.stack ?? error.message) : String(error));
+      checks[suite].expect(
+        `the ${suite} suite ran to its end`,
+        false,
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
     }
-    progress(`${suite}: ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s, ${checks[suite].failed.length} of ${checks[suite].all.length} expectations failed`);
+    progress(
+      `${suite}: ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s, ${checks[suite].failed.length} of ${checks[suite].all.length} expectations failed`,
+    );
   };
 
   // The fault matrix first and alone: its hosts abandon requests after 400 real ms (so that a
@@ -103,7 +112,8 @@ async function main(args: string[]): Promise<number> {
   const total = results.expectations.reduce((sum, suite) => sum + suite.total, 0);
   if (failed.length > 0) {
     progress(`${failed.length} of ${total} expectations FAILED:`);
-    for (const expectation of failed) progress(`  ✗ [${expectation.suite}] ${expectation.what}${expectation.detail ? `: ${expectation.detail}` : ""}`);
+    for (const expectation of failed)
+      progress(`  ✗ [${expectation.suite}] ${expectation.what}${expectation.detail ? `: ${expectation.detail}` : ""}`);
     return 1;
   }
   progress(`all ${total} expectations met in ${results.durationSeconds.toFixed(1)} s`);

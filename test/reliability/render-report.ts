@@ -69,7 +69,8 @@ function matrixCell(result: CellResult | undefined): string {
 }
 
 function faultSection(results: FaultMatrixResults): string[] {
-  const lookup = (op: string, fault: string, variant: Variant) => results.cells.find((result) => result.op === op && result.fault === fault && result.variant === variant);
+  const lookup = (op: string, fault: string, variant: Variant) =>
+    results.cells.find((result) => result.op === op && result.fault === fault && result.variant === variant);
   const tables = VARIANTS.flatMap((variant) => [
     `**${variant === "once" ? "The fault once" : "The fault on every attempt"}** (${variant === "once" ? "the next matching request only: a transient fault" : "every matching request until the step ends: retries run out"})`,
     "",
@@ -89,7 +90,8 @@ function faultSection(results: FaultMatrixResults): string[] {
   }
   for (const result of results.cells) {
     const shown = [...examples.values()].some((example) => example.errorKind === result.errorKind);
-    if (!result.ok && result.message && !shown) examples.set(`${results.operations.find((op) => op.key === result.op)?.label}: ${result.errorKind}`, result);
+    if (!result.ok && result.message && !shown)
+      examples.set(`${results.operations.find((op) => op.key === result.op)?.label}: ${result.errorKind}`, result);
   }
   return [
     `${results.cells.length} cells (${results.operations.length} operations × ${results.faults.length} faults, the 404 on the waits only, × 2 variants), ${count(results.requests)} requests to the emulator, ${fixed(results.realSeconds, 1)} s. ` +
@@ -116,7 +118,10 @@ function faultSection(results: FaultMatrixResults): string[] {
     ...notFoundNote(results),
     "**Error messages as the user reads them** (one per operation, and one of each other kind)",
     "",
-    markdownTable(["operation: kind", "cell", "message"], [...examples].map(([key, example]) => [key, `${example.fault} (${example.variant})`, cell(example.message ?? "", 500)])),
+    markdownTable(
+      ["operation: kind", "cell", "message"],
+      [...examples].map(([key, example]) => [key, `${example.fault} (${example.variant})`, cell(example.message ?? "", 500)]),
+    ),
     "",
   ];
 }
@@ -154,16 +159,32 @@ function inputsSection(results: BadInputResults): string[] {
     "",
     markdownTable(
       ["#", "input", "property", "rejected", "message (what check answers)"],
-      results.rows.map((row, index) => [String(index + 1), cell(row.what), `\`${row.property}\``, row.ok ? "✓" : row.rejected ? "✗ message" : "✗ **accepted**", cell(row.message, 300)]),
+      results.rows.map((row, index) => [
+        String(index + 1),
+        cell(row.what),
+        `\`${row.property}\``,
+        row.ok ? "✓" : row.rejected ? "✗ message" : "✗ **accepted**",
+        cell(row.message, 300),
+      ]),
     ),
     "",
     "Repeats. The issue lists duplicate tags among the inputs to refuse; the provider removes repeats instead, as its README documents (with a warning for regions, silently for tags):",
     "",
-    markdownTable(["input", "what check makes of it", "warning"], results.normalised.map((row) => [row.what, cell(row.result), cell(row.warning ?? "none")])),
+    markdownTable(
+      ["input", "what check makes of it", "warning"],
+      results.normalised.map((row) => [row.what, cell(row.result), cell(row.warning ?? "none")]),
+    ),
     "",
     "URLs DigitalOcean cannot reach (it downloads from its own network) are accepted, since a program may point at a server of its own for a test, with a warning:",
     "",
-    markdownTable(["url", "", "warning"], (results.unreachable ?? []).map((row) => [row.what, `\`${row.url}\``, row.ok ? cell(row.warning, 300) : `✗ ${cell(row.warning || "no warning", 300)}`])),
+    markdownTable(
+      ["url", "", "warning"],
+      (results.unreachable ?? []).map((row) => [
+        row.what,
+        `\`${row.url}\``,
+        row.ok ? cell(row.warning, 300) : `✗ ${cell(row.warning || "no warning", 300)}`,
+      ]),
+    ),
     "",
   ];
 }
@@ -178,7 +199,12 @@ function secretsSection(results: SecretsResults): string[] {
     "",
     markdownTable(
       ["token given through", "requests, all `Authorization: Bearer <canary>`", "errors seen", ...places],
-      results.tokens.map((row) => [row.mechanism, `${row.requests} ${row.usedInAuthorization ? "✓" : "✗"}`, String(row.errors), ...places.map((place) => (row.found[place] ? "✗ **FOUND**" : "absent"))]),
+      results.tokens.map((row) => [
+        row.mechanism,
+        `${row.requests} ${row.usedInAuthorization ? "✓" : "✗"}`,
+        String(row.errors),
+        ...places.map((place) => (row.found[place] ? "✗ **FOUND**" : "absent")),
+      ]),
     ),
     "",
     `A token DigitalOcean refuses: \`${cell(results.refused.message, 300)}\` (token in the message: ${results.refused.messageHasToken ? "**yes**" : "no"}, in the logs: ${results.refused.logsHaveToken ? "**yes**" : "no"}).`,
@@ -187,7 +213,13 @@ function secretsSection(results: SecretsResults): string[] {
     "",
     markdownTable(
       ["URL", "secret", "messages and log lines naming the URL's host", "of which print the secret", "as printed"],
-      results.urls.map((row) => [row.kind, row.secret, String(row.mentions), row.leaks === 0 ? "0 ✓" : `${row.leaks} ✗`, cell(row.example, 250)]),
+      results.urls.map((row) => [
+        row.kind,
+        row.secret,
+        String(row.mentions),
+        row.leaks === 0 ? "0 ✓" : `${row.leaks} ✗`,
+        cell(row.example, 250),
+      ]),
     ),
     "",
     "Hostile answers survived. The provider's API endpoint answers every request of an `up` with the answer below (a canary token configured); the last row is a client of the emulator. " +
@@ -218,7 +250,11 @@ function crashesSection(results: CrashResults): string[] {
     "",
     markdownTable(
       ["scenario", "result", "verdict"],
-      results.scenarios.map((scenario) => [scenario.scenario, cell(scenario.result), scenario.documented ? "documented window" : verdict(scenario.ok)]),
+      results.scenarios.map((scenario) => [
+        scenario.scenario,
+        cell(scenario.result),
+        scenario.documented ? "documented window" : verdict(scenario.ok),
+      ]),
     ),
     "",
     ...results.scenarios.flatMap((scenario) => [`- **${scenario.scenario}**`, ...scenario.steps.map((step) => `  - ${cell(step, 700)}`)]),
@@ -250,16 +286,25 @@ function loadSection(load: LoadFigures): string[] {
       [
         ["creates failed", `${load.create.failures} of ${load.images}`],
         ["destroys failed", `${load.destroy.failures} of ${load.images}`],
-        ["wall time of the creates (first sent → last answered)", `${seconds(load.create.wallSeconds)} simulated (${fixed(load.create.realSeconds, 1)} s real)`],
+        [
+          "wall time of the creates (first sent → last answered)",
+          `${seconds(load.create.wallSeconds)} simulated (${fixed(load.create.realSeconds, 1)} s real)`,
+        ],
         ["wall time of the destroys", `${seconds(load.destroy.wallSeconds)} simulated (${fixed(load.destroy.realSeconds, 1)} s real)`],
-        ["requests: creates / destroys / total", `${count(load.create.requests)} / ${count(load.destroy.requests)} / ${count(load.requests)}`],
+        [
+          "requests: creates / destroys / total",
+          `${count(load.create.requests)} / ${count(load.destroy.requests)} / ${count(load.requests)}`,
+        ],
         [`requests in the busiest minute (limit ${load.limits.perMinute})`, count(load.peakPerMinute)],
         [`requests in the busiest hour (limit ${count(load.limits.perHour)})`, count(load.peakPerHour)],
         ["429s sent by the emulator (rate limit exceeded)", count(load.rateLimitedAtEmulator)],
         ["retries the provider logged after a 429", count(load.retriedAfter429)],
         ["429s reaching the user", `**${count(load.rateLimitedReachingUser)}**`],
         ["orphaned images / duplicates", `${load.orphans} / ${load.duplicates}`],
-        ["unprotected window per create under this load (real ms, p50 / p95 / max)", `${fixed(load.unprotectedRealMs.p50, 1)} / ${fixed(load.unprotectedRealMs.p95, 1)} / ${fixed(load.unprotectedRealMs.max, 1)}`],
+        [
+          "unprotected window per create under this load (real ms, p50 / p95 / max)",
+          `${fixed(load.unprotectedRealMs.p50, 1)} / ${fixed(load.unprotectedRealMs.p95, 1)} / ${fixed(load.unprotectedRealMs.max, 1)}`,
+        ],
         ["create requests by route", cell(routes(load.create.byRoute), 600)],
         ["destroy requests by route", cell(routes(load.destroy.byRoute), 600)],
       ],
@@ -300,8 +345,16 @@ function soakSection(results: SoakResults): string[] {
       [
         ["sequences / steps", `${figures.sequences} / ${figures.steps}`],
         ["requests that got an injected fault", count(figures.faults)],
-        ["… by kind", Object.entries(figures.faultsByKind).map(([kind, hits]) => `${kind}: ${hits}`).join(", ")],
-        ["hosts killed in the middle of an operation / clock jumps / changes outside Pulumi", `${figures.hostKills} / ${figures.clockJumps} / ${figures.outOfBand}`],
+        [
+          "… by kind",
+          Object.entries(figures.faultsByKind)
+            .map(([kind, hits]) => `${kind}: ${hits}`)
+            .join(", "),
+        ],
+        [
+          "hosts killed in the middle of an operation / clock jumps / changes outside Pulumi",
+          `${figures.hostKills} / ${figures.clockJumps} / ${figures.outOfBand}`,
+        ],
         ["requests to the emulator", count(figures.requests)],
         ["violations", figures.violations === 0 ? "0 ✓" : `**${figures.violations}** ✗ in ${failing.length} sequences`],
         ["images a killed host left (the documented window)", String(figures.documented)],
@@ -326,7 +379,8 @@ function soakSection(results: SoakResults): string[] {
 function rounded(value: unknown): unknown {
   if (typeof value === "number") return Number.isInteger(value) ? value : Math.round(value * 1000) / 1000;
   if (Array.isArray(value)) return value.map(rounded);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
   return value;
 }
 
@@ -346,9 +400,12 @@ function forJson(results: ReliabilityResults): unknown {
           suites.faults!.operations.map((op) => [
             op.key,
             Object.fromEntries(
-              suites.faults!.cells
-                .filter((result) => result.op === op.key && result.variant === variant)
-                .map((result) => [result.fault, `${result.ok ? "ok" : `${result.partial ? "recorded" : "error"}:${result.errorKind}`}${result.problems.length > 0 ? "!" : ""} (${result.hits})`]),
+              suites
+                .faults!.cells.filter((result) => result.op === op.key && result.variant === variant)
+                .map((result) => [
+                  result.fault,
+                  `${result.ok ? "ok" : `${result.partial ? "recorded" : "error"}:${result.errorKind}`}${result.problems.length > 0 ? "!" : ""} (${result.hits})`,
+                ]),
             ),
           ]),
         ),
@@ -360,10 +417,21 @@ function forJson(results: ReliabilityResults): unknown {
     suites: {
       ...suites,
       ...(faults ? { faults } : {}),
-      ...(suites.inputs ? { inputs: { ...suites.inputs, rows: suites.inputs.rows.map((row) => `${row.property}: ${row.what}: ${row.ok ? "ok" : "FAILED"}`) } } : {}),
+      ...(suites.inputs
+        ? {
+            inputs: {
+              ...suites.inputs,
+              rows: suites.inputs.rows.map((row) => `${row.property}: ${row.what}: ${row.ok ? "ok" : "FAILED"}`),
+            },
+          }
+        : {}),
       ...(suites.secrets ? { secrets: { ...suites.secrets, urls: suites.secrets.urls.map(({ example: _example, ...row }) => row) } } : {}),
-      ...(suites.crashes ? { crashes: { ...suites.crashes, scenarios: suites.crashes.scenarios.map(({ steps: _steps, ...scenario }) => scenario) } } : {}),
-      ...(suites.soak ? { soak: { size: suites.soak.size, seed: suites.soak.seed, realSeconds: suites.soak.realSeconds, ...soakFigures(suites.soak) } } : {}),
+      ...(suites.crashes
+        ? { crashes: { ...suites.crashes, scenarios: suites.crashes.scenarios.map(({ steps: _steps, ...scenario }) => scenario) } }
+        : {}),
+      ...(suites.soak
+        ? { soak: { size: suites.soak.size, seed: suites.soak.seed, realSeconds: suites.soak.realSeconds, ...soakFigures(suites.soak) } }
+        : {}),
     },
     expectations: (results.expectations ?? []).map((suite) => ({ suite: suite.suite, total: suite.total, failed: suite.failed.length })),
   };
@@ -407,12 +475,19 @@ export function renderReport(results: ReliabilityResults): string {
     "",
     markdownTable(
       ["suite", "expectations", "failed"],
-      expectations.map((suite) => [TITLES[suite.suite], String(suite.total), suite.failed.length === 0 ? "0 ✓" : `**${suite.failed.length}** ✗`]),
+      expectations.map((suite) => [
+        TITLES[suite.suite],
+        String(suite.total),
+        suite.failed.length === 0 ? "0 ✓" : `**${suite.failed.length}** ✗`,
+      ]),
     ),
     "",
     failed.length === 0 ? `All ${total} expectations were met.` : `**${failed.length} of ${total} expectations failed:**`,
     "",
-    ...failed.map((expectation) => `- [${expectation.suite}] ${cell(expectation.what, 300)}${expectation.detail ? `: ${cell(expectation.detail, 500)}` : ""}`),
+    ...failed.map(
+      (expectation) =>
+        `- [${expectation.suite}] ${cell(expectation.what, 300)}${expectation.detail ? `: ${cell(expectation.detail, 500)}` : ""}`,
+    ),
     ...(failed.length > 0 ? [""] : []),
     ...sections.flatMap(([suite, lines]) => (lines ? [`## ${TITLES[suite]}`, "", ...lines] : [])),
     "## Figures (JSON)",

@@ -22,7 +22,14 @@ type Mechanism = "stack config digitalocean:token (secret)" | "DIGITALOCEAN_TOKE
 const MECHANISMS: Mechanism[] = ["stack config digitalocean:token (secret)", "DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"];
 
 /** Where a leaked token could end up. */
-const PLACES = ["__provider", "stored inputs", "stored outputs", "host log lines", "error messages", "emulator record (all but Authorization)"] as const;
+const PLACES = [
+  "__provider",
+  "stored inputs",
+  "stored outputs",
+  "host log lines",
+  "error messages",
+  "emulator record (all but Authorization)",
+] as const;
 type Place = (typeof PLACES)[number];
 
 export interface TokenRow {
@@ -93,7 +100,10 @@ async function tokenThrough(mechanism: Mechanism, checks: Expectations): Promise
       const outcomes = await lifecycleWithErrors(stack);
       const errors = outcomes.filter((outcome): outcome is Extract<Outcome, { ok: false }> => !outcome.ok);
       const resources = [...stack.engine.resources.values()];
-      const record = stack.emulator.requests.map(({ headers: { authorization: _authorization, ...headers }, ...request }) => ({ ...request, headers }));
+      const record = stack.emulator.requests.map(({ headers: { authorization: _authorization, ...headers }, ...request }) => ({
+        ...request,
+        headers,
+      }));
       const texts: Record<Place, string> = {
         __provider: resources.map((resource) => String(resource.inputs.__provider)).join("\n"),
         "stored inputs": JSON.stringify(resources.map((resource) => resource.inputs)),
@@ -102,10 +112,21 @@ async function tokenThrough(mechanism: Mechanism, checks: Expectations): Promise
         "error messages": JSON.stringify(errors.map((error) => ({ message: error.message, error: error.error }))),
         "emulator record (all but Authorization)": JSON.stringify(record),
       };
-      const found = Object.fromEntries(PLACES.map((place) => [place, texts[place].includes(token) || texts[place].includes(token.slice(-32))])) as Record<Place, boolean>;
-      const usedInAuthorization = stack.emulator.requests.every((request: RequestLogEntry) => request.headers.authorization === `Bearer ${token}`);
-      checks.expect(`token via ${mechanism}: every request was authorised with it`, usedInAuthorization && stack.emulator.requests.length > 0);
-      checks.expect(`token via ${mechanism}: the lifecycle produced the errors it was meant to (import failed, partial failure, API error)`, errors.length >= 3, `${errors.length} errors`);
+      const found = Object.fromEntries(
+        PLACES.map((place) => [place, texts[place].includes(token) || texts[place].includes(token.slice(-32))]),
+      ) as Record<Place, boolean>;
+      const usedInAuthorization = stack.emulator.requests.every(
+        (request: RequestLogEntry) => request.headers.authorization === `Bearer ${token}`,
+      );
+      checks.expect(
+        `token via ${mechanism}: every request was authorised with it`,
+        usedInAuthorization && stack.emulator.requests.length > 0,
+      );
+      checks.expect(
+        `token via ${mechanism}: the lifecycle produced the errors it was meant to (import failed, partial failure, API error)`,
+        errors.length >= 3,
+        `${errors.length} errors`,
+      );
       for (const place of PLACES) checks.expect(`token via ${mechanism}: absent from ${place}`, !found[place]);
       return { mechanism, requests: stack.emulator.requests.length, usedInAuthorization, found, errors: errors.length };
     },
@@ -115,12 +136,15 @@ async function tokenThrough(mechanism: Mechanism, checks: Expectations): Promise
 /** Create, refresh, update, then the errors: an import DigitalOcean fails, a partial failure, an API error after every retry. */
 async function lifecycleWithErrors(stack: Stack): Promise<Outcome[]> {
   const { engine, emulator } = stack;
-  const image = (fields: Record<string, unknown> = {}) => programInputs("secret", { url: "https://images.example.com/secret.qcow2.gz", regions: ["nyc3", "ams3"], tags: ["secrets"], ...fields });
+  const image = (fields: Record<string, unknown> = {}) =>
+    programInputs("secret", { url: "https://images.example.com/secret.qcow2.gz", regions: ["nyc3", "ams3"], tags: ["secrets"], ...fields });
   const outcomes: Outcome[] = [];
   outcomes.push(await engine.up("secret", await image()));
   outcomes.push(await engine.refresh("secret"));
   outcomes.push(await engine.up("secret", await image({ description: "updated" })));
-  outcomes.push(await engine.up("broken", await programInputs("broken", { url: "https://images.example.com/broken.zip", regions: ["nyc3"] })));
+  outcomes.push(
+    await engine.up("broken", await programInputs("broken", { url: "https://images.example.com/broken.zip", regions: ["nyc3"] })),
+  );
   emulator.failTransfers("sgp1");
   outcomes.push(await engine.up("secret", await image({ description: "updated", regions: ["nyc3", "ams3", "sgp1"] })));
   const id = engine.state("secret")?.id;
@@ -135,7 +159,10 @@ async function lifecycleWithErrors(stack: Stack): Promise<Outcome[]> {
 async function refusedToken(checks: Expectations): Promise<SecretsResults["refused"]> {
   const token = canary("revoked");
   return withStack({ scale: 0.001, config: { "digitalocean:token": token } }, async (stack) => {
-    const outcome = await stack.engine.up("refused", await programInputs("refused", { url: "https://images.example.com/refused.qcow2.gz", regions: ["nyc3"] }));
+    const outcome = await stack.engine.up(
+      "refused",
+      await programInputs("refused", { url: "https://images.example.com/refused.qcow2.gz", regions: ["nyc3"] }),
+    );
     const message = outcome.ok ? "" : outcome.message;
     const result = { messageHasToken: message.includes(token), logsHaveToken: stack.logs().join("\n").includes(token), message };
     checks.expect("a refused token fails with DigitalOcean's 401", /401 unauthorized/.test(message), message);
@@ -153,10 +180,23 @@ async function urlSecrets(checks: Expectations): Promise<UrlRow[]> {
   const secret = () => `canary${randomBytes(12).toString("hex")}`;
   const kinds = [
     { kind: "userinfo (user:password@)", make: (value: string) => `https://deploy:${value}@images.example.com/userinfo.qcow2.gz` },
-    { kind: "AWS SigV4 presigned (X-Amz-Signature)", make: (value: string) => `https://images.example.com/sigv4.qcow2.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20260101&X-Amz-Signature=${value}` },
-    { kind: "DigitalOcean Spaces / AWS SigV2 (Signature)", make: (value: string) => `https://images.example.com/sigv2.qcow2.gz?AWSAccessKeyId=DO00EXAMPLE&Expires=1900000000&Signature=${value}` },
-    { kind: "Google Cloud Storage (X-Goog-Signature)", make: (value: string) => `https://images.example.com/gcs.qcow2.gz?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=${value}` },
-    { kind: "Azure SAS (sig)", make: (value: string) => `https://images.example.com/azure.qcow2.gz?sv=2024-01-01&sp=r&se=2030-01-01&sig=${value}` },
+    {
+      kind: "AWS SigV4 presigned (X-Amz-Signature)",
+      make: (value: string) =>
+        `https://images.example.com/sigv4.qcow2.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20260101&X-Amz-Signature=${value}`,
+    },
+    {
+      kind: "DigitalOcean Spaces / AWS SigV2 (Signature)",
+      make: (value: string) => `https://images.example.com/sigv2.qcow2.gz?AWSAccessKeyId=DO00EXAMPLE&Expires=1900000000&Signature=${value}`,
+    },
+    {
+      kind: "Google Cloud Storage (X-Goog-Signature)",
+      make: (value: string) => `https://images.example.com/gcs.qcow2.gz?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=${value}`,
+    },
+    {
+      kind: "Azure SAS (sig)",
+      make: (value: string) => `https://images.example.com/azure.qcow2.gz?sv=2024-01-01&sp=r&se=2030-01-01&sig=${value}`,
+    },
   ];
   return withStack({ scale: 0.001 }, async (stack) => {
     const rows: UrlRow[] = [];
@@ -168,7 +208,11 @@ async function urlSecrets(checks: Expectations): Promise<UrlRow[]> {
       const texts: string[] = [];
       // A check failure that quotes the URL: the same URL with a space in its path.
       const withSpace = url.replace(".qcow2", " copy.qcow2");
-      const { failures } = await stack.host.check(customImageUrn(name), {}, await programInputs(name, { url: withSpace, regions: ["nyc3"] }));
+      const { failures } = await stack.host.check(
+        customImageUrn(name),
+        {},
+        await programInputs(name, { url: withSpace, regions: ["nyc3"] }),
+      );
       texts.push(...failures.map((failure) => failure.reason));
       // An import POST that fails after every retry.
       const outage = stack.emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images", count: 100 });
@@ -187,9 +231,19 @@ async function urlSecrets(checks: Expectations): Promise<UrlRow[]> {
       texts.push(...stack.logs().slice(logsBefore));
       const mentions = texts.filter((text) => text.includes("images.example.com"));
       const leaks = texts.filter((text) => text.includes(value) || text.includes(cleanValue));
-      checks.expect(`URL with ${kind}: printed somewhere (so the check means something)`, mentions.length >= 3, `${mentions.length} mentions`);
+      checks.expect(
+        `URL with ${kind}: printed somewhere (so the check means something)`,
+        mentions.length >= 3,
+        `${mentions.length} mentions`,
+      );
       checks.expect(`URL with ${kind}: never printed whole in errors or logs`, leaks.length === 0, leaks.join(" | "));
-      rows.push({ kind, secret: kind.startsWith("userinfo") ? "password" : "signature", mentions: mentions.length, leaks: leaks.length, example: mentions[0] ?? "" });
+      rows.push({
+        kind,
+        secret: kind.startsWith("userinfo") ? "password" : "signature",
+        mentions: mentions.length,
+        leaks: leaks.length,
+        example: mentions[0] ?? "",
+      });
     }
     return rows;
   });
@@ -220,8 +274,16 @@ async function endless(response: ServerResponse, status: number, totalMiB: numbe
 }
 
 const HOSTILE_ANSWERS: HostileAnswer[] = [
-  { answer: "a 200 of 300 MiB", respond: (_, response) => endless(response, 200, 300), expected: /larger than 4 MiB and was not read further/ },
-  { answer: "a 500 whose message is 120 MiB", respond: (_, response) => endless(response, 500, 120), expected: /larger than 4 MiB and was not read further/ },
+  {
+    answer: "a 200 of 300 MiB",
+    respond: (_, response) => endless(response, 200, 300),
+    expected: /larger than 4 MiB and was not read further/,
+  },
+  {
+    answer: "a 500 whose message is 120 MiB",
+    respond: (_, response) => endless(response, 500, 120),
+    expected: /larger than 4 MiB and was not read further/,
+  },
   {
     answer: "a 401 whose message, status text and request id echo the token",
     respond: async (_, response, token) => {
@@ -252,7 +314,10 @@ function peakRssMiB(pid: number): number | undefined {
 }
 
 /** A node:http server on 127.0.0.1, port 0, answering with `handler`, closed after `body`. */
-async function withHttpServer<T>(handler: (request: IncomingMessage, response: ServerResponse) => void, body: (url: string) => Promise<T>): Promise<T> {
+async function withHttpServer<T>(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+  body: (url: string) => Promise<T>,
+): Promise<T> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
@@ -287,21 +352,47 @@ async function hostileAnswers(checks: Expectations): Promise<HostileRow[]> {
           (endpoint) =>
             withStack({ scale: 0.001, config: { "digitalocean:token": token, "digitalocean:apiEndpoint": endpoint } }, async (stack) => {
               const name = `hostile-${index}`;
-              const outcome = await stack.engine.up(name, await programInputs(name, { url: `https://images.example.com/${name}.qcow2.gz`, regions: ["nyc3"] }));
+              const outcome = await stack.engine.up(
+                name,
+                await programInputs(name, { url: `https://images.example.com/${name}.qcow2.gz`, regions: ["nyc3"] }),
+              );
               const result = outcome.ok ? "accepted" : outcome.message;
               const hostPeakMiB = peakRssMiB(stack.host.pid);
               const survived = await stack.host
-                .check(customImageUrn(`${name}-after`), {}, await programInputs(`${name}-after`, { url: "https://images.example.com/after.qcow2.gz", regions: ["nyc3"] }))
-                .then((answer) => answer.failures.length === 0, () => false);
+                .check(
+                  customImageUrn(`${name}-after`),
+                  {},
+                  await programInputs(`${name}-after`, { url: "https://images.example.com/after.qcow2.gz", regions: ["nyc3"] }),
+                )
+                .then(
+                  (answer) => answer.failures.length === 0,
+                  () => false,
+                );
               const leaked = [result, ...stack.logs()].some((text) => text.includes(token));
               const transferredMiB = Math.round(transferred / MiB);
               const ok = [
-                checks.expect(`hostile answer "${hostile.answer}": the up fails with a clear error`, !outcome.ok && hostile.expected.test(result), result),
+                checks.expect(
+                  `hostile answer "${hostile.answer}": the up fails with a clear error`,
+                  !outcome.ok && hostile.expected.test(result),
+                  result,
+                ),
                 checks.expect(`hostile answer "${hostile.answer}": the token appears in neither the error nor the logs`, !leaked),
                 checks.expect(`hostile answer "${hostile.answer}": the provider host still answers afterwards`, survived),
-                checks.expect(`hostile answer "${hostile.answer}": at most ${64 + 4} MiB were sent before the provider hung up`, transferredMiB <= 68, `${transferredMiB} MiB`),
-                checks.expect(`hostile answer "${hostile.answer}": the host's peak memory stays under 400 MiB`, hostPeakMiB === undefined || hostPeakMiB < 400, `${hostPeakMiB} MiB`),
-                checks.expect(`hostile answer "${hostile.answer}": nothing was sent where a redirect pointed`, redirected === 0, `${redirected} requests`),
+                checks.expect(
+                  `hostile answer "${hostile.answer}": at most ${64 + 4} MiB were sent before the provider hung up`,
+                  transferredMiB <= 68,
+                  `${transferredMiB} MiB`,
+                ),
+                checks.expect(
+                  `hostile answer "${hostile.answer}": the host's peak memory stays under 400 MiB`,
+                  hostPeakMiB === undefined || hostPeakMiB < 400,
+                  `${hostPeakMiB} MiB`,
+                ),
+                checks.expect(
+                  `hostile answer "${hostile.answer}": nothing was sent where a redirect pointed`,
+                  redirected === 0,
+                  `${redirected} requests`,
+                ),
               ].every(Boolean);
               return { answer: hostile.answer, result, requests, transferredMiB, hostPeakMiB, survived, ok };
             }),
@@ -321,12 +412,18 @@ async function hostileClient(checks: Expectations): Promise<HostileRow> {
   try {
     const declared = 560 * 1000 * 1000;
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(`${emulator.url}/v2/images`, { method: "POST", headers: { "content-type": "application/json", "content-length": String(declared) } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-        request.destroy();
-      });
-      request.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
+      const request = httpRequest(
+        `${emulator.url}/v2/images`,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": String(declared) } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+          request.destroy();
+        },
+      );
+      request.on("error", (error: NodeJS.ErrnoException) =>
+        error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error),
+      );
       request.write(Buffer.alloc(MiB, "x"));
     });
     const next = await fetch(`${emulator.url}/v2/images?per_page=1`, { headers: { authorization: "Bearer test-token" } });
@@ -334,10 +431,25 @@ async function hostileClient(checks: Expectations): Promise<HostileRow> {
     const kept = emulator.requests.find((entry) => entry.status === 413)?.body;
     const result = `${status}; the next request: ${next.status}`;
     const ok = [
-      checks.expect(`the emulator answers 413 to a body announced as ${declared / 1e6} MB (limit ${MAX_REQUEST_BODY_BYTES / MiB} MiB) without reading it`, status === 413, String(status)),
-      checks.expect("the emulator keeps nothing of a refused body and serves the next request", kept === undefined && next.status === 200, result),
+      checks.expect(
+        `the emulator answers 413 to a body announced as ${declared / 1e6} MB (limit ${MAX_REQUEST_BODY_BYTES / MiB} MiB) without reading it`,
+        status === 413,
+        String(status),
+      ),
+      checks.expect(
+        "the emulator keeps nothing of a refused body and serves the next request",
+        kept === undefined && next.status === 200,
+        result,
+      ),
     ].every(Boolean);
-    return { answer: `a client POSTing a body announced as ${declared / 1e6} MB to the emulator`, result, requests: emulator.requests.length, transferredMiB: 1, survived: next.status === 200, ok };
+    return {
+      answer: `a client POSTing a body announced as ${declared / 1e6} MB to the emulator`,
+      result,
+      requests: emulator.requests.length,
+      transferredMiB: 1,
+      survived: next.status === 200,
+      ok,
+    };
   } finally {
     await emulator.close();
   }

@@ -12,7 +12,8 @@ import { runSequence, soak, soakFigures } from "./soak";
  * non-zero when a sequence found a violation.
  */
 
-const USAGE = "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N] [--sequence FILE] [--faults KIND,...]";
+const USAGE =
+  "usage: npm run soak -- [--size quick|long] [--seed N] [--path P] [--shrink] [--sequences N] [--sequence FILE] [--faults KIND,...]";
 
 interface Arguments {
   size: SoakSize;
@@ -52,9 +53,9 @@ function parse(args: string[]): Arguments {
       faults = value().split(",");
       const known = SOAK_FAULTS.map((kind) => kind.key);
       const unknown = faults.filter((key) => !known.includes(key));
-      if (unknown.length > 0 || faults.length === 0) throw new Error(`--faults takes kinds among ${known.join(", ")}; unknown: ${unknown.join(", ")}`);
-    }
-    else if (arg === "--sequences") {
+      if (unknown.length > 0 || faults.length === 0)
+        throw new Error(`--faults takes kinds among ${known.join(", ")}; unknown: ${unknown.join(", ")}`);
+    } else if (arg === "--sequences") {
       sequences = Number(value());
       if (!(Number.isInteger(sequences) && sequences > 0)) throw new Error(`--sequences must be a positive integer; ${USAGE}`);
     } else throw new Error(`unknown argument ${arg}; ${USAGE}`);
@@ -69,11 +70,17 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.violations.length > 0 ? 1 : 0;
   }
-  progress(`seed ${options.seed}, size ${options.size.key} (${options.size.sequences} sequences of ${options.size.minSteps} to ${options.size.maxSteps} steps)${options.path !== undefined ? `, path ${options.path}` : ""}`);
+  progress(
+    `seed ${options.seed}, size ${options.size.key} (${options.size.sequences} sequences of ${options.size.minSteps} to ${options.size.maxSteps} steps)${options.path !== undefined ? `, path ${options.path}` : ""}`,
+  );
   const results = await soak({ ...options, log: progress });
   const figures = soakFigures(results);
-  process.stdout.write(`${JSON.stringify({ seed: results.seed, size: results.size, realSeconds: Math.round(results.realSeconds), ...figures, counterexample: results.counterexample }, null, 2)}\n`);
-  progress(`${figures.sequences} sequences, ${figures.steps} steps, ${figures.faults} faults, ${figures.violations} violations in ${results.realSeconds.toFixed(0)} s`);
+  process.stdout.write(
+    `${JSON.stringify({ seed: results.seed, size: results.size, realSeconds: Math.round(results.realSeconds), ...figures, counterexample: results.counterexample }, null, 2)}\n`,
+  );
+  progress(
+    `${figures.sequences} sequences, ${figures.steps} steps, ${figures.faults} faults, ${figures.violations} violations in ${results.realSeconds.toFixed(0)} s`,
+  );
   for (const replay of figures.failing) progress(`  replay: ${replay}`);
   return figures.violations > 0 || results.counterexample ? 1 : 0;
 }

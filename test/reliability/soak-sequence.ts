@@ -88,7 +88,12 @@ export const SOAK_FAULTS = [
     fault: ({ clock }: { clock: { now(): number } }) => ({
       kind: "status" as const,
       status: 429 as const,
-      headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 3500), "retry-after": "29" },
+      headers: {
+        "ratelimit-limit": "5000",
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 3500),
+        "retry-after": "29",
+      },
     }),
   },
   {
@@ -169,15 +174,14 @@ export const SIZES: Record<SoakSize["key"], SoakSize> = {
   long: { key: "long", sequences: 40, minSteps: 6, maxSteps: 20 },
 };
 
-const programArbitrary: fc.Arbitrary<ResourceProgram> = fc
-  .record({
-    name: fc.constantFrom(...IMAGE_NAMES),
-    url: fc.constantFrom(...URLS),
-    description: fc.constantFrom(...DESCRIPTIONS),
-    tags: fc.subarray(TAGS),
-    regions: fc.constantFrom(...REGIONS),
-    createTimeoutMinutes: fc.constant(CREATE_TIMEOUT_MINUTES),
-  });
+const programArbitrary: fc.Arbitrary<ResourceProgram> = fc.record({
+  name: fc.constantFrom(...IMAGE_NAMES),
+  url: fc.constantFrom(...URLS),
+  description: fc.constantFrom(...DESCRIPTIONS),
+  tags: fc.subarray(TAGS),
+  regions: fc.constantFrom(...REGIONS),
+  createTimeoutMinutes: fc.constant(CREATE_TIMEOUT_MINUTES),
+});
 
 const stackArbitrary = fc.uniqueArray(fc.record({ resource: fc.constantFrom(...RESOURCES), program: programArbitrary }), {
   minLength: 1,
@@ -188,9 +192,19 @@ const stackArbitrary = fc.uniqueArray(fc.record({ resource: fc.constantFrom(...R
 const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("url" as const), value: fc.constantFrom(...URLS) }) },
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("name" as const), value: fc.constantFrom(...IMAGE_NAMES) }) },
-  { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("description" as const), value: fc.constantFrom(...DESCRIPTIONS) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("description" as const), value: fc.constantFrom(...DESCRIPTIONS) }),
+  },
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.subarray(TAGS) }) },
-  { weight: 1, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("tags" as const), value: fc.constant([RESERVED_TAG]).map((tags) => [...tags]) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      resource: fc.nat(2),
+      field: fc.constant("tags" as const),
+      value: fc.constant([RESERVED_TAG]).map((tags) => [...tags]),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ resource: fc.nat(2), field: fc.constant("regions" as const), value: fc.constantFrom(...REGIONS) }) },
 );
 
@@ -202,7 +216,12 @@ const faultsArbitrary = (command: "up" | "refresh" | "destroy", faultKeys: reado
       arbitrary: fc.array(
         fc.record({
           fault: fc.constantFrom(...faultKeys),
-          route: fc.oneof(...ROUTES.filter((route) => route.weights[command]).map((route) => ({ weight: route.weights[command]!, arbitrary: fc.constant(route.key) }))),
+          route: fc.oneof(
+            ...ROUTES.filter((route) => route.weights[command]).map((route) => ({
+              weight: route.weights[command]!,
+              arbitrary: fc.constant(route.key),
+            })),
+          ),
           count: fc.integer({ min: 1, max: 3 }),
         }),
         { minLength: 1, maxLength: 2 },
@@ -212,15 +231,32 @@ const faultsArbitrary = (command: "up" | "refresh" | "destroy", faultKeys: reado
 
 const midwayArbitrary: fc.Arbitrary<Midway | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
-  { weight: 1, arbitrary: fc.record({ afterRequests: fc.integer({ min: 1, max: 24 }), event: fc.constantFrom("kill" as const, "jump" as const, "delete" as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      afterRequests: fc.integer({ min: 1, max: 24 }),
+      event: fc.constantFrom("kill" as const, "jump" as const, "delete" as const),
+      minutes: fc.integer({ min: 1, max: 90 }),
+    }),
+  },
 );
 
 const stackIndex = fc.nat(STACKS.length - 1);
 const freshHost = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
-function commandArbitrary<K extends "up" | "refresh" | "destroy">(kind: K, stack: fc.Arbitrary<number>, faultKeys: readonly string[]): fc.Arbitrary<Step> {
-  const change = kind === "up" ? { change: fc.option(changeArbitrary, { nil: undefined }), alongside: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) } : {};
-  return fc.record({ kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(kind, faultKeys), midway: midwayArbitrary }, { requiredKeys: ["kind", "stack", "freshHost", "faults"] }) as fc.Arbitrary<Step>;
+function commandArbitrary<K extends "up" | "refresh" | "destroy">(
+  kind: K,
+  stack: fc.Arbitrary<number>,
+  faultKeys: readonly string[],
+): fc.Arbitrary<Step> {
+  const change =
+    kind === "up"
+      ? { change: fc.option(changeArbitrary, { nil: undefined }), alongside: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) }
+      : {};
+  return fc.record(
+    { kind: fc.constant(kind), stack, freshHost, ...change, faults: faultsArbitrary(kind, faultKeys), midway: midwayArbitrary },
+    { requiredKeys: ["kind", "stack", "freshHost", "faults"] },
+  ) as fc.Arbitrary<Step>;
 }
 
 const outOfBandArbitrary: fc.Arbitrary<Step> = fc.record({
@@ -236,7 +272,10 @@ const outOfBandArbitrary: fc.Arbitrary<Step> = fc.record({
  * something to fault. `faultKeys` (default every kind of `SOAK_FAULTS`) narrows the faults drawn,
  * to hunt for one defect while another is known; a seed replays only with the same keys.
  */
-export function sequenceArbitrary(size: SoakSize, faultKeys: readonly string[] = SOAK_FAULTS.map((kind) => kind.key)): fc.Arbitrary<SoakSequence> {
+export function sequenceArbitrary(
+  size: SoakSize,
+  faultKeys: readonly string[] = SOAK_FAULTS.map((kind) => kind.key),
+): fc.Arbitrary<SoakSequence> {
   const step = fc.oneof(
     { weight: 6, arbitrary: commandArbitrary("up", stackIndex, faultKeys) },
     { weight: 3, arbitrary: commandArbitrary("refresh", stackIndex, faultKeys) },
@@ -248,7 +287,11 @@ export function sequenceArbitrary(size: SoakSize, faultKeys: readonly string[] =
     .record({
       stacks: fc.tuple(stackArbitrary, stackArbitrary),
       steps: fc
-        .tuple(commandArbitrary("up", fc.constant(0), faultKeys), commandArbitrary("up", fc.constant(1), faultKeys), fc.array(step, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }))
+        .tuple(
+          commandArbitrary("up", fc.constant(0), faultKeys),
+          commandArbitrary("up", fc.constant(1), faultKeys),
+          fc.array(step, { minLength: size.minSteps - 2, maxLength: size.maxSteps - 2 }),
+        )
         .map(([dev, prod, rest]) => [dev, prod, ...rest]),
       sameNames: fc.integer({ min: 0, max: 2 }).map((n) => n === 0),
     })
@@ -259,5 +302,7 @@ export function sequenceArbitrary(size: SoakSize, faultKeys: readonly string[] =
 export function applyChange(resources: DeclaredResource[], change: Change | undefined): DeclaredResource[] {
   if (!change) return resources;
   const index = change.resource % resources.length;
-  return resources.map((declared, i) => (i === index ? { ...declared, program: { ...declared.program, [change.field]: change.value } } : declared));
+  return resources.map((declared, i) =>
+    i === index ? { ...declared, program: { ...declared.program, [change.field]: change.value } } : declared,
+  );
 }

@@ -4,8 +4,16 @@ import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { ownership, type Owner } from "./invariants";
 import { applyChange, type DeclaredResource, ROUTES, SIZES, SOAK_FAULTS, sequenceArbitrary } from "./soak-sequence";
 
-const program = (name: string) => ({ name, url: `https://images.example.com/soak/${name}.qcow2.gz`, description: "", tags: [], regions: ["nyc3"], createTimeoutMinutes: 10 });
-const markerOf = (stack: string, resource: string, name: string) => importMarker({ ...program(name), __importScope: `custom-image-basic/${stack}/${resource}` });
+const program = (name: string) => ({
+  name,
+  url: `https://images.example.com/soak/${name}.qcow2.gz`,
+  description: "",
+  tags: [],
+  regions: ["nyc3"],
+  createTimeoutMinutes: 10,
+});
+const markerOf = (stack: string, resource: string, name: string) =>
+  importMarker({ ...program(name), __importScope: `custom-image-basic/${stack}/${resource}` });
 
 describe("the soak's ownership invariants", () => {
   it("tell a state naming another stack's image, an image no state names, one awaiting adoption and a resource's second live import apart", async () => {
@@ -35,7 +43,15 @@ describe("the soak's ownership invariants", () => {
       expect(result.duplicates.map((duplicate) => [duplicate.id, duplicate.duplicateOf])).toEqual([[devAgain, devImage]]);
 
       await client.tags.unassignResources(markerOf("prod", "basic", "basic"), [{ resourceId: prodImage, resourceType: "image" }]);
-      const twice = ownership(emulator, [{ stack: "dev", resource: "basic", id: devImage, pending: false }, { stack: "dev", resource: "basic", id: devImage, pending: true }], owners, [{ original: devImage, replacement: devAgain }]);
+      const twice = ownership(
+        emulator,
+        [
+          { stack: "dev", resource: "basic", id: devImage, pending: false },
+          { stack: "dev", resource: "basic", id: devImage, pending: true },
+        ],
+        owners,
+        [{ original: devImage, replacement: devAgain }],
+      );
       expect(twice.shared).toEqual([`image ${devImage} is named by dev/basic and dev/basic (pending delete)`]);
       expect(twice.orphans.map((orphan) => [orphan.entry.id, orphan.owner])).toEqual([[prodImage, { stack: "prod", resource: "basic" }]]);
       expect(twice.duplicates).toEqual([]);

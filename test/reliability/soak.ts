@@ -108,17 +108,37 @@ const resourceOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const fields = (declared: DeclaredResource): Record<string, unknown> => ({ ...declared.program });
 
 /** Stack `index`'s program as the engine receives it, each resource's import marker noted as its own. */
-async function programOf(world: World, index: number): Promise<{ deployment: Deployment; declared: DeclaredResource[]; inputs: Record<string, unknown>[] }> {
+async function programOf(
+  world: World,
+  index: number,
+): Promise<{ deployment: Deployment; declared: DeclaredResource[]; inputs: Record<string, unknown>[] }> {
   const deployment = world.deployments[index]!;
   const declared = world.programs[index]!;
-  const inputs = await Promise.all(declared.map(async (resource) => deployment.engine.scoped(resource.resource, await programInputs(resource.resource, fields(resource), world.names[index]))));
+  const inputs = await Promise.all(
+    declared.map(async (resource) =>
+      deployment.engine.scoped(resource.resource, await programInputs(resource.resource, fields(resource), world.names[index])),
+    ),
+  );
   inputs.forEach((input, i) => world.owners.set(importMarker(input as never), { stack: deployment.name, resource: declared[i]!.resource }));
   return { deployment, declared, inputs };
 }
 
 export async function runSequence(sequence: SoakSequence, path: string, log: (line: string) => void = () => {}): Promise<SequenceReport> {
   const started = performance.now();
-  const report: SequenceReport = { path, steps: 0, faults: 0, faultsByKind: {}, hostKills: 0, clockJumps: 0, outOfBand: 0, requests: 0, violations: [], documented: [], realSeconds: 0, stepMinutes: [] };
+  const report: SequenceReport = {
+    path,
+    steps: 0,
+    faults: 0,
+    faultsByKind: {},
+    hostKills: 0,
+    clockJumps: 0,
+    outOfBand: 0,
+    requests: 0,
+    violations: [],
+    documented: [],
+    realSeconds: 0,
+    stepMinutes: [],
+  };
   const options = {
     scale: SOAK_SCALE,
     // Transfers long enough (600 real ms) for a host kill or a delete to land in the middle of one.
@@ -152,13 +172,22 @@ export async function runSequence(sequence: SoakSequence, path: string, log: (li
       report.steps += 1;
       const found = [...problems, ...accountProblems(world)];
       report.violations.push(...found.map((problem) => `step ${index + 1} (${describeStep(step)}): ${problem}`));
-      const took = report.stepMinutes.length > timed ? ` [${report.stepMinutes.at(-1)} simulated min, ${((performance.now() - stepStarted) / 1000).toFixed(1)} s]` : "";
+      const took =
+        report.stepMinutes.length > timed
+          ? ` [${report.stepMinutes.at(-1)} simulated min, ${((performance.now() - stepStarted) / 1000).toFixed(1)} s]`
+          : "";
       log(`step ${index + 1}: ${describeStep(step)}${took}${found.length > 0 ? ` ✗ ${found.length} violation(s)` : ""}`);
       if (found.length > 0) break;
     }
-    if (report.violations.length === 0) report.violations.push(...(await converge(world)).map((problem) => `after the faults stopped: ${problem}`));
+    if (report.violations.length === 0)
+      report.violations.push(...(await converge(world)).map((problem) => `after the faults stopped: ${problem}`));
     report.requests = stack.emulator.requests.length;
-    report.violations.push(...stack.emulator.violations.map((violation) => `a request DigitalOcean would reject (${violation.kind}): ${violation.method} ${violation.path}: ${violation.errors.join(", ")}`));
+    report.violations.push(
+      ...stack.emulator.violations.map(
+        (violation) =>
+          `a request DigitalOcean would reject (${violation.kind}): ${violation.method} ${violation.path}: ${violation.errors.join(", ")}`,
+      ),
+    );
   });
   report.realSeconds = (performance.now() - started) / 1000;
   return report;
@@ -172,8 +201,14 @@ function ownRoute(key: string): boolean {
 
 export function describeStep(step: Step): string {
   const where = (stack: number) => STACKS[stack];
-  const faults = "faults" in step && step.faults.length > 0 ? ` with ${step.faults.map((fault) => `${fault.fault} ×${fault.count} on ${ownRoute(fault.fault) ? "its own route" : fault.route}`).join(", ")}` : "";
-  const midway = "midway" in step && step.midway ? `, ${step.midway.event}${step.midway.event === "jump" ? ` ${step.midway.minutes} min` : ""} after ${step.midway.afterRequests} requests` : "";
+  const faults =
+    "faults" in step && step.faults.length > 0
+      ? ` with ${step.faults.map((fault) => `${fault.fault} ×${fault.count} on ${ownRoute(fault.fault) ? "its own route" : fault.route}`).join(", ")}`
+      : "";
+  const midway =
+    "midway" in step && step.midway
+      ? `, ${step.midway.event}${step.midway.event === "jump" ? ` ${step.midway.minutes} min` : ""} after ${step.midway.afterRequests} requests`
+      : "";
   switch (step.kind) {
     case "up":
       return `up ${where(step.stack)}${step.alongside ? ` (and ${where(1 - step.stack)} alongside)` : ""}${step.change ? ` (${step.change.field} of resource #${step.change.resource} → ${JSON.stringify(step.change.value)})` : ""}${faults}${midway}`;
@@ -209,21 +244,30 @@ async function runStep(world: World, step: Step): Promise<string[]> {
   const { engine } = deployment;
   const operation = Promise.all(
     declared.map((resource, i) =>
-      step.kind === "up" ? engine.up(resource.resource, inputs[i]!) : step.kind === "refresh" ? engine.refresh(resource.resource) : engine.destroy(resource.resource),
+      step.kind === "up"
+        ? engine.up(resource.resource, inputs[i]!)
+        : step.kind === "refresh"
+          ? engine.refresh(resource.resource)
+          : engine.destroy(resource.resource),
     ),
   );
   const other = step.kind === "up" && step.alongside ? await alongside(world, 1 - step.stack) : undefined;
   const midway = step.midway ? await atMidway(world, deployment.name, operation, requestsBefore, step.midway) : undefined;
   if (midway?.event === "kill") {
     world.report.hostKills += 1;
-    if (step.kind === "up") for (const resource of declared) world.killedCreates.add(ownerKey({ stack: deployment.name, resource: resource.resource }));
+    if (step.kind === "up")
+      for (const resource of declared) world.killedCreates.add(ownerKey({ stack: deployment.name, resource: resource.resource }));
     await deployment.host.kill();
   }
   const outcomes = await operation;
   const otherOutcomes = await other?.operation;
   for (const { fault } of injected) fault.cancel();
   // A request held by a `late` fault is carried out after the step gave up on it.
-  await until("delayed requests to be carried out", () => (stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true), 120_000);
+  await until(
+    "delayed requests to be carried out",
+    () => (stack.emulator.requests.some((request) => request.fault === "delay" && request.status === null) ? undefined : true),
+    120_000,
+  );
   if (midway?.event === "kill") await deployment.restartHost();
   const hits = injected.reduce((sum, { fault }) => sum + fault.hits, 0);
   world.report.faults += hits;
@@ -235,34 +279,55 @@ async function runStep(world: World, step: Step): Promise<string[]> {
   const bound = STEP_MINUTES + injected.reduce((sum, { fault }) => sum + FAULT_ALLOWANCE_MINUTES[fault.fault.kind] * fault.hits, 0);
   world.report.stepMinutes.push(Math.round(minutes));
   if (midway?.event !== "kill" && minutes > bound) {
-    problems.push(`the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`);
+    problems.push(
+      `the step took ${minutes.toFixed(0)} simulated minutes (bound ${bound} with ${hits} faulted requests)${midway?.event === "delete" ? " after an image was deleted in the middle of it" : ""}`,
+    );
   }
   if (step.kind === "up") problems.push(...outcomes.flatMap((outcome, i) => afterUp(world, deployment, declared[i]!, outcome)));
-  if (other && otherOutcomes) problems.push(...otherOutcomes.flatMap((outcome, i) => afterUp(world, other.deployment, other.declared[i]!, outcome)));
+  if (other && otherOutcomes)
+    problems.push(...otherOutcomes.flatMap((outcome, i) => afterUp(world, other.deployment, other.declared[i]!, outcome)));
   if (step.kind === "refresh") {
     outcomes.forEach((outcome) => outcome.ok && outcome.id !== undefined && world.drifted.delete(Number(outcome.id)));
-    for (const [i, outcome] of outcomes.entries()) if (outcome.ok && outcome.action === "refresh") problems.push(...(await afterRefresh(world, deployment, declared[i]!, inputs[i]!)));
+    for (const [i, outcome] of outcomes.entries())
+      if (outcome.ok && outcome.action === "refresh") problems.push(...(await afterRefresh(world, deployment, declared[i]!, inputs[i]!)));
   }
   return problems;
 }
 
 /** Starts an `up` of stack `index`'s program as it stands, beside the step's own. */
-async function alongside(world: World, index: number): Promise<{ deployment: Deployment; declared: DeclaredResource[]; operation: Promise<Outcome[]> }> {
+async function alongside(
+  world: World,
+  index: number,
+): Promise<{ deployment: Deployment; declared: DeclaredResource[]; operation: Promise<Outcome[]> }> {
   const { deployment, declared, inputs } = await programOf(world, index);
-  return { deployment, declared, operation: Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!))) };
+  return {
+    deployment,
+    declared,
+    operation: Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!))),
+  };
 }
 
 /**
  * Waits until `afterRequests` more requests reached the emulator (or the operation ended first),
  * then makes the event happen; `delete` deletes the newest live image of stack `stackName`.
  */
-async function atMidway(world: World, stackName: string, operation: Promise<unknown>, requestsBefore: number, midway: Midway): Promise<Midway | undefined> {
+async function atMidway(
+  world: World,
+  stackName: string,
+  operation: Promise<unknown>,
+  requestsBefore: number,
+  midway: Midway,
+): Promise<Midway | undefined> {
   const { stack } = world;
   let ended = false;
   void operation.finally(() => {
     ended = true;
   });
-  const reached = await until("the middle of the operation", () => (ended ? false : stack.emulator.requests.length >= requestsBefore + midway.afterRequests ? true : undefined), 600_000);
+  const reached = await until(
+    "the middle of the operation",
+    () => (ended ? false : stack.emulator.requests.length >= requestsBefore + midway.afterRequests ? true : undefined),
+    600_000,
+  );
   if (!reached) return undefined;
   if (midway.event === "jump") {
     stack.jumpClock(midway.minutes * MINUTE_MS);
@@ -288,7 +353,8 @@ function arm(world: World, spec: FaultSpec): InjectedFault {
   if (!kind || !route) throw new Error(`unknown fault ${spec.fault} or route ${spec.route}`);
   const { stack } = world;
   const fault = kind.fault({ clock: stack.clock, scale: stack.scale, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-  const match = "match" in kind ? kind.match : { ...(route.method ? { method: route.method } : {}), ...(route.path ? { path: route.path } : {}) };
+  const match =
+    "match" in kind ? kind.match : { ...(route.method ? { method: route.method } : {}), ...(route.path ? { path: route.path } : {}) };
   return stack.emulator.inject(fault, { ...match, count: spec.count });
 }
 
@@ -321,7 +387,9 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
   const who = `${deployment.name}/${declared.resource}`;
   if (refused(declared)) {
     const ok = !outcome.ok && outcome.action === "check" && outcome.message.includes("pulumi-import:");
-    return ok ? [] : [`${who}: a program tagging its image ${RESERVED_TAG} was not refused at check (${outcome.ok ? outcome.action : outcome.message})`];
+    return ok
+      ? []
+      : [`${who}: a program tagging its image ${RESERVED_TAG} was not refused at check (${outcome.ok ? outcome.action : outcome.message})`];
   }
   if (!outcome.ok) return [...falseDeletionClaims(world, who, outcome.message), ...afterFailedUp(world, deployment, declared, outcome)];
   const state = deployment.engine.state(declared.resource);
@@ -339,7 +407,9 @@ function afterUp(world: World, deployment: Deployment, declared: DeclaredResourc
 /** A failure may say that an image was deleted outside Pulumi only of an image the soak deleted outside Pulumi. */
 function falseDeletionClaims(world: World, who: string, message: string): string[] {
   const claimed = [...message.matchAll(/Image (\d+) was deleted outside Pulumi/g)].map((match) => Number(match[1]));
-  return claimed.filter((id) => !world.deletedOutside.has(id)).map((id) => `${who}: the up failed saying image ${id} was deleted outside Pulumi, which nobody did`);
+  return claimed
+    .filter((id) => !world.deletedOutside.has(id))
+    .map((id) => `${who}: the up failed saying image ${id} was deleted outside Pulumi, which nobody did`);
 }
 
 /**
@@ -348,7 +418,12 @@ function falseDeletionClaims(world: World, who: string, message: string): string
  * replacement once the program goes back); and an update that advises running `pulumi up` again
  * must not leave the state naming an image that is gone, since every later `up` then fails.
  */
-function afterFailedUp(world: World, deployment: Deployment, declared: DeclaredResource, outcome: Extract<Outcome, { ok: false }>): string[] {
+function afterFailedUp(
+  world: World,
+  deployment: Deployment,
+  declared: DeclaredResource,
+  outcome: Extract<Outcome, { ok: false }>,
+): string[] {
   const who = `${deployment.name}/${declared.resource}`;
   const state = deployment.engine.state(declared.resource);
   if (!state) return [];
@@ -357,13 +432,18 @@ function afterFailedUp(world: World, deployment: Deployment, declared: DeclaredR
   const entry = world.stack.emulator.audit().find((candidate) => candidate.id === id);
   const problems: string[] = [];
   if (outcome.action === "update" && /`pulumi up` again/.test(outcome.message) && (!image || image.status === "deleted")) {
-    problems.push(`${who}: the update failed advising \`pulumi up\` again, but image ${id} is gone, so the next \`up\` fails too: ${outcome.message}`);
+    problems.push(
+      `${who}: the update failed advising \`pulumi up\` again, but image ${id} is gone, so the next \`up\` fails too: ${outcome.message}`,
+    );
   }
   if (outcome.partial && image && entry && image.status !== "deleted" && !world.deletedOutside.has(id)) {
     const possible = [...image.regions, entry.region];
     const recorded = Array.isArray(state.outputs.regions) ? state.outputs.regions.map(String) : [];
     const never = recorded.filter((region) => !possible.includes(region));
-    if (never.length > 0) problems.push(`${who}: a partial failure recorded image ${id} in ${never.join(", ")}, where it never was (it is in ${JSON.stringify(image.regions)}, imported into ${entry.region})`);
+    if (never.length > 0)
+      problems.push(
+        `${who}: a partial failure recorded image ${id} in ${never.join(", ")}, where it never was (it is in ${JSON.stringify(image.regions)}, imported into ${entry.region})`,
+      );
   }
   return problems;
 }
@@ -374,20 +454,37 @@ function afterFailedUp(world: World, deployment: Deployment, declared: DeclaredR
  * leave the resource with init errors (so that the next `up` updates it): otherwise the next `up`
  * does nothing and the difference stays.
  */
-async function afterRefresh(world: World, deployment: Deployment, declared: DeclaredResource, inputs: Record<string, unknown>): Promise<string[]> {
+async function afterRefresh(
+  world: World,
+  deployment: Deployment,
+  declared: DeclaredResource,
+  inputs: Record<string, unknown>,
+): Promise<string[]> {
   const state = deployment.engine.state(declared.resource);
   if (refused(declared) || !state || state.initErrors) return [];
   const differences = programMismatches(world, state.id, declared);
   if (differences.length === 0) return [];
   const preview = await deployment.engine.preview(declared.resource, inputs).catch(() => undefined);
   if (!preview || preview.failures.length > 0 || preview.diff?.changes !== "none") return [];
-  return differences.map((difference) => `${deployment.name}/${declared.resource} after a refresh: ${difference}, yet the next preview proposes no change`);
+  return differences.map(
+    (difference) => `${deployment.name}/${declared.resource} after a refresh: ${difference}, yet the next preview proposes no change`,
+  );
 }
 
 function claims(world: World): Claim[] {
   return world.deployments.flatMap((deployment) => [
-    ...[...deployment.engine.resources.values()].map((state) => ({ stack: deployment.name, resource: resourceOf(state.urn), id: Number(state.id), pending: false })),
-    ...deployment.engine.pendingDeletes.map((state) => ({ stack: deployment.name, resource: resourceOf(state.urn), id: Number(state.id), pending: true })),
+    ...[...deployment.engine.resources.values()].map((state) => ({
+      stack: deployment.name,
+      resource: resourceOf(state.urn),
+      id: Number(state.id),
+      pending: false,
+    })),
+    ...deployment.engine.pendingDeletes.map((state) => ({
+      stack: deployment.name,
+      resource: resourceOf(state.urn),
+      id: Number(state.id),
+      pending: true,
+    })),
   ]);
 }
 
@@ -401,10 +498,22 @@ function accountProblems(world: World, { final = false } = {}): string[] {
     if (!isDocumented) problems.push(line);
     else if (!world.report.documented.includes(line)) world.report.documented.push(line);
   };
-  for (const { entry, owner } of result.orphans) note(documented(owner), `orphan: image ${entry.id} "${entry.name}" (${entry.status}) of ${owner ? ownerKey(owner) : "no known resource"} is in no state`);
-  for (const duplicate of result.duplicates) note(documented(duplicate.owner), `duplicate: ${ownerKey(duplicate.owner)} imported image ${duplicate.id} while its image ${duplicate.duplicateOf} ("${duplicate.name}") was alive`);
+  for (const { entry, owner } of result.orphans)
+    note(
+      documented(owner),
+      `orphan: image ${entry.id} "${entry.name}" (${entry.status}) of ${owner ? ownerKey(owner) : "no known resource"} is in no state`,
+    );
+  for (const duplicate of result.duplicates)
+    note(
+      documented(duplicate.owner),
+      `duplicate: ${ownerKey(duplicate.owner)} imported image ${duplicate.id} while its image ${duplicate.duplicateOf} ("${duplicate.name}") was alive`,
+    );
   if (final) {
-    for (const { entry, owner, marker } of result.awaitingAdoption) note(documented(owner), `not adopted: image ${entry.id} "${entry.name}" of ${owner ? ownerKey(owner) : "no known resource"} still carries ${marker}`);
+    for (const { entry, owner, marker } of result.awaitingAdoption)
+      note(
+        documented(owner),
+        `not adopted: image ${entry.id} "${entry.name}" of ${owner ? ownerKey(owner) : "no known resource"} still carries ${marker}`,
+      );
   }
   return problems;
 }
@@ -424,7 +533,11 @@ async function converge(world: World): Promise<string[]> {
   for (const index of world.deployments.keys()) {
     const { deployment, declared, inputs } = await programOf(world, index);
     const refreshed = await Promise.all(declared.map((resource) => deployment.engine.refresh(resource.resource)));
-    problems.push(...refreshed.flatMap((outcome, i) => (outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
+    problems.push(
+      ...refreshed.flatMap((outcome, i) =>
+        outcome.ok ? [] : [`refresh of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`],
+      ),
+    );
     const upAll = () => Promise.all(declared.map((resource, i) => deployment.engine.up(resource.resource, inputs[i]!)));
     let upped = await upAll();
     if (upped.some((outcome) => !outcome.ok && outcome.partial && /waiting for the import/.test(outcome.message))) {
@@ -434,13 +547,22 @@ async function converge(world: World): Promise<string[]> {
       await deployment.restartHost();
       upped = await upAll();
     }
-    problems.push(...upped.flatMap((outcome, i) => (outcome.ok || refused(declared[i]!) ? [] : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`])));
+    problems.push(
+      ...upped.flatMap((outcome, i) =>
+        outcome.ok || refused(declared[i]!)
+          ? []
+          : [`the converging up of ${deployment.name}/${declared[i]!.resource} failed: ${outcome.message}`],
+      ),
+    );
     for (const [i, resource] of declared.entries()) {
       const who = `${deployment.name}/${resource.resource}`;
       if (refused(resource)) continue;
       const preview = await deployment.engine.preview(resource.resource, inputs[i]!);
       const state = deployment.engine.state(resource.resource);
-      if (preview.diff?.changes !== "none" || state?.initErrors) problems.push(`the preview after converging proposes a change to ${who}: ${JSON.stringify(preview.diff ?? "create")}${state?.initErrors ? " (init errors)" : ""}`);
+      if (preview.diff?.changes !== "none" || state?.initErrors)
+        problems.push(
+          `the preview after converging proposes a change to ${who}: ${JSON.stringify(preview.diff ?? "create")}${state?.initErrors ? " (init errors)" : ""}`,
+        );
       if (!state) continue;
       problems.push(...stateDisagreements(emulator, state).map((problem) => `${who}: ${problem}`));
       problems.push(...programMismatches(world, state.id, resource).map((problem) => `${who}: ${problem}`));
@@ -467,13 +589,19 @@ function programMismatches(world: World, id: string, declared: DeclaredResource)
   if (image.status === "deleted") problems.push(`image ${id} is deleted`);
   // Whatever uses the image needs it available: an `up` that succeeded must have waited for it.
   if (image.status === "NEW" || image.status === "pending") problems.push(`image ${id} is still importing (status ${image.status})`);
-  if (image.name !== program.name) problems.push(`image ${id} is named ${JSON.stringify(image.name)}, the program says ${JSON.stringify(program.name)}`);
-  if (image.description !== program.description) problems.push(`image ${id}'s description is ${JSON.stringify(image.description)}, the program says ${JSON.stringify(program.description)}`);
+  if (image.name !== program.name)
+    problems.push(`image ${id} is named ${JSON.stringify(image.name)}, the program says ${JSON.stringify(program.name)}`);
+  if (image.description !== program.description)
+    problems.push(
+      `image ${id}'s description is ${JSON.stringify(image.description)}, the program says ${JSON.stringify(program.description)}`,
+    );
   if (entry.url !== program.url) problems.push(`image ${id} was imported from ${entry.url}, the program says ${program.url}`);
-  if (set(image.tags) !== set(program.tags)) problems.push(`image ${id} has tags ${set(image.tags)}, the program says ${set(program.tags)}`);
+  if (set(image.tags) !== set(program.tags))
+    problems.push(`image ${id} has tags ${set(image.tags)}, the program says ${set(program.tags)}`);
   // An import still running lands in the program's first region without a transfer.
   const regions = image.status === "NEW" || image.status === "pending" ? [...image.regions, program.regions[0]!] : image.regions;
-  if (set(regions) !== set(program.regions)) problems.push(`image ${id} is in ${set(image.regions)} (status ${image.status}), the program says ${set(program.regions)}`);
+  if (set(regions) !== set(program.regions))
+    problems.push(`image ${id} is in ${set(image.regions)} (status ${image.status}), the program says ${set(program.regions)}`);
   return problems;
 }
 
@@ -511,14 +639,23 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
   let runs = 0;
   let lastFailure: { sequence: SoakSequence; report: SequenceReport } | undefined;
   const property = fc.asyncProperty(sequenceArbitrary(options.size, options.faults), async (sequence) => {
-    const path = options.path !== undefined && runs === 0 ? options.path : options.path !== undefined ? `${options.path} (shrink ${runs})` : String(runs);
+    const path =
+      options.path !== undefined && runs === 0
+        ? options.path
+        : options.path !== undefined
+          ? `${options.path} (shrink ${runs})`
+          : String(runs);
     runs += 1;
-    log(`sequence ${path}${sequence.sameNames ? " (prod has dev's names)" : ""}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`);
+    log(
+      `sequence ${path}${sequence.sameNames ? " (prod has dev's names)" : ""}: ${sequence.stacks.map((resources, i) => `${STACKS[i]}: ${resources.map((r) => `${r.resource}=${r.program.name}@${r.program.url.replace(/^.*\//, "")}[${r.program.regions.join(",")}]`).join(" ")}`).join("; ")}; ${sequence.steps.length} steps`,
+    );
     const report = await runSequence(sequence, path, (line) => log(`  ${line}`));
     if (options.shrink && options.path === undefined && runs > options.size.sequences) {
       // Shrinking: only the verdict matters.
     } else sequences.push(report);
-    log(`sequence ${path}: ${report.steps} steps, ${report.faults} faults, ${report.violations.length} violation(s), ${report.realSeconds.toFixed(1)} s`);
+    log(
+      `sequence ${path}: ${report.steps} steps, ${report.faults} faults, ${report.violations.length} violation(s), ${report.realSeconds.toFixed(1)} s`,
+    );
     for (const violation of report.violations) log(`  ✗ ${violation}`);
     if (report.violations.length > 0) lastFailure = { sequence, report };
     return !options.shrink || report.violations.length === 0;
@@ -529,9 +666,19 @@ export async function soak(options: SoakOptions): Promise<SoakResults> {
     ...(options.path !== undefined ? { path: options.path } : {}),
     endOnFailure: !options.shrink,
   });
-  const results: SoakResults = { size: options.size.key, seed: options.seed, ...(options.faults ? { faults: options.faults } : {}), sequences, realSeconds: (performance.now() - started) / 1000 };
+  const results: SoakResults = {
+    size: options.size.key,
+    seed: options.seed,
+    ...(options.faults ? { faults: options.faults } : {}),
+    sequences,
+    realSeconds: (performance.now() - started) / 1000,
+  };
   if (details.failed && details.counterexample && lastFailure) {
-    results.counterexample = { path: details.counterexamplePath ?? "", sequence: details.counterexample[0], violations: lastFailure.report.violations };
+    results.counterexample = {
+      path: details.counterexamplePath ?? "",
+      sequence: details.counterexample[0],
+      violations: lastFailure.report.violations,
+    };
   }
   return results;
 }
@@ -547,14 +694,13 @@ export interface SoakFigures extends SoakCounts {
 
 /** Totals over the sequences of a run. */
 export function soakFigures(results: SoakResults): SoakFigures {
-  const sum = (pick: (report: SoakResults["sequences"][number]) => number) => results.sequences.reduce((total, report) => total + pick(report), 0);
+  const sum = (pick: (report: SoakResults["sequences"][number]) => number) =>
+    results.sequences.reduce((total, report) => total + pick(report), 0);
   return {
     sequences: results.sequences.length,
     steps: sum((report) => report.steps),
     faults: sum((report) => report.faults),
-    faultsByKind: Object.fromEntries(
-      SOAK_FAULTS.map((kind) => [kind.key, sum((report) => report.faultsByKind[kind.key] ?? 0)]),
-    ),
+    faultsByKind: Object.fromEntries(SOAK_FAULTS.map((kind) => [kind.key, sum((report) => report.faultsByKind[kind.key] ?? 0)])),
     hostKills: sum((report) => report.hostKills),
     clockJumps: sum((report) => report.clockJumps),
     outOfBand: sum((report) => report.outOfBand),

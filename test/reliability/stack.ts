@@ -99,7 +99,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await host.configure({ ...config }, ["digitalocean:token"]);
     // The host loads the provider on its first call (about a real second, which the time factor
     // would stretch into a simulated quarter of an hour); a Check is pure and costs no request.
-    const warmUp = await host.check(customImageUrn("warm-up"), {}, await programInputs("warm-up", { url: "https://images.example.com/warm-up.qcow2.gz", regions: ["nyc3"] }));
+    const warmUp = await host.check(
+      customImageUrn("warm-up"),
+      {},
+      await programInputs("warm-up", { url: "https://images.example.com/warm-up.qcow2.gz", regions: ["nyc3"] }),
+    );
     if (warmUp.failures.length > 0) throw new Error(`Check rejected the warm-up resource: ${JSON.stringify(warmUp.failures)}`);
     return host;
   };

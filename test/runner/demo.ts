@@ -44,7 +44,14 @@ export async function demo(print: (line: string) => void = console.log): Promise
     print("");
     print(`━━━ ${section}. ${title} ━━━`);
     for (const line of [...before, `pulumi ${operation}`]) print(`$ ${line}`);
-    const result = await runProgram({ programDir: exampleDir("basic"), operation, config: { ...config, ...programConfig }, secretKeys, stateFile, print });
+    const result = await runProgram({
+      programDir: exampleDir("basic"),
+      operation,
+      config: { ...config, ...programConfig },
+      secretKeys,
+      stateFile,
+      print,
+    });
     expectThat(result.ok, `${operation} failed`, result);
     return result;
   };
@@ -53,7 +60,9 @@ export async function demo(print: (line: string) => void = console.log): Promise
   const imageId = (result: RunResult) => Number(result.state.resources.find((resource) => resource.type === URN_TYPE)?.id);
 
   try {
-    print(`DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.`);
+    print(
+      `DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.`,
+    );
 
     let result = await run("preview", "Preview a new stack: the plan creates one image, and nothing reaches DigitalOcean");
     expectThat(kinds(result).join() === "create", `preview planned ${kinds(result).join() || "nothing"} instead of one create`);
@@ -61,15 +70,29 @@ export async function demo(print: (line: string) => void = console.log): Promise
 
     result = await run("up", "Up: import the image, with progress while DigitalOcean downloads it");
     const firstId = imageId(result);
-    expectThat(kinds(result).join() === "create" && emulator.getImage(firstId)?.status === "available", "up did not leave one available image");
+    expectThat(
+      kinds(result).join() === "create" && emulator.getImage(firstId)?.status === "available",
+      "up did not leave one available image",
+    );
     expectThat(result.outputs.imageId === firstId, `the output imageId is ${String(result.outputs.imageId)}, not ${firstId}`);
-    expectThat(result.providerLogs.some((line) => /Importing image "basic" \(\d+\): pending after/.test(line)), "no progress was reported during the import");
+    expectThat(
+      result.providerLogs.some((line) => /Importing image "basic" \(\d+\): pending after/.test(line)),
+      "no progress was reported during the import",
+    );
 
     programConfig[`${PROJECT}:description`] = "Flatcar, patched";
     result = await run("preview", "Preview a new description: an update in place", [`pulumi config set description "Flatcar, patched"`]);
-    expectThat(imageStep(result).map((step) => `${step.kind} ${step.diffs.join()}`).join() === "update ~description", "the new description did not plan an update of description");
+    expectThat(
+      imageStep(result)
+        .map((step) => `${step.kind} ${step.diffs.join()}`)
+        .join() === "update ~description",
+      "the new description did not plan an update of description",
+    );
     result = await run("up", "Up: the description changes, the image id stays");
-    expectThat(kinds(result).join() === "update" && imageId(result) === firstId, "the description change was not an in-place update of the same image");
+    expectThat(
+      kinds(result).join() === "update" && imageId(result) === firstId,
+      "the description change was not an in-place update of the same image",
+    );
     expectThat(emulator.getImage(firstId)?.description === "Flatcar, patched", "DigitalOcean does not have the new description");
 
     programConfig[`${PROJECT}:imageUrl`] = "https://example.com/images/flatcar-4152.qcow2.gz";
@@ -86,9 +109,18 @@ export async function demo(print: (line: string) => void = console.log): Promise
     result = await run("refresh", "Refresh after a rename outside Pulumi: the state takes the live name", [
       `# someone renames image ${secondId} to "renamed-by-hand" in DigitalOcean's control panel`,
     ]);
-    expectThat(kinds(result).join() === "update" && result.state.resources.find((resource) => resource.type === URN_TYPE)?.outputs.name === "renamed-by-hand", "refresh did not record the drifted name");
+    expectThat(
+      kinds(result).join() === "update" &&
+        result.state.resources.find((resource) => resource.type === URN_TYPE)?.outputs.name === "renamed-by-hand",
+      "refresh did not record the drifted name",
+    );
     result = await run("preview", "Preview: the program's name differs from the live one");
-    expectThat(imageStep(result).map((step) => `${step.kind} ${step.diffs.join()}`).join() === "update ~name", "the drift did not plan an update of name");
+    expectThat(
+      imageStep(result)
+        .map((step) => `${step.kind} ${step.diffs.join()}`)
+        .join() === "update ~name",
+      "the drift did not plan an update of name",
+    );
     result = await run("up", "Up: the name is repaired in place");
     expectThat(kinds(result).join() === "update" && emulator.getImage(secondId)?.name === "basic", "up did not rename the image back");
 
@@ -101,7 +133,9 @@ export async function demo(print: (line: string) => void = console.log): Promise
     expectThat(emulator.violations.length === 0, `requests DigitalOcean would reject: ${JSON.stringify(emulator.violations)}`);
 
     print("");
-    print(`Demo passed: ${emulator.audit().length} imports, ${emulator.requests.length} API requests, all valid against DigitalOcean's OpenAPI description.`);
+    print(
+      `Demo passed: ${emulator.audit().length} imports, ${emulator.requests.length} API requests, all valid against DigitalOcean's OpenAPI description.`,
+    );
   } finally {
     await emulator.close();
     rmSync(stateDir, { recursive: true, force: true });
@@ -112,17 +146,23 @@ export async function demo(print: (line: string) => void = console.log): Promise
 async function main(): Promise<void> {
   const cli = findPulumiCli();
   if (cli) {
-    console.log(`Engine: the real Pulumi CLI ${cli.version} (${cli.source === "PATH" ? `on PATH: ${cli.path}` : "built by npm run engine:install"}).`);
+    console.log(
+      `Engine: the real Pulumi CLI ${cli.version} (${cli.source === "PATH" ? `on PATH: ${cli.path}` : "built by npm run engine:install"}).`,
+    );
     await engineDemo(cli);
     return;
   }
-  console.log("Engine: the program runner (test/runner), a stand-in for the Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built it.");
+  console.log(
+    "Engine: the program runner (test/runner), a stand-in for the Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built it.",
+  );
   await demo();
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(`\nDemo failed: ${error instanceof DemoError || error instanceof EngineDemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(
+      `\nDemo failed: ${error instanceof DemoError || error instanceof EngineDemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exitCode = 1;
   });
 }

@@ -24,7 +24,11 @@ function fakeProvider(overrides: Partial<ProviderCalls> = {}) {
     diff: async (id, _urn, olds, news) => {
       calls.push(`diff ${id}`);
       const changed = Object.keys(news).filter((key) => !isDeepStrictEqual(olds[key], news[key]));
-      return { changes: changed.length > 0 ? "some" : "none", replaces: changed.filter((key) => key === "url"), deleteBeforeReplace: false };
+      return {
+        changes: changed.length > 0 ? "some" : "none",
+        replaces: changed.filter((key) => key === "url"),
+        deleteBeforeReplace: false,
+      };
     },
     create: async (urn, properties) => {
       const id = String(nextId++);
@@ -82,7 +86,11 @@ function deployment(provider: ProviderCalls, old: StackState, preview = false): 
 describe("a deployment", () => {
   test("a preview calls check and diff only, and plans the same steps an up would take", async () => {
     const { provider, calls } = fakeProvider();
-    const preview = deployment(provider, stackOf(resource("kept", "1", { url: "a" }), resource("changed", "2", { url: "b" }), resource("removed", "3", { url: "c" })), true);
+    const preview = deployment(
+      provider,
+      stackOf(resource("kept", "1", { url: "a" }), resource("changed", "2", { url: "b" }), resource("removed", "3", { url: "c" })),
+      true,
+    );
 
     await preview.register(registration("kept", { url: "a" }));
     await preview.register(registration("changed", { url: "b2" }));
@@ -198,14 +206,20 @@ describe("a deployment", () => {
       ["100", undefined],
       ["1", true],
     ]);
-    expect(up.errors).toEqual([expect.stringMatching(/deleting the replaced original 1 .*DigitalOcean is down \(the next up deletes it\)/)]);
+    expect(up.errors).toEqual([
+      expect.stringMatching(/deleting the replaced original 1 .*DigitalOcean is down \(the next up deletes it\)/),
+    ]);
   });
 
   test("a create that fails outright records nothing; a partial failure records the resource with its init errors", async () => {
     const { provider } = fakeProvider({
       create: async (urn) => {
         if (urn.endsWith("::broken")) throw new ProviderHostError("create", 2, "DigitalOcean rejected the url");
-        throw new ProviderHostError("create", 2, "timed out", { id: "5", properties: { url: "b", status: "pending" }, reasons: ["timed out"] });
+        throw new ProviderHostError("create", 2, "timed out", {
+          id: "5",
+          properties: { url: "b", status: "pending" },
+          reasons: ["timed out"],
+        });
       },
     });
     const up = deployment(provider, stackOf());
@@ -214,7 +228,9 @@ describe("a deployment", () => {
     await expect(up.register(registration("partial", { url: "b" }))).rejects.toThrow(/timed out \(the resource exists as 5/);
     const state = await up.finish(false, {});
 
-    expect(state.resources).toEqual([expect.objectContaining({ urn: customImageUrn("partial"), id: "5", inputs: { url: "b" }, initErrors: ["timed out"] })]);
+    expect(state.resources).toEqual([
+      expect.objectContaining({ urn: customImageUrn("partial"), id: "5", inputs: { url: "b" }, initErrors: ["timed out"] }),
+    ]);
     expect(up.errors).toHaveLength(2);
   });
 

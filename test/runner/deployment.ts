@@ -89,7 +89,10 @@ export class Deployment {
     if (old) this.visited.add(old);
     if (message.options.unsupported.length > 0) {
       if (old) this.keep(message.seq, old);
-      throw this.fail(message, `the program runner does not implement the resource option(s) ${message.options.unsupported.join(", ")}; run this program with \`pulumi\``);
+      throw this.fail(
+        message,
+        `the program runner does not implement the resource option(s) ${message.options.unsupported.join(", ")}; run this program with \`pulumi\``,
+      );
     }
     if (!message.custom) {
       this.keep(message.seq, { ...this.base(message), id: "", inputs: message.inputs, outputs: {} });
@@ -97,7 +100,10 @@ export class Deployment {
       return { id: "", state: {} };
     }
     if (!DYNAMIC_TYPE.test(message.type)) {
-      throw this.fail(message, `the program runner only runs dynamic resources (pulumi.dynamic.Resource); ${message.type} needs its provider plugin: run this program with \`pulumi\``);
+      throw this.fail(
+        message,
+        `the program runner only runs dynamic resources (pulumi.dynamic.Resource); ${message.type} needs its provider plugin: run this program with \`pulumi\``,
+      );
     }
     if (message.readId !== undefined) return this.read(message, old);
 
@@ -199,7 +205,10 @@ export class Deployment {
     }
     if (checked.failures.length > 0) {
       if (old) this.keep(message.seq, old);
-      throw this.fail(message, checked.failures.map((failure) => `property ${failure.property} has a problem: ${failure.reason}`).join("; "));
+      throw this.fail(
+        message,
+        checked.failures.map((failure) => `property ${failure.property} has a problem: ${failure.reason}`).join("; "),
+      );
     }
     return checked;
   }
@@ -225,7 +234,13 @@ export class Deployment {
       // dynamic-provider host): the inputs as outputs, so every other output is unknown. The id stays known.
       return { id: old.id, state: inputs };
     }
-    const updated = await this.run(step, message, inputs, () => this.host.update(old.id, message.urn, old.outputs, inputs, old.inputs), old);
+    const updated = await this.run(
+      step,
+      message,
+      inputs,
+      () => this.host.update(old.id, message.urn, old.outputs, inputs, old.inputs),
+      old,
+    );
     const { initErrors: _resumed, ...state } = old;
     this.keep(message.seq, { ...state, inputs, outputs: updated.properties });
     this.record(step, "done");
@@ -258,7 +273,13 @@ export class Deployment {
     } catch (error) {
       const initFailed = error instanceof ProviderHostError ? error.initFailed : undefined;
       if (initFailed) {
-        this.keep(message.seq, { ...this.base(message), id: initFailed.id, inputs, outputs: initFailed.properties, initErrors: initFailed.reasons });
+        this.keep(message.seq, {
+          ...this.base(message),
+          id: initFailed.id,
+          inputs,
+          outputs: initFailed.properties,
+          initErrors: initFailed.reasons,
+        });
         if (!deleteBeforeReplace) this.replaced.push(old);
       } else if (!deleteBeforeReplace) {
         this.keep(message.seq, old);
@@ -285,7 +306,13 @@ export class Deployment {
       throw this.failStep(step, errorText(error));
     }
     if (!read.id) throw this.failStep(step, `resource '${message.readId}' does not exist`);
-    this.keep(message.seq, { ...this.base(message), id: read.id, inputs: read.inputs ?? message.inputs, outputs: read.properties, external: true });
+    this.keep(message.seq, {
+      ...this.base(message),
+      id: read.id,
+      inputs: read.inputs ?? message.inputs,
+      outputs: read.properties,
+      external: true,
+    });
     this.record(step, "done");
     return { id: read.id, state: read.properties };
   }
@@ -295,7 +322,13 @@ export class Deployment {
    * ErrorResourceInitFailed) records the resource with its init errors, as the engine does; any
    * other failure leaves the old state as it was.
    */
-  private async run<T>(step: Step, message: RegisterMessage, inputs: Record<string, unknown>, call: () => Promise<T>, old?: ResourceState): Promise<T> {
+  private async run<T>(
+    step: Step,
+    message: RegisterMessage,
+    inputs: Record<string, unknown>,
+    call: () => Promise<T>,
+    old?: ResourceState,
+  ): Promise<T> {
     this.record(step, "start");
     const started = performance.now();
     try {
@@ -306,7 +339,13 @@ export class Deployment {
       step.durationMs = performance.now() - started;
       const initFailed = error instanceof ProviderHostError ? error.initFailed : undefined;
       if (initFailed) {
-        this.keep(message.seq, { ...(old ?? this.base(message)), id: initFailed.id, inputs, outputs: initFailed.properties, initErrors: initFailed.reasons });
+        this.keep(message.seq, {
+          ...(old ?? this.base(message)),
+          id: initFailed.id,
+          inputs,
+          outputs: initFailed.properties,
+          initErrors: initFailed.reasons,
+        });
       } else if (old) {
         this.keep(message.seq, old);
       }
@@ -396,7 +435,11 @@ export class Deployment {
 function displayedDiff(old: ResourceState, news: Record<string, unknown>): string[] {
   const inputs = propertyDiff(old.inputs, news);
   if (inputs.length > 0) return inputs;
-  const live = Object.fromEntries(Object.keys(news).filter((key) => key in old.outputs).map((key) => [key, old.outputs[key]]));
+  const live = Object.fromEntries(
+    Object.keys(news)
+      .filter((key) => key in old.outputs)
+      .map((key) => [key, old.outputs[key]]),
+  );
   return propertyDiff(live, news);
 }
 

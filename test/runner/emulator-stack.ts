@@ -17,7 +17,10 @@ const TOKEN = "test-token";
  * clock from the same origin and real start (the provider from `digitalocean-custom-image:clock`),
  * so `scale` real ms pass per simulated ms on both sides: at 0.02, a 90 s import takes 1.8 s.
  */
-export async function startEmulatorStack(scale: number, options: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens"> = {}): Promise<EmulatorStack> {
+export async function startEmulatorStack(
+  scale: number,
+  options: Omit<EmulatorOptions, "clock" | "timeFactor" | "tokens"> = {},
+): Promise<EmulatorStack> {
   const clock = scaledClock(scale);
   const emulator = await startEmulator({ ...options, clock, tokens: [TOKEN] });
   return {

@@ -41,7 +41,9 @@ describe("outputs in the program (runner)", () => {
       });
 
       const preview = await run("preview", { description: "changed in place" });
-      expect(preview.steps.filter((step) => step.type === IMAGE && step.name !== "adopted").map((step) => `${step.kind} ${step.name}`)).toEqual(["update image", "same dependent"]);
+      expect(
+        preview.steps.filter((step) => step.type === IMAGE && step.name !== "adopted").map((step) => `${step.kind} ${step.name}`),
+      ).toEqual(["update image", "same dependent"]);
       expect(preview.outputs.imageId).toBe(up.outputs.imageId);
     } finally {
       await emulator.close();

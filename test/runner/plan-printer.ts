@@ -85,7 +85,9 @@ export function formatValue(value: unknown): string {
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
     if (record[SIG_KEY] === SECRET_SIG) return "[secret]";
-    return `{ ${Object.entries(record).map(([key, element]) => `${key}: ${formatValue(element)}`).join(", ")} }`;
+    return `{ ${Object.entries(record)
+      .map(([key, element]) => `${key}: ${formatValue(element)}`)
+      .join(", ")} }`;
   }
   return JSON.stringify(value) ?? "undefined";
 }

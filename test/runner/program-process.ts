@@ -54,7 +54,8 @@ export function runProgramProcess(options: ProgramProcessOptions): Promise<Progr
       }
       options.onRegister(message).then(
         ({ id, state }) => send({ kind: "registered", seq: message.seq, id, state }),
-        (error: unknown) => send({ kind: "registerFailed", seq: message.seq, message: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) =>
+          send({ kind: "registerFailed", seq: message.seq, message: error instanceof Error ? error.message : String(error) }),
       );
     });
     child.once("error", reject);

@@ -58,7 +58,8 @@ const imageSteps = (result: RunResult) => result.steps.filter((step) => step.typ
 const kinds = (result: RunResult) => imageSteps(result).map((step) => `${step.kind} ${step.name}`);
 const images = (result: RunResult) => result.state.resources.filter((resource) => resource.type === IMAGE);
 const idOf = (result: RunResult, name: string) => result.state.resources.find((resource) => resource.urn.endsWith(`::${name}`))?.id;
-const requestsSince = (emulator: Emulator, start: number) => emulator.requests.slice(start).map((request) => `${request.method} ${request.path}`);
+const requestsSince = (emulator: Emulator, start: number) =>
+  emulator.requests.slice(start).map((request) => `${request.method} ${request.path}`);
 
 describe("the program runner", () => {
   jest.setTimeout(60_000);
@@ -99,7 +100,10 @@ describe("the program runner", () => {
       expect(images(up)[0]).toMatchObject({
         urn: `urn:pulumi:dev::${PROJECT}::${IMAGE}::image-0`,
         id: String(ids[0]),
-        inputs: { url: "https://example.com/images/image-0.qcow2.gz", __provider: expect.stringContaining("pulumi-digitalocean-custom-image/provider") },
+        inputs: {
+          url: "https://example.com/images/image-0.qcow2.gz",
+          __provider: expect.stringContaining("pulumi-digitalocean-custom-image/provider"),
+        },
         outputs: { imageId: ids[0], status: "available", __provider: expect.any(String) },
       });
     });
@@ -148,7 +152,9 @@ describe("the program runner", () => {
       expect(requests.indexOf("POST /v2/images")).toBeGreaterThanOrEqual(0);
       expect(requests.indexOf("POST /v2/images")).toBeLessThan(requests.indexOf(`DELETE /v2/images/${oldId}`));
       expect(images(replaced).map((image) => image.id)).toEqual([newId]);
-      expect(replaced.printed).toContainEqual(expect.stringMatching(new RegExp(`image-0 +replaced \\[diff: ~url\\] \\(id ${oldId} → ${newId}\\)`)));
+      expect(replaced.printed).toContainEqual(
+        expect.stringMatching(new RegExp(`image-0 +replaced \\[diff: ~url\\] \\(id ${oldId} → ${newId}\\)`)),
+      );
     });
   });
 
@@ -214,7 +220,10 @@ describe("the program runner", () => {
       const destroyed = await run("destroy");
 
       expect(kinds(destroyed)).toEqual(["delete image-1", "delete image-0"]);
-      expect(requestsSince(emulator, start)).toEqual([`DELETE /v2/images/${idOf(up, "image-1")}`, `DELETE /v2/images/${idOf(up, "image-0")}`]);
+      expect(requestsSince(emulator, start)).toEqual([
+        `DELETE /v2/images/${idOf(up, "image-1")}`,
+        `DELETE /v2/images/${idOf(up, "image-0")}`,
+      ]);
       expect(destroyed.state.resources).toEqual([]);
       expect(destroyed.state.outputs).toEqual({});
     });
@@ -230,7 +239,10 @@ describe("the program runner", () => {
         expect(failed.ok).toBe(false);
         expect(failed.errors).toEqual([expect.stringMatching(/image-0.*recorded with init errors/)]);
         const [recorded] = images(failed);
-        expect(recorded).toMatchObject({ id: expect.stringMatching(/^\d+$/), initErrors: [expect.stringMatching(/waiting for the import/i)] });
+        expect(recorded).toMatchObject({
+          id: expect.stringMatching(/^\d+$/),
+          initErrors: [expect.stringMatching(/waiting for the import/i)],
+        });
         expect(emulator.audit()).toHaveLength(1);
 
         const resumed = await run("up", { createTimeoutMinutes: "60" });
@@ -269,7 +281,12 @@ describe("the program runner", () => {
   test("CustomImage.get reads an existing image into the program, and destroy forgets it without deleting it", async () => {
     await withStack(async ({ emulator, run }) => {
       const { client } = clientFor(emulator);
-      const golden = await client.images.createCustom({ name: "golden", url: "https://example.com/golden.qcow2.gz", region: "nyc3", distribution: "Ubuntu" });
+      const golden = await client.images.createCustom({
+        name: "golden",
+        url: "https://example.com/golden.qcow2.gz",
+        region: "nyc3",
+        distribution: "Ubuntu",
+      });
       const start = emulator.requests.length;
 
       const adopted = await run("up", { count: "0", adoptId: String(golden.id) });
@@ -298,13 +315,16 @@ describe("the program runner", () => {
 
   test("a presigned url given as pulumi.secret reaches DigitalOcean whole, comes back as a secret, and is never printed", async () => {
     const signature = "X-Amz-Signature=0123456789abcdef";
-    const secretUrl = (version: number) => `https://bucket.example/image.qcow2.gz?X-Amz-Expires=${version}&${signature}&X-Amz-Security-Token=session`;
+    const secretUrl = (version: number) =>
+      `https://bucket.example/image.qcow2.gz?X-Amz-Expires=${version}&${signature}&X-Amz-Security-Token=session`;
     await withStack(async ({ emulator, run }) => {
       const up = await run("up", { secretUrl0: secretUrl(1) }, ["secretUrl0"]);
       const changed = await run("preview", { secretUrl0: secretUrl(2) }, ["secretUrl0"]);
 
       expect(up.ok).toBe(true);
-      expect(emulator.requests.find((request) => request.method === "POST" && request.path === "/v2/images")?.body).toMatchObject({ url: secretUrl(1) });
+      expect(emulator.requests.find((request) => request.method === "POST" && request.path === "/v2/images")?.body).toMatchObject({
+        url: secretUrl(1),
+      });
       expect(up.outputs.urls).toEqual([{ [SIG_KEY]: SECRET_SIG, value: secretUrl(1) }]);
       expect(up.printed).toContainEqual(expect.stringMatching(/^ +urls +: \[\[secret\]\]$/));
       expect(kinds(changed)).toEqual(["same image-0"]);
@@ -317,7 +337,9 @@ describe("the program runner", () => {
       const preview = await run("preview", { protect: "true" });
 
       expect(preview.ok).toBe(false);
-      expect(preview.errors).toEqual([expect.stringMatching(/image-0\): the program runner does not implement the resource option\(s\) protect/)]);
+      expect(preview.errors).toEqual([
+        expect.stringMatching(/image-0\): the program runner does not implement the resource option\(s\) protect/),
+      ]);
       expect(emulator.requests).toEqual([]);
     });
   });

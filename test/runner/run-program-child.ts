@@ -18,7 +18,10 @@ type Pulumi = typeof PulumiModule;
 interface MockMonitor {
   registerResource(request: RegisterResourceRequest, callback: unknown): Promise<void>;
   readResource(request: ReadResourceRequest, callback: unknown): Promise<void>;
-  registerResourceOutputs(request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: unknown): void;
+  registerResourceOutputs(
+    request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined },
+    callback: unknown,
+  ): void;
 }
 
 interface ReadResourceRequest {
@@ -68,7 +71,15 @@ async function runProgram(start: StartMessage): Promise<DoneMessage> {
   const registrations = new Registrations();
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => registrations.forward(pulumi, args.type, args.name, args.custom ?? false, args.inputs as Record<string, unknown>, args.id || undefined),
+      newResource: (args) =>
+        registrations.forward(
+          pulumi,
+          args.type,
+          args.name,
+          args.custom ?? false,
+          args.inputs as Record<string, unknown>,
+          args.id || undefined,
+        ),
       call: (args) => {
         throw new Error(`the program runner does not run invokes (${args.token}); see test/runner/README.md`);
       },
@@ -100,7 +111,10 @@ async function loadProgram(entry: string): Promise<unknown> {
 class Registrations {
   private seq = 0;
   private readonly engineUrns = new Map<string, string>();
-  private readonly pending = new Map<number, { resolve: (value: { id: string; state: Record<string, unknown> }) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: { id: string; state: Record<string, unknown> }) => void; reject: (error: Error) => void }
+  >();
   /** The protobuf request of the registration in progress: the mock API does not pass resource options on. */
   private options: RegistrationOptions | undefined;
   private parent: string | undefined;
@@ -162,7 +176,19 @@ class Registrations {
       if (plain.value !== undefined) wire[key] = plain.value;
     }
     const { urn } = urnOf(pulumi, this.engineUrns, parent, type, name);
-    const message: RegisterMessage = { kind: "register", seq, urn, type, name, custom, parent: parent && this.engineUrns.get(parent), readId, inputs: wire, secretInputs, options };
+    const message: RegisterMessage = {
+      kind: "register",
+      seq,
+      urn,
+      type,
+      name,
+      custom,
+      parent: parent && this.engineUrns.get(parent),
+      readId,
+      inputs: wire,
+      secretInputs,
+      options,
+    };
     const result = await new Promise<{ id: string; state: Record<string, unknown> }>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       send(message);
@@ -198,7 +224,13 @@ function qualifiedType(urn: string): string {
  * type and only the parent's last type), so children name their parent by the mock's URN, which
  * `engineUrns` maps back.
  */
-function urnOf(pulumi: Pulumi, engineUrns: Map<string, string>, mockParent: string | undefined, type: string, name: string): { urn: string; mockUrn: string } {
+function urnOf(
+  pulumi: Pulumi,
+  engineUrns: Map<string, string>,
+  mockParent: string | undefined,
+  type: string,
+  name: string,
+): { urn: string; mockUrn: string } {
   const prefix = (parentType: string | undefined) => (parentType ? `${parentType}$${type}` : type);
   const urn = (qualified: string) => `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
   const parent = mockParent === undefined ? undefined : engineUrns.get(mockParent);
@@ -221,7 +253,12 @@ function toWire(pulumi: Pulumi, value: unknown, path: string): { value: unknown;
   }
   const record = value as Record<string, unknown>;
   if (record[SIG_KEY] === SECRET_SIG) return { value: toWire(pulumi, record.value, path).value, secret: true };
-  if (record[SIG_KEY] !== undefined || pulumi.Resource.isInstance(value) || pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
+  if (
+    record[SIG_KEY] !== undefined ||
+    pulumi.Resource.isInstance(value) ||
+    pulumi.asset.Asset.isInstance(value) ||
+    pulumi.asset.Archive.isInstance(value)
+  ) {
     throw new Error(`the program runner cannot pass ${path} to a provider: assets, archives and resource references are not supported`);
   }
   let secret = false;

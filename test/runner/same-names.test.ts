@@ -26,7 +26,8 @@ async function withTwoBackends(test: (backends: Backends) => Promise<void>): Pro
   const { emulator, config, secretKeys } = await startEmulatorStack(0.001, { importDurationMs: IMPORT_MS });
   const dir = mkdtempSync(join(tmpdir(), "same-names-"));
   const program = { ...config, "runner-fixture:createTimeoutMinutes": String(IMPORT_MS / 60_000 + 60) };
-  const run: Backends["run"] = (backend, operation) => runProgram({ programDir: FIXTURE, operation, stack: "dev", config: program, secretKeys, stateFile: join(dir, `${backend}.json`) });
+  const run: Backends["run"] = (backend, operation) =>
+    runProgram({ programDir: FIXTURE, operation, stack: "dev", config: program, secretKeys, stateFile: join(dir, `${backend}.json`) });
   try {
     await test({ emulator, run });
     expect(emulator.violations).toEqual([]);
@@ -37,7 +38,8 @@ async function withTwoBackends(test: (backends: Backends) => Promise<void>): Pro
 }
 
 const imageId = (result: RunResult) => Number(result.state.resources.find((resource) => resource.type === IMAGE)?.id);
-const importPosts = (emulator: Emulator) => emulator.requests.filter((request) => request.method === "POST" && request.path === "/v2/images");
+const importPosts = (emulator: Emulator) =>
+  emulator.requests.filter((request) => request.method === "POST" && request.path === "/v2/images");
 
 describe("two stacks with the same project, stack and resource names, in two backends on one token", () => {
   test("importing at once, each ends with an image of its own, and neither deletes the other's as a late copy", () =>
@@ -45,7 +47,17 @@ describe("two stacks with the same project, stack and resource names, in two bac
       const [a, b] = await Promise.all([run("a", "up"), run("b", "up")]);
       expect([a.errors, b.errors]).toEqual([[], []]);
       expect(imageId(a)).not.toBe(imageId(b));
-      expect(emulator.audit().map((entry) => [entry.id, entry.fate]).sort()).toEqual([[imageId(a), "available"], [imageId(b), "available"]].sort());
+      expect(
+        emulator
+          .audit()
+          .map((entry) => [entry.id, entry.fate])
+          .sort(),
+      ).toEqual(
+        [
+          [imageId(a), "available"],
+          [imageId(b), "available"],
+        ].sort(),
+      );
       expect(emulator.requests.filter((request) => request.method === "DELETE" && request.path.startsWith("/v2/images/"))).toEqual([]);
       expect([...a.providerLogs, ...b.providerLogs].filter((line) => /Adopting|second copy/.test(line))).toEqual([]);
     }));
@@ -62,7 +74,9 @@ describe("two stacks with the same project, stack and resource names, in two bac
       expect(imageId(second)).not.toBe(imageId(a));
       expect(importPosts(emulator)).toHaveLength(2);
       // The second import began before the first create handed its image over (and removed its marker).
-      const markerRemoved = emulator.requests.findIndex((request) => request.method === "DELETE" && request.path.startsWith("/v2/tags/pulumi-import"));
+      const markerRemoved = emulator.requests.findIndex(
+        (request) => request.method === "DELETE" && request.path.startsWith("/v2/tags/pulumi-import"),
+      );
       expect(emulator.requests.indexOf(importPosts(emulator)[1]!)).toBeLessThan(markerRemoved);
 
       const destroyed = await run("b", "destroy");

@@ -24,7 +24,8 @@ function runnerState(fixture: StateFixture, project: string): StackState {
   const resources = (fixture.state.deployment.resources ?? [])
     .filter((resource) => !resource.type.startsWith("pulumi:providers:"))
     .map(({ urn, type, custom = false, id = "", parent, inputs = {}, outputs = {}, initErrors }) => {
-      if (JSON.stringify([inputs, outputs]).includes('"ciphertext"')) throw new Error(`${fixture.id}: ${urn} holds encrypted values; only the engine suite can decrypt them`);
+      if (JSON.stringify([inputs, outputs]).includes('"ciphertext"'))
+        throw new Error(`${fixture.id}: ${urn} holds encrypted values; only the engine suite can decrypt them`);
       return { urn, type, custom, id, ...(parent ? { parent } : {}), inputs, outputs, ...(initErrors ? { initErrors } : {}) };
     });
   return { version: 1, project, stack: fixture.stack, resources, outputs: {} };
@@ -47,15 +48,24 @@ describe("state written by every released version, through the program runner", 
         const stateFile = join(dir, "state.json");
         const project = fixture.state.deployment.resources![0]!.urn.split("::")[1]!;
         saveState(stateFile, runnerState(fixture, project));
-        const run = (operation: "preview" | "refresh") => runProgram({ programDir, operation, stack: fixture.stack, config: { ...config, ...fixture.config }, secretKeys, stateFile });
+        const run = (operation: "preview" | "refresh") =>
+          runProgram({ programDir, operation, stack: fixture.stack, config: { ...config, ...fixture.config }, secretKeys, stateFile });
 
         const before = await run("preview");
-        expect({ errors: before.errors, plan: plannedSteps(before) }).toEqual({ errors: [], plan: upgradePlan(fixture.state, fixture.plan) });
+        expect({ errors: before.errors, plan: plannedSteps(before) }).toEqual({
+          errors: [],
+          plan: upgradePlan(fixture.state, fixture.plan),
+        });
         const refreshed = await run("refresh");
         expect(refreshed.errors).toEqual([]);
-        expect(customImages({ version: 3, deployment: refreshed.state }).map((resource) => resource.id)).toEqual(customImages(fixture.state).map((resource) => resource.id));
+        expect(customImages({ version: 3, deployment: refreshed.state }).map((resource) => resource.id)).toEqual(
+          customImages(fixture.state).map((resource) => resource.id),
+        );
         const after = await run("preview");
-        expect({ errors: after.errors, plan: plannedSteps(after) }).toEqual({ errors: [], plan: upgradePlan(fixture.state, fixture.planAfterRefresh) });
+        expect({ errors: after.errors, plan: plannedSteps(after) }).toEqual({
+          errors: [],
+          plan: upgradePlan(fixture.state, fixture.planAfterRefresh),
+        });
         expect(emulator.requests.filter((request) => request.method !== "GET")).toEqual([]);
         expect(emulator.violations).toEqual([]);
       } finally {

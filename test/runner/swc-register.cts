@@ -12,7 +12,9 @@ const { readFileSync } = require("node:fs") as typeof import("node:fs");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .cts file: CommonJS as written
 const { transformSync } = require("@swc/core") as typeof Swc;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .cts file: CommonJS as written
-const Module = require("node:module") as unknown as { _extensions: Record<string, (module: { _compile(code: string, filename: string): void }, filename: string) => void> };
+const Module = require("node:module") as unknown as {
+  _extensions: Record<string, (module: { _compile(code: string, filename: string): void }, filename: string) => void>;
+};
 
 // Registering ".ts" also lets `require("./file")` find file.ts, as ts-node's hook does.
 Module._extensions[".ts"] = (module, filename) => {

@@ -28,20 +28,54 @@ export type CliCommand =
  */
 const FLAGS = {
   port: { type: "string", env: "EMULATOR_PORT", value: "<n>", help: "port on 127.0.0.1; 0 picks a free one, printed (default 0)" },
-  token: { type: "string", multiple: true, env: "EMULATOR_TOKEN", value: "<token>", help: "a bearer token the emulator accepts, with every scope; repeat for more (default test-token)" },
-  "time-factor": { type: "string", env: "EMULATOR_TIME_FACTOR", value: "<f>", help: "real ms per simulated ms: 0.01 runs imports, transfers and rate-limit windows 100 times faster (default 1)" },
+  token: {
+    type: "string",
+    multiple: true,
+    env: "EMULATOR_TOKEN",
+    value: "<token>",
+    help: "a bearer token the emulator accepts, with every scope; repeat for more (default test-token)",
+  },
+  "time-factor": {
+    type: "string",
+    env: "EMULATOR_TIME_FACTOR",
+    value: "<f>",
+    help: "real ms per simulated ms: 0.01 runs imports, transfers and rate-limit windows 100 times faster (default 1)",
+  },
   "import-seconds": { type: "string", value: "<s>", help: "simulated seconds from an import's POST to `available` (default 30)" },
   "transfer-seconds": { type: "string", value: "<s>", help: "simulated seconds a transfer to another region takes (default 20)" },
   "no-rate-limit": { type: "boolean", help: "no 250-a-minute and 5,000-an-hour limits, and no ratelimit-* headers" },
   "no-public-images": { type: "boolean", help: "no DigitalOcean distributions or 1-click images in listings" },
-  "transfer-region": { type: "string", value: "<v>", help: "what a transfer action's region_slug names: destination (default), source or none (undocumented by DigitalOcean)" },
-  "pending-images": { type: "string", value: "<v>", help: "listed (default): listings show NEW and pending images with their tags; unlisted: only once imported" },
-  "error-message-url": { type: "string", value: "<v>", help: "path-only (default): a failed import's error_message shows the url without its query; full: whole" },
-  "listing-pages": { type: "string", value: "<v>", help: "live (default): each page is cut from the account as it is then, so churn can skip an image; snapshot: as at page 1" },
-  report: { type: "string", value: "<file>", help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON (image URLs without query or userinfo)" },
+  "transfer-region": {
+    type: "string",
+    value: "<v>",
+    help: "what a transfer action's region_slug names: destination (default), source or none (undocumented by DigitalOcean)",
+  },
+  "pending-images": {
+    type: "string",
+    value: "<v>",
+    help: "listed (default): listings show NEW and pending images with their tags; unlisted: only once imported",
+  },
+  "error-message-url": {
+    type: "string",
+    value: "<v>",
+    help: "path-only (default): a failed import's error_message shows the url without its query; full: whole",
+  },
+  "listing-pages": {
+    type: "string",
+    value: "<v>",
+    help: "live (default): each page is cut from the account as it is then, so churn can skip an image; snapshot: as at page 1",
+  },
+  report: {
+    type: "string",
+    value: "<file>",
+    help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON (image URLs without query or userinfo)",
+  },
   help: { type: "boolean", short: "h", help: "print this help" },
   version: { type: "boolean", short: "v", help: "print the version" },
-} as const satisfies Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string; env?: string; value?: string; help: string }>;
+} as const satisfies Record<
+  string,
+  { type: "string" | "boolean"; multiple?: boolean; short?: string; env?: string; value?: string; help: string }
+>;
 
 export function usage(version: string): string {
   const rows = Object.entries(FLAGS).map(([name, flag]) => {
@@ -81,7 +115,8 @@ function numberOption(name: string, raw: string | undefined, allowed: (value: nu
 /** One of `allowed`, from a flag; undefined when the flag is absent. */
 function choice<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw new CliUsageError(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new CliUsageError(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
   return raw as T;
 }
 
@@ -96,7 +131,9 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   } catch (error) {
     // node:util repeats a stray argument whole: it may be a token meant for --token.
     if ((error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      throw new CliUsageError("Unexpected argument: the emulator takes only options (the argument is not repeated here); a token goes after --token");
+      throw new CliUsageError(
+        "Unexpected argument: the emulator takes only options (the argument is not repeated here); a token goes after --token",
+      );
     }
     throw new CliUsageError((error as Error).message);
   }
@@ -104,7 +141,13 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   if (values.version) return { kind: "version" };
 
   const fromEnv = (name: "port" | "time-factor") => values[name] ?? env[FLAGS[name].env];
-  const port = numberOption("port", fromEnv("port"), (value) => Number.isInteger(value) && value >= 0 && value <= 65535, "an integer from 0 to 65535") ?? 0;
+  const port =
+    numberOption(
+      "port",
+      fromEnv("port"),
+      (value) => Number.isInteger(value) && value >= 0 && value <= 65535,
+      "an integer from 0 to 65535",
+    ) ?? 0;
   const timeFactor = numberOption("time-factor", fromEnv("time-factor"), positive, "a positive number (0.01 runs 100 times faster)");
   const importSeconds = numberOption("import-seconds", values["import-seconds"], nonNegative, "a number of seconds, 0 or more");
   const transferSeconds = numberOption("transfer-seconds", values["transfer-seconds"], nonNegative, "a number of seconds, 0 or more");

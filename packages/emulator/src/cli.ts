@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   });
   const tokens = command.options.tokens;
   // A token given on the command line is not echoed: it may be a copy of a real one.
-  const which = tokens.length === 1 && tokens[0] === "test-token" ? "token: test-token" : `${tokens.length} token${tokens.length === 1 ? "" : "s"} given`;
+  const which =
+    tokens.length === 1 && tokens[0] === "test-token"
+      ? "token: test-token"
+      : `${tokens.length} token${tokens.length === 1 ? "" : "s"} given`;
   console.log(`DigitalOcean emulator listening on ${emulator.url} (${which})`);
   const stop = () => {
     emulator

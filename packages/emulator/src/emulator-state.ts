@@ -240,7 +240,13 @@ export class EmulatorState {
     };
     this.images.set(id, image);
     tags.forEach((tag) => this.noteTagged(tag, id));
-    const { slug: _slug, public: _public, min_disk_size: _minDiskSize, size_gigabytes: _sizeGigabytes, ...accepted } = this.wire(image, now);
+    const {
+      slug: _slug,
+      public: _public,
+      min_disk_size: _minDiskSize,
+      size_gigabytes: _sizeGigabytes,
+      ...accepted
+    } = this.wire(image, now);
     return { ...accepted, distribution: isDistribution(request.distribution ?? "Unknown") ? accepted.distribution : UNKNOWN_OS };
   }
 
@@ -305,7 +311,10 @@ export class EmulatorState {
     const status = statusOf(image, now);
     if (request.type === "convert") {
       // Converting applies to backups and snapshots; for a custom image it completes at once.
-      return this.actionWire(this.addAction({ imageId, type: "convert", region: image.import.region, startedAt: now, endsAt: now, fails: false }), now);
+      return this.actionWire(
+        this.addAction({ imageId, type: "convert", region: image.import.region, startedAt: now, endsAt: now, fails: false }),
+        now,
+      );
     }
     const region = request.region;
     if (region === undefined) throw ApiError.unprocessable("region is required to transfer an image.");
@@ -316,7 +325,10 @@ export class EmulatorState {
     if (inFlight) throw ApiError.unprocessable(`Image ${imageId} is already being transferred to ${region}.`);
     const duration = this.options.transferDurationMs;
     const endsAt = now + (typeof duration === "function" ? duration(region) : duration);
-    return this.actionWire(this.addAction({ imageId, type: "transfer", region, startedAt: now, endsAt, fails: this.transferFailures.has(region) }), now);
+    return this.actionWire(
+      this.addAction({ imageId, type: "transfer", region, startedAt: now, endsAt, fails: this.transferFailures.has(region) }),
+      now,
+    );
   }
 
   listImageActions(imageId: number): ActionWire[] {
@@ -374,7 +386,9 @@ export class EmulatorState {
     this.tagInPath(name);
     const images = resources.map((resource) => {
       if (resource.resource_type !== "image") {
-        throw ApiError.unprocessable(`The emulator holds only images; can not tag a ${resource.resource_type ?? "resource without a type"}.`);
+        throw ApiError.unprocessable(
+          `The emulator holds only images; can not tag a ${resource.resource_type ?? "resource without a type"}.`,
+        );
       }
       const id = Number(resource.resource_id);
       if (!Number.isInteger(id)) throw ApiError.unprocessable(`${resource.resource_id ?? "(missing)"} is not a valid image id.`);
@@ -409,7 +423,14 @@ export class EmulatorState {
     return this.customImages().map((image) => {
       const { url, region, tags: importTags, outcome } = image.import;
       const status = statusOf(image, now);
-      const fate = outcome === "failed" ? "failed" : status === "deleted" ? "deleted" : status === "available" || status === "retired" ? "available" : "importing";
+      const fate =
+        outcome === "failed"
+          ? "failed"
+          : status === "deleted"
+            ? "deleted"
+            : status === "available" || status === "retired"
+              ? "available"
+              : "importing";
       return {
         id: image.id,
         name: image.name,
@@ -650,11 +671,22 @@ export class EmulatorState {
   private tagWire(name: string, now: number): TagWire {
     const tagged = [...this.images.values()].filter((image) => image.tags.includes(name) && statusOf(image, now) !== "deleted");
     const lastId = this.tags.get(tagKey(name))?.lastTaggedImageId;
-    const last = lastId !== undefined && tagged.some((image) => image.id === lastId) ? { last_tagged_uri: `${this.options.baseUrl()}/v2/images/${lastId}` } : {};
+    const last =
+      lastId !== undefined && tagged.some((image) => image.id === lastId)
+        ? { last_tagged_uri: `${this.options.baseUrl()}/v2/images/${lastId}` }
+        : {};
     const none = { count: 0 };
     return {
       name,
-      resources: { count: tagged.length, ...last, droplets: none, images: { count: tagged.length, ...last }, volumes: none, volume_snapshots: none, databases: none },
+      resources: {
+        count: tagged.length,
+        ...last,
+        droplets: none,
+        images: { count: tagged.length, ...last },
+        volumes: none,
+        volume_snapshots: none,
+        databases: none,
+      },
     };
   }
 }
@@ -674,7 +706,9 @@ function isCustom(image: ImageRecord): image is CustomImageRecord {
 // The spec's tag pattern, which `images_create_custom` does not repeat for its `tags`.
 function assertTagName(name: string): void {
   if (!TAG_PATTERN.test(name)) {
-    throw ApiError.unprocessable(`tag name ${JSON.stringify(name)} is invalid: use letters, numbers, colons, dashes and underscores (at most 255).`);
+    throw ApiError.unprocessable(
+      `tag name ${JSON.stringify(name)} is invalid: use letters, numbers, colons, dashes and underscores (at most 255).`,
+    );
   }
 }
 

@@ -24,7 +24,16 @@ import { loadSpecValidator, type SpecValidator } from "./spec-validator";
 import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
 import type { ImageWire } from "./wire";
 
-export type { AuditEntry, DuplicateImport, ErrorMessageUrl, ImagePatch, ListingPages, PendingImages, SavedImage, TransferRegion } from "./emulator-state";
+export type {
+  AuditEntry,
+  DuplicateImport,
+  ErrorMessageUrl,
+  ImagePatch,
+  ListingPages,
+  PendingImages,
+  SavedImage,
+  TransferRegion,
+} from "./emulator-state";
 export type { Fault, FaultMatch, InjectedFault } from "./faults";
 export type { ClientClock } from "./program-time";
 export type { PublicImageSeed } from "./public-images";
@@ -229,7 +238,9 @@ class EmulatorServer implements Emulator {
   ) {
     this.clock = options.clock ?? (options.timeFactor !== undefined ? scaledClock(options.timeFactor) : systemClock);
     this.tokens = new Map(
-      (options.tokens ?? DEFAULTS.tokens).map((token) => (typeof token === "string" ? [token, undefined] : [token.token, new Set(token.scopes)])),
+      (options.tokens ?? DEFAULTS.tokens).map((token) =>
+        typeof token === "string" ? [token, undefined] : [token.token, new Set(token.scopes)],
+      ),
     );
     this.time = programTime(this.clock, options.clientClock ?? "shared");
     const rateLimit = options.rateLimit ?? DEFAULTS.rateLimit;
@@ -384,7 +395,11 @@ class EmulatorServer implements Emulator {
         request.socket.resetAndDestroy();
         return;
       case "malformed-json":
-        this.send(response, entry, { status: fault.status ?? 200, headers: { "x-request-id": entry.requestId, "content-type": "application/json; charset=utf-8" }, body: '{"images": [{"id": 1, "name": "trunc' });
+        this.send(response, entry, {
+          status: fault.status ?? 200,
+          headers: { "x-request-id": entry.requestId, "content-type": "application/json; charset=utf-8" },
+          body: '{"images": [{"id": 1, "name": "trunc',
+        });
         return;
       case "delay":
         try {
@@ -420,25 +435,35 @@ class EmulatorServer implements Emulator {
     const { operationId, params } = matched;
     const withOperation = (reply: Reply): Reply => ({ ...reply, operationId });
     if (!known) {
-      return withOperation(this.error(new ApiError(401, "unauthorized", "Unable to authenticate you"), requestId, this.peekRate(ANONYMOUS)));
+      return withOperation(
+        this.error(new ApiError(401, "unauthorized", "Unable to authenticate you"), requestId, this.peekRate(ANONYMOUS)),
+      );
     }
     const rate = this.limiter?.take(token, this.clock.now());
     if (rate && !rate.allowed) {
       this.rateLimited += 1;
       const reply = this.error(new ApiError(429, "too_many_requests", "API Rate limit exceeded."), requestId, rate);
-      return withOperation(rate.retryAfter === undefined ? reply : { ...reply, headers: { ...reply.headers, "retry-after": String(rate.retryAfter) } });
+      return withOperation(
+        rate.retryAfter === undefined ? reply : { ...reply, headers: { ...reply.headers, "retry-after": String(rate.retryAfter) } },
+      );
     }
 
     const body = parseJson(raw);
-    const missing = missingScopes(requiredScopes(operationId, this.spec.securityScopes(operationId), body === INVALID_JSON ? undefined : body), this.tokens.get(token));
+    const missing = missingScopes(
+      requiredScopes(operationId, this.spec.securityScopes(operationId), body === INVALID_JSON ? undefined : body),
+      this.tokens.get(token),
+    );
     if (missing.length > 0) {
       // DigitalOcean's 403 does not say which scope is missing (see the spec's "Example Error Response").
       return withOperation(this.error(new ApiError(403, "forbidden", "You do not have access for the attempted action."), requestId, rate));
     }
     const issues =
-      body === INVALID_JSON ? [{ where: "body", keyword: "json", text: "body is not valid JSON" }] : this.spec.validateRequest(operationId, { method, path, query: entry.query, headers: entry.headers, body });
+      body === INVALID_JSON
+        ? [{ where: "body", keyword: "json", text: "body is not valid JSON" }]
+        : this.spec.validateRequest(operationId, { method, path, query: entry.query, headers: entry.headers, body });
     const { errors, deviations } = tolerate(operationId, issues, body);
-    if (deviations.length > 0) this.violations.push({ kind: "deviation", operationId, method, path, errors: deviations.map((issue) => issue.text) });
+    if (deviations.length > 0)
+      this.violations.push({ kind: "deviation", operationId, method, path, errors: deviations.map((issue) => issue.text) });
     const notAvailable = body === INVALID_JSON ? undefined : actionTypeError(operationId, body);
     if (errors.length > 0) {
       const texts = errors.map((issue) => issue.text);
@@ -448,8 +473,16 @@ class EmulatorServer implements Emulator {
     }
     const operation = OPERATIONS[operationId];
     if (!operation) {
-      this.violations.push({ kind: "unimplemented", operationId, method, path, errors: [`the emulator does not implement ${operationId}`] });
-      return withOperation(this.error(new ApiError(501, "not_implemented", `The emulator does not implement ${operationId}.`), requestId, rate));
+      this.violations.push({
+        kind: "unimplemented",
+        operationId,
+        method,
+        path,
+        errors: [`the emulator does not implement ${operationId}`],
+      });
+      return withOperation(
+        this.error(new ApiError(501, "not_implemented", `The emulator does not implement ${operationId}.`), requestId, rate),
+      );
     }
     try {
       const result = operation({ state: this.state, params, query: entry.query, body, url });
@@ -460,7 +493,13 @@ class EmulatorServer implements Emulator {
     }
   }
 
-  private error(error: ApiError, requestId: string, rate: RateDecision | undefined, operationId?: string, details: string[] = [error.message]): Reply {
+  private error(
+    error: ApiError,
+    requestId: string,
+    rate: RateDecision | undefined,
+    operationId?: string,
+    details: string[] = [error.message],
+  ): Reply {
     const body: Record<string, unknown> = { id: error.id, message: error.message, request_id: requestId };
     if (operationId && this.spec.requiredResponseFields(operationId, error.status).includes("root_causes")) {
       // tags_create documents its 400 as `{ error, messages, root_causes }`; send both shapes.
@@ -514,7 +553,11 @@ class EmulatorServer implements Emulator {
 }
 
 function faultReply(fault: Extract<Fault, { kind: "status" }>, requestId: string): Reply {
-  return { status: fault.status, headers: { "x-request-id": requestId, ...fault.headers }, body: fault.body ?? faultErrorBody(fault.status, requestId) };
+  return {
+    status: fault.status,
+    headers: { "x-request-id": requestId, ...fault.headers },
+    body: fault.body ?? faultErrorBody(fault.status, requestId),
+  };
 }
 
 const TOO_LARGE = Symbol("body too large");

@@ -45,7 +45,12 @@ export function planImport(
 ): ImportPlan {
   const url = parseHttpUrl(rawUrl);
   const marked = Number(url.searchParams.get(DURATION_MARKER) ?? Number.NaN);
-  const durationMs = Number.isFinite(marked) && marked >= 0 ? marked * 1000 : typeof importDurationMs === "function" ? importDurationMs(rawUrl) : importDurationMs;
+  const durationMs =
+    Number.isFinite(marked) && marked >= 0
+      ? marked * 1000
+      : typeof importDurationMs === "function"
+        ? importDurationMs(rawUrl)
+        : importDurationMs;
   const sizeGigabytes = (50 + (fnv1a(redactUrl(url)) % 950)) / 100;
   return { durationMs, failure: failureOf(url, rawUrl, failureRules, quoteWholeUrl), sizeGigabytes, minDiskSize: 20 };
 }

@@ -27,18 +27,28 @@ export const OPERATIONS: Record<string, Operation> = {
   images_list: ({ state, query, url }) => {
     const type = first(query.type);
     const page = paginate(
-      state.listImages({
-        type: type === "application" || type === "distribution" ? type : undefined,
-        private: first(query.private) === "true",
-        tagName: first(query.tag_name),
-      }, listingOf(query, url)),
+      state.listImages(
+        {
+          type: type === "application" || type === "distribution" ? type : undefined,
+          private: first(query.private) === "true",
+          tagName: first(query.tag_name),
+        },
+        listingOf(query, url),
+      ),
       pageRequest(query, url),
     );
     return ok({ images: page.items, links: page.links, meta: page.meta });
   },
 
   images_create_custom: ({ state, body }) => {
-    const request = body as { name: string; url: string; region: string; distribution?: string; description?: string; tags?: string[] | null };
+    const request = body as {
+      name: string;
+      url: string;
+      region: string;
+      distribution?: string;
+      description?: string;
+      tags?: string[] | null;
+    };
     return { status: 202, body: { image: state.createCustom(request) } };
   },
 

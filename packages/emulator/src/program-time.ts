@@ -25,7 +25,12 @@ export interface ProgramTime {
   simulatedSpan(programMs: number): number;
 }
 
-export const sharedProgramTime: ProgramTime = { epochMs: (ms) => ms, simulatedAt: (ms) => ms, programSpan: (ms) => ms, simulatedSpan: (ms) => ms };
+export const sharedProgramTime: ProgramTime = {
+  epochMs: (ms) => ms,
+  simulatedAt: (ms) => ms,
+  programSpan: (ms) => ms,
+  simulatedSpan: (ms) => ms,
+};
 
 /**
  * The mapping for `clientClock`. For `system`, simulated time is anchored to the real time when

@@ -58,7 +58,13 @@ export class RateLimiter {
     if (minuteCount >= this.limits.perMinute) {
       // The request that must expire before one more is admitted is the one `perMinute` places from the end.
       const waitMs = times[times.length - this.limits.perMinute] + MINUTE - now;
-      return { ...this.report(times, now), allowed: false, remaining: 0, exceeded: "minute", retryAfter: Math.max(1, Math.ceil(this.time.programSpan(waitMs) / 1000)) };
+      return {
+        ...this.report(times, now),
+        allowed: false,
+        remaining: 0,
+        exceeded: "minute",
+        retryAfter: Math.max(1, Math.ceil(this.time.programSpan(waitMs) / 1000)),
+      };
     }
     times.push(now);
     return this.report(times, now);

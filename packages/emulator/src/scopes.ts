@@ -22,23 +22,25 @@ const EXTRA_SCOPES: readonly ExtraScopes[] = [
     operationId: "images_create_custom",
     scopes: ["tag:create"],
     when: (body) => ((body as { tags?: unknown[] | null } | undefined)?.tags ?? []).length > 0,
-    source: "images_create_custom, `tags`: \"Requires `tag:create` scope.\"",
+    source: 'images_create_custom, `tags`: "Requires `tag:create` scope."',
   },
   {
     operationId: "tags_assign_resources",
     scopes: ["image:update"],
-    source: "tags_assign_resources: \"you must have both `tag:create` and `<resource type>:update` scopes\"",
+    source: 'tags_assign_resources: "you must have both `tag:create` and `<resource type>:update` scopes"',
   },
   {
     operationId: "tags_unassign_resources",
     scopes: ["image:update"],
-    source: "tags_unassign_resources: \"you must have both `tag:delete` and `<resource type>:update` scopes\"",
+    source: 'tags_unassign_resources: "you must have both `tag:delete` and `<resource type>:update` scopes"',
   },
 ];
 
 /** Every scope the request needs: the operation's own (from the spec) and those its body adds. */
 export function requiredScopes(operationId: string, specScopes: readonly string[], body: unknown): string[] {
-  const extra = EXTRA_SCOPES.filter((rule) => rule.operationId === operationId && (rule.when?.(body) ?? true)).flatMap((rule) => rule.scopes);
+  const extra = EXTRA_SCOPES.filter((rule) => rule.operationId === operationId && (rule.when?.(body) ?? true)).flatMap(
+    (rule) => rule.scopes,
+  );
   return [...new Set([...specScopes, ...extra])];
 }
 

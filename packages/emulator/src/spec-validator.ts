@@ -91,7 +91,11 @@ export class SpecValidator {
     const contentType = String(request.headers["content-type"] ?? "");
     if (operation?.requestBody && request.body !== undefined && !/^application\/json\b/i.test(contentType)) {
       // Every request body in the spec is `application/json` only.
-      issues.push({ where: "header.content-type", keyword: "content-type", text: `content-type must be application/json, got ${contentType || "none"}` });
+      issues.push({
+        where: "header.content-type",
+        keyword: "content-type",
+        text: `content-type must be application/json, got ${contentType || "none"}`,
+      });
     }
     const result = this.api.validateRequest({ ...request, headers: { ...request.headers } as Record<string, string> }, operationId);
     return [...issues, ...issuesOf(result)];

@@ -29,7 +29,7 @@ export const TOLERANCES: readonly Tolerance[] = [
     where: "body.distribution",
     keyword: "enum",
     record: "deviation",
-    why: "the spec's own text: any other distribution \"will be accepted but ignored, and `Unknown` will be used in its place\"",
+    why: 'the spec\'s own text: any other distribution "will be accepted but ignored, and `Unknown` will be used in its place"',
   },
   {
     operations: ["images_create_custom"],
@@ -79,8 +79,16 @@ export function actionTypeError(operationId: string, body: unknown): ApiError | 
 
 /** Values DigitalOcean answers with although the response schema's enums leave them out. */
 const RESPONSE_TOLERANCES: readonly { where: RegExp; accepts: (value: unknown) => boolean; why: string }[] = [
-  { where: /(^|\.)distribution$/, accepts: (value) => value === UNKNOWN_OS, why: "the 202 of an import with an unknown distribution says `Unknown OS` (doctl#671)" },
-  { where: /region/, accepts: (value) => typeof value === "string" && isRegionSlug(value), why: "an image in a region opened after the spec's enum (atl1)" },
+  {
+    where: /(^|\.)distribution$/,
+    accepts: (value) => value === UNKNOWN_OS,
+    why: "the 202 of an import with an unknown distribution says `Unknown OS` (doctl#671)",
+  },
+  {
+    where: /region/,
+    accepts: (value) => typeof value === "string" && isRegionSlug(value),
+    why: "an image in a region opened after the spec's enum (atl1)",
+  },
 ];
 
 /** An answer outside a response enum that DigitalOcean gives all the same: not an emulator bug. */
@@ -97,5 +105,8 @@ function requestValueAt(body: unknown, where: string): unknown {
 }
 
 function valueAt(value: unknown, keys: readonly string[]): unknown {
-  return keys.reduce<unknown>((inner, key) => (inner !== null && typeof inner === "object" ? (inner as Record<string, unknown>)[key] : undefined), value);
+  return keys.reduce<unknown>(
+    (inner, key) => (inner !== null && typeof inner === "object" ? (inner as Record<string, unknown>)[key] : undefined),
+    value,
+  );
 }

@@ -30,7 +30,14 @@ function call(emulator: Emulator, method: string, path: string, body?: unknown, 
   return send(emulator, method, path, body === undefined ? undefined : JSON.stringify(body), token);
 }
 
-async function send(emulator: Emulator, method: string, path: string, text: string | undefined, token: string | null = TOKEN, contentType = "application/json"): Promise<Answer> {
+async function send(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  text: string | undefined,
+  token: string | null = TOKEN,
+  contentType = "application/json",
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (text !== undefined) headers["content-type"] = contentType;
@@ -40,7 +47,12 @@ async function send(emulator: Emulator, method: string, path: string, text: stri
 }
 
 async function createImage(emulator: Emulator, fields: Record<string, unknown> = {}): Promise<Json> {
-  const answer = await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/web.qcow2", region: "nyc3", ...fields });
+  const answer = await call(emulator, "POST", "/v2/images", {
+    name: "web",
+    url: "https://images.example.com/web.qcow2",
+    region: "nyc3",
+    ...fields,
+  });
   expect(answer.status).toBe(202);
   return answer.body.image;
 }
@@ -71,7 +83,12 @@ describe("custom image imports", () => {
         error_message: "",
         created_at: new Date(clock.now()).toISOString().replace(".000Z", "Z"),
       });
-      expect((await getImage(emulator, created.id)).body.image).toMatchObject({ public: false, slug: null, min_disk_size: null, size_gigabytes: null });
+      expect((await getImage(emulator, created.id)).body.image).toMatchObject({
+        public: false,
+        slug: null,
+        min_disk_size: null,
+        size_gigabytes: null,
+      });
 
       clock.advance(2_999);
       expect((await getImage(emulator, created.id)).body.image.status).toBe("NEW");
@@ -117,11 +134,27 @@ describe("custom image imports", () => {
   });
 
   it.each([
-    ["an unsupported compression", "https://images.example.com/disk.zip?X-Amz-Signature=secret", /^We don't support the compression format of your image\./],
-    ["an unreachable host", "https://bucket.nowhere.invalid/disk.img?X-Amz-Signature=secret", /^Failed to download image from URL: https:\/\/bucket\.nowhere\.invalid\/disk\.img /],
-    ["a gzip-compressed tar archive", "https://images.example.com/talos.tar.gz?X-Amz-Signature=secret", /^We don't support the compression format of your image\./],
+    [
+      "an unsupported compression",
+      "https://images.example.com/disk.zip?X-Amz-Signature=secret",
+      /^We don't support the compression format of your image\./,
+    ],
+    [
+      "an unreachable host",
+      "https://bucket.nowhere.invalid/disk.img?X-Amz-Signature=secret",
+      /^Failed to download image from URL: https:\/\/bucket\.nowhere\.invalid\/disk\.img /,
+    ],
+    [
+      "a gzip-compressed tar archive",
+      "https://images.example.com/talos.tar.gz?X-Amz-Signature=secret",
+      /^We don't support the compression format of your image\./,
+    ],
     ["a URL the test marked", "https://images.example.com/broken.img?X-Amz-Signature=secret", /^Marked broken$/],
-    ["a server that refuses HEAD", "https://no-head.example.com/disk.img?X-Amz-Signature=secret", /^Failed to download image from URL: https:\/\/no-head\.example\.com\/disk\.img \(the server does not support HEAD requests\)\.$/],
+    [
+      "a server that refuses HEAD",
+      "https://no-head.example.com/disk.img?X-Amz-Signature=secret",
+      /^Failed to download image from URL: https:\/\/no-head\.example\.com\/disk\.img \(the server does not support HEAD requests\)\.$/,
+    ],
   ])("fails for %s: it ends deleted with an error_message that leaves out the URL's query", async (_case, url, message) => {
     await withEmulator({ importDurationMs: 10_000 }, async (emulator, clock) => {
       emulator.failImports(/broken/, "Marked broken");
@@ -135,7 +168,9 @@ describe("custom image imports", () => {
       expect(failed.error_message).toMatch(message);
       expect(failed.error_message).not.toContain("secret");
       expect((await call(emulator, "GET", "/v2/images?private=true")).body.images).toEqual([]);
-      expect(emulator.audit()).toEqual([expect.objectContaining({ id: image.id, fate: "failed", status: "deleted", deletedAt: clock.now() })]);
+      expect(emulator.audit()).toEqual([
+        expect.objectContaining({ id: image.id, fate: "failed", status: "deleted", deletedAt: clock.now() }),
+      ]);
     });
   });
 
@@ -192,7 +227,8 @@ describe("listing images", () => {
     await withEmulator({}, async (emulator) => {
       const tagged = await createImage(emulator, { name: "tagged", tags: ["prod"] });
       await createImage(emulator, { name: "untagged" });
-      const names = async (query: string) => (await call(emulator, "GET", `/v2/images?${query}`)).body.images.map((image: Json) => image.name);
+      const names = async (query: string) =>
+        (await call(emulator, "GET", `/v2/images?${query}`)).body.images.map((image: Json) => image.name);
 
       const distributions = (await call(emulator, "GET", "/v2/images?type=distribution&per_page=200")).body.images;
       expect(distributions.length).toBeGreaterThan(3);
@@ -254,7 +290,12 @@ describe("updating and deleting images", () => {
       const image = await createImage(emulator);
       clock.advance(1_000);
       emulator.mutateImage(image.id, { name: "drifted", description: "by hand", tags: ["manual"], regions: ["nyc3", "ams3"] });
-      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ name: "drifted", description: "by hand", tags: ["manual"], regions: ["nyc3", "ams3"] });
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({
+        name: "drifted",
+        description: "by hand",
+        tags: ["manual"],
+        regions: ["nyc3", "ams3"],
+      });
       expect((await call(emulator, "GET", "/v2/tags/manual")).status).toBe(200);
 
       emulator.deleteImageOutOfBand(image.id);
@@ -382,7 +423,10 @@ describe("authentication and rate limits", () => {
     await withEmulator({ tokens: ["a", "b"] }, async (emulator) => {
       expect((await call(emulator, "GET", "/v2/images", undefined, "a")).status).toBe(200);
       emulator.revokeToken("a");
-      expect(await call(emulator, "GET", "/v2/images", undefined, "a")).toMatchObject({ status: 401, body: { id: "unauthorized", message: "Unable to authenticate you" } });
+      expect(await call(emulator, "GET", "/v2/images", undefined, "a")).toMatchObject({
+        status: 401,
+        body: { id: "unauthorized", message: "Unable to authenticate you" },
+      });
       emulator.limitToken("b", ["tag:read"]);
       expect((await call(emulator, "GET", "/v2/tags", undefined, "b")).status).toBe(200);
       expect(await call(emulator, "GET", "/v2/images", undefined, "b")).toMatchObject({ status: 403, body: { id: "forbidden" } });
@@ -459,13 +503,19 @@ describe("request bodies of any size", () => {
    */
   const post = (emulator: Emulator, headers: Record<string, string>, chunks: Buffer[], open = false) =>
     new Promise<number>((resolve, reject) => {
-      const request = httpRequest(`${emulator.url}/v2/images`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-        request.destroy();
-      });
+      const request = httpRequest(
+        `${emulator.url}/v2/images`,
+        { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+          request.destroy();
+        },
+      );
       // The emulator may hang up on a body it refuses while the rest is still being written.
-      request.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
+      request.on("error", (error: NodeJS.ErrnoException) =>
+        error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error),
+      );
       for (const chunk of chunks) request.write(chunk);
       if (!open) request.end();
     });
@@ -484,7 +534,11 @@ describe("request bodies of any size", () => {
   it("answers 413 to a chunked body as soon as it passes the limit, and keeps nothing of it", async () => {
     await withEmulator({}, async (emulator) => {
       const chunk = Buffer.alloc(64 * 1024, "x");
-      const status = await post(emulator, {}, Array.from({ length: MAX_REQUEST_BODY_BYTES / chunk.length + 2 }, () => chunk));
+      const status = await post(
+        emulator,
+        {},
+        Array.from({ length: MAX_REQUEST_BODY_BYTES / chunk.length + 2 }, () => chunk),
+      );
       expect(status).toBe(413);
       expect(emulator.requests).toEqual([expect.objectContaining({ status: 413, body: undefined })]);
     });
@@ -492,7 +546,12 @@ describe("request bodies of any size", () => {
 
   it("keeps a body up to the limit", async () => {
     await withEmulator({}, async (emulator) => {
-      const body = JSON.stringify({ name: "web", url: "https://images.example.com/a.img", region: "nyc3", description: "d".repeat(MAX_REQUEST_BODY_BYTES - 200) });
+      const body = JSON.stringify({
+        name: "web",
+        url: "https://images.example.com/a.img",
+        region: "nyc3",
+        description: "d".repeat(MAX_REQUEST_BODY_BYTES - 200),
+      });
       expect((await send(emulator, "POST", "/v2/images", body)).status).not.toBe(413);
       expect(emulator.requests[0]!.body).toMatchObject({ name: "web" });
     });
@@ -500,7 +559,10 @@ describe("request bodies of any size", () => {
 
   it("does not keep the body of a request without a valid token", async () => {
     await withEmulator({}, async (emulator) => {
-      expect((await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" }, "wrong")).status).toBe(401);
+      expect(
+        (await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" }, "wrong"))
+          .status,
+      ).toBe(401);
       expect(emulator.requests).toEqual([expect.objectContaining({ status: 401, body: undefined })]);
     });
   });
@@ -509,7 +571,10 @@ describe("request bodies of any size", () => {
 describe("injected faults", () => {
   it("answers an injected 503 with its headers and without handling the request", async () => {
     await withEmulator({}, async (emulator) => {
-      const injected = emulator.inject({ kind: "status", status: 503, headers: { "retry-after": "3" } }, { method: "POST", path: "/v2/images" });
+      const injected = emulator.inject(
+        { kind: "status", status: 503, headers: { "retry-after": "3" } },
+        { method: "POST", path: "/v2/images" },
+      );
       const answer = await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" });
       expect(answer.status).toBe(503);
       expect(answer.headers.get("retry-after")).toBe("3");
@@ -518,14 +583,18 @@ describe("injected faults", () => {
       expect(injected.remaining).toBe(0);
       expect(injected.hits).toBe(1);
       expect(emulator.requests.at(-1)).toMatchObject({ status: 503, fault: "status" });
-      expect((await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" })).status).toBe(202);
+      expect(
+        (await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" })).status,
+      ).toBe(202);
     });
   });
 
   it("can inject a 429 that carries only ratelimit-reset, for the next count matching requests", async () => {
     await withEmulator({}, async (emulator) => {
       emulator.inject({ kind: "status", status: 429, headers: { "ratelimit-reset": "1767225700" } }, { path: /^\/v2\/images/, count: 2 });
-      expect((await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" })).status).toBe(429);
+      expect(
+        (await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "nyc3" })).status,
+      ).toBe(429);
       const second = await call(emulator, "GET", "/v2/images");
       expect(second.status).toBe(429);
       expect(second.headers.get("ratelimit-reset")).toBe("1767225700");
@@ -619,7 +688,10 @@ describe("injected faults", () => {
       // A kept-alive connection from an earlier request.
       expect((await call(emulator, "GET", "/v2/tags")).status).toBe(200);
       emulator.inject({ kind: "hang" }, { count: 2 });
-      const abandoned = fetch(`${emulator.url}/v2/tags`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(50) });
+      const abandoned = fetch(`${emulator.url}/v2/tags`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(50),
+      });
       await expect(abandoned).rejects.toThrow();
       const hanging = fetch(`${emulator.url}/v2/tags`, { headers: { authorization: `Bearer ${TOKEN}` } });
       await requestsLogged(emulator, 3);
@@ -637,8 +709,20 @@ describe("injected faults", () => {
 
 describe("spec validation", () => {
   it.each([
-    ["a missing region", "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img" }, "body must have required property 'region'"],
-    ["an unknown region", "POST", "/v2/images", { name: "web", url: "https://images.example.com/a.img", region: "xyz9" }, "body.region must be equal to one of the allowed values"],
+    [
+      "a missing region",
+      "POST",
+      "/v2/images",
+      { name: "web", url: "https://images.example.com/a.img" },
+      "body must have required property 'region'",
+    ],
+    [
+      "an unknown region",
+      "POST",
+      "/v2/images",
+      { name: "web", url: "https://images.example.com/a.img", region: "xyz9" },
+      "body.region must be equal to one of the allowed values",
+    ],
     ["per_page above 200", "GET", "/v2/images?per_page=500", undefined, "query.per_page must be <= 200"],
     ["a tag name with spaces", "POST", "/v2/tags", { name: "my tag" }, "body.name must match pattern"],
     ["a non-numeric id to update", "PUT", "/v2/images/web", { name: "x" }, "path.image_id must be integer"],
@@ -650,7 +734,13 @@ describe("spec validation", () => {
       expect(answer.body).toMatchObject({ id: "bad_request", request_id: expect.any(String) });
       expect(answer.body.message).toContain(error);
       expect(emulator.violations).toEqual([
-        { kind: "request", operationId: expect.any(String), method, path: path.split("?")[0], errors: expect.arrayContaining([expect.stringContaining(error)]) },
+        {
+          kind: "request",
+          operationId: expect.any(String),
+          method,
+          path: path.split("?")[0],
+          errors: expect.arrayContaining([expect.stringContaining(error)]),
+        },
       ]);
     });
   });
@@ -727,7 +817,15 @@ describe("test hooks", () => {
       clock.advance(1_000);
       await call(emulator, "POST", "/v2/tags", { name: "prod" });
       expect(emulator.requests).toEqual([
-        expect.objectContaining({ method: "GET", path: "/v2/images", query: { private: "true", per_page: "2" }, body: undefined, status: 200, operationId: "images_list", at: clock.now() - 1_000 }),
+        expect.objectContaining({
+          method: "GET",
+          path: "/v2/images",
+          query: { private: "true", per_page: "2" },
+          body: undefined,
+          status: 200,
+          operationId: "images_list",
+          at: clock.now() - 1_000,
+        }),
         expect.objectContaining({ method: "POST", path: "/v2/tags", body: { name: "prod" }, status: 201, at: clock.now() }),
       ]);
       expect(emulator.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -743,7 +841,9 @@ describe("test hooks", () => {
       const failing = await createImage(emulator, { name: "flaky", url: "https://images.example.com/flaky.img" });
       clock.advance(10_000);
       await createImage(emulator, { name: "flaky", url: "https://images.example.com/flaky.img" });
-      expect(emulator.duplicates()).toEqual([{ id: repeated.id, duplicateOf: first.id, name: "web", url: "https://images.example.com/web.qcow2" }]);
+      expect(emulator.duplicates()).toEqual([
+        { id: repeated.id, duplicateOf: first.id, name: "web", url: "https://images.example.com/web.qcow2" },
+      ]);
       expect(emulator.audit().map((entry) => [entry.id, entry.fate])).toEqual([
         [first.id, "available"],
         [repeated.id, "available"],
@@ -781,11 +881,18 @@ describe("restoring saved images", () => {
       emulator.restoreImages(saved);
       for (const { image } of saved) expect((await getImage(emulator, image.id)).body.image).toEqual(image);
       expect((await call(emulator, "GET", "/v2/images?private=true")).body.images).toEqual(saved.map(({ image }) => image));
-      expect((await call(emulator, "GET", "/v2/images?tag_name=prod")).body.images.map((image: Json) => image.id)).toEqual([saved[0]!.image.id]);
+      expect((await call(emulator, "GET", "/v2/images?tag_name=prod")).body.images.map((image: Json) => image.id)).toEqual([
+        saved[0]!.image.id,
+      ]);
       expect((await call(emulator, "GET", "/v2/tags/prod")).body.tag.resources.count).toBe(1);
       expect((await createImage(emulator)).id).toBe(saved[1]!.image.id + 1);
       expect(emulator.saveImages().slice(0, 2)).toEqual(saved);
-      expect(emulator.audit().slice(0, 2).map(({ id, url, fate }) => ({ id, url, fate }))).toEqual(saved.map(({ image, url }) => ({ id: image.id, url, fate: "available" })));
+      expect(
+        emulator
+          .audit()
+          .slice(0, 2)
+          .map(({ id, url, fate }) => ({ id, url, fate })),
+      ).toEqual(saved.map(({ image, url }) => ({ id: image.id, url, fate: "available" })));
     });
   });
 
@@ -793,8 +900,12 @@ describe("restoring saved images", () => {
     await withEmulator({}, async (emulator) => {
       const importing = await createImage(emulator);
       const image = { ...(await getImage(emulator, importing.id)).body.image };
-      expect(() => emulator.restoreImages([{ image, url: "https://images.example.com/web.qcow2" }])).toThrow(`Image ${importing.id} is NEW; only images at rest (available, retired) can be restored.`);
-      expect(() => emulator.restoreImages([{ image: { ...image, status: "available" }, url: "https://images.example.com/web.qcow2" }])).toThrow(`The emulator already has an image ${importing.id}.`);
+      expect(() => emulator.restoreImages([{ image, url: "https://images.example.com/web.qcow2" }])).toThrow(
+        `Image ${importing.id} is NEW; only images at rest (available, retired) can be restored.`,
+      );
+      expect(() =>
+        emulator.restoreImages([{ image: { ...image, status: "available" }, url: "https://images.example.com/web.qcow2" }]),
+      ).toThrow(`The emulator already has an image ${importing.id}.`);
     });
   });
 });
@@ -829,8 +940,20 @@ describe("where DigitalOcean differs from its spec", () => {
       expect(updated.status).toBe(200);
       expect(updated.body.image.distribution).toBe("Unknown");
       expect(emulator.violations).toEqual([
-        { kind: "deviation", operationId: "images_create_custom", method: "POST", path: "/v2/images", errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")] },
-        { kind: "deviation", operationId: "images_update", method: "PUT", path: `/v2/images/${image.id}`, errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")] },
+        {
+          kind: "deviation",
+          operationId: "images_create_custom",
+          method: "POST",
+          path: "/v2/images",
+          errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")],
+        },
+        {
+          kind: "deviation",
+          operationId: "images_update",
+          method: "PUT",
+          path: `/v2/images/${image.id}`,
+          errors: [expect.stringContaining("body.distribution must be equal to one of the allowed values")],
+        },
       ]);
     });
   });
@@ -847,7 +970,10 @@ describe("where DigitalOcean differs from its spec", () => {
       clock.advance(1_000);
       const toAtlanta = await call(emulator, "POST", `/v2/images/${back.id}/actions`, { type: "transfer", region: "atl1" });
       expect(toAtlanta.body.action).toMatchObject({ region_slug: "atl1", region: { slug: "atl1", name: "Atlanta 1" } });
-      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.regions)).toEqual([["atl1", "nyc3"], ["nyc3"]]);
+      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.regions)).toEqual([
+        ["atl1", "nyc3"],
+        ["nyc3"],
+      ]);
       expect(emulator.violations).toEqual([]);
     });
   });
@@ -872,7 +998,9 @@ describe("where DigitalOcean differs from its spec", () => {
       clock.advance(1_000);
       emulator.retireImage(image.id);
       expect((await getImage(emulator, image.id)).body.image.status).toBe("retired");
-      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.status)).toEqual(["retired"]);
+      expect((await call(emulator, "GET", "/v2/images?private=true")).body.images.map((listed: Json) => listed.status)).toEqual([
+        "retired",
+      ]);
       const transfer = await call(emulator, "POST", `/v2/images/${image.id}/actions`, { type: "transfer", region: "ams3" });
       expect(transfer.status).toBe(422);
       expect(transfer.body.message).toBe(`Image ${image.id} can not be transferred while its status is retired.`);
@@ -948,7 +1076,10 @@ describe("a fast clock, for a program on the system clock (clientClock: system, 
       const image = await createImage(emulator, { url: "https://images.example.com/talos.tar.gz" });
       // 30 real seconds after the import ended: 50 simulated minutes.
       clock.advance(30_000 + 30_000 / 0.01);
-      expect((await getImage(emulator, image.id)).body.image).toMatchObject({ status: "deleted", error_message: expect.stringMatching(/^We don't support the compression format/) });
+      expect((await getImage(emulator, image.id)).body.image).toMatchObject({
+        status: "deleted",
+        error_message: expect.stringMatching(/^We don't support the compression format/),
+      });
       clock.advance(30_000 / 0.01);
       expect((await getImage(emulator, image.id)).status).toBe(404);
     });
@@ -1022,8 +1153,14 @@ describe("switches for what DigitalOcean does not document (SOURCE.md)", () => {
     ["snapshot", ["b"], 3],
   ] as const)("listingPages %s: page 2, read after an image of page 1 was deleted, shows %j", async (listingPages, page2, total) => {
     await withEmulator({ listingPages }, async (emulator) => {
-      const [a] = [await createImage(emulator, { name: "a" }), await createImage(emulator, { name: "b" }), await createImage(emulator, { name: "c" })];
-      expect((await call(emulator, "GET", "/v2/images?private=true&per_page=1")).body.images.map((image: Json) => image.name)).toEqual(["a"]);
+      const [a] = [
+        await createImage(emulator, { name: "a" }),
+        await createImage(emulator, { name: "b" }),
+        await createImage(emulator, { name: "c" }),
+      ];
+      expect((await call(emulator, "GET", "/v2/images?private=true&per_page=1")).body.images.map((image: Json) => image.name)).toEqual([
+        "a",
+      ]);
       emulator.deleteImageOutOfBand(a.id);
       const second = await call(emulator, "GET", "/v2/images?private=true&per_page=1&page=2");
       expect(second.body.images.map((image: Json) => image.name)).toEqual(page2);

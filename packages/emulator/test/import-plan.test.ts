@@ -11,8 +11,14 @@ describe("planImport", () => {
     ["https://images.example.com/talos.tar.gz", UNSUPPORTED_FORMAT_MESSAGE],
     ["https://images.example.com/talos.tgz", UNSUPPORTED_FORMAT_MESSAGE],
     ["https://images.example.com/appliance.ova", UNSUPPORTED_FORMAT_MESSAGE],
-    ["https://bucket.nowhere.invalid/disk.img?sig=secret", "Failed to download image from URL: https://bucket.nowhere.invalid/disk.img (could not connect to host bucket.nowhere.invalid)."],
-    ["http://unreachable.example:8080/disk.img", "Failed to download image from URL: http://unreachable.example:8080/disk.img (could not connect to host unreachable.example)."],
+    [
+      "https://bucket.nowhere.invalid/disk.img?sig=secret",
+      "Failed to download image from URL: https://bucket.nowhere.invalid/disk.img (could not connect to host bucket.nowhere.invalid).",
+    ],
+    [
+      "http://unreachable.example:8080/disk.img",
+      "Failed to download image from URL: http://unreachable.example:8080/disk.img (could not connect to host unreachable.example).",
+    ],
   ])("decides the fate of %s", (url, failure) => {
     expect(planImport(url, 30_000, []).failure).toBe(failure);
   });
@@ -48,6 +54,8 @@ describe("planImport", () => {
   });
 
   it("redacts a URL to scheme, host and path", () => {
-    expect(redactUrl(new URL("https://user:pw@bucket.example.com:9000/a/b.img?X-Amz-Signature=s#f"))).toBe("https://bucket.example.com:9000/a/b.img");
+    expect(redactUrl(new URL("https://user:pw@bucket.example.com:9000/a/b.img?X-Amz-Signature=s#f"))).toBe(
+      "https://bucket.example.com:9000/a/b.img",
+    );
   });
 });

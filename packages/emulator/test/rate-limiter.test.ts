@@ -16,7 +16,14 @@ describe("RateLimiter", () => {
     limiter.take("a", T0);
     limiter.take("a", T0 + 20_000);
     // ratelimit-reset stays when the oldest request of the HOUR expires, an hour after T0, not in 30 s.
-    expect(limiter.take("a", T0 + 30_000)).toEqual({ allowed: false, limit: 100, remaining: 0, reset: T0 / 1000 + 3600, exceeded: "minute", retryAfter: 30 });
+    expect(limiter.take("a", T0 + 30_000)).toEqual({
+      allowed: false,
+      limit: 100,
+      remaining: 0,
+      reset: T0 / 1000 + 3600,
+      exceeded: "minute",
+      retryAfter: 30,
+    });
     expect(limiter.take("a", T0 + 60_000)).toMatchObject({ allowed: true, remaining: 97 });
   });
 
@@ -49,7 +56,10 @@ describe("RateLimiter on a fast clock, for a program on the system clock", () =>
 
   it("writes ratelimit-reset as the real moment the oldest request leaves the simulated window, at most an hour of the program's time ahead", () => {
     let now = T0;
-    const limiter = new RateLimiter({ perMinute: 10, perHour: 100 }, fast(() => now));
+    const limiter = new RateLimiter(
+      { perMinute: 10, perHour: 100 },
+      fast(() => now),
+    );
     now = T0 + 12 * 3_600_000;
     limiter.take("a", now);
     // The simulated hour's window is 36 real seconds; 12 simulated hours are 432 real seconds.
@@ -57,7 +67,10 @@ describe("RateLimiter on a fast clock, for a program on the system clock", () =>
   });
 
   it("writes retry-after in the program's seconds", () => {
-    const limiter = new RateLimiter({ perMinute: 1, perHour: 100 }, fast(() => T0));
+    const limiter = new RateLimiter(
+      { perMinute: 1, perHour: 100 },
+      fast(() => T0),
+    );
     limiter.take("a", T0);
     expect(limiter.take("a", T0 + 500)).toMatchObject({ allowed: false, retryAfter: 1 });
   });

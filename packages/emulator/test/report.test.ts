@@ -6,7 +6,8 @@ describe("the --report file", () => {
   test("names each import's URL without its query or userinfo, where a presigned URL carries its signature", async () => {
     const emulator = await startEmulator({ clock: manualClock() });
     try {
-      const url = "https://user:secret-password@bucket.example.com/web.img?X-Amz-Signature=secret-signature&X-Amz-Security-Token=secret-session";
+      const url =
+        "https://user:secret-password@bucket.example.com/web.img?X-Amz-Signature=secret-signature&X-Amz-Security-Token=secret-session";
       for (let copy = 0; copy < 2; copy++) {
         const response = await fetch(`${emulator.url}/v2/images`, {
           method: "POST",

@@ -5,12 +5,36 @@ const enumIssue = (where: string): SpecIssue => ({ where, keyword: "enum", text:
 
 describe("tolerate", () => {
   test.each([
-    ["a distribution outside the enum on import: a deviation", "images_create_custom", enumIssue("body.distribution"), { distribution: "talos" }, "deviation"],
-    ["a distribution outside the enum on update: a deviation", "images_update", enumIssue("body.distribution"), { distribution: "Windows" }, "deviation"],
+    [
+      "a distribution outside the enum on import: a deviation",
+      "images_create_custom",
+      enumIssue("body.distribution"),
+      { distribution: "talos" },
+      "deviation",
+    ],
+    [
+      "a distribution outside the enum on update: a deviation",
+      "images_update",
+      enumIssue("body.distribution"),
+      { distribution: "Windows" },
+      "deviation",
+    ],
     ["a region opened after the enum: accepted", "images_create_custom", enumIssue("body.region"), { region: "atl1" }, "accepted"],
     ["a region that does not exist: an error", "images_create_custom", enumIssue("body.region"), { region: "xyz9" }, "error"],
-    ["a distribution on an operation without the rule: an error", "tags_create", enumIssue("body.distribution"), { distribution: "talos" }, "error"],
-    ["another keyword on the same field: an error", "images_create_custom", { where: "body.distribution", keyword: "type", text: "body.distribution must be string" }, { distribution: 1 }, "error"],
+    [
+      "a distribution on an operation without the rule: an error",
+      "tags_create",
+      enumIssue("body.distribution"),
+      { distribution: "talos" },
+      "error",
+    ],
+    [
+      "another keyword on the same field: an error",
+      "images_create_custom",
+      { where: "body.distribution", keyword: "type", text: "body.distribution must be string" },
+      { distribution: 1 },
+      "error",
+    ],
   ])("%s", (_case, operationId, issue, body, outcome) => {
     const { errors, deviations } = tolerate(operationId, [issue], body);
     expect({ errors: errors.length, deviations: deviations.length }).toEqual({

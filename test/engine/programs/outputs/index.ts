@@ -43,7 +43,13 @@ function outputTypes(resource: CustomImage): pulumi.Output<Record<string, string
     public: resource.public,
   };
   const typeOf = (value: unknown): string =>
-    value === null ? "null" : Array.isArray(value) ? (value.every((element) => typeof element === "string") ? "string[]" : "array") : typeof value;
+    value === null
+      ? "null"
+      : Array.isArray(value)
+        ? value.every((element) => typeof element === "string")
+          ? "string[]"
+          : "array"
+        : typeof value;
   return pulumi.all(outputs).apply((values) => Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeOf(value)])));
 }
 
