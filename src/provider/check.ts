@@ -12,7 +12,7 @@ import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitaloce
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { hasAuthority, redactUrl } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
+import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
 import {
   type CustomImageInputs,
