@@ -15,14 +15,14 @@ import {
   retold,
 } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
-import type { Image } from "../client/wire";
+import type { Action, Image } from "../client/wire";
 import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
 import { type ImportScope, adoptLeftImage, deleteLateCopies, importMarked, importMarker, isImportMarker } from "./import-marker";
 import { importing } from "./importing";
 import { tagIdentity } from "../client/tag-identity";
-import { runningTransfers, transferDescription, transfersUnderWay } from "./transfers-under-way";
+import { transferDescription, transfersUnderWay } from "./transfers-under-way";
 import {
   ADOPTING,
   type CustomImageInputs,
@@ -533,6 +533,13 @@ async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: Valida
     ),
   );
   return true;
+}
+
+/** The image's transfers that DigitalOcean reports as still running. */
+async function runningTransfers(runtime: Runtime, imageId: number): Promise<Action[]> {
+  return (await runtime.client.imageActions.list(imageId)).filter(
+    (action) => action.type === "transfer" && action.status === "in-progress",
+  );
 }
 
 /** A wait that ended because the import or transfer failed, or the image went: nothing runs any more. */

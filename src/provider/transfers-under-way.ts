@@ -50,10 +50,3 @@ export async function transfersUnderWay(
 export function transferDescription(imageId: number, action: Action): string {
   return action.regionSlug ? `the transfer of image ${imageId} to ${action.regionSlug}` : `transfer ${action.id} of image ${imageId}`;
 }
-
-/** The image's transfers that DigitalOcean reports as still running. */
-export async function runningTransfers(runtime: Runtime, imageId: number): Promise<Action[]> {
-  return (await runtime.client.imageActions.list(imageId)).filter(
-    (action) => action.type === "transfer" && action.status === "in-progress",
-  );
-}
