@@ -38,7 +38,8 @@ export class DigitalOceanError extends Error {
   readonly apiMessage?: string;
   readonly networkCode?: string;
 
-  constructor(details: ErrorDetails, summary?: string, options?: ErrorOptions) {
+  // `options` is ES2022's `ErrorOptions` spelt out: a program compiled with an older `lib` reads these declarations too.
+  constructor(details: ErrorDetails, summary?: string, options?: { cause?: unknown }) {
     super(describe(details, summary), options);
     this.name = new.target.name;
     this.code = details.apiCode ?? (new.target as typeof DigitalOceanError).defaultCode;
@@ -128,7 +129,7 @@ export class UnauthorizedError extends DigitalOceanError {
 export class ForbiddenError extends DigitalOceanError {
   static override readonly defaultCode = "forbidden";
   readonly requiredScopes: readonly string[];
-  constructor(details: ErrorDetails, summary?: string, options?: ErrorOptions) {
+  constructor(details: ErrorDetails, summary?: string, options?: { cause?: unknown }) {
     super(details, summary, options);
     this.requiredScopes = details.requiredScopes ?? [];
   }
@@ -189,7 +190,7 @@ export class WaitTimeoutError extends DigitalOceanError {
  */
 export abstract class ImageEndedError extends DigitalOceanError {
   readonly imageId: number;
-  constructor(imageId: number, message: string, apiMessage?: string, options?: ErrorOptions) {
+  constructor(imageId: number, message: string, apiMessage?: string, options?: { cause?: unknown }) {
     super({ apiMessage }, message, options);
     this.imageId = imageId;
   }

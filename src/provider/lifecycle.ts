@@ -59,7 +59,7 @@ export class ResourceInitError extends Error {
     readonly id: string,
     readonly properties: object,
     readonly reasons: string[] = [message],
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = "ResourceInitError";
