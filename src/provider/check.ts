@@ -11,7 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
-import { hasAuthority, redactUrl } from "./presigned-url";
+import { hasAuthority, redactUrl } from "../client/redact-urls";
 import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
 import {

@@ -18,7 +18,7 @@ import type { ImageWaiter } from "../client/image-waiter";
 import type { Action, Image } from "../client/wire";
 import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
-import { redactUrl } from "./presigned-url";
+import { redactUrl } from "../client/redact-urls";
 import { type ImportScope, adoptLeftImage, deleteLateCopies, importMarked, importMarker, isImportMarker } from "./import-marker";
 import { importing } from "./importing";
 import { tagIdentity } from "../client/tag-identity";
