@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
-import { startEmulatorStack } from "./emulator-stack";
-import { type RunResult, runProgram } from "./program-runner";
+import { startEmulatorStack } from "../../tools/runner/emulator-stack";
+import { type RunResult, runProgram } from "../../tools/runner/program-runner";
 
 /**
  * Two deployments of one program with the same project, stack and resource names, each with a
