@@ -1,6 +1,6 @@
 /**
  * `npm run test:anchor`: the anchor's API client (godo, built from Go modules) against the
- * emulator (test/anchor/README.md). Kept out of `npm test`, which needs no Go toolchain.
+ * emulator (tools/anchor/README.md). Kept out of `npm test`, which needs no Go toolchain.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest configs are CommonJS
 const base = require("./jest.config.js");

@@ -1,7 +1,7 @@
 import { systemClock } from "../../src/client/clock";
 import type { Emulator, Fault, FaultMatch } from "pulumi-digitalocean-custom-image-emulator";
-import { FAULTS } from "../reliability/fault-matrix";
-import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle, type Step } from "./godo-lifecycle-runner";
+import { FAULTS } from "../../tools/reliability/fault-matrix";
+import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle, type Step } from "../../tools/anchor/godo-lifecycle-runner";
 
 /**
  * Issue 15's subset of the fault matrix, met by the anchor's client: godo on go-retryablehttp as

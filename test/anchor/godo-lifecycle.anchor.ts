@@ -1,4 +1,4 @@
-import { buildGodoLifecycle, operations, withRealTimeEmulator, type GodoLifecycle } from "./godo-lifecycle-runner";
+import { buildGodoLifecycle, operations, withRealTimeEmulator, type GodoLifecycle } from "../../tools/anchor/godo-lifecycle-runner";
 
 /**
  * The emulator meets the client of `@pulumi/digitalocean`'s CustomImage: godo, at the version

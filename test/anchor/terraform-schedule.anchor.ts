@@ -1,10 +1,10 @@
 import type { Emulator, RequestLogEntry } from "pulumi-digitalocean-custom-image-emulator";
-import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "../bench/terraform-replay";
-import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle } from "./godo-lifecycle-runner";
+import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "../../tools/bench/terraform-replay";
+import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle } from "../../tools/anchor/godo-lifecycle-runner";
 
 /**
  * The replay's fidelity, measured: docs/PERFORMANCE.md compares this provider with a replay of the
- * Terraform provider's polling schedule (test/bench/terraform-replay.ts). Here the anchor's client
+ * Terraform provider's polling schedule (tools/bench/terraform-replay.ts). Here the anchor's client
  * waits with the Terraform SDK's own StateChangeConf and the provider's settings, in real time, on
  * a lone import of 62 s and a transfer of 15 s, and its polls must land where the replay puts them.
  */

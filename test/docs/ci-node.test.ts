@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../helpers/example-package";
+import { REPO_ROOT } from "../../tools/shared/example-package";
 
 const CI = join(REPO_ROOT, ".ci");
 const pins = new Map(

@@ -7,9 +7,9 @@ import { promisify } from "node:util";
 import { load } from "js-yaml";
 import { parseCli } from "../../packages/emulator/src/cli-options";
 import { resolveCredentials } from "../../src/client/credentials";
-import { exampleDir, REPO_ROOT } from "../helpers/example-package";
+import { exampleDir, REPO_ROOT } from "../../tools/shared/example-package";
 import { userEnvironment } from "../package/npm-command";
-import { runProgram } from "../runner/program-runner";
+import { runProgram } from "../../tools/runner/program-runner";
 
 /**
  * The workflow of the README's "Test your stack without DigitalOcean", read from the README itself:

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import { REPO_ROOT } from "../helpers/example-package";
+import { REPO_ROOT } from "../../tools/shared/example-package";
 
 interface Step {
   name?: string;

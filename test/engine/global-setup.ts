@@ -1,5 +1,5 @@
-import { findPulumiCli } from "./engine-cli";
-import { installPrograms } from "./install-programs";
+import { findPulumiCli } from "../../tools/engine/engine-cli";
+import { installPrograms } from "../../tools/engine/install-programs";
 
 /**
  * Finds the CLI and installs the programs once for every engine test file. Under CI=true a missing

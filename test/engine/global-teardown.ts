@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import type { InstalledPrograms } from "./install-programs";
+import type { InstalledPrograms } from "../../tools/engine/install-programs";
 
 /** Removes the folder global-setup.ts installed the programs into. */
 export default function globalTeardown(): void {

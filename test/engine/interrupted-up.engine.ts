@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
-import { accountProblems, customImages, describeEngine, engineFixtures } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, long enough to interrupt. */
 const SLOW_IMPORTS = { scale: 0.01, emulator: { importDurationMs: 600_000 } };

@@ -1,4 +1,12 @@
-import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, ops, requestLines } from "./engine-suite";
+import {
+  accountProblems,
+  customImages,
+  describeEngine,
+  engineFixtures,
+  imageSteps,
+  ops,
+  requestLines,
+} from "../../tools/engine/engine-suite";
 
 const PROJECT = "custom-image-basic";
 

@@ -1,5 +1,5 @@
 import { clientFor } from "../helpers/emulator-fixture";
-import { customImages, describeEngine, engineFixtures } from "./engine-suite";
+import { customImages, describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
 
 const PROJECT = "custom-image-lookups";
 const TYPE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";

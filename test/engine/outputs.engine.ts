@@ -1,5 +1,5 @@
 import { ADOPTED_OUTPUT_TYPES, CREATED_OUTPUT_TYPES } from "../helpers/output-types";
-import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, requestLines } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps, requestLines } from "../../tools/engine/engine-suite";
 
 const PROJECT = "custom-image-outputs";
 describeEngine("outputs in the program through the real CLI", () => {

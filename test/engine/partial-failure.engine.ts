@@ -1,4 +1,4 @@
-import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, imageSteps } from "../../tools/engine/engine-suite";
 
 describeEngine("a partial failure through the real CLI", () => {
   const fixtures = engineFixtures();

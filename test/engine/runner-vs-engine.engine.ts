@@ -1,5 +1,5 @@
-import { describeEngine, engineSetup } from "./engine-suite";
-import { compareScenario, comparisonReport, newDifferences, SCENARIOS } from "./runner-vs-engine";
+import { describeEngine, engineSetup } from "../../tools/engine/engine-suite";
+import { compareScenario, comparisonReport, newDifferences, SCENARIOS } from "../../tools/engine/runner-vs-engine";
 
 describeEngine("the runner measured against the real CLI", () => {
   it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(

@@ -1,8 +1,8 @@
 import { cpSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { startEmulatorStack } from "../runner/emulator-stack";
-import { customImages, describeEngine, engineSetup } from "./engine-suite";
-import { EngineStack } from "./engine-stack";
+import { startEmulatorStack } from "../../tools/runner/emulator-stack";
+import { customImages, describeEngine, engineSetup } from "../../tools/engine/engine-suite";
+import { EngineStack } from "../../tools/engine/engine-stack";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, so the two overlap. */
 const SCALE = 0.01;

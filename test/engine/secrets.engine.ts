@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { customImages, describeEngine, engineFixtures } from "./engine-suite";
+import { customImages, describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
 
 const TOKEN = "test-token";
 

@@ -1,5 +1,5 @@
-import { accountProblems, customImages, describeEngine, engineFixtures, requestLines } from "./engine-suite";
-import { fillPlaceholders, listStateFixtures, plannedChanges, upgradePlan } from "./state-fixtures";
+import { accountProblems, customImages, describeEngine, engineFixtures, requestLines } from "../../tools/engine/engine-suite";
+import { fillPlaceholders, listStateFixtures, plannedChanges, upgradePlan } from "../../tools/engine/state-fixtures";
 
 const WRITES = /^(POST|PUT|PATCH|DELETE) /;
 

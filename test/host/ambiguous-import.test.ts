@@ -1,5 +1,5 @@
-import { customImageUrn } from "../helpers/engine-values";
-import { type ProviderHost, startProviderHost } from "../helpers/provider-host";
+import { customImageUrn } from "../../tools/provider-host/engine-values";
+import { type ProviderHost, startProviderHost } from "../../tools/provider-host/provider-host";
 import { type HostFixture, TOKEN, URN, withHostAndEmulator } from "./host-fixture";
 
 /**

@@ -1,6 +1,6 @@
 import { type Clock, scaledClock } from "../../src/client/clock";
 import { type Emulator, type EmulatorOptions, type RequestLogEntry, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
-import { customImageUrn } from "../helpers/engine-values";
+import { customImageUrn } from "../../tools/provider-host/engine-values";
 import {
   type DiffResult,
   type ProviderHost,
@@ -8,7 +8,7 @@ import {
   type ProviderHostOptions,
   serializedProvider,
   startProviderHost,
-} from "../helpers/provider-host";
+} from "../../tools/provider-host/provider-host";
 
 /**
  * A DigitalOcean emulator and Pulumi's dynamic-provider host, configured as the engine would

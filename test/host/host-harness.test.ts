@@ -4,9 +4,15 @@ import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/ru
 import { scaledClock } from "../../src/client/clock";
 import { customImageProvider } from "../../src/custom-image";
 import { type Emulator, type EmulatorOptions, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
-import { customImageUrn, SECRET_SIG, SIG_KEY, UNKNOWN } from "../helpers/engine-values";
-import { REPO_ROOT } from "../helpers/example-package";
-import { type ProviderHost, ProviderHostError, serializedProvider, serializeProvider, startProviderHost } from "../helpers/provider-host";
+import { customImageUrn, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../tools/provider-host/engine-values";
+import { REPO_ROOT } from "../../tools/shared/example-package";
+import {
+  type ProviderHost,
+  ProviderHostError,
+  serializedProvider,
+  serializeProvider,
+  startProviderHost,
+} from "../../tools/provider-host/provider-host";
 import { PROGRAM_INPUTS } from "./host-fixture";
 
 /**

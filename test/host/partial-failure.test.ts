@@ -1,4 +1,4 @@
-import type { InitFailure } from "../helpers/provider-host";
+import type { InitFailure } from "../../tools/provider-host/provider-host";
 import { type Deployed, failureOf, type HostFixture, IN_PLACE, NO_CHANGE, URN, withHostAndEmulator } from "./host-fixture";
 
 /**

@@ -1,4 +1,4 @@
-import { UNKNOWN } from "../helpers/engine-values";
+import { UNKNOWN } from "../../tools/provider-host/engine-values";
 import { type Deployed, type HostFixture, IN_PLACE, replacing, startHostAndEmulator, URN } from "./host-fixture";
 
 /**

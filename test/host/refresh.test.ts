@@ -1,6 +1,6 @@
 import type { ImagePatch } from "pulumi-digitalocean-custom-image-emulator";
-import { customImageUrn } from "../helpers/engine-values";
-import { serializedProvider } from "../helpers/provider-host";
+import { customImageUrn } from "../../tools/provider-host/engine-values";
+import { serializedProvider } from "../../tools/provider-host/provider-host";
 import { ADOPTING } from "../../src/provider/types";
 import {
   type Deployed,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../helpers/example-package";
+import { REPO_ROOT } from "../../tools/shared/example-package";
 import { packedFiles } from "./npm-command";
 
 /** `src/a/b.ts` → `a/b`, for every module the build compiles. */
@@ -31,8 +31,10 @@ describe("the package as npm packs it", () => {
   test("every file the README links to is shipped, or lives in a folder the README says only the repository has", () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     const targets = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!);
-    const repositoryOnly = ["test/", "examples/", "packages/", ".github/"];
-    expect(readme).toMatch(/links into\s+`test\/`, `examples\/`, `packages\/` and `\.github\/`\s+name files of the source\s+repository/);
+    const repositoryOnly = ["test/", "tools/", "examples/", "packages/", ".github/"];
+    expect(readme).toMatch(
+      /links into\s+`test\/`, `tools\/`, `examples\/`, `packages\/` and `\.github\/`\s+name files of the source\s+repository/,
+    );
     expect(targets.filter((target) => !files.includes(target) && !repositoryOnly.some((folder) => target.startsWith(folder)))).toEqual([]);
     expect(targets.filter((target) => !existsSync(join(REPO_ROOT, target)))).toEqual([]);
   });

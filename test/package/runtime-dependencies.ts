@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../helpers/example-package";
+import { REPO_ROOT } from "../../tools/shared/example-package";
 import { installPacked, run } from "./npm-command";
 
 export const PACKAGES = {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAST } from "../helpers/emulator-fixture";
 import { ADOPTED_OUTPUT_TYPES, CREATED_OUTPUT_TYPES } from "../helpers/output-types";
-import { startEmulatorStack } from "./emulator-stack";
-import { type Operation, runProgram } from "./program-runner";
+import { startEmulatorStack } from "../../tools/runner/emulator-stack";
+import { type Operation, runProgram } from "../../tools/runner/program-runner";
 
 /**
  * test/engine/programs/outputs (outputs.engine.ts runs it through the real CLI) under the runner,

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { customImages } from "../engine/engine-stack";
-import { listStateFixtures, type StateFixture, upgradePlan } from "../engine/state-fixtures";
-import { exampleDir } from "../helpers/example-package";
-import { startEmulatorStack } from "./emulator-stack";
-import { runProgram, type RunResult } from "./program-runner";
-import { saveState, type StackState } from "./state-file";
+import { customImages } from "../../tools/engine/engine-stack";
+import { listStateFixtures, type StateFixture, upgradePlan } from "../../tools/engine/state-fixtures";
+import { exampleDir } from "../../tools/shared/example-package";
+import { startEmulatorStack } from "../../tools/runner/emulator-stack";
+import { runProgram, type RunResult } from "../../tools/runner/program-runner";
+import { saveState, type StackState } from "../../tools/runner/state-file";
 
 /**
  * The check of test/engine/state-fixtures.engine.ts without the Pulumi CLI, for `npm test` and
