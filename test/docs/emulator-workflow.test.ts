@@ -30,7 +30,7 @@ interface Workflow {
 }
 
 const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("## Test your stack without DigitalOcean"));
+const section = readme.slice(readme.indexOf("## Quick start with the emulator"));
 const text = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
 const workflow = load(text) as Workflow;
 const [job] = Object.values(workflow.jobs);
