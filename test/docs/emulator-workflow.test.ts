@@ -12,7 +12,7 @@ import { userEnvironment } from "../package/npm-command";
 import { runProgram } from "../../tools/runner/program-runner";
 
 /**
- * The workflow of the README's "Test your stack without DigitalOcean", read from the README itself:
+ * The workflow of the README's "Quick start with the emulator", read from the README itself:
  * its steps checked, then its start and stop steps run as written around a program.
  */
 
