@@ -2,8 +2,8 @@
  * The package's public API: the resource, its lookups, and the errors a program can catch. Every
  * name here is covered by semantic versioning; docs/api/pulumi-digitalocean-custom-image.api.md
  * records them, and `npm test` fails until a change to them is recorded there (`npm run api`; see
- * the README's "Versioning and releases"). The DigitalOcean client the provider is built on is
- * exported from `pulumi-digitalocean-custom-image/client`, without that promise.
+ * CONTRIBUTING.md's "Releases"). The DigitalOcean client the provider is built on is exported from
+ * `pulumi-digitalocean-custom-image/client`, without that promise.
  */
 export { CustomImage, type CustomImageArgs } from "./custom-image";
 export { getImage, getImageOutput, type GetImageArgs, type GetImageOutputArgs, type ImageSource } from "./get-image";
@@ -17,7 +17,7 @@ export {
   type ImageSort,
 } from "./get-images";
 export type { CustomImageInputs, CustomImageOutputs } from "./provider/types";
-export type { Image } from "./client/wire";
+export type { Image, ImageField } from "./client/wire";
 export {
   DigitalOceanError,
   type ErrorDetails,
