@@ -42,6 +42,10 @@ const importPosts = (emulator: Emulator) =>
   emulator.requests.filter((request) => request.method === "POST" && request.path === "/v2/images");
 
 describe("two stacks with the same project, stack and resource names, in two backends on one token", () => {
+  // Each test runs two or three program processes around an import of 11 real seconds; on a loaded
+  // machine their start-up alone can take the default 30 s.
+  jest.setTimeout(120_000);
+
   test("importing at once, each ends with an image of its own, and neither deletes the other's as a late copy", () =>
     withTwoBackends(async ({ emulator, run }) => {
       const [a, b] = await Promise.all([run("a", "up"), run("b", "up")]);
