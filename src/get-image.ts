@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
+import { lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 /** Where `getImage` looks for an image by name. */
@@ -47,7 +48,11 @@ export async function getImage(args: GetImageArgs, client: DigitalOceanClient = 
 /** `getImage`'s arguments as Pulumi Inputs. */
 export type GetImageOutputArgs = { [K in keyof GetImageArgs]?: pulumi.Input<GetImageArgs[K]> };
 
-/** `getImage` for Output arguments (Pulumi's convention for functions). */
-export function getImageOutput(args: GetImageOutputArgs): pulumi.Output<Image> {
-  return pulumi.output(args).apply((resolved) => getImage(resolved as GetImageArgs));
+/**
+ * `getImage` for Output arguments (Pulumi's convention for functions). `opts.dependsOn` delays the
+ * lookup until those resources exist (see lookup-output.ts); a failed lookup fails the program
+ * with one line, the error's message, as a `pulumi.RunError`.
+ */
+export function getImageOutput(args: GetImageOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<Image> {
+  return lookupOutput("getImage", args, opts, (resolved: GetImageArgs) => getImage(resolved));
 }

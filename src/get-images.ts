@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
+import { lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 export interface ImageFilter {
@@ -60,9 +61,13 @@ export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanCl
 /** `getImages`'s arguments as Pulumi Inputs. */
 export type GetImagesOutputArgs = { [K in keyof GetImagesArgs]?: pulumi.Input<GetImagesArgs[K]> };
 
-/** `getImages` for Output arguments (Pulumi's convention for functions). */
-export function getImagesOutput(args: GetImagesOutputArgs = {}): pulumi.Output<GetImagesResult> {
-  return pulumi.output(args).apply((resolved) => getImages(resolved as GetImagesArgs));
+/**
+ * `getImages` for Output arguments (Pulumi's convention for functions). `opts.dependsOn` delays the
+ * lookup until those resources exist (see lookup-output.ts); a failed lookup fails the program
+ * with one line, the error's message, as a `pulumi.RunError`.
+ */
+export function getImagesOutput(args: GetImagesOutputArgs = {}, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetImagesResult> {
+  return lookupOutput("getImages", args, opts, (resolved: GetImagesArgs) => getImages(resolved));
 }
 
 const MATCHES = ["exact", "substring", "re"] as const;

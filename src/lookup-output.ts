@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The Output form of a lookup (`getImageOutput`, `getImagesOutput`), with Pulumi's invoke options.
+ *
+ * The lookups run in the program, not in a provider, so the engine never sees them as invokes:
+ * `dependsOn` is honoured here the way @pulumi/pulumi honours it for an engine that cannot gate
+ * invokes (sdk/nodejs/runtime/invoke.ts): the lookup runs once every custom resource it depends on
+ * has an id, and during a preview that creates one of them its result is unknown. The result
+ * depends on those resources, like any Output derived from theirs.
+ *
+ * A failure is a `pulumi.RunError`, which Pulumi prints as its message alone: one line naming the
+ * lookup and what went wrong, rather than an unhandled exception with a JavaScript stack.
+ */
+export function lookupOutput<Args, Result>(
+  name: string,
+  /** The arguments, any of them an Input (resolved with `pulumi.output`). */
+  args: object | undefined,
+  opts: pulumi.InvokeOutputOptions | undefined,
+  lookup: (resolved: Args) => Promise<Result>,
+): pulumi.Output<Result> {
+  return pulumi.all([pulumi.output(args), dependenciesOf(opts?.dependsOn)]).apply(([resolved]) =>
+    lookup(resolved as Args).catch((error: unknown) => {
+      throw lookupError(name, error);
+    }),
+  );
+}
+
+/** Each dependency's id (a custom resource: known once created) or urn (a component: known once registered). */
+function dependenciesOf(dependsOn: pulumi.InvokeOutputOptions["dependsOn"]): pulumi.Output<unknown[]> {
+  if (dependsOn === undefined) return pulumi.output([]);
+  return pulumi.output(dependsOn).apply((resolved) => {
+    const resources = (Array.isArray(resolved) ? resolved : [resolved]) as pulumi.Input<pulumi.Resource>[];
+    return pulumi.all(
+      resources.map((resource) =>
+        pulumi.output(resource).apply((one) => (pulumi.CustomResource.isInstance(one) ? one.id : (one as pulumi.Resource).urn)),
+      ),
+    );
+  });
+}
+
+/** The error as one line that names the lookup. */
+export function lookupError(name: string, error: unknown): pulumi.RunError {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  return new pulumi.RunError(message.startsWith(`${name}:`) ? message : `${name}: ${message}`);
+}

@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import { getImageOutput } from "../../src/get-image";
+import { getImagesOutput } from "../../src/get-images";
+import { type Emulator, startEmulator } from "pulumi-digitalocean-custom-image-emulator";
+import { clientFor, FAST } from "../helpers/emulator-fixture";
+
+// One emulator for the file: the lookups' client is built once per process, from the first config.
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ timeFactor: FAST });
+  pulumi.runtime.setAllConfig({ "digitalocean:token": "test-token", "digitalocean:apiEndpoint": emulator.url });
+});
+afterAll(async () => {
+  expect(emulator.violations).toEqual([]);
+  await emulator.close();
+});
+
+/** The value an Output settles to, or its error; `unknown` when it never becomes known (preview). */
+async function settled<T>(output: pulumi.Output<T>): Promise<{ value?: T; error?: unknown; known: boolean }> {
+  // A failed Output's other promises reject with its error too (what Pulumi's run reports).
+  void output.isSecret.catch(() => undefined);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- allResources is internal to the SDK
+  void (output as any).allResources?.().catch(() => undefined);
+  const known = await output.isKnown.catch(() => true);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Output's promise() is internal to the SDK
+  const promise = (output as any).promise() as Promise<T>;
+  return promise.then(
+    (value) => ({ value, known }),
+    (error: unknown) => ({ error, known }),
+  );
+}
+
+/** A custom resource whose registration the mocks answer by running `create`. */
+class Dependency extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Dependency", name, {});
+  }
+}
+
+describe("lookups' invoke options and errors", () => {
+  let create: () => Promise<string | undefined> = () => Promise.resolve("1");
+  beforeEach(() =>
+    pulumi.runtime.setMocks(
+      {
+        newResource: async (args) => ({ id: await create(), state: args.inputs }),
+        call: () => ({}),
+      },
+      "project",
+      "stack",
+      false,
+    ),
+  );
+
+  test("dependsOn runs the lookup once the resource it names exists (the image that resource's creation imported is found)", () =>
+    (async () => {
+      const { client } = clientFor(emulator);
+      let imported = 0;
+      create = async () => {
+        // Another resource's creation takes a while, then leaves the image the program looks up.
+        await emulator.clock.sleep(5_000);
+        imported = (await client.images.createCustom({ name: "built", url: "https://images.example.com/built.img", region: "nyc3" })).id;
+        return String(imported);
+      };
+      const dependency = new Dependency("builder");
+
+      const image = await settled(getImageOutput({ name: "built" }, { dependsOn: dependency }));
+      const images = await settled(getImagesOutput({ private: true }, { dependsOn: [dependency] }));
+
+      expect(image.error).toBeUndefined();
+      expect(image.value?.id).toBe(imported);
+      expect(images.value?.images.map((one) => one.id)).toEqual([imported]);
+    })());
+
+  test("a failed lookup is one line naming it, a RunError (Pulumi prints its message without a stack)", () =>
+    (async () => {
+      const missing = await settled(getImageOutput({ name: "nowhere" }));
+      const gone = await settled(getImageOutput({ id: 999 }));
+      const badFilter = await settled(getImagesOutput({ filters: [{ key: "colour", values: ["red"] }] }));
+
+      for (const { error } of [missing, gone, badFilter]) {
+        expect(pulumi.RunError.isInstance(error)).toBe(true);
+        expect((error as Error).message).not.toContain("\n");
+      }
+      expect((missing.error as Error).message).toBe('getImage: no image named "nowhere" in source "user"');
+      expect((gone.error as Error).message).toMatch(/^getImage: .*404/);
+      expect((badFilter.error as Error).message).toMatch(/^getImages: /);
+    })());
+});
+
+describe("lookups depending on a resource a preview would create", () => {
+  beforeEach(() =>
+    pulumi.runtime.setMocks(
+      { newResource: (args) => ({ id: undefined, state: args.inputs }), call: () => ({}) },
+      "project",
+      "stack",
+      true,
+    ),
+  );
+
+  test("are unknown, and send no request", () =>
+    (async () => {
+      const dependency = new Dependency("builder");
+
+      const before = emulator.requests.length;
+      const image = getImageOutput({ name: "built" }, { dependsOn: dependency });
+      expect(await image.isKnown).toBe(false);
+      await emulator.clock.sleep(1_000);
+      expect(emulator.requests.length).toBe(before);
+    })());
+});
