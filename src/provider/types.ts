@@ -21,6 +21,13 @@ export interface CustomImageInputs {
   createTimeoutMinutes?: number;
   /** How long each region transfer is waited for, in minutes. */
   transferTimeoutMinutes?: number;
+  /**
+   * This resource's DigitalOcean API token, for an image in another account than the stack's.
+   * CustomImage sends it as a secret; read, update and delete use it from the state's outputs.
+   */
+  token?: string;
+  /** This resource's API endpoint; only with `token`. */
+  apiEndpoint?: string;
 }
 
 /** Everything `create`, `update` and `read` return: the inputs plus what DigitalOcean computes. */

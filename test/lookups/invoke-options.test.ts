@@ -15,16 +15,22 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** The value an Output settles to, or its error; `unknown` when it never becomes known (preview). */
+/** The SDK's own promises of an Output (internal to it: `isKnown`, `isSecret`, `allResources`, `promise`). */
+interface OutputInternals<T> {
+  isKnown: Promise<boolean>;
+  isSecret: Promise<boolean>;
+  allResources?: () => Promise<unknown>;
+  promise(): Promise<T>;
+}
+
+/** The value an Output settles to, or its error, and whether it is known (not during a preview that creates its dependency). */
 async function settled<T>(output: pulumi.Output<T>): Promise<{ value?: T; error?: unknown; known: boolean }> {
+  const internals = output as unknown as OutputInternals<T>;
   // A failed Output's other promises reject with its error too (what Pulumi's run reports).
-  void output.isSecret.catch(() => undefined);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- allResources is internal to the SDK
-  void (output as any).allResources?.().catch(() => undefined);
-  const known = await output.isKnown.catch(() => true);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Output's promise() is internal to the SDK
-  const promise = (output as any).promise() as Promise<T>;
-  return promise.then(
+  void internals.isSecret.catch(() => undefined);
+  void internals.allResources?.().catch(() => undefined);
+  const known = await internals.isKnown.catch(() => true);
+  return internals.promise().then(
     (value) => ({ value, known }),
     (error: unknown) => ({ error, known }),
   );
@@ -89,12 +95,7 @@ describe("lookups' invoke options and errors", () => {
 
 describe("lookups depending on a resource a preview would create", () => {
   beforeEach(() =>
-    pulumi.runtime.setMocks(
-      { newResource: (args) => ({ id: undefined, state: args.inputs }), call: () => ({}) },
-      "project",
-      "stack",
-      true,
-    ),
+    pulumi.runtime.setMocks({ newResource: (args) => ({ id: undefined, state: args.inputs }), call: () => ({}) }, "project", "stack", true),
   );
 
   test("are unknown, and send no request", () =>
@@ -103,7 +104,7 @@ describe("lookups depending on a resource a preview would create", () => {
 
       const before = emulator.requests.length;
       const image = getImageOutput({ name: "built" }, { dependsOn: dependency });
-      expect(await image.isKnown).toBe(false);
+      expect((await settled(image)).known).toBe(false);
       await emulator.clock.sleep(1_000);
       expect(emulator.requests.length).toBe(before);
     })());

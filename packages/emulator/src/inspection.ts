@@ -51,7 +51,11 @@ export function inspect(emulator: Emulator, method: string, path: string): Inspe
     return { status: 404, headers: {}, body: { id: "not_found", message: `No such view; the views are ${names.join(", ")}.` } };
   }
   if (method !== "GET" && method !== "HEAD") {
-    return { status: 405, headers: { allow: "GET, HEAD" }, body: { id: "method_not_allowed", message: "The inspection endpoint is read-only." } };
+    return {
+      status: 405,
+      headers: { allow: "GET, HEAD" },
+      body: { id: "method_not_allowed", message: "The inspection endpoint is read-only." },
+    };
   }
   return { status: 200, headers: { "cache-control": "no-store" }, body: VIEWS[view as keyof typeof VIEWS](emulator) };
 }

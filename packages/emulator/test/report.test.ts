@@ -22,7 +22,12 @@ async function call(emulator: Emulator, method: string, path: string, body?: unk
 }
 
 async function importImage(emulator: Emulator, fields: Record<string, unknown>): Promise<number> {
-  const answer = await call(emulator, "POST", "/v2/images", { name: "web", url: "https://images.example.com/web.img", region: "nyc3", ...fields });
+  const answer = await call(emulator, "POST", "/v2/images", {
+    name: "web",
+    url: "https://images.example.com/web.img",
+    region: "nyc3",
+    ...fields,
+  });
   expect(answer.status).toBe(202);
   return (answer.body!.image as { id: number }).id;
 }
@@ -123,7 +128,15 @@ describe("the summary a CI job gates on", () => {
 
   test("reads in the singular for one of each", () => {
     expect(
-      summaryLine({ requests: 1, imports: 1, imagesLeft: 1, orphans: 1, duplicateImports: 1, specViolations: 1, violationsWithoutToken: 0 }),
+      summaryLine({
+        requests: 1,
+        imports: 1,
+        imagesLeft: 1,
+        orphans: 1,
+        duplicateImports: 1,
+        specViolations: 1,
+        violationsWithoutToken: 0,
+      }),
     ).toBe("1 request, 1 import, 1 image left, 1 orphan, 1 duplicate import, 1 spec violation");
   });
 });
