@@ -16,7 +16,8 @@ import {
   read as readImage,
   update as updateImage,
 } from "./lifecycle";
-import type { CustomImageInputs, CustomImageOutputs } from "./types";
+import { quoteText } from "../client/text";
+import { type CustomImageInputs, type CustomImageOutputs, UNKNOWN } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -131,7 +132,10 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
-  for (const warning of result.warnings) pulumiLog.warn(warning);
+  // The host logs with no resource, so Pulumi shows these under the stack: each names its image.
+  const name =
+    typeof result.inputs.name === "string" && result.inputs.name !== UNKNOWN ? quoteText(result.inputs.name) : "(name not known yet)";
+  for (const warning of result.warnings) pulumiLog.warn(`image ${name}: ${warning}`);
   if (news.token === undefined) warnOnceIfNoToken();
   return { inputs: result.inputs, failures: result.failures };
 }
