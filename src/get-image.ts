@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
-import { lookupOutput } from "./lookup-output";
+import { accountOf, lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 /** Where `getImage` looks for an image by name. */
@@ -16,6 +16,10 @@ export interface GetImageArgs {
   name?: string;
   /** Where to look for `name` (default `user`: the account's own images). */
   source?: ImageSource;
+  /** A token for another account than the stack's, as CustomImage's `token` (pass it as a secret to the Output form). */
+  token?: string;
+  /** The API endpoint for `token`; only with `token`. */
+  apiEndpoint?: string;
 }
 
 const listingFor: Record<ImageSource, Parameters<DigitalOceanClient["images"]["list"]>[0]> = {
@@ -29,10 +33,11 @@ const listingFor: Record<ImageSource, Parameters<DigitalOceanClient["images"]["l
  * One image by id, by slug, or by name (the Pulumi equivalent of `@pulumi/digitalocean`'s
  * `getImage`); fails when a name matches no image or several.
  */
-export async function getImage(args: GetImageArgs, client: DigitalOceanClient = programClient()): Promise<Image> {
+export async function getImage(args: GetImageArgs, client?: DigitalOceanClient): Promise<Image> {
   const given = (["id", "slug", "name"] as const).filter((key) => args[key] !== undefined);
   if (given.length !== 1)
     throw new Error(`getImage: give exactly one of id, slug or name (got ${given.length === 0 ? "none" : given.join(", ")})`);
+  client ??= programClient(accountOf("getImage", args));
   if (args.id !== undefined) return client.images.get(args.id);
   if (args.slug !== undefined) return client.images.get(args.slug);
   const source = args.source ?? "user";

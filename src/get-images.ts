@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
-import { lookupOutput } from "./lookup-output";
+import { accountOf, lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 export interface ImageFilter {
@@ -34,6 +34,10 @@ export interface GetImagesArgs {
   filters?: ImageFilter[];
   /** Client-side sort keys, first one first. */
   sorts?: ImageSort[];
+  /** A token for another account than the stack's, as CustomImage's `token` (pass it as a secret to the Output form). */
+  token?: string;
+  /** The API endpoint for `token`; only with `token`. */
+  apiEndpoint?: string;
 }
 
 export interface GetImagesResult {
@@ -41,9 +45,10 @@ export interface GetImagesResult {
 }
 
 /** Every image matching the API's filters and then the client-side filters, sorted; pages through everything. */
-export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanClient = programClient()): Promise<GetImagesResult> {
+export async function getImages(args: GetImagesArgs = {}, client?: DigitalOceanClient): Promise<GetImagesResult> {
   const filters = (args.filters ?? []).map(compileFilter);
   const sorts = args.sorts ?? [];
+  client ??= programClient(accountOf("getImages", args));
   const images = await client.images.list({ type: args.type, private: args.private, tagName: args.tagName });
   const keyed = images
     .filter((image) => filters.every((filter) => filter(image)))

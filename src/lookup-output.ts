@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AccountCredentials } from "./client/credentials";
 
 /**
  * The Output form of a lookup (`getImageOutput`, `getImagesOutput`), with Pulumi's invoke options.
@@ -37,6 +38,21 @@ function dependenciesOf(dependsOn: pulumi.InvokeOutputOptions["dependsOn"]): pul
       ),
     );
   });
+}
+
+/** A lookup's own `token` and `apiEndpoint` (see CustomImage's), checked before any request. */
+export function accountOf(name: string, args: { token?: unknown; apiEndpoint?: unknown }): AccountCredentials {
+  const { token, apiEndpoint } = args;
+  if (token !== undefined && (typeof token !== "string" || token.trim() === ""))
+    throw new Error(`${name}: token must be a non-empty string (a DigitalOcean API token; it is not repeated here)`);
+  if (apiEndpoint !== undefined && typeof apiEndpoint !== "string")
+    throw new Error(`${name}: apiEndpoint must be an https URL such as https://api.digitalocean.com`);
+  if (apiEndpoint !== undefined && token === undefined) {
+    throw new Error(
+      `${name}: apiEndpoint is given without token: the stack's DigitalOcean token is never sent to an endpoint other than the stack's`,
+    );
+  }
+  return token === undefined ? {} : { token: token.trim(), ...(apiEndpoint === undefined ? {} : { apiEndpoint }) };
 }
 
 /** The error as one line that names the lookup. */

@@ -1,21 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanClient } from "./client/digitalocean-client";
-import { ALLOW_INSECURE_ENDPOINT, resolveCredentials } from "./client/credentials";
+import { type AccountCredentials, ALLOW_INSECURE_ENDPOINT, resolveAccountCredentials } from "./client/credentials";
 
-let client: DigitalOceanClient | undefined;
+/** By account: the stack's (no token given) under `[null, null]`. */
+const clients = new Map<string, DigitalOceanClient>();
 
 /**
  * The client used by lookups (getImage, getImages), which run in the Pulumi program rather than in
  * the provider host. Same sources as the provider: `digitalocean:token` / `digitalocean:apiEndpoint`
  * from the stack config (read raw, so a secret token is not echoed), then the environment.
  */
-export function programClient(): DigitalOceanClient {
+export function programClient(account: AccountCredentials = {}): DigitalOceanClient {
+  const own = account.token === undefined ? {} : account;
+  const key = JSON.stringify([own.apiEndpoint ?? null, own.token ?? null]);
+  let client = clients.get(key);
   if (!client) {
     const read = (key: string) => pulumi.runtime.getConfig(key);
     const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ALLOW_INSECURE_ENDPOINT.config];
-    const { warnings, ...credentials } = resolveCredentials(Object.fromEntries(keys.map((key) => [key, read(key)])));
+    const { warnings, ...credentials } = resolveAccountCredentials(own, Object.fromEntries(keys.map((key) => [key, read(key)])));
     for (const warning of warnings) void pulumi.log.warn(warning);
     client = new DigitalOceanClient({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
+    clients.set(key, client);
   }
   return client;
 }

@@ -93,6 +93,39 @@ describe("lookups' invoke options and errors", () => {
     })());
 });
 
+describe("lookups in a second account", () => {
+  test("read that account's images with the token and apiEndpoint they are given, as a secret, and the stack's without them", async () => {
+    const second = await startEmulator({ timeFactor: FAST, tokens: ["second-token"] });
+    try {
+      const theirs = await clientFor(second, { token: "second-token" }).client.images.createCustom({
+        name: "theirs",
+        url: "https://images.example.com/theirs.img",
+        region: "nyc3",
+      });
+      const account = { token: pulumi.secret("second-token"), apiEndpoint: second.url };
+
+      const found = await settled(getImageOutput({ name: "theirs", ...account }));
+      const listed = await settled(getImagesOutput({ private: true, ...account }));
+      const stacks = await settled(getImageOutput({ name: "theirs" }));
+
+      expect(found.value?.id).toBe(theirs.id);
+      expect(listed.value?.images.map((image) => image.id)).toEqual([theirs.id]);
+      expect((stacks.error as Error).message).toBe('getImage: no image named "theirs" in source "user"');
+      expect(second.requests.every((request) => request.headers.authorization === "Bearer second-token")).toBe(true);
+      expect(await getImageOutput({ name: "theirs", ...account }).isSecret).toBe(true);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test("refuse an apiEndpoint without a token before any request", async () => {
+    const before = emulator.requests.length;
+    const { error } = await settled(getImagesOutput({ apiEndpoint: "https://proxy.example.com" }));
+    expect((error as Error).message).toMatch(/^getImages: apiEndpoint is given without token/);
+    expect(emulator.requests.length).toBe(before);
+  });
+});
+
 describe("lookups depending on a resource a preview would create", () => {
   beforeEach(() =>
     pulumi.runtime.setMocks({ newResource: (args) => ({ id: undefined, state: args.inputs }), call: () => ({}) }, "project", "stack", true),
