@@ -16,7 +16,7 @@ export interface GetImageArgs {
   name?: string;
   /** Where to look for `name` (default `user`: the account's own images). */
   source?: ImageSource;
-  /** A token for another account than the stack's, as CustomImage's `token` (pass it as a secret to the Output form). */
+  /** A token for another account than the stack's, as CustomImage's `token` (a secret in the Output form, which does not make the result secret). */
   token?: string;
   /** The API endpoint for `token`; only with `token`. */
   apiEndpoint?: string;

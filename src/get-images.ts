@@ -34,7 +34,7 @@ export interface GetImagesArgs {
   filters?: ImageFilter[];
   /** Client-side sort keys, first one first. */
   sorts?: ImageSort[];
-  /** A token for another account than the stack's, as CustomImage's `token` (pass it as a secret to the Output form). */
+  /** A token for another account than the stack's, as CustomImage's `token` (a secret in the Output form, which does not make the result secret). */
   token?: string;
   /** The API endpoint for `token`; only with `token`. */
   apiEndpoint?: string;

@@ -10,6 +10,8 @@ import type { AccountCredentials } from "./client/credentials";
  * has an id, and during a preview that creates one of them its result is unknown. The result
  * depends on those resources, like any Output derived from theirs.
  *
+ * A secret `token` does not make the result secret: the result holds no token.
+ *
  * A failure is a `pulumi.RunError`, which Pulumi prints as its message alone: one line naming the
  * lookup and what went wrong, rather than an unhandled exception with a JavaScript stack.
  */
@@ -20,8 +22,11 @@ export function lookupOutput<Args, Result>(
   opts: pulumi.InvokeOutputOptions | undefined,
   lookup: (resolved: Args) => Promise<Result>,
 ): pulumi.Output<Result> {
-  return pulumi.all([pulumi.output(args), dependenciesOf(opts?.dependsOn)]).apply(([resolved]) =>
-    lookup(resolved as Args).catch((error: unknown) => {
+  const { token, ...rest } = (args ?? {}) as { token?: pulumi.Input<string> };
+  // The result holds no token: a secret token must not make every image id it finds a secret.
+  const plainToken = token === undefined ? undefined : pulumi.unsecret(pulumi.output(token));
+  return pulumi.all([pulumi.output(rest), plainToken, dependenciesOf(opts?.dependsOn)]).apply(([resolved, resolvedToken]) =>
+    lookup({ ...resolved, ...(resolvedToken === undefined ? {} : { token: resolvedToken }) } as Args).catch((error: unknown) => {
       throw lookupError(name, error);
     }),
   );

@@ -45,6 +45,7 @@ export { DURATION_MARKER } from "./import-plan";
 export { SPEC_PATH } from "./spec-validator";
 export { emulatorReport, summaryLine, type EmulatorReport, type EmulatorSummary, type ReportedImport } from "./report";
 export { INSPECTION_PREFIX, type InspectedRequest } from "./inspection";
+export { requestLogLine } from "./request-log";
 
 /** All durations are simulated milliseconds on `clock`. */
 export interface EmulatorOptions {
