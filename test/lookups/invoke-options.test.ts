@@ -81,7 +81,8 @@ describe("lookups' invoke options and errors", () => {
     (async () => {
       const missing = await settled(getImageOutput({ name: "nowhere" }));
       const gone = await settled(getImageOutput({ id: 999 }));
-      const badFilter = await settled(getImagesOutput({ filters: [{ key: "colour", values: ["red"] }] }));
+      // A JavaScript program is not held to the key's type.
+      const badFilter = await settled(getImagesOutput({ filters: [{ key: "colour" as "name", values: ["red"] }] }));
 
       for (const { error } of [missing, gone, badFilter]) {
         expect(pulumi.RunError.isInstance(error)).toBe(true);
