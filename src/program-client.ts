@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanClient } from "./client/digitalocean-client";
-import { type AccountCredentials, ALLOW_INSECURE_ENDPOINT, resolveAccountCredentials } from "./client/credentials";
+import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, resolveAccountCredentials } from "./client/credentials";
 
 /** By account: the stack's (no token given) under `[null, null]`. */
 const clients = new Map<string, DigitalOceanClient>();
@@ -15,9 +15,8 @@ export function programClient(account: AccountCredentials = {}): DigitalOceanCli
   const key = JSON.stringify([own.apiEndpoint ?? null, own.token ?? null]);
   let client = clients.get(key);
   if (!client) {
-    const read = (key: string) => pulumi.runtime.getConfig(key);
-    const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ALLOW_INSECURE_ENDPOINT.config];
-    const { warnings, ...credentials } = resolveAccountCredentials(own, Object.fromEntries(keys.map((key) => [key, read(key)])));
+    const config = Object.fromEntries(CREDENTIAL_CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(key)]));
+    const { warnings, ...credentials } = resolveAccountCredentials(own, config);
     for (const warning of warnings) void pulumi.log.warn(warning);
     client = new DigitalOceanClient({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
     clients.set(key, client);

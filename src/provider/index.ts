@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { type AccountCredentials, ALLOW_INSECURE_ENDPOINT, findToken, resolveAccountCredentials } from "../client/credentials";
+import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAccountCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
@@ -25,11 +25,10 @@ import { type CustomImageInputs, type CustomImageOutputs, UNKNOWN } from "./type
  * every CustomImage of a deployment shares one client, one rate budget and one image waiter.
  */
 
-/** Stack config keys this provider reads, besides `digitalocean:token` and `digitalocean:apiEndpoint`. */
+/** Stack config keys this provider reads, besides the credentials' (`CREDENTIAL_CONFIG_KEYS`). */
 export const CONFIG = {
   requestTimeoutSeconds: "digitalocean-custom-image:requestTimeoutSeconds",
   pollIntervalSeconds: "digitalocean-custom-image:pollIntervalSeconds",
-  allowInsecureEndpoint: ALLOW_INSECURE_ENDPOINT.config,
   /** Tests and benchmarks only: "scale,origin,realStart" of a scaled clock shared with the emulator. */
   clock: "digitalocean-custom-image:clock",
 } as const;
@@ -53,7 +52,7 @@ const pulumiLog: ProviderLog = {
  * it until an operation needs the API.
  */
 export function configure(request: { config: ConfigSource }): Promise<void> {
-  const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ...Object.values(CONFIG)];
+  const keys = [...CREDENTIAL_CONFIG_KEYS, ...Object.values(CONFIG)];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
   accountRuntimes.clear();
