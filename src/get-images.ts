@@ -43,6 +43,7 @@ export interface GetImagesArgs {
 }
 
 export interface GetImagesResult {
+  /** The matching images, sorted by `sorts` (else in DigitalOcean's order); `[]` when none match. */
   images: Image[];
 }
 

@@ -32,14 +32,23 @@ export interface CustomImageInputs {
 
 /** Everything `create`, `update` and `read` return: the inputs plus what DigitalOcean computes. */
 export interface CustomImageOutputs extends CustomImageInputs {
+  /** The image id. */
   imageId: number;
+  /** DigitalOcean's status: `NEW`, `pending`, `available`, `deleted` or `retired`. */
   status: string;
+  /** DigitalOcean's reason for a failed import; `""` otherwise. */
   errorMessage: string;
+  /** Size in GB; `null` while the import runs (nullable in DigitalOcean's API). */
   sizeGigabytes: number | null;
+  /** Smallest droplet disk in GB; `null` while the import runs (nullable in DigitalOcean's API). */
   minDiskSize: number | null;
+  /** When DigitalOcean created the image, ISO 8601. */
   createdAt: string;
+  /** Always `null` for a custom image (nullable in DigitalOcean's API: only its public images have one). */
   slug: string | null;
+  /** `custom`. */
   type: string;
+  /** Always `false` for a custom image. */
   public: boolean;
   /**
    * The program's regions, present only while `regions` leaves some of them out (an import or a
