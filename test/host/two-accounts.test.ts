@@ -32,7 +32,7 @@ describe("a CustomImage with its own token and apiEndpoint", () => {
         expect(diff.changes).toBe("some");
         expect(second.getImage(Number(theirs.id))?.description).toBe("second account");
         await fixture.destroy(updated);
-        expect(second.getImage(Number(theirs.id))?.status).toBe("deleted");
+        expect(second.audit().find((entry) => entry.id === Number(theirs.id))?.status).toBe("deleted");
         expect(routes(second.requests.slice(before))).toContain(`DELETE /v2/images/${theirs.id}`);
 
         expect(second.requests.every((request) => request.headers.authorization === `Bearer ${SECOND_TOKEN}`)).toBe(true);
@@ -55,7 +55,7 @@ describe("a CustomImage with its own token and apiEndpoint", () => {
 
         second.revokeToken(SECOND_TOKEN);
         await fixture.destroy(rotated);
-        expect(second.getImage(Number(deployed.id))?.status).toBe("deleted");
+        expect(second.audit().find((entry) => entry.id === Number(deployed.id))?.status).toBe("deleted");
       } finally {
         await second.close();
       }
