@@ -1,4 +1,4 @@
-import { findPulumiCli } from "../../tools/engine/engine-cli";
+import { findPulumiCli, noCliReason } from "../../tools/engine/engine-cli";
 import { installPrograms } from "../../tools/engine/install-programs";
 
 /**
@@ -6,9 +6,10 @@ import { installPrograms } from "../../tools/engine/install-programs";
  * CLI fails the run; elsewhere the suite is skipped, and says so.
  */
 export default function globalSetup(): void {
-  const cli = findPulumiCli();
+  const rejected: string[] = [];
+  const cli = findPulumiCli(process.env, rejected);
   if (!cli) {
-    const reason = "no Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built one";
+    const reason = noCliReason(rejected);
     if (process.env.CI === "true") throw new Error(`test:engine under CI=true: ${reason}`);
     console.warn(`\ntest:engine SKIPPED: ${reason}`);
     process.env.ENGINE_SKIPPED = reason;

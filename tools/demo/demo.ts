@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findPulumiCli } from "../engine/engine-cli";
+import { findPulumiCli, noCliReason } from "../engine/engine-cli";
 import { EngineDemoError, engineDemo } from "./engine-demo";
 import { exampleDir } from "../shared/example-package";
 import { startEmulatorStack } from "../runner/emulator-stack";
@@ -145,17 +145,16 @@ export async function demo(print: (line: string) => void = console.log): Promise
 
 /** With a Pulumi CLI (on PATH or built by `npm run engine:install`) the demo runs through it; else through the runner. */
 async function main(): Promise<void> {
-  const cli = findPulumiCli();
+  const rejected: string[] = [];
+  const cli = findPulumiCli(process.env, rejected);
   if (cli) {
     console.log(
-      `Engine: the real Pulumi CLI ${cli.version} (${cli.source === "PATH" ? `on PATH: ${cli.path}` : "built by npm run engine:install"}).`,
+      `Engine: the real Pulumi CLI ${cli.version} (${cli.source === "PATH" ? `on PATH: ${cli.path}` : "built by npm run engine:install"}, with its Node.js language host).`,
     );
     await engineDemo(cli);
     return;
   }
-  console.log(
-    "Engine: the program runner (tools/runner), a stand-in for the Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built it.",
-  );
+  console.log(`Engine: the program runner (tools/runner), a stand-in for the Pulumi CLI: ${noCliReason(rejected)}.`);
   await demo();
 }
 

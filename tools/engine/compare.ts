@@ -1,11 +1,12 @@
-import { findPulumiCli } from "./engine-cli";
+import { findPulumiCli, noCliReason } from "./engine-cli";
 import { installPrograms } from "./install-programs";
 import { compareScenario, comparisonReport, newDifferences, SCENARIOS, type StepComparison } from "./runner-vs-engine";
 
 /** `npm run engine:compare`: the runner-vs-engine table (runner-vs-engine.ts) printed. */
 async function main(): Promise<void> {
-  const cli = findPulumiCli();
-  if (!cli) throw new Error("no Pulumi CLI: `pulumi` is not on PATH and `npm run engine:install` has not built one");
+  const rejected: string[] = [];
+  const cli = findPulumiCli(process.env, rejected);
+  if (!cli) throw new Error(`engine:compare: ${noCliReason(rejected)}`);
   const programs = installPrograms();
   const comparisons: StepComparison[] = [];
   for (const scenario of SCENARIOS) comparisons.push(...(await compareScenario(scenario, cli, programs.dirs[scenario.program]!)));

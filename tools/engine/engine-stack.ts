@@ -2,27 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import yaml from "js-yaml";
 import type { PulumiCli } from "./engine-cli";
 import { offlineEnv } from "./offline-env";
-import { REPO_ROOT } from "../shared/example-package";
 
 /**
- * One stack of one installed program, driven through the real Pulumi CLI with the offline settings.
- * Commands that run the program (`preview`, `up`) get a fresh program server (program-server.ts)
- * and `--client`; every command's output is kept, so a test can search all of it for a token.
+ * One stack of one installed program, driven through the real Pulumi CLI with the offline settings,
+ * as a user types the commands: the CLI starts the Node.js language host beside it, which runs
+ * index.ts through Pulumi's own run harness. Every command's output is kept, so a test can search
+ * all of it for a token.
  */
-
-const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
-const PROGRAM_SERVER = join(__dirname, "program-server.ts");
-/** Commands that need a language runtime: they take `--client`. */
-const RUNS_PROGRAM = new Set(["preview", "up", "update"]);
-/**
- * `pulumi import` has no `--client` flag but loads the project's language runtime; the engine's
- * "client" runtime in Pulumi.yaml (the one `--client` sets) gives it the program server instead.
- */
-const CLIENT_RUNTIME_IN_PROJECT = new Set(["import"]);
 
 export interface EngineEvent {
   sequence?: number;
@@ -76,8 +64,6 @@ export interface EngineStackOptions {
   cli: PulumiCli;
   /** An installed program's folder (installPrograms). */
   programDir: string;
-  /** Entry file relative to programDir, compiled JavaScript. */
-  entry?: string;
   stack?: string;
   /** Receives every command line and everything the CLI prints, as it comes (the demo shows it). */
   echo?: (text: string) => void;
@@ -88,7 +74,7 @@ export interface EngineStackOptions {
 export class EngineStack {
   readonly env: Record<string, string>;
   readonly stack: string;
-  /** Every line any command of this stack printed, stdout and stderr, plus the program servers' output. */
+  /** Every line any command of this stack printed, stdout and stderr (the program's and the provider's included). */
   readonly output: string[] = [];
   private readonly root: string;
   private eventLogs = 0;
@@ -98,12 +84,12 @@ export class EngineStack {
     this.stack = options.stack ?? "dev";
     // The stack's config file lives in the program's folder: one left by an earlier stack of the same name would leak in.
     rmSync(this.configFile, { force: true });
-    const sdkRoot = dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [options.programDir] }));
-    // pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, ships in the SDK's package root.
-    // PULUMI_DEBUG_COMMANDS unlocks --event-log, as the Automation API does to read the engine's events.
+    // The CLI's folder first on PATH, as a Pulumi install puts it: the language host and the
+    // dynamic-provider plugin are beside `pulumi` (engine-cli.ts). PULUMI_DEBUG_COMMANDS unlocks
+    // --event-log, as the Automation API does to read the engine's events.
     this.env = {
       ...process.env,
-      ...offlineEnv({ root: this.root, pathDirs: [sdkRoot], passphrase: options.passphrase }),
+      ...offlineEnv({ root: this.root, pathDirs: [dirname(options.cli.path)], passphrase: options.passphrase }),
       PULUMI_DEBUG_COMMANDS: "true",
     } as Record<string, string>;
   }
@@ -176,25 +162,10 @@ export class EngineStack {
       full.push("--event-log", eventLog);
     }
     if (command === "stack" && args[1] === "init") full.splice(full.indexOf("--stack"), 2);
-    const server = RUNS_PROGRAM.has(command) || CLIENT_RUNTIME_IN_PROJECT.has(command) ? await this.startProgramServer() : undefined;
-    const projectFile = join(this.options.programDir, "Pulumi.yaml");
-    const project = readFileSync(projectFile, "utf8");
-    if (server && RUNS_PROGRAM.has(command)) full.push("--client", server.address);
-    if (server && CLIENT_RUNTIME_IN_PROJECT.has(command)) {
-      writeFileSync(
-        projectFile,
-        yaml.dump({ ...(yaml.load(project) as object), runtime: { name: "client", options: { address: server.address } } }),
-      );
-    }
-    try {
-      const result = await this.spawnCli(full, options);
-      result.events = eventLog ? readEvents(eventLog) : [];
-      if (result.code !== 0 && !options.allowFailure) throw new CliError(result);
-      return result;
-    } finally {
-      server?.stop();
-      writeFileSync(projectFile, project);
-    }
+    const result = await this.spawnCli(full, options);
+    result.events = eventLog ? readEvents(eventLog) : [];
+    if (result.code !== 0 && !options.allowFailure) throw new CliError(result);
+    return result;
   }
 
   /** Removes the stack's temp folder (backend and PULUMI_HOME) and its config file. */
@@ -231,28 +202,6 @@ export class EngineStack {
       });
       options.onStart?.(child);
     });
-  }
-
-  private async startProgramServer(): Promise<{ address: string; stop(): void }> {
-    const child = spawn(TSX, [PROGRAM_SERVER, this.options.programDir, this.options.entry ?? join("bin", "index.js")], {
-      cwd: this.options.programDir,
-      env: this.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    child.stderr.on("data", (chunk: Buffer) => this.output.push(...String(chunk).split("\n")));
-    const lines = createInterface({ input: child.stdout });
-    const address = await new Promise<string>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`the program server exited ${code} before listening`)));
-      lines.once("line", (line) => resolve((JSON.parse(line) as { address: string }).address));
-    });
-    lines.on("line", (line) => this.output.push(line));
-    return {
-      address,
-      stop: () => {
-        child.stdin.end();
-        child.kill("SIGTERM");
-      },
-    };
   }
 }
 

@@ -36,10 +36,12 @@ export async function startEngineFixture(
     config?: Record<string, string>;
     stack?: string;
     passphrase?: string;
+    /** The program's folder when it is not the one global-setup.ts installed (a test's own install). */
+    programDir?: string;
   } = {},
 ): Promise<EngineFixture> {
   const { cli, programs } = engineSetup();
-  const dir = programs.dirs[program];
+  const dir = options.programDir ?? programs.dirs[program];
   if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
   const stack = new EngineStack({ cli, programDir: dir, stack: options.stack, passphrase: options.passphrase });

@@ -7,9 +7,10 @@ import { REPO_ROOT } from "../shared/example-package";
 /**
  * Installs the programs the engine suite runs the way a user installs this package: `npm pack`
  * makes the tarball, and one folder outside the repository gets `npm install` of it (extracted,
- * not linked) next to the SDK the examples pin. Each program (an example, unchanged, or one of
- * test/engine/programs/) is a subfolder with its Pulumi.yaml, compiled by the installed TypeScript
- * with the program's own tsconfig.json into bin/index.js.
+ * not linked) next to the SDK, TypeScript and @types/node the examples pin. Each program (an
+ * example, unchanged, or one of programs/) is a subfolder with its Pulumi.yaml, index.ts and
+ * tsconfig.json; `pulumi` runs index.ts through Pulumi's run harness, which compiles it (ts-node
+ * with the installed TypeScript), as on a user's machine.
  */
 
 /** The programs written for the engine suite's specs, beside them. */
@@ -31,13 +32,20 @@ function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** `names`: which programs (default all); `root`: an empty folder outside the repository. */
-export function installPrograms(
-  names: readonly string[] = Object.keys(SOURCES),
-  root: string = mkdtempSync(join(tmpdir(), "custom-image-engine-programs-")),
-): InstalledPrograms {
-  const packed = run("npm", ["pack", "--silent", "--pack-destination", root], REPO_ROOT).trim().split("\n").at(-1)!;
-  const tarball = join(root, packed);
+export interface InstallOptions {
+  /** An empty folder outside the repository; default a new temp folder. */
+  root?: string;
+  /** The package's tarball from an earlier install; default a new `npm pack`. */
+  tarball?: string;
+  /** false: without the examples' devDependencies (`typescript`, `@types/node`). Default true. */
+  typescript?: boolean;
+}
+
+/** `names`: which programs (default all). */
+export function installPrograms(names: readonly string[] = Object.keys(SOURCES), options: InstallOptions = {}): InstalledPrograms {
+  const root = options.root ?? mkdtempSync(join(tmpdir(), "custom-image-engine-programs-"));
+  const tarball =
+    options.tarball ?? join(root, run("npm", ["pack", "--silent", "--pack-destination", root], REPO_ROOT).trim().split("\n").at(-1)!);
   const example = JSON.parse(readFileSync(join(SOURCES.basic!, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
@@ -49,7 +57,7 @@ export function installPrograms(
         name: "custom-image-engine-programs",
         private: true,
         dependencies: { ...example.dependencies, "pulumi-digitalocean-custom-image": `file:${tarball}` },
-        devDependencies: example.devDependencies,
+        devDependencies: options.typescript === false ? {} : example.devDependencies,
       },
       null,
       2,
@@ -65,6 +73,5 @@ export function installPrograms(
     for (const file of PROGRAM_FILES) copyFileSync(join(source, file), join(dir, file));
     dirs[name] = dir;
   }
-  run(join(root, "node_modules", ".bin", "tsc"), ["--build", ...Object.values(dirs)], root);
   return { root, tarball, dirs };
 }

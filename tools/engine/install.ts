@@ -3,14 +3,15 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { installAnchor } from "../anchor/install-anchor";
 import { cliVersion, engineCacheDir, pinnedEngineVersion } from "./engine-cli";
+import { installDynamicProviderPlugin, installLanguageHost, languageHostSource } from "./install-language-host";
 
 /**
- * `npm run engine:install`: builds the Pulumi CLI from Go modules at the release that
- * tools/engine/cli/go.mod pins, into a cache folder keyed by version. A second run only checks the
- * cached binary. The last line printed is the folder that holds `pulumi`.
- *
- * The Node.js language host is not built: its module is not served by the Go module proxy
- * (tools/engine/README.md). Programs reach the CLI through `--client` instead (program-server.ts).
+ * `npm run engine:install [-- --language-host <folder>]`: builds the Pulumi CLI from Go modules at
+ * the release that tools/engine/cli/go.mod pins into a cache folder keyed by version, then puts
+ * beside it what a Pulumi install ships for Node.js programs: `pulumi-language-nodejs`, built from
+ * the source folder that `--language-host` or PULUMI_LANGUAGE_NODEJS_SOURCE names, and
+ * `pulumi-resource-pulumi-nodejs` (install-language-host.ts). A second run only checks what is
+ * cached. The last line printed is the folder that holds all three.
  */
 
 const PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
@@ -21,13 +22,22 @@ function log(line: string): void {
 }
 
 function main(): void {
+  const dir = installCli();
+  installLanguageHost(dir, languageHostSource(process.argv.slice(2)), log);
+  installDynamicProviderPlugin(dir);
+  // `--anchor`: also the plugin of @pulumi/digitalocean, into the same folder (tools/anchor/README.md).
+  if (process.argv.includes("--anchor")) installAnchor(dir, log);
+  console.log(dir);
+}
+
+/** Builds `pulumi` unless the cached one reports the pinned version; returns its folder. */
+function installCli(): string {
   const version = pinnedEngineVersion();
   const dir = engineCacheDir(version);
   const cli = join(dir, "pulumi");
   if (cliVersion(cli) === version) {
     log(`pulumi ${version} is already built`);
-    console.log(dir);
-    return;
+    return dir;
   }
   const go = spawnSync("go", ["version"], { encoding: "utf8" });
   if (go.status !== 0) {
@@ -53,13 +63,11 @@ function main(): void {
   const built = cliVersion(cli);
   if (built !== version) throw new Error(`the built ${cli} reports version ${built ?? "(none)"}, expected ${version}`);
   log(`built pulumi ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(dir);
+  return dir;
 }
 
 try {
   main();
-  // `--anchor`: also the plugin of @pulumi/digitalocean, into the same folder (tools/anchor/README.md).
-  if (process.argv.includes("--anchor")) installAnchor(engineCacheDir(pinnedEngineVersion()), log);
 } catch (error) {
   log(`engine:install failed: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -96,7 +96,7 @@ function mapStrings<T>(value: T, map: (text: string) => string): T {
 
 /**
  * The state as committed: placeholders for the emulator's config values, and no `stackTrace`, whose
- * frames are the harness's own files (tsx, program-server.ts) at this machine's paths; the engine
+ * frames are the program's and Pulumi's run harness's files at this machine's paths; the engine
  * only shows them in diagnostics and writes them anew on the next update.
  */
 export function scrubState(state: StackExport, values: Record<string, string>): StackExport {

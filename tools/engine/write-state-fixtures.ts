@@ -3,7 +3,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { startEmulatorStack } from "../runner/emulator-stack";
-import { findPulumiCli, type PulumiCli } from "./engine-cli";
+import { findPulumiCli, noCliReason, type PulumiCli } from "./engine-cli";
 import { customImages, EngineStack, type StackExport } from "./engine-stack";
 import { installPrograms, type InstalledPrograms } from "./install-programs";
 import { DEFAULT_PASSPHRASE } from "./offline-env";
@@ -142,8 +142,9 @@ async function runScenario(
 }
 
 async function main(): Promise<void> {
-  const cli = findPulumiCli();
-  if (!cli) throw new Error("fixtures:state needs the Pulumi CLI: `pulumi` on PATH, or run `npm run engine:install`");
+  const rejected: string[] = [];
+  const cli = findPulumiCli(process.env, rejected);
+  if (!cli) throw new Error(`fixtures:state: ${noCliReason(rejected)}`);
   const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
   const out = join(STATE_FIXTURES_DIR, version);
   const programs = installPrograms([...new Set(SCENARIOS.map((scenario) => scenario.program))]);
