@@ -21,6 +21,9 @@ describeEngine("the import resource option through the real CLI", () => {
     await set("regions", '["nyc3","ams3"]');
 
     const before = emulator.requests.length;
+    // Pulumi's own import cannot reach a dynamic provider, so the preview shows a create, and sends nothing.
+    expect(ops(await stack.preview())).toEqual(["create image"]);
+    expect(requestLines(emulator, before)).toEqual([]);
     const adopted = await stack.up();
     expect(ops(adopted)).toEqual(["create image"]);
     expect(requestLines(emulator, before)).not.toContain("POST /v2/images");
