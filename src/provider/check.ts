@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
+import { checkImportId } from "./import-option";
 import { hasAuthority, redactUrl } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
@@ -19,6 +20,7 @@ import {
   DEFAULT_CREATE_TIMEOUT_MINUTES,
   DEFAULT_DISTRIBUTION,
   DEFAULT_TRANSFER_TIMEOUT_MINUTES,
+  IMPORT_ID,
   UNKNOWN,
 } from "./types";
 
@@ -75,7 +77,7 @@ export const INPUT_LIMITS = {
  * Inputs set by the SDK and by CustomImage rather than by users, passed through untouched: the
  * serialized provider, and the scope of the import marker.
  */
-const PASS_THROUGH = ["__provider", "__importScope"];
+const PASS_THROUGH = ["__provider", "__importScope", IMPORT_ID];
 
 /** Region slugs are three letters and a digit (https://docs.digitalocean.com/platform/regional-availability/). */
 const REGION_SLUG_PATTERN = /^[a-z]{3}[0-9]$/;
@@ -158,6 +160,8 @@ export function check(_olds: Record<string, unknown>, news: Record<string, unkno
     failures.push({ property, reason: unknownPropertyReason(property) });
   }
   for (const property of PASS_THROUGH) if (news[property] !== undefined) inputs[property] = news[property];
+  const importId = checkImportId(news);
+  if (importId) failures.push({ property: "import", reason: importId });
 
   return { inputs, failures, warnings };
 }

@@ -4,6 +4,8 @@ import { ALLOW_INSECURE_ENDPOINT, findToken, resolveCredentials } from "../clien
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
+import { adopt } from "./adopt";
+import { refuseReplacingAdopted } from "./import-option";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
@@ -16,7 +18,7 @@ import {
   read as readImage,
   update as updateImage,
 } from "./lifecycle";
-import type { CustomImageInputs, CustomImageOutputs } from "./types";
+import { type CustomImageInputs, type CustomImageOutputs, IMPORT_ID } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -124,11 +126,13 @@ function warnOnceIfNoToken(): void {
 }
 
 export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-  return diffInputs(id, olds, news);
+  const result = diffInputs(id, olds, news);
+  refuseReplacingAdopted(news, result.replaces ?? []);
+  return result;
 }
 
 export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return keepProvider(createImage(getRuntime(), inputs), inputs);
+  return keepProvider(inputs[IMPORT_ID] === undefined ? createImage(getRuntime(), inputs) : adopt(getRuntime(), inputs), inputs);
 }
 
 export async function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {

@@ -135,7 +135,7 @@ function warnAboutExtraRegions(runtime: Runtime, inputs: Partial<Pick<CustomImag
 }
 
 /** An image as log lines and errors name it; the name escaped, as an adopted image's name comes from DigitalOcean unchecked. */
-function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
+export function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
   return id === undefined ? `image ${quoteText(inputs.name)}` : `image ${quoteText(inputs.name)} (${id})`;
 }
 
@@ -278,14 +278,14 @@ async function adoptOrImport(
  * `fresh`: an image this call just imported, which has no transfers and no extra tags yet.
  * `existing`: an image that may have both (an update, or an interrupted create adopted).
  */
-type ImageHistory = "fresh" | "existing";
+export type ImageHistory = "fresh" | "existing";
 
 /**
  * `recorded`: Pulumi's state already names the image (an update), so a failure is reported as
  * such; a create's image is recorded only by the partial failure `fail` throws.
  * `importRegion`: the region the import went into, recorded while it runs (see `toOutputs`).
  */
-async function converge(
+export async function converge(
   runtime: Runtime,
   inputs: CustomImageInputs,
   image: Image,

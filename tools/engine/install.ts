@@ -58,7 +58,7 @@ function main(): void {
 
 try {
   main();
-  // `--anchor`: also the plugin of @pulumi/digitalocean, into the same folder (tools/anchor/README.md).
+  // `--anchor`: also the plugin of @pulumi/digitalocean, built from ../shared/third_party into the same folder (tools/anchor/README.md).
   if (process.argv.includes("--anchor")) installAnchor(engineCacheDir(pinnedEngineVersion()), log);
 } catch (error) {
   log(`engine:install failed: ${(error as Error).message}`);
