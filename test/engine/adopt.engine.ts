@@ -1,5 +1,5 @@
 import { clientFor } from "../helpers/emulator-fixture";
-import { accountProblems, customImages, describeEngine, engineFixtures, ops, requestLines } from "./engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, ops, requestLines } from "../../tools/engine/engine-suite";
 
 const PROJECT = "custom-image-options";
 
