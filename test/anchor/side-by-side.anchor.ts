@@ -88,9 +88,10 @@ function imageOps(result: CliResult): string {
 /** What the user reads: the first error line, else the first warning, shortened; ids and ports blanked. */
 function userMessage(result: CliResult): string {
   const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim());
+  // The CLI's note that a plugin came from PATH (both do here) is the harness's, not the provider's.
   const pick =
     lines.find((line) => /^error:/.test(line) && !/update failed|one or more errors/i.test(line)) ??
-    lines.find((line) => /^warning:/.test(line));
+    lines.find((line) => /^warning:/.test(line) && !/ from \$PATH /.test(line));
   if (!pick) return "";
   const text = pick.replace(/\b\d{6,}\b/g, "…").replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:…");
   return text.length > 220 ? `${text.slice(0, 217)}…` : text;
