@@ -40,6 +40,10 @@ export async function adopt(
   runtime.log.info(
     `Adopting ${label(image, id)} (the import option): no import is started; what differs from the program is updated in place`,
   );
-  const outs = await converge(runtime, inputs, image, "existing", false, image.regions[0] ?? inputs.regions[0]!);
+  const outs = await converge(runtime, inputs, image, {
+    history: "existing",
+    recorded: false,
+    importRegion: image.regions[0] ?? inputs.regions[0]!,
+  });
   return { id: String(image.id), outs };
 }

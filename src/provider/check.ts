@@ -12,8 +12,8 @@ import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitaloce
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { checkImportId } from "./import-option";
-import { hasAuthority, redactUrl } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
+import { hasAuthority, redactUrl } from "../client/redact-urls";
+import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
 import {
   type CustomImageInputs,

@@ -4,6 +4,7 @@ import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
 import type { CliResult, StackExport } from "../../tools/engine/engine-stack";
 import { useAnchorPlugin } from "../../tools/anchor/anchor-plugin";
+import { REPO_ROOT } from "../../tools/shared/example-package";
 
 /**
  * One scenario list through the real CLI on both providers, each against its own emulator with the
@@ -103,7 +104,7 @@ describeEngine("the anchor and this package side by side, through the real CLI, 
   const fixtures = engineFixtures();
   beforeAll(() => useAnchorPlugin());
   afterAll(() => {
-    if (process.env.ANCHOR_WRITE === "1") writeFileSync(join(__dirname, "..", "..", "docs", "ANCHOR.md"), render(tables));
+    if (process.env.ANCHOR_WRITE === "1") writeFileSync(join(REPO_ROOT, "docs", "ANCHOR.md"), render(tables));
   });
 
   it.each(PROVIDERS)("the lifecycle with %s: create, in-place changes, region changes, a new url, drift, destroy", async (provider) => {

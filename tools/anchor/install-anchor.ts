@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * `npm run engine:install -- --anchor`: `pulumi-resource-digitalocean`, the plugin behind
@@ -29,7 +30,7 @@ const VERSION_SYMBOL = "github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/ve
 
 /** `THIRD_PARTY_DIR`, else `../shared/third_party` beside the repository. */
 export function thirdPartyDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.THIRD_PARTY_DIR || join(__dirname, "..", "..", "..", "shared", "third_party"));
+  return resolve(env.THIRD_PARTY_DIR || join(REPO_ROOT, "..", "shared", "third_party"));
 }
 
 /** The folders of the third-party sources the build needs that are missing, named for the message. */

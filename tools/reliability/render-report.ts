@@ -1,5 +1,5 @@
 import { defaultRetryPolicy } from "../../src/client/retry-policy";
-import type { Machine } from "../bench/render-report";
+import { type Machine, markdownTable, rounded } from "../shared/report";
 import type { BadInputResults } from "./bad-inputs";
 import type { CrashResults } from "./crashes";
 import type { DriftResults } from "./drift";
@@ -53,11 +53,6 @@ const cell = (text: string, limit = 400) => {
   return short.replace(/\|/g, "\\|").replace(/\n/g, " ");
 };
 const verdict = (ok: boolean) => (ok ? "✓" : "✗ **failed**");
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
 
 // ---- 1. fault matrix -------------------------------------------------------------------------
 
@@ -374,15 +369,6 @@ function soakSection(results: SoakResults): string[] {
 }
 
 // ---- JSON ------------------------------------------------------------------------------------
-
-/** Numbers rounded to 3 decimals, so the JSON stays readable. */
-function rounded(value: unknown): unknown {
-  if (typeof value === "number") return Number.isInteger(value) ? value : Math.round(value * 1000) / 1000;
-  if (Array.isArray(value)) return value.map(rounded);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
-  return value;
-}
 
 /**
  * The figures, without what the tables print in full: each matrix cell as `ok`, `error:<kind>` or

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO_ROOT } from "../../../tools/shared/example-package";
 import { ANCHOR_PLUGIN, embeddedSchema, installAnchor, missingSources, thirdPartyDir } from "../../../tools/anchor/install-anchor";
 
 describe("engine:install --anchor", () => {
@@ -14,7 +15,7 @@ describe("engine:install --anchor", () => {
 
   it("finds the sources in THIRD_PARTY_DIR, else in ../shared/third_party beside the repository", () => {
     expect(thirdPartyDir({ THIRD_PARTY_DIR: "/src/third_party" })).toBe("/src/third_party");
-    expect(thirdPartyDir({})).toBe(join(__dirname, "..", "..", "..", "..", "shared", "third_party"));
+    expect(thirdPartyDir({})).toBe(join(REPO_ROOT, "..", "shared", "third_party"));
   });
 
   it("names every missing source folder and what to do, before building anything", () => {
