@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ADOPTING } from "./provider/types";
+import { ADOPTING, IMPORT_ID } from "./provider/types";
 import { CustomImageScope } from "./custom-image-scope";
 
 /**
@@ -149,9 +149,16 @@ export class CustomImage extends pulumi.dynamic.Resource {
   /** Always `false` for a custom image: it is visible to its own account only. */
   declare public readonly public: pulumi.Output<boolean>;
 
+  /**
+   * `opts.import` adopts an existing image (made by hand, or by `@pulumi/digitalocean`'s
+   * `CustomImage`) instead of importing one: `pulumi up` reads it and updates in place what
+   * differs from `args`; the preview shows it as a create. The engine's own import cannot reach a
+   * dynamic provider (src/provider/adopt.ts), so the id travels as an input.
+   */
   constructor(name: string, args: CustomImageArgs, opts?: pulumi.CustomResourceOptions) {
+    const { import: importId, ...options } = opts ?? {};
     // An image read by `get` is never imported, so it needs no marker scope.
-    const scope = opts?.id === undefined ? new CustomImageScope(`${name}-scope`, { parent: opts?.parent }) : undefined;
+    const scope = options.id === undefined ? new CustomImageScope(`${name}-scope`, { parent: options.parent }) : undefined;
     super(
       customImageProvider,
       name,
@@ -161,12 +168,13 @@ export class CustomImage extends pulumi.dynamic.Resource {
         name: args?.name ?? name,
         // Secret whatever the program passed: the state holds it encrypted, in inputs and outputs.
         ...(args?.token === undefined ? {} : { token: pulumi.secret(args.token) }),
+        [IMPORT_ID]: importId,
         // Scopes the import marker to this stack's resource: the names for people reading the
         // state, the nonce so that no other stack has it (see custom-image-scope.ts).
         __importScope: scope?.nonce.apply((nonce) => `${pulumi.getProject()}/${pulumi.getStack()}/${name}/${nonce}`),
       },
       // The engine also marks an output secret when the input of the same name was (the host takes no secrets); this says it outright.
-      args?.token === undefined ? opts : { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "token"] },
+      args?.token === undefined ? options : { ...options, additionalSecretOutputs: [...(options.additionalSecretOutputs ?? []), "token"] },
       "digitalocean",
       "CustomImage",
     );
@@ -174,9 +182,10 @@ export class CustomImage extends pulumi.dynamic.Resource {
   }
 
   /**
-   * Adopts an existing image by id (read-only in this program); fails if no image has that id.
-   * `pulumi import` cannot work for dynamic providers, because the host needs the serialized
-   * provider that only a program supplies.
+   * Looks up an existing image by id (read-only in this program); fails if no image has that id.
+   * To manage an existing image, give `new CustomImage` the `import` option instead. `pulumi
+   * import` cannot work for dynamic providers, because the host needs the serialized provider
+   * that only a program supplies.
    */
   static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): CustomImage {
     // The marker tells the provider's `read` that this is a lookup, where a missing image is an error.

@@ -12,6 +12,7 @@ import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitaloce
 import { checkedEndpoint } from "../client/credentials";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
+import { checkImportId } from "./import-option";
 import { hasAuthority, redactUrl } from "../client/redact-urls";
 import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
@@ -20,6 +21,7 @@ import {
   DEFAULT_CREATE_TIMEOUT_MINUTES,
   DEFAULT_DISTRIBUTION,
   DEFAULT_TRANSFER_TIMEOUT_MINUTES,
+  IMPORT_ID,
   UNKNOWN,
 } from "./types";
 
@@ -76,7 +78,7 @@ export const INPUT_LIMITS = {
  * Inputs set by the SDK and by CustomImage rather than by users, passed through untouched: the
  * serialized provider, and the scope of the import marker.
  */
-const PASS_THROUGH = ["__provider", "__importScope"];
+const PASS_THROUGH = ["__provider", "__importScope", IMPORT_ID];
 
 /** Region slugs are three letters and a digit (https://docs.digitalocean.com/platform/regional-availability/). */
 const REGION_SLUG_PATTERN = /^[a-z]{3}[0-9]$/;
@@ -169,6 +171,8 @@ export function check(_olds: Record<string, unknown>, news: Record<string, unkno
         "Give this resource's token too (a secret), or set the stack's endpoint with `pulumi config set digitalocean:apiEndpoint <url>`",
     });
   }
+  const importId = checkImportId(news);
+  if (importId) failures.push({ property: "import", reason: importId });
 
   return { inputs, failures, warnings };
 }

@@ -4,6 +4,8 @@ import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAcco
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
+import { adopt } from "./adopt";
+import { refuseReplacingAdopted } from "./import-option";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
@@ -17,7 +19,7 @@ import {
   update as updateImage,
 } from "./lifecycle";
 import { quoteText } from "../client/text";
-import { type CustomImageInputs, type CustomImageOutputs, UNKNOWN } from "./types";
+import { type CustomImageInputs, type CustomImageOutputs, IMPORT_ID, UNKNOWN } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -153,11 +155,14 @@ function warnOnceIfNoToken(): void {
 }
 
 export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-  return diffInputs(id, olds, news);
+  const result = diffInputs(id, olds, news);
+  refuseReplacingAdopted(news, result.replaces ?? []);
+  return result;
 }
 
 export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return keepProvider(createImage(getRuntime(accountOf(inputs)), inputs), inputs);
+  const runtime = getRuntime(accountOf(inputs));
+  return keepProvider(inputs[IMPORT_ID] === undefined ? createImage(runtime, inputs) : adopt(runtime, inputs), inputs);
 }
 
 export async function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {

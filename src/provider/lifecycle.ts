@@ -136,7 +136,7 @@ function warnAboutExtraRegions(runtime: Runtime, inputs: Partial<Pick<CustomImag
 }
 
 /** An image as log lines and errors name it; the name escaped, as an adopted image's name comes from DigitalOcean unchecked. */
-function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
+export function label(inputs: Pick<CustomImageInputs, "name">, id?: number): string {
   return id === undefined ? `image ${quoteText(inputs.name)}` : `image ${quoteText(inputs.name)} (${id})`;
 }
 
@@ -250,7 +250,7 @@ interface ConvergeOptions {
  * parallel transfers. Used by `create` after the POST, and by `update`, which also resumes a
  * create that was interrupted (a timed-out wait recorded as a partial failure).
  */
-async function converge(
+export async function converge(
   runtime: Runtime,
   inputs: CustomImageInputs,
   image: Image,

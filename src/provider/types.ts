@@ -72,3 +72,12 @@ export const DEFAULT_TRANSFER_TIMEOUT_MINUTES = 60;
  * missing image is the user's error, from a refresh, where it means the image is gone.
  */
 export const ADOPTING = "__adopting";
+
+/**
+ * The id given by the `import` resource option, which CustomImage takes out of the options and
+ * passes as this input: the engine's own import calls the dynamic-provider host's Read with no
+ * state and no inputs, so the host cannot find the serialized provider and fails ("code must be
+ * a string, not undefined"). As an input it reaches `create`, which adopts the image instead of
+ * importing one (src/provider/adopt.ts).
+ */
+export const IMPORT_ID = "__importId";

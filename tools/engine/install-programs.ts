@@ -28,6 +28,13 @@ export interface InstalledPrograms {
   dirs: Record<string, string>;
 }
 
+function lockedVersion(name: string): string {
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
+  const version = lock.packages[`node_modules/${name}`]?.version;
+  if (!version) throw new Error(`package-lock.json resolves no ${name}: run npm install`);
+  return version;
+}
+
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
@@ -56,7 +63,12 @@ export function installPrograms(names: readonly string[] = Object.keys(SOURCES),
       {
         name: "custom-image-engine-programs",
         private: true,
-        dependencies: { ...example.dependencies, "pulumi-digitalocean-custom-image": `file:${tarball}` },
+        dependencies: {
+          ...example.dependencies,
+          "pulumi-digitalocean-custom-image": `file:${tarball}`,
+          // The anchor's SDK, for programs/migrate (at the version the repository locks).
+          "@pulumi/digitalocean": lockedVersion("@pulumi/digitalocean"),
+        },
         devDependencies: options.typescript === false ? {} : example.devDependencies,
       },
       null,

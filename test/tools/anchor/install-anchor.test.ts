@@ -1,36 +1,36 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { anchorVersion, downloadOutcome } from "../../../tools/anchor/install-anchor";
 import { REPO_ROOT } from "../../../tools/shared/example-package";
+import { ANCHOR_PLUGIN, embeddedSchema, installAnchor, missingSources, thirdPartyDir } from "../../../tools/anchor/install-anchor";
 
-describe("the anchor's version", () => {
-  it("is the @pulumi/digitalocean version package-lock.json resolves, the one the SDK asks the CLI for", () => {
-    const installed = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@pulumi/digitalocean/package.json"), "utf8")) as {
-      version: string;
-    };
-    expect(anchorVersion(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"))).toBe(installed.version);
+describe("engine:install --anchor", () => {
+  it("embeds the committed schema with the plugin's version, as pulumi-digitalocean's go:generate step does", () => {
+    expect(JSON.parse(embeddedSchema('{"name":"digitalocean","version":"0.0.1","resources":{}}', "v4.76.0"))).toEqual({
+      name: "digitalocean",
+      version: "4.76.0",
+      resources: {},
+    });
   });
 
-  it("is refused with what to run when the lock file resolves no @pulumi/digitalocean", () => {
-    expect(() => anchorVersion(JSON.stringify({ packages: {} }))).toThrow(
-      "package-lock.json resolves no node_modules/@pulumi/digitalocean: run npm install",
-    );
-  });
-});
-
-describe("go mod download's report", () => {
-  it.each([
-    ["a served module gives its folder", '{"Path":"m","Version":"v1.0.0","Dir":"/go/pkg/mod/m@v1.0.0"}', { dir: "/go/pkg/mod/m@v1.0.0" }],
-    [
-      "a refused module gives the proxy's answer on one line",
-      '{"Path":"m","Version":"v1.0.0","Error":"m@v1.0.0: reading m/@v/v1.0.0.info: 403 Forbidden\\n\\tserver response: This module version is not available."}',
-      { error: "m@v1.0.0: reading m/@v/v1.0.0.info: 403 Forbidden server response: This module version is not available." },
-    ],
-  ])("%s", (_, stdout, expected) => {
-    expect(downloadOutcome(stdout)).toEqual(expected);
+  it("finds the sources in THIRD_PARTY_DIR, else in ../shared/third_party beside the repository", () => {
+    expect(thirdPartyDir({ THIRD_PARTY_DIR: "/src/third_party" })).toBe("/src/third_party");
+    expect(thirdPartyDir({})).toBe(join(REPO_ROOT, "..", "shared", "third_party"));
   });
 
-  it("that holds neither is an error naming the report", () => {
-    expect(() => downloadOutcome('{"Path":"m"}')).toThrow('go mod download reported neither a folder nor an error: {"Path":"m"}');
+  it("names every missing source folder and what to do, before building anything", () => {
+    const sources = mkdtempSync(join(tmpdir(), "anchor-sources-"));
+    const target = mkdtempSync(join(tmpdir(), "anchor-target-"));
+    try {
+      mkdirSync(join(sources, "pulumi-digitalocean", "provider"), { recursive: true });
+      writeFileSync(join(sources, "pulumi-digitalocean", "provider", "go.mod"), "module m\n");
+      expect(missingSources(sources)).toEqual(["pulumi-digitalocean/patches", "terraform-provider-digitalocean/go.mod"]);
+      expect(() => installAnchor(target, () => undefined, { THIRD_PARTY_DIR: sources })).toThrow(
+        `--anchor builds ${ANCHOR_PLUGIN} v4.76.0 from the pulumi-digitalocean and terraform-provider-digitalocean sources, but ${sources} lacks pulumi-digitalocean/patches, terraform-provider-digitalocean/go.mod: get the shared third_party folder (its README names the commits) or set THIRD_PARTY_DIR to it`,
+      );
+    } finally {
+      rmSync(sources, { recursive: true, force: true });
+      rmSync(target, { recursive: true, force: true });
+    }
   });
 });

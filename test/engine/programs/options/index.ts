@@ -8,6 +8,7 @@ const count = config.getNumber("count") ?? 1;
 const resourceName = config.get("resourceName") ?? "image";
 const aliasOf = config.get("aliasOf");
 const replaceOnChanges = config.getObject<string[]>("replaceOnChanges");
+const importId = config.get("importId");
 
 const images = Array.from({ length: count }, (_, index) => {
   const name = count === 1 ? resourceName : `${resourceName}-${index}`;
@@ -26,6 +27,7 @@ const images = Array.from({ length: count }, (_, index) => {
       deleteBeforeReplace: config.getBoolean("deleteBeforeReplace"),
       ignoreChanges: config.getBoolean("ignoreDescription") ? ["description"] : undefined,
       ...(replaceOnChanges ? { replaceOnChanges } : {}),
+      ...(importId ? { import: importId } : {}),
       ...(aliasOf ? { aliases: [{ name: count === 1 ? aliasOf : `${aliasOf}-${index}` }] } : {}),
     },
   );
