@@ -4,6 +4,9 @@ import { ALLOW_INSECURE_ENDPOINT, findToken, resolveCredentials } from "../clien
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
+import { checkFileContent } from "../spaces/file-content-check";
+import { afterResumedImport, createFromFile, deleteLeftObject, type FileInputs } from "../spaces/file-import";
+import { SPACES_KEYS } from "../spaces/spaces-settings";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
@@ -50,7 +53,12 @@ const pulumiLog: ProviderLog = {
  * it until an operation needs the API.
  */
 export function configure(request: { config: ConfigSource }): Promise<void> {
-  const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ...Object.values(CONFIG)];
+  const keys = [
+    "digitalocean:token",
+    "digitalocean:apiEndpoint",
+    ...Object.values(CONFIG),
+    ...Object.values(SPACES_KEYS).map((key) => key.config),
+  ];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
   tokenChecked = false;
@@ -105,6 +113,7 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
+  await checkFileContent(result, pulumiLog);
   for (const warning of result.warnings) pulumiLog.warn(warning);
   warnOnceIfNoToken();
   return { inputs: result.inputs, failures: result.failures };
@@ -128,6 +137,8 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
 }
 
 export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  if (inputs.file !== undefined)
+    return keepProvider(createFromFile(getRuntime(), config, inputs as CustomImageInputs & FileInputs, createImage), inputs);
   return keepProvider(createImage(getRuntime(), inputs), inputs);
 }
 
@@ -140,7 +151,9 @@ export async function update(
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await keepProvider(updateImage(getRuntime(), id, news, olds), news) };
+  const outs = await keepProvider(updateImage(getRuntime(), id, news, olds), news);
+  await afterResumedImport(getRuntime(), config, news, olds.status);
+  return { outs };
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -149,7 +162,8 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
   return { id: nonce, outs: { nonce } };
 }
 
-async function deleteResource(id: string): Promise<void> {
+async function deleteResource(id: string, props: Partial<FileInputs> = {}): Promise<void> {
   await deleteImage(getRuntime(), Number(id));
+  await deleteLeftObject(getRuntime(), config, props);
 }
 export { deleteResource as delete };
