@@ -93,7 +93,12 @@ async function uploadInChild(
     uploadFile(library, { client, bucket: ${JSON.stringify(bucket)}, key: "rss" }, ${JSON.stringify(path)}, ${size}).then(() =>
       console.log(JSON.stringify({ baseline, peak: process.resourceUsage().maxRSS, S3Client: typeof S3Client })));
   `;
-  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: REPO_ROOT, maxBuffer: 1 << 20 });
+  // Without NODE_OPTIONS: tsx's loader, which `npm run bench` runs under, would count in the figure.
+  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
+    cwd: REPO_ROOT,
+    maxBuffer: 1 << 20,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
   const { baseline, peak } = JSON.parse(stdout) as { baseline: number; peak: number };
   return { baselineRssMiB: baseline / 1024, peakRssMiB: peak / 1024 };
 }
