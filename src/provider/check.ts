@@ -12,8 +12,8 @@ import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitaloce
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { checkFile, checkKeepObject, checkSpaces } from "./check-file";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
-import { hasAuthority, redactUrl } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
+import { hasAuthority, redactUrl } from "../client/redact-urls";
+import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
 import {
   type CustomImageInputs,

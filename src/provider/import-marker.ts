@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { CreateCustomImageRequest, DigitalOceanClient } from "../client/digitalocean-client";
+import { errorMessage } from "../client/errors";
+import { tagIdentity } from "../client/tag-identity";
+import type { Image } from "../client/wire";
+import type { Runtime } from "./lifecycle";
 import { imageSourceId } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
 import type { CustomImageInputs } from "./types";
 
 /**
@@ -33,7 +37,7 @@ export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "r
   return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
 }
 
-/** Any spelling: DigitalOcean's tag names are case-insensitive (see tag-identity.ts). */
+/** Any spelling: DigitalOcean's tag names are case-insensitive (see src/client/tag-identity.ts). */
 export function isImportMarker(tag: string): boolean {
   return tagIdentity(tag).startsWith(IMPORT_MARKER_PREFIX);
 }
@@ -41,4 +45,83 @@ export function isImportMarker(tag: string): boolean {
 /** 128 random bits: two stacks never draw the same one. */
 export function newScopeNonce(): string {
   return randomBytes(16).toString("hex");
+}
+
+/**
+ * Images this host process imported or adopted, per client: no later create adopts one of them
+ * again, nor deletes it as a late copy of its own import.
+ */
+const claimedImages = new WeakMap<DigitalOceanClient, Set<number>>();
+
+function claimed(client: DigitalOceanClient): Set<number> {
+  let ids = claimedImages.get(client);
+  if (!ids) claimedImages.set(client, (ids = new Set()));
+  return ids;
+}
+
+const markedImages = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
+
+/**
+ * The account's images that carry an import marker, listed once per host process: an image left
+ * by an interrupted run existed before this deployment started (Pulumi locks the stack), so one
+ * listing answers every create of the deployment, however many start and whenever.
+ */
+function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
+  let listing = markedImages.get(client);
+  if (!listing) {
+    listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));
+    // A failed listing is not kept: the next create tries again.
+    listing.catch(() => markedImages.delete(client));
+    markedImages.set(client, listing);
+  }
+  return listing;
+}
+
+/** The image an interrupted earlier create left behind with `marker`, claimed; undefined when there is none. */
+export async function adoptLeftImage(client: DigitalOceanClient, marker: string): Promise<Image | undefined> {
+  const left = (await imagesWithMarkers(client)).find(
+    (image) => image.tags.includes(marker) && !claimed(client).has(image.id) && image.status !== "deleted",
+  );
+  if (left) claimed(client).add(left.id);
+  return left;
+}
+
+/**
+ * Imports with `marker` among the tags, so that after an ambiguous failure the client finds the
+ * image the POST may have created by the marker alone (name, url and age identify nothing).
+ */
+export async function importMarked(client: DigitalOceanClient, request: CreateCustomImageRequest, marker: string): Promise<Image> {
+  const image = await client.images.createCustom(
+    { ...request, tags: [...(request.tags ?? []), marker] },
+    {
+      findExisting: async () =>
+        (await client.images.list({ tagName: marker })).find((image) => image.tags.includes(marker) && !claimed(client).has(image.id)),
+    },
+  );
+  claimed(client).add(image.id);
+  return image;
+}
+
+/**
+ * An import POST that timed out may still be carried out after the client sent it again: any
+ * other image with this resource's marker is such a late copy, known to nobody, and is deleted
+ * with `deleteImage`. A failure to look is only warned about: the create itself succeeded.
+ */
+export async function deleteLateCopies(
+  runtime: Runtime,
+  imageId: number,
+  marker: string,
+  deleteImage: (runtime: Runtime, id: number) => Promise<void>,
+): Promise<void> {
+  try {
+    const copies = (await runtime.client.images.list({ tagName: marker })).filter((copy) => !claimed(runtime.client).has(copy.id));
+    for (const copy of copies) {
+      runtime.log.warn(
+        `Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`,
+      );
+      await deleteImage(runtime, copy.id);
+    }
+  } catch (error) {
+    runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
+  }
 }
