@@ -110,7 +110,8 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
     }));
 
   it("leaves nothing behind when DigitalOcean's import fails", () =>
-    withEmulator({ fetchLoopbackImports: true }, async (emulator) => {
+    // A linger of an hour: at FAST the default 60 s is 60 ms of real time, which a loaded machine can skip past.
+    withEmulator({ fetchLoopbackImports: true, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const wanted = await inputs(imageFile());
       emulator.failImports(objectKey(wanted), "Not a bootable image");
@@ -158,7 +159,7 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
     }));
 
   it("fails the import with DigitalOcean's message when the object is deleted before DigitalOcean fetches it", () =>
-    withEmulator({ fetchLoopbackImports: true }, async (emulator) => {
+    withEmulator({ fetchLoopbackImports: true, deletedLingerMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const wanted = await inputs(imageFile());
       const importAfterDelete: typeof create = async (rt, sent) => {
