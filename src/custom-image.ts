@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resolve } from "node:path";
 import { ADOPTING, IMPORT_ID } from "./provider/types";
 import { CustomImageScope } from "./custom-image-scope";
 
@@ -35,7 +36,18 @@ export interface CustomImageArgs {
    * the image, except a presigned URL signed again (AWS Signature V4 and V2, DigitalOcean Spaces,
    * Google Cloud Storage V4 and V2, Azure SAS, CloudFront; the README lists the parameters).
    */
-  url: pulumi.Input<string>;
+  url?: pulumi.Input<string>;
+  /**
+   * Instead of `url`: a local image file (raw, qcow2, vhdx, vdi or vmdk, optionally gzip or bzip2),
+   * relative to the program's folder. It is uploaded privately to `spaces` and imported from a
+   * presigned url; its SHA-256 is its identity (new bytes replace the image, a new path alone
+   * changes nothing). Needs `@aws-sdk/client-s3` and `@aws-sdk/s3-request-presigner` installed.
+   */
+  file?: pulumi.Input<string>;
+  /** The Spaces bucket `file` is uploaded to, and its region. */
+  spaces?: pulumi.Input<{ bucket: pulumi.Input<string>; region: pulumi.Input<string> }>;
+  /** Keep the uploaded object once the import succeeded; default false (deleted). */
+  keepObject?: pulumi.Input<boolean>;
   /**
    * At least one region slug. The image is imported into the first and transferred to the others.
    * A new region, even a new first one, is transferred to in place; removing a region replaces the
@@ -79,6 +91,8 @@ export interface CustomImageArgs {
  */
 const RESOLVED_OUTPUTS = {
   url: undefined,
+  file: undefined,
+  fileSha256: undefined,
   regions: undefined,
   description: undefined,
   distribution: undefined,
@@ -102,6 +116,10 @@ const RESOLVED_OUTPUTS = {
 export class CustomImage extends pulumi.dynamic.Resource {
   /** The URL the image was imported from; `undefined` for an image adopted by `CustomImage.get` (DigitalOcean does not report it). */
   declare public readonly url: pulumi.Output<string | undefined>;
+  /** The file the image was uploaded from, as an absolute path; `undefined` for an image from a `url`. */
+  declare public readonly file: pulumi.Output<string | undefined>;
+  /** The SHA-256 of `file`'s content; `undefined` for an image from a `url`. */
+  declare public readonly fileSha256: pulumi.Output<string | undefined>;
   /**
    * The program's regions the image is in, in the program's order; while the import runs (a
    * partial failure), only the region it is imported into. Regions it was transferred to outside
@@ -169,6 +187,8 @@ export class CustomImage extends pulumi.dynamic.Resource {
         // Secret whatever the program passed: the state holds it encrypted, in inputs and outputs.
         ...(args?.token === undefined ? {} : { token: pulumi.secret(args.token) }),
         [IMPORT_ID]: importId,
+        // Resolved here, where the program runs: the provider's host may have another working folder.
+        file: args?.file === undefined ? undefined : pulumi.output(args.file).apply((file) => resolve(file)),
         // Scopes the import marker to this stack's resource: the names for people reading the
         // state, the nonce so that no other stack has it (see custom-image-scope.ts).
         __importScope: scope?.nonce.apply((nonce) => `${pulumi.getProject()}/${pulumi.getStack()}/${name}/${nonce}`),

@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
 import { checkedEndpoint } from "../client/credentials";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
+import { checkFile, checkKeepObject, checkSpaces } from "./check-file";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { checkImportId } from "./import-option";
 import { hasAuthority, redactUrl } from "../client/redact-urls";
@@ -107,14 +108,22 @@ interface PropertyReport {
   fail(reason: string): undefined;
   warn(message: string): void;
   readonly options: CheckOptions;
+  /** The program's inputs, for the rules that tie two of them (url or file). */
+  readonly news: Record<string, unknown>;
 }
+
+/** The inputs a program gives; `fileSha256` is computed from `file` (src/spaces/file-content-check.ts). */
+type ProgramInputs = Omit<CustomImageInputs, "fileSha256">;
 
 /**
  * One check per input, in the order inputs are returned. Each receives `undefined` for an absent
  * (or null) value and returns the value to keep, or `undefined` to omit the key.
  */
-const PROPERTY_CHECKS: { readonly [P in keyof Required<CustomImageInputs>]: (value: unknown, report: PropertyReport) => unknown } = {
+const PROPERTY_CHECKS: { readonly [P in keyof Required<ProgramInputs>]: (value: unknown, report: PropertyReport) => unknown } = {
   url: checkUrl,
+  file: checkFile,
+  spaces: checkSpaces,
+  keepObject: checkKeepObject,
   regions: checkRegions,
   name: checkName,
   description: checkDescription,
@@ -127,7 +136,7 @@ const PROPERTY_CHECKS: { readonly [P in keyof Required<CustomImageInputs>]: (val
 };
 
 /** The names a CustomImage accepts as inputs, in the order `check` returns them. */
-export const INPUT_PROPERTY_NAMES = Object.keys(PROPERTY_CHECKS) as (keyof CustomImageInputs)[];
+export const INPUT_PROPERTY_NAMES = Object.keys(PROPERTY_CHECKS) as (keyof ProgramInputs)[];
 
 /**
  * Validates `news`, the program's inputs, and returns them normalised with defaults filled in,
@@ -150,6 +159,7 @@ export function check(_olds: Record<string, unknown>, news: Record<string, unkno
       },
       warn: (message) => warnings.push(message),
       options,
+      news,
     };
     const normalised = PROPERTY_CHECKS[property](given, report);
     // An invalid value is returned as given, so the engine shows what the program said.
@@ -205,7 +215,12 @@ function checkApiEndpoint(value: unknown, report: PropertyReport): unknown {
 
 function checkUrl(value: unknown, report: PropertyReport): unknown {
   const allowed = "an http or https URL with a host, such as https://example.com/image.qcow2";
-  if (value === undefined) return report.fail(`url is required: ${allowed}, from which DigitalOcean downloads the image`);
+  if (value === undefined) {
+    if (report.news.file !== undefined) return undefined;
+    return report.fail(
+      `url is required: ${allowed}, from which DigitalOcean downloads the image (or file, a local image to upload to Spaces)`,
+    );
+  }
   if (value === UNKNOWN) return value;
   if (typeof value !== "string") return report.fail(`url must be ${allowed}, got ${describeType(value)}`);
   if (value.length > INPUT_LIMITS.urlCharacters) {

@@ -56,6 +56,12 @@ const COMPARISONS: { readonly [P in keyof Required<CustomImageInputs>]: (old: un
   // token is recorded by an update, or the next delete would send the revoked one.
   token: (old, news) => (old === news ? "none" : "update"),
   apiEndpoint: (old, news) => (old === news ? "none" : "update"),
+  // A file's identity is its content: the same bytes at another path, or uploaded to another
+  // bucket, are the same image; `keepObject` only matters while an import runs.
+  file: () => "none",
+  spaces: () => "none",
+  keepObject: () => "none",
+  fileSha256: (old, news) => (old === news ? "none" : "replace"),
 };
 
 /**
@@ -73,6 +79,10 @@ const WHEN_UNKNOWN: { readonly [P in keyof Required<CustomImageInputs>]: InputCh
   transferTimeoutMinutes: "update",
   token: "update",
   apiEndpoint: "update",
+  file: "none",
+  spaces: "none",
+  keepObject: "none",
+  fileSha256: "replace",
 };
 
 const INPUT_NAMES = Object.keys(COMPARISONS) as (keyof CustomImageInputs)[];
@@ -112,7 +122,8 @@ export function diff(_id: string, olds: Record<string, unknown>, news: Record<st
  * otherwise every run would propose one; the state keeps the URL the image was imported from.
  */
 function compareUrl(old: unknown, news: unknown): InputChange {
-  if (old === undefined) return "update";
+  // Neither: an image from a `file`, whose `fileSha256` decides.
+  if (old === undefined) return news === undefined ? "none" : "update";
   if (typeof old === "string" && typeof news === "string" && sameImageSource(old, news)) return "none";
   return "replace";
 }

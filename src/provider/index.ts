@@ -6,6 +6,9 @@ import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { adopt } from "./adopt";
 import { refuseReplacingAdopted } from "./import-option";
+import { checkFileContent } from "../spaces/file-content-check";
+import { afterResumedImport, createFromFile, deleteLeftObject, type FileInputs } from "../spaces/file-import";
+import { SPACES_KEYS } from "../spaces/spaces-settings";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
 import { diff as diffInputs } from "./diff";
@@ -54,7 +57,7 @@ const pulumiLog: ProviderLog = {
  * it until an operation needs the API.
  */
 export function configure(request: { config: ConfigSource }): Promise<void> {
-  const keys = [...CREDENTIAL_CONFIG_KEYS, ...Object.values(CONFIG)];
+  const keys = [...CREDENTIAL_CONFIG_KEYS, ...Object.values(CONFIG), ...Object.values(SPACES_KEYS).map((key) => key.config)];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
   accountRuntimes.clear();
@@ -133,6 +136,7 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
+  await checkFileContent(result, pulumiLog);
   // The host logs with no resource, so Pulumi shows these under the stack: each names its image.
   const name =
     typeof result.inputs.name === "string" && result.inputs.name !== UNKNOWN ? quoteText(result.inputs.name) : "(name not known yet)";
@@ -162,7 +166,10 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
 
 export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const runtime = getRuntime(accountOf(inputs));
-  return keepProvider(inputs[IMPORT_ID] === undefined ? createImage(runtime, inputs) : adopt(runtime, inputs), inputs);
+  if (inputs[IMPORT_ID] !== undefined) return keepProvider(adopt(runtime, inputs), inputs);
+  if (inputs.file !== undefined)
+    return keepProvider(createFromFile(runtime, config, inputs as CustomImageInputs & FileInputs, createImage), inputs);
+  return keepProvider(createImage(runtime, inputs), inputs);
 }
 
 export async function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
@@ -174,7 +181,10 @@ export async function update(
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await keepProvider(updateImage(getRuntime(accountOf(news)), id, news, olds), news) };
+  const runtime = getRuntime(accountOf(news));
+  const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
+  await afterResumedImport(runtime, config, news, olds.status);
+  return { outs };
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -184,7 +194,9 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
 }
 
 /** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
-async function deleteResource(id: string, props: Record<string, unknown> = {}): Promise<void> {
-  await deleteImage(getRuntime(accountOf(props)), Number(id));
+async function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
+  const runtime = getRuntime(accountOf(props));
+  await deleteImage(runtime, Number(id));
+  await deleteLeftObject(runtime, config, props);
 }
 export { deleteResource as delete };

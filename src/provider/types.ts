@@ -5,7 +5,10 @@
 
 /** The inputs after `check` has validated and normalised them (what `diff`, `create`, `update` receive). */
 export interface CustomImageInputs {
-  /** Where DigitalOcean downloads the image from (http or https). Changing it replaces the image. */
+  /**
+   * Where DigitalOcean downloads the image from (http or https). Changing it replaces the image.
+   * Absent when the image comes from `file`: `create` then imports from a presigned url it keeps out of the state.
+   */
   url: string;
   /** Regions the image is available in; the first is where it is imported, the rest receive transfers. */
   regions: string[];
@@ -28,6 +31,14 @@ export interface CustomImageInputs {
   token?: string;
   /** This resource's API endpoint; only with `token`. */
   apiEndpoint?: string;
+  /** A local image file to upload to Spaces and import from there, instead of `url` (src/spaces/). */
+  file?: string;
+  /** The Spaces bucket `file` is uploaded to. */
+  spaces?: { bucket: string; region: string };
+  /** Keep the uploaded object once the import succeeded (default: it is deleted). */
+  keepObject?: boolean;
+  /** Set by `check`, never by the program: the SHA-256 of `file`'s content, the image's identity. */
+  fileSha256?: string;
 }
 
 /** Everything `create`, `update` and `read` return: the inputs plus what DigitalOcean computes. */

@@ -13,6 +13,9 @@ describe("what installing one package alone brings into a production install", (
     expect(names(provider.all)).toEqual(expect.arrayContaining(["got", "re2js", "@pulumi/pulumi"]));
     for (const name of ["openapi-backend", "ajv-formats", "ajv", "pulumi-digitalocean-custom-image-emulator"])
       expect(names(provider.all)).not.toContain(name);
+    // The S3 client is an optional peer dependency: only a program that uploads a `file` installs it.
+    for (const name of ["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@aws-sdk/lib-storage"])
+      expect(names(provider.all)).not.toContain(name);
   });
 
   test("the emulator brings neither the provider nor Pulumi", () => {
@@ -33,12 +36,14 @@ describe("packagesBelow", () => {
       a: { version: "1.0.0", dependencies: { c: { version: "2.0.0" } } },
       b: { version: "1.0.0", dependencies: { c: { version: "2.0.0" }, d: { version: "1.0.0" } } },
       peer: { version: "3.0.0", dependencies: { e: { version: "1.0.0" } } },
+      // How `npm ls` lists an optional peer dependency that is not installed.
+      optionalPeer: {},
     },
   };
 
   test.each([
     [
-      "counts each name@version once, however often it is reached",
+      "counts each installed name@version once, however often it is reached",
       new Set<string>(),
       ["a@1.0.0", "b@1.0.0", "c@2.0.0", "d@1.0.0", "e@1.0.0", "peer@3.0.0"],
     ],

@@ -28,13 +28,14 @@ export interface RuntimeTree {
   own: string[];
 }
 
-/** Every distinct `name@version` below `node`, not descending into the names in `skip`. */
+/** Every distinct `name@version` installed below `node`, not descending into the names in `skip`. */
 export function packagesBelow(node: LsNode, skip: ReadonlySet<string> = new Set()): string[] {
   const seen = new Set<string>();
   const visit = (current: LsNode) => {
     for (const [name, child] of Object.entries(current.dependencies ?? {})) {
-      if (skip.has(name)) continue;
-      const key = `${name}@${child.version ?? "?"}`;
+      // No version: listed but not installed, as an optional peer dependency nobody asked for is.
+      if (skip.has(name) || child.version === undefined) continue;
+      const key = `${name}@${child.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
       visit(child);

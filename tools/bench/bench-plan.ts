@@ -1,4 +1,5 @@
 import type { ManyStacksPlan } from "./many-stacks";
+import type { UploadPlan } from "./upload";
 
 /** What one run of the benchmark measures; all durations simulated ms. */
 export interface BenchPlan {
@@ -19,6 +20,8 @@ export interface BenchPlan {
   previewResources: number;
   /** Scenario 5: many deployments, each its own host process, on one token. */
   manyStacks: ManyStacksPlan;
+  /** Scenario 6: a `file` uploaded to a local S3-compatible server, once (real time). */
+  upload: UploadPlan;
 }
 
 const MINUTE = 60_000;
@@ -48,6 +51,7 @@ export const FULL_PLAN: BenchPlan = {
     backgroundPerMinute: 60,
     scale: 0.05,
   },
+  upload: { fileMiB: 256, rssFileMiB: 2048, pairs: 3 },
 };
 
 /** For CI: every scenario, small, in about a minute for its three runs; its figures are a smoke test, not a measurement. */
@@ -69,4 +73,5 @@ export const QUICK_PLAN: BenchPlan = {
     backgroundPerMinute: 60,
     scale: 0.02,
   },
+  upload: { fileMiB: 24, rssFileMiB: 64, pairs: 2 },
 };

@@ -16,6 +16,7 @@ import { type BenchResults, type Lag, renderReport, type RunResults } from "./re
 import { machine } from "../shared/report";
 import { singleImports } from "./single-import";
 import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "./terraform-replay";
+import { uploadScenario } from "./upload";
 import { warmUp } from "./warm-up";
 
 /**
@@ -87,6 +88,7 @@ async function run(plan: BenchPlan, command: string): Promise<BenchResults> {
     runs.push({ singleImports: single, concurrentImports: concurrent, multiRegion: regions, manyStacks: stacks, lag });
   }
   const previewed = await step(`scenario 4: preview of ${plan.previewResources} resources`, () => preview(plan.previewResources));
+  const upload = await step(`scenario 6: uploading a ${plan.upload.fileMiB} MiB file`, () => uploadScenario(plan.upload));
 
   return {
     plan,
@@ -101,6 +103,7 @@ async function run(plan: BenchPlan, command: string): Promise<BenchResults> {
     },
     runs,
     preview: previewed,
+    upload,
   };
 }
 

@@ -9,6 +9,7 @@ import type { ManyStacksFigures } from "./many-stacks";
 import { frontier, SCHEDULES_TRIED } from "./schedule-frontier";
 import type { SingleImportFigures } from "./single-import";
 import type { ToolFigures } from "./tool-figures";
+import { renderUpload, type UploadFigures } from "./upload";
 
 /** How late the bench process's timers fired during a scenario (real ms). */
 export interface Lag {
@@ -41,6 +42,8 @@ export interface BenchResults {
   runs: RunResults[];
   /** Measured once, in real time. */
   preview: PreviewFigures;
+  /** Scenario 6, measured once, in real time. */
+  upload: UploadFigures;
 }
 
 /** The issue's goals for this provider. */
@@ -634,6 +637,7 @@ export function renderReport(results: BenchResults): string {
     "",
     spreadTable(results),
     "",
+    ...renderUpload(results.upload),
     "### The lone-image schedules tried (scenario 1's durations and offsets)",
     "",
     frontierTable(results),

@@ -1,6 +1,7 @@
 import type { Clock } from "../../../src/client/clock";
 import { ApiError } from "./api-error";
-import { planImport, type ImportFailureRule, type ImportPlan } from "./import-plan";
+import { downloadFailureMessage, planImport, shownUrl, type ImportFailureRule, type ImportPlan } from "./import-plan";
+import type { DownloadFailure } from "./import-fetch";
 import type { ProgramTime } from "./program-time";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
@@ -189,6 +190,11 @@ export class EmulatorState {
   /** By lower-cased name: tag names are case stable (the first spelling is canonical, see `ensureTag`). */
   private readonly tags = new Map<string, { name: string; lastTaggedImageId?: number }>();
   private readonly importFailures: ImportFailureRule[] = [];
+  /**
+   * What downloading an import's url gave, by url, for the import request being answered (set
+   * just before it and cleared just after, see `fetchLoopbackImports`): `downloaded`, or why not.
+   */
+  readonly downloads = new Map<string, DownloadFailure | "downloaded">();
   private readonly transferFailures = new Set<string>();
   private nextImageId = FIRST_CUSTOM_IMAGE_ID;
   private nextActionId = FIRST_ACTION_ID;
@@ -227,7 +233,12 @@ export class EmulatorState {
    */
   createCustom(request: CreateCustomImage): ImportAcceptedWire {
     const now = this.settle();
-    const plan = planImport(request.url, this.options.importDurationMs, this.importFailures, this.options.errorMessageUrl === "full");
+    const quoteWholeUrl = this.options.errorMessageUrl === "full";
+    const plan = planImport(request.url, this.options.importDurationMs, this.importFailures, quoteWholeUrl);
+    // A download the emulator made (`fetchLoopbackImports`) that failed decides over the url's look; one that succeeded leaves a test's `failImports` to apply.
+    const download = this.downloads.get(request.url);
+    if (download !== undefined && download !== "downloaded")
+      plan.failure = downloadFailureMessage(shownUrl(request.url, quoteWholeUrl), download);
     (request.tags ?? []).forEach(assertTagName);
     const tags = this.canonicalTags(request.tags ?? []);
     const repeats = this.markedEarlier(tags, now);

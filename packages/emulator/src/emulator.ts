@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { scaledClock, systemClock, type Clock } from "../../../src/client/clock";
+import { isLoopback } from "../../../src/client/credentials";
 import { ApiError } from "./api-error";
 import {
   EmulatorState,
@@ -14,6 +15,7 @@ import {
   type SavedImage,
   type TransferRegion,
 } from "./emulator-state";
+import { fetchImport } from "./import-fetch";
 import { FaultQueue, faultErrorBody, type Fault, type FaultMatch, type InjectedFault } from "./faults";
 import { OPERATIONS } from "./operations";
 import { programTime, type ClientClock, type ProgramTime } from "./program-time";
@@ -101,6 +103,16 @@ export interface EmulatorOptions {
    * for the inspection endpoint (`/_emulator/...`).
    */
   onRequest?: (entry: RequestLogEntry, realMs: number) => void;
+  /**
+   * Download an import's url when it names this machine (127.0.0.0/8, `localhost`, `[::1]`) as
+   * DigitalOcean's importer does, a HEAD then a GET, before answering the import: a url the
+   * server refuses (a wrong or expired signature, a deleted object) ends the import `deleted`
+   * with "Failed to download image from URL: …". Default `false`: urls are judged by their look
+   * alone (import-plan.ts), and no request leaves the emulator.
+   */
+  fetchLoopbackImports?: boolean;
+  /** Real milliseconds each of the download's two requests may take (`fetchLoopbackImports`); default 60 s. */
+  fetchTimeoutMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -257,11 +269,13 @@ class EmulatorServer implements Emulator {
   private readonly state: EmulatorState;
   private readonly time: ProgramTime;
   private readonly onRequest: EmulatorOptions["onRequest"];
+  private readonly fetchImports: { timeoutMs: number } | undefined;
 
   constructor(
     private readonly spec: SpecValidator,
     options: EmulatorOptions,
   ) {
+    this.fetchImports = options.fetchLoopbackImports ? { timeoutMs: options.fetchTimeoutMs ?? 60_000 } : undefined;
     this.clock = options.clock ?? (options.timeFactor !== undefined ? scaledClock(options.timeFactor) : systemClock);
     this.tokens = new Map(
       (options.tokens ?? DEFAULTS.tokens).map((token) =>
@@ -462,7 +476,14 @@ class EmulatorServer implements Emulator {
         break;
     }
 
-    const reply = this.reply(entry, raw, url);
+    const download = await this.downloadImport(entry);
+    if (download) this.state.downloads.set(download.url, download.outcome);
+    let reply: Reply;
+    try {
+      reply = this.reply(entry, raw, url);
+    } finally {
+      if (download) this.state.downloads.delete(download.url);
+    }
     entry.operationId = reply.operationId;
     if (reply.status === 401) entry.body = undefined;
     if (reply.operationId) this.checkResponse(entry, reply);
@@ -472,6 +493,29 @@ class EmulatorServer implements Emulator {
       return;
     }
     this.send(response, entry, reply);
+  }
+
+  /**
+   * For an import of a loopback url under `fetchLoopbackImports`: downloads it, before the request
+   * is answered (DigitalOcean answers first and downloads later, but a test's server decides the
+   * same either way, and the import's simulated duration still passes before it ends).
+   */
+  private async downloadImport(entry: RequestLogEntry): Promise<{ url: string; outcome: string } | undefined> {
+    if (!this.fetchImports || entry.method !== "POST" || entry.path !== "/v2/images") return undefined;
+    // Nobody without a token makes the emulator send a request.
+    const token = bearerToken(entry.headers.authorization);
+    if (token === undefined || !this.tokens.has(token)) return undefined;
+    const url = (entry.body as { url?: unknown } | undefined)?.url;
+    if (typeof url !== "string") return undefined;
+    let hostname: string;
+    try {
+      hostname = new URL(url).hostname;
+    } catch {
+      return undefined; // refused as a url by the operation itself
+    }
+    if (!isLoopback(hostname)) return undefined;
+    const failure = await fetchImport(url, this.fetchImports);
+    return { url, outcome: failure ?? "downloaded" };
   }
 
   /** Routing, authentication, rate limiting, validation and the operation, in DigitalOcean's order. */

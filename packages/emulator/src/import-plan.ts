@@ -60,14 +60,24 @@ function failureOf(url: URL, rawUrl: string, rules: readonly ImportFailureRule[]
   const rule = rules.find(({ matcher }) => (typeof matcher === "string" ? rawUrl.includes(matcher) : rawUrl.search(matcher) !== -1));
   // https://docs.digitalocean.com/products/custom-images/details/limits/: "Importing a custom image by
   // URL fails if the image is served by a CDN that doesn't support HEAD requests." DigitalOcean's text is not published.
-  if (rule?.refuseHead) return `Failed to download image from URL: ${shown} (the server does not support HEAD requests).`;
+  if (rule?.refuseHead) return downloadFailureMessage(shown, "the server does not support HEAD requests");
   if (rule) return rule.message ?? `Failed to import image from ${shown}: the file is not a supported disk image.`;
   const host = url.hostname.toLowerCase();
   // RFC 2606 reserves `.invalid`; `unreachable.example` is this emulator's convention.
   if (host.endsWith(".invalid") || host === "invalid" || host === "unreachable.example" || host.endsWith(".unreachable.example")) {
-    return `Failed to download image from URL: ${shown} (could not connect to host ${host}).`;
+    return downloadFailureMessage(shown, `could not connect to host ${host}`);
   }
   return UNSUPPORTED_ARCHIVE.test(url.pathname) ? UNSUPPORTED_FORMAT_MESSAGE : undefined;
+}
+
+/** An import whose download failed, `shown` being the url as the message may quote it (see `errorMessageUrl`). */
+export function downloadFailureMessage(shown: string, reason: string): string {
+  return `Failed to download image from URL: ${shown} (${reason}).`;
+}
+
+/** The url as a failed import's message quotes it: whole (`errorMessageUrl: "full"`) or without its query. */
+export function shownUrl(rawUrl: string, quoteWholeUrl: boolean): string {
+  return quoteWholeUrl ? rawUrl : redactUrl(parseHttpUrl(rawUrl));
 }
 
 function parseHttpUrl(rawUrl: string): URL {

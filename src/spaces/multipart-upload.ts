@@ -1,0 +1,187 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { open } from "node:fs/promises";
+import type { S3Library } from "./s3-library";
+
+/**
+ * Uploads a file to one object in parts, several at once, resuming an upload that a killed
+ * `pulumi up` left unfinished: the object key holds the file's SHA-256, so an unfinished multipart
+ * upload of that key holds parts of these very bytes, and the parts it lists are not sent again.
+ * Memory is `concurrency` part buffers whatever the file's size.
+ */
+export interface UploadOptions {
+  /** Bytes per part; S3 allows 5 MiB to 5 GiB and at most 10,000 parts, so a larger file gets larger parts. */
+  partBytes?: number;
+  /** Parts in flight at once. */
+  concurrency?: number;
+  /** Called after each part with the bytes stored so far (resumed parts included). */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+export interface UploadProgress {
+  storedBytes: number;
+  totalBytes: number;
+  /** Parts found already stored by an earlier, interrupted upload. */
+  resumedParts: number;
+}
+
+export interface UploadTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+}
+
+export interface UploadResult {
+  /** `exists`: the object was already there (an earlier run stored it), nothing was sent. */
+  outcome: "uploaded" | "exists";
+  /** Parts sent by this call. */
+  sentParts: number;
+  /** Parts an interrupted earlier upload had stored. */
+  resumedParts: number;
+}
+
+/** S3's limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html), which Spaces keeps. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+
+export const UPLOAD_DEFAULTS = { partBytes: 8 * 1024 * 1024, concurrency: 4 } as const;
+
+export function partBytesFor(size: number, wanted: number = UPLOAD_DEFAULTS.partBytes): number {
+  const atLeast = Math.ceil(size / MAX_PARTS);
+  return Math.max(MIN_PART_BYTES, wanted, atLeast);
+}
+
+export async function uploadFile(
+  library: S3Library,
+  target: UploadTarget,
+  path: string,
+  size: number,
+  options: UploadOptions = {},
+): Promise<UploadResult> {
+  const { s3 } = library;
+  const { client, bucket, key } = target;
+  if (await objectExists(library, target, size)) return { outcome: "exists", sentParts: 0, resumedParts: 0 };
+
+  const partBytes = partBytesFor(size, options.partBytes);
+  const concurrency = Math.max(1, options.concurrency ?? UPLOAD_DEFAULTS.concurrency);
+  const partCount = Math.max(1, Math.ceil(size / partBytes));
+  const { uploadId, stored } = await resumableUpload(library, target, partBytes, partCount, size);
+
+  const etags = new Map<number, string>(stored);
+  let storedBytes = [...stored.keys()].reduce((sum, number) => sum + partLength(number, partBytes, size), 0);
+  const report = () => options.onProgress?.({ storedBytes, totalBytes: size, resumedParts: stored.size });
+  report();
+  const pending = Array.from({ length: partCount }, (_, index) => index + 1).filter((number) => !etags.has(number));
+  let sentParts = 0;
+  const handle = await open(path, "r");
+  try {
+    // A failed part stops the others from starting more: the next run resumes from what was stored.
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      // One buffer per worker, reused for each of its parts: memory stays `concurrency` parts.
+      const buffer = Buffer.allocUnsafe(Math.min(partBytes, size));
+      for (let number = pending.shift(); number !== undefined && !failed; number = pending.shift()) {
+        const length = partLength(number, partBytes, size);
+        const body = buffer.subarray(0, length);
+        const { bytesRead } = await handle.read(body, 0, length, (number - 1) * partBytes);
+        if (bytesRead !== length)
+          throw new Error(`${path} changed while it was uploaded: part ${number} read ${bytesRead} of ${length} bytes`);
+        const answer = await client.send(
+          new s3.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: length }),
+        );
+        etags.set(number, answer.ETag ?? "");
+        storedBytes += length;
+        sentParts += 1;
+        report();
+      }
+    };
+    const workers = Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, () =>
+      worker().catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    );
+    // Every worker settles before the file is closed; the first failure is the one reported.
+    const settled = await Promise.allSettled(workers);
+    const failure = settled.find((result) => result.status === "rejected");
+    if (failure) throw failure.reason;
+  } finally {
+    await handle.close();
+  }
+  await client.send(
+    new s3.CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: {
+        Parts: [...etags.entries()].sort(([a], [b]) => a - b).map(([PartNumber, ETag]) => ({ PartNumber, ETag })),
+      },
+    }),
+  );
+  return { outcome: "uploaded", sentParts, resumedParts: stored.size };
+}
+
+function partLength(number: number, partBytes: number, size: number): number {
+  return Math.min(partBytes, size - (number - 1) * partBytes);
+}
+
+/** Whether the object is stored whole: the key holds the content's hash, so its size is enough to tell. */
+export async function objectExists(library: S3Library, { client, bucket, key }: UploadTarget, size?: number): Promise<boolean> {
+  try {
+    const head = await client.send(new library.s3.HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return size === undefined || head.ContentLength === size;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === "NotFound" || name === "NoSuchKey" || $metadata?.httpStatusCode === 404;
+}
+
+/**
+ * The unfinished upload of this key whose stored parts all have this call's part size (any other
+ * is aborted: its parts would not line up), with those parts, or a new upload.
+ */
+async function resumableUpload(
+  library: S3Library,
+  { client, bucket, key }: UploadTarget,
+  partBytes: number,
+  partCount: number,
+  size: number,
+): Promise<{ uploadId: string; stored: Map<number, string> }> {
+  const { s3 } = library;
+  const listing = await client.send(new s3.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+  for (const upload of (listing.Uploads ?? []).filter((upload) => upload.Key === key && upload.UploadId)) {
+    const uploadId = upload.UploadId!;
+    const stored = await listParts(library, { client, bucket, key }, uploadId);
+    const fits = [...stored.values()].every(
+      ({ number, bytes }) => number >= 1 && number <= partCount && bytes === partLength(number, partBytes, size),
+    );
+    if (fits) return { uploadId, stored: new Map([...stored.values()].map(({ number, etag }) => [number, etag])) };
+    await client.send(new s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  }
+  const created = await client.send(new s3.CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ACL: "private" }));
+  return { uploadId: created.UploadId!, stored: new Map() };
+}
+
+async function listParts(
+  library: S3Library,
+  { client, bucket, key }: UploadTarget,
+  uploadId: string,
+): Promise<Map<number, { number: number; etag: string; bytes: number }>> {
+  const parts = new Map<number, { number: number; etag: string; bytes: number }>();
+  let marker: string | undefined;
+  do {
+    const page = await client.send(
+      new library.s3.ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+    );
+    for (const part of page.Parts ?? []) {
+      if (part.PartNumber !== undefined && part.ETag)
+        parts.set(part.PartNumber, { number: part.PartNumber, etag: part.ETag, bytes: part.Size ?? -1 });
+    }
+    marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+  } while (marker);
+  return parts;
+}

@@ -1,0 +1,178 @@
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { uploadFile } from "../../src/spaces/multipart-upload";
+import { loadS3Library } from "../../src/spaces/s3-library";
+import { startS3Server, type S3Server } from "../../tools/s3-server/s3-server";
+import { REPO_ROOT } from "../../tools/shared/example-package";
+
+const MIB = 1 << 20;
+
+/** What the fault proxy does to one request: pass it on, reset the connection half-way through its body, never answer it, or answer it itself. */
+type Verdict = "pass" | "reset" | "hold" | { status: number; body: string };
+
+/**
+ * A forwarding proxy in front of the real S3 server, which answers every request itself (the
+ * Host header is passed on as signed), except those `decide` picks for a fault.
+ */
+async function faultProxy(
+  target: string,
+  decide: (request: IncomingMessage) => Verdict,
+): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const verdict = decide(request);
+    seen.push(`${typeof verdict === "string" ? verdict : verdict.status} ${request.method} ${request.url}`);
+    if (verdict === "reset") {
+      let received = 0;
+      request.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MIB) request.socket.destroy();
+      });
+      return;
+    }
+    if (verdict === "hold") {
+      request.resume();
+      return;
+    }
+    if (verdict !== "pass") {
+      request.resume();
+      request.on("end", () => response.writeHead(verdict.status, { "content-type": "application/xml" }).end(verdict.body));
+      return;
+    }
+    const upstream = httpRequest(`${target}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on("error", () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const isPart = (request: IncomingMessage) => request.method === "PUT" && /[?&]partNumber=/.test(request.url ?? "");
+const isComplete = (request: IncomingMessage) => request.method === "POST" && /[?&]uploadId=/.test(request.url ?? "");
+
+describe("the upload under faults, against the real S3 server behind a fault proxy", () => {
+  let server: S3Server;
+  let dir: string;
+  const bucket = "faults";
+  const library = loadS3Library();
+  let direct: S3Client;
+
+  beforeAll(async () => {
+    server = await startS3Server();
+    direct = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
+    await direct.send(new CreateBucketCommand({ Bucket: bucket }));
+    dir = mkdtempSync(join(tmpdir(), "upload-faults-"));
+  }, 90_000);
+
+  afterAll(async () => {
+    direct?.destroy();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function file(name: string, mib: number): { path: string; size: number; sha256: string } {
+    const bytes = Buffer.alloc(mib * MIB);
+    for (let offset = 0; offset < bytes.length; offset += MIB) bytes.writeUInt32LE(offset / MIB + 1, offset);
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return { path, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  }
+
+  async function stored(key: string): Promise<string> {
+    const answer = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return createHash("sha256")
+      .update(await answer.Body!.transformToByteArray())
+      .digest("hex");
+  }
+
+  const clientVia = (url: string) => new S3Client({ endpoint: url, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
+
+  it("survives a connection reset in the middle of a part: the SDK sends that part again", async () => {
+    const source = file("reset.raw", 12);
+    let resets = 0;
+    const proxy = await faultProxy(server.endpoint, (request) => (isPart(request) && resets++ === 0 ? "reset" : "pass"));
+    const client = clientVia(proxy.url);
+    try {
+      const result = await uploadFile(library, { client, bucket, key: "reset" }, source.path, source.size, {
+        partBytes: 5 * MIB,
+        concurrency: 1,
+      });
+      expect(result).toEqual({ outcome: "uploaded", sentParts: 3, resumedParts: 0 });
+      expect(proxy.seen.filter((line) => line.startsWith("reset"))).toHaveLength(1);
+      expect(await stored("reset")).toBe(source.sha256);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
+
+  it("survives a 503 on the request that completes the upload", async () => {
+    const source = file("complete.raw", 6);
+    let refused = 0;
+    const slowDown = { status: 503, body: "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>" };
+    const proxy = await faultProxy(server.endpoint, (request) => (isComplete(request) && refused++ === 0 ? slowDown : "pass"));
+    const client = clientVia(proxy.url);
+    try {
+      await uploadFile(library, { client, bucket, key: "complete" }, source.path, source.size, { partBytes: 5 * MIB });
+      expect(proxy.seen.filter((line) => line.startsWith("503 POST"))).toHaveLength(1);
+      expect(await stored("complete")).toBe(source.sha256);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
+
+  it("after the uploading process is killed, the next upload sends only the parts not stored", async () => {
+    const source = file("killed.raw", 30);
+    // The proxy never answers a part after the third: the process is killed waiting, with three stored.
+    let parts = 0;
+    const proxy = await faultProxy(server.endpoint, (request) => (isPart(request) && ++parts > 3 ? "hold" : "pass"));
+    const script = `
+      const { loadS3Library } = require("./dist/spaces/s3-library");
+      const { uploadFile } = require("./dist/spaces/multipart-upload");
+      const library = loadS3Library();
+      const client = new library.s3.S3Client(${JSON.stringify({ endpoint: proxy.url, region: "nyc3", forcePathStyle: true, credentials: server.credentials })});
+      uploadFile(library, { client, bucket: "${bucket}", key: "killed" }, ${JSON.stringify(source.path)}, ${source.size}, {
+        partBytes: ${5 * MIB}, concurrency: 1, onProgress: ({ storedBytes }) => console.log(storedBytes),
+      });
+    `;
+    const child = spawn(process.execPath, ["-e", script], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          if (
+            chunk
+              .toString()
+              .trim()
+              .split("\n")
+              .includes(String(15 * MIB))
+          )
+            resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`the uploading process ended by itself (${code})`)));
+      });
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    } finally {
+      child.kill("SIGKILL");
+      await proxy.close();
+    }
+
+    const result = await uploadFile(library, { client: direct, bucket, key: "killed" }, source.path, source.size, { partBytes: 5 * MIB });
+    expect(result).toEqual({ outcome: "uploaded", sentParts: 3, resumedParts: 3 });
+    expect(await stored("killed")).toBe(source.sha256);
+  }, 60_000);
+});
