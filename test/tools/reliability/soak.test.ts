@@ -162,6 +162,10 @@ describe("the soak's saved sequences", () => {
       file: "original-pending-delete-outlives-its-replacement.json",
       behaviour: "an original kept pending deletion after its replacement was deleted outside Pulumi is no second import of its resource",
     },
+    {
+      file: "marker-removal-carried-out-late.json",
+      behaviour: "an image whose marker removal DigitalOcean carried out after the request timed out is recorded, not orphaned",
+    },
   ];
   it.each(SAVED)(
     "$behaviour ($file)",
