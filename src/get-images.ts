@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
-import type { Image } from "./client/wire";
+import { IMAGE_FIELDS, type Image, type ImageField } from "./client/wire";
 import { programClient } from "./program-client";
 
 export interface ImageFilter {
-  /** Any image field, camelCase (`name`, `distribution`, `regions`, `tags`, `status`, ...). */
-  key: string;
+  /** An image field, camelCase (`name`, `distribution`, `regions`, `tags`, `status`, ...: `IMAGE_FIELDS`). */
+  key: ImageField;
   /** The image matches when its field equals (or, for list fields, contains) any of these. */
   values: (string | number | boolean)[];
   /**
@@ -20,7 +20,9 @@ export interface ImageFilter {
 }
 
 export interface ImageSort {
-  key: string;
+  /** An image field, camelCase (`IMAGE_FIELDS`). */
+  key: ImageField;
+  /** `asc` (default) or `desc`. */
   direction?: "asc" | "desc";
 }
 
@@ -39,14 +41,18 @@ export interface GetImagesResult {
   images: Image[];
 }
 
-/** Every image matching the API's filters and then the client-side filters, sorted; pages through everything. */
+/**
+ * Every image matching the API's filters and then the client-side filters, sorted; pages through
+ * everything. Filters and sorts are checked before any request: a key that is not an image field
+ * would otherwise match nothing, silently.
+ */
 export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanClient = programClient()): Promise<GetImagesResult> {
   const filters = (args.filters ?? []).map(compileFilter);
-  const sorts = args.sorts ?? [];
+  const sorts = (args.sorts ?? []).map(checkSort);
   const images = await client.images.list({ type: args.type, private: args.private, tagName: args.tagName });
   const keyed = images
     .filter((image) => filters.every((filter) => filter(image)))
-    .map((image) => ({ image, keys: sorts.map((sort, index) => field(image, sort.key, `sorts[${index}]`)) }));
+    .map((image) => ({ image, keys: sorts.map((sort) => image[sort.key]) }));
   keyed.sort((a, b) => {
     for (const [index, sort] of sorts.entries()) {
       const order = compare(a.keys[index], b.keys[index]) * (sort.direction === "desc" ? -1 : 1);
@@ -74,7 +80,7 @@ const MATCHES = ["exact", "substring", "re"] as const;
  */
 function compileFilter(filter: ImageFilter, index: number): (image: Image) => boolean {
   const where = `getImages: filters[${index}]`;
-  if (typeof filter?.key !== "string") throw new Error(`${where}.key must be the name of an image field`);
+  const key = imageField(filter?.key, `filters[${index}]`);
   const match = filter.match ?? "exact";
   if (!MATCHES.includes(match)) throw new Error(`${where}.match must be one of ${MATCHES.join(", ")}, got ${JSON.stringify(match)}`);
   if (!Array.isArray(filter.values)) throw new Error(`${where}.values must be a list`);
@@ -92,18 +98,27 @@ function compileFilter(filter: ImageFilter, index: number): (image: Image) => bo
     }
   });
   return (image) => {
-    const value = field(image, filter.key, `filters[${index}]`);
+    const value = image[key];
     const candidates = (Array.isArray(value) ? value : [value]).map(String);
     const test = (matches: (text: string) => boolean) => candidates.some(matches);
     return filter.all ? tests.every(test) : tests.some(test);
   };
 }
 
-/** An image's own field (never an inherited one such as `constructor` or `__proto__`). */
-function field(image: Image, key: string, where: string): unknown {
-  if (!Object.hasOwn(image, key))
-    throw new Error(`getImages: ${where}: unknown key "${key}"; image fields are ${Object.keys(image).join(", ")}`);
-  return image[key];
+const DIRECTIONS = ["asc", "desc"] as const;
+
+function checkSort(sort: ImageSort, index: number): ImageSort {
+  const key = imageField(sort?.key, `sorts[${index}]`);
+  if (sort.direction !== undefined && !DIRECTIONS.includes(sort.direction))
+    throw new Error(`getImages: sorts[${index}].direction must be one of ${DIRECTIONS.join(", ")}, got ${JSON.stringify(sort.direction)}`);
+  return { key, direction: sort.direction };
+}
+
+/** `key` if it names an image field (never an inherited property such as `constructor` or `__proto__`). */
+function imageField(key: unknown, where: string): ImageField {
+  if (typeof key === "string" && (IMAGE_FIELDS as readonly string[]).includes(key)) return key as ImageField;
+  const given = typeof key === "string" ? `unknown key "${key}"` : "key must be the name of an image field";
+  throw new Error(`getImages: ${where}: ${given}; image fields are ${IMAGE_FIELDS.join(", ")}`);
 }
 
 function compare(a: unknown, b: unknown): number {

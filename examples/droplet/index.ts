@@ -6,7 +6,8 @@ const config = new pulumi.Config();
 const region = config.get("region") ?? "nyc3";
 
 const image = new CustomImage("droplet-image", {
-  url: config.get("imageUrl") ?? "https://example.com/images/debian-12-app.qcow2.gz",
+  // Read as a secret: a presigned url's signature is then encrypted in the state.
+  url: config.requireSecret("imageUrl"),
   regions: [region],
   distribution: "Debian",
   description: "Application image for the web droplet",

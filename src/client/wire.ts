@@ -29,6 +29,25 @@ export interface Image {
   [extra: string]: unknown;
 }
 
+/** An image's fields, as `imageFromWire` fills them: what the lookups' filters and sorts may name. */
+export const IMAGE_FIELDS = [
+  "id",
+  "name",
+  "type",
+  "distribution",
+  "slug",
+  "public",
+  "regions",
+  "createdAt",
+  "minDiskSize",
+  "sizeGigabytes",
+  "description",
+  "tags",
+  "status",
+  "errorMessage",
+] as const satisfies readonly (keyof Image)[];
+export type ImageField = (typeof IMAGE_FIELDS)[number];
+
 /** An image action (transfer, convert) or a generic action. */
 export interface Action {
   id: number;

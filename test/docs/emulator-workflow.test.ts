@@ -12,7 +12,7 @@ import { userEnvironment } from "../package/npm-command";
 import { runProgram } from "../../tools/runner/program-runner";
 
 /**
- * The workflow of the README's "Test your stack without DigitalOcean", read from the README itself:
+ * The workflow of the README's "Quick start with the emulator", read from the README itself:
  * its steps checked, then its start and stop steps run as written around a program.
  */
 
@@ -30,7 +30,7 @@ interface Workflow {
 }
 
 const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("## Test your stack without DigitalOcean"));
+const section = readme.slice(readme.indexOf("## Quick start with the emulator"));
 const text = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
 const workflow = load(text) as Workflow;
 const [job] = Object.values(workflow.jobs);

@@ -113,11 +113,18 @@ describe("the release workflow", () => {
     expect(build.steps.find((step) => step.uses?.startsWith("actions/setup-node@"))!.with).toMatchObject({ "node-version": 24 });
   });
 
-  test("publishes only a tag that names package.json's version, which CHANGELOG.md describes", () => {
-    expect(tagCheck(`v${version}`).status).toBe(0);
+  test("publishes only a tag that names package.json's version", () => {
     const wrongTag = tagCheck("v999.0.0");
     expect(wrongTag.status).not.toBe(0);
     expect(wrongTag.stderr).toContain(`tag v999.0.0 does not match package.json's version ${version}`);
+  });
+
+  test("would not publish the repository as it is: nothing is released, and CHANGELOG.md says so", () => {
+    const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
+    expect(changelog.match(/^## .*/gm)).toEqual(["## Unreleased"]);
+    const result = tagCheck(`v${version}`);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`CHANGELOG.md has no section for ${version}`);
   });
 
   test("refuses a version that CHANGELOG.md has no section for", () => {

@@ -1,4 +1,5 @@
 import { getImage } from "../../src/get-image";
+import { IMAGE_FIELDS, type ImageField, imageFromWire } from "../../src/client/wire";
 import { type ImageFilter, getImages } from "../../src/get-images";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 
@@ -78,7 +79,7 @@ describe("getImages", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       await client.images.createCustom(importRequest("web"));
-      await expect(getImages({ private: true, filters: [{ key: "colour", values: ["red"] }] }, client)).rejects.toThrow(
+      await expect(getImages({ private: true, filters: [{ key: "colour" as ImageField, values: ["red"] }] }, client)).rejects.toThrow(
         /filters\[0\]: unknown key "colour"; image fields are id, name/,
       );
     }));
@@ -90,14 +91,37 @@ describe("getImages", () => {
         const { client } = clientFor(emulator);
         await client.images.createCustom(importRequest("web"));
         await client.images.createCustom(importRequest("db"));
-        await expect(getImages({ private: true, filters: [{ key, values: ["[object Object]"] }] }, client)).rejects.toThrow(
-          `getImages: filters[0]: unknown key "${key}"`,
-        );
-        await expect(getImages({ private: true, sorts: [{ key: "name" }, { key }] }, client)).rejects.toThrow(
+        await expect(
+          getImages({ private: true, filters: [{ key: key as ImageField, values: ["[object Object]"] }] }, client),
+        ).rejects.toThrow(`getImages: filters[0]: unknown key "${key}"`);
+        await expect(getImages({ private: true, sorts: [{ key: "name" }, { key: key as ImageField }] }, client)).rejects.toThrow(
           `getImages: sorts[1]: unknown key "${key}"`,
         );
       }),
   );
+
+  test("rejects an unknown filter or sort key before any request, naming it and the image fields, also where no image would be read", () =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const fields = IMAGE_FIELDS.join(", ");
+      await expect(getImages({ tagName: "none", filters: [{ key: "colour" as ImageField, values: ["red"] }] }, client)).rejects.toThrow(
+        `getImages: filters[0]: unknown key "colour"; image fields are ${fields}`,
+      );
+      await expect(getImages({ filters: [{ values: ["red"] } as unknown as ImageFilter] }, client)).rejects.toThrow(
+        `getImages: filters[0]: key must be the name of an image field; image fields are ${fields}`,
+      );
+      await expect(getImages({ sorts: [{ key: "size" as ImageField }] }, client)).rejects.toThrow(
+        `getImages: sorts[0]: unknown key "size"; image fields are ${fields}`,
+      );
+      await expect(getImages({ sorts: [{ key: "name", direction: "up" as "asc" }] }, client)).rejects.toThrow(
+        'getImages: sorts[0].direction must be one of asc, desc, got "up"',
+      );
+      expect(emulator.requests).toEqual([]);
+    }));
+
+  test("IMAGE_FIELDS names every field of an image read from DigitalOcean", () => {
+    expect([...IMAGE_FIELDS].sort()).toEqual(Object.keys(imageFromWire({ id: 1 })).sort());
+  });
 
   test("runs a pattern that backtracks catastrophically in a RegExp, ^(a+)+$, in linear time", () =>
     withEmulator({}, async (emulator) => {

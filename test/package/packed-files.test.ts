@@ -29,10 +29,8 @@ describe("the package as npm packs it", () => {
   test("every file the README links to is shipped, or lives in a folder the README says only the repository has", () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     const targets = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!);
-    const repositoryOnly = ["test/", "tools/", "examples/", "packages/", ".github/"];
-    expect(readme).toMatch(
-      /links into\s+`test\/`, `tools\/`, `examples\/`, `packages\/` and `\.github\/`\s+name files of the source\s+repository/,
-    );
+    const repositoryOnly = ["CONTRIBUTING.md", "examples/", "packages/"];
+    expect(readme).toMatch(/links into\s+`CONTRIBUTING\.md`, `examples\/` and `packages\/`\s+name files of the source\s+repository/);
     expect(targets.filter((target) => !files.includes(target) && !repositoryOnly.some((folder) => target.startsWith(folder)))).toEqual([]);
     expect(targets.filter((target) => !existsSync(join(REPO_ROOT, target)))).toEqual([]);
   });

@@ -46,6 +46,8 @@ if (require.main === module) {
     console.error("usage: npx tsx tools/engine/offline-env.ts <folder for the backend and PULUMI_HOME>");
     process.exitCode = 2;
   } else {
-    console.log(shellExports(offlineEnv({ root })));
+    // The five settings only: PATH as this process has it would carry what npx and npm put first.
+    const { PATH: _path, ...settings } = offlineEnv({ root });
+    console.log(shellExports(settings));
   }
 }
