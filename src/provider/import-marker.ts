@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Runtime } from "./lifecycle";
 import { imageSourceId } from "./presigned-url";
 import { tagIdentity } from "./tag-identity";
 import type { CustomImageInputs } from "./types";
@@ -41,4 +42,36 @@ export function isImportMarker(tag: string): boolean {
 /** 128 random bits: two stacks never draw the same one. */
 export function newScopeNonce(): string {
   return randomBytes(16).toString("hex");
+}
+
+/**
+ * Takes `marker` off image `imageId`, the image `create` is about to hand to Pulumi.
+ *
+ * When the import POST got no clear answer at first (`uncertain`: the client looked for the image
+ * by the marker and sent the POST again), DigitalOcean may have made, or may still make, a copy
+ * carrying the marker that the create's look for late copies did not see: whether listings show
+ * an image still importing, and whether a tag's `resources.images.count` counts it, are both
+ * undocumented (packages/emulator/digitalocean-openapi/SOURCE.md, question 2). Deleting the tag
+ * would untag such a copy for good: an image in no state that nothing can find. So then only this
+ * image is untagged and the tag stays: the copy keeps the marker, by which the next create of the
+ * resource adopts it and by which the user, warned, finds it once imported. The tag's count,
+ * when it says more images than none, says that a copy is there.
+ */
+export async function removeMarker(runtime: Runtime, imageId: number, marker: string, uncertain: boolean): Promise<void> {
+  const { client } = runtime;
+  if (!uncertain) return client.tags.delete(marker);
+  await client.tags.unassignResources(marker, [{ resourceId: imageId, resourceType: "image" }]);
+  const others = await client.tags.get(marker).then(
+    (tag) => tag.resources?.images?.count,
+    () => undefined,
+  );
+  const copies =
+    others !== undefined && others > 0
+      ? `${others} other image(s) carry its import marker tag ${marker} that no listing showed (a copy still importing)`
+      : `DigitalOcean may still carry one out, making a copy that carries its import marker tag ${marker}`;
+  runtime.log.warn(
+    `An import request for image ${imageId} got no clear answer at first, and ${copies}. The tag stays on such a copy so that it can be found: ` +
+      `once its import has ended, \`doctl compute image list-user --format ID,Name,Status,Tags\` lists it with ${marker}; delete it with ` +
+      `\`doctl compute image delete <id>\`, then the tag with \`doctl compute tag delete ${marker}\` (image ${imageId} no longer carries it).`,
+  );
 }

@@ -17,7 +17,7 @@ import type { Image } from "../client/wire";
 import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "./presigned-url";
-import { type ImportScope, importMarker, isImportMarker } from "./import-marker";
+import { type ImportScope, importMarker, isImportMarker, removeMarker } from "./import-marker";
 import { importing } from "./importing";
 import { tagIdentity } from "./tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
@@ -151,7 +151,7 @@ const REFRESH_THEN_UP = "`pulumi refresh` to remove it from the stack; the next 
 export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
-  let found: { image: Image; history: ImageHistory };
+  let found: Awaited<ReturnType<typeof adoptOrImport>>;
   try {
     found = await adoptOrImport(runtime, inputs, marker);
   } catch (error) {
@@ -160,7 +160,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
     const what = `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`;
     throw error instanceof DigitalOceanError && error.method !== undefined ? error.restate(what) : withContext(error, what);
   }
-  const { image, history } = found;
+  const { image, history, uncertain } = found;
   let outs: CustomImageOutputs | undefined;
   let failure: unknown;
   try {
@@ -176,7 +176,7 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   // replacement. If DigitalOcean refused to remove it, the image stays unrecorded and the next
   // `pulumi up` adopts it.
   try {
-    await runtime.client.tags.delete(marker);
+    await removeMarker(runtime, image.id, marker, uncertain);
   } catch (error) {
     // A plain failure left no image (a failed import, cleaned up): there is nothing to adopt, and
     // the reason (DigitalOcean's, for a failed import) is what the user needs. The marker tags
@@ -256,7 +256,7 @@ async function adoptOrImport(
   runtime: Runtime,
   inputs: CustomImageInputs,
   marker: string,
-): Promise<{ image: Image; history: ImageHistory }> {
+): Promise<{ image: Image; history: ImageHistory; uncertain: boolean }> {
   const { client } = runtime;
   const left = (await imagesWithMarkers(client)).find(
     (image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted",
@@ -266,10 +266,11 @@ async function adoptOrImport(
     runtime.log.warn(
       `Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`,
     );
-    return { image: left, history: "existing" };
+    return { image: left, history: "existing", uncertain: false };
   }
   // The marker is the only thing that is this resource's: after an ambiguous POST, an image with
   // the same name (another stack's, another resource's, the one a replacement replaces) is not.
+  let uncertain = false;
   const image = await client.images.createCustom(
     {
       name: inputs.name,
@@ -279,12 +280,17 @@ async function adoptOrImport(
       description: inputs.description,
       tags: [...(inputs.tags ?? []), marker],
     },
-    { identifyingTag: marker },
+    {
+      identifyingTag: marker,
+      onLookup: () => {
+        uncertain = true;
+      },
+    },
   );
   runtime.log.info(
     `Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`,
   );
-  return { image, history: "fresh" };
+  return { image, history: "fresh", uncertain };
 }
 
 /**
