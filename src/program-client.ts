@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanClient } from "./client/digitalocean-client";
-import { ALLOW_INSECURE_ENDPOINT, resolveCredentials } from "./client/credentials";
+import { CREDENTIAL_CONFIG_KEYS, resolveCredentials } from "./client/credentials";
 
 let client: DigitalOceanClient | undefined;
 
@@ -11,9 +11,8 @@ let client: DigitalOceanClient | undefined;
  */
 export function programClient(): DigitalOceanClient {
   if (!client) {
-    const read = (key: string) => pulumi.runtime.getConfig(key);
-    const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ALLOW_INSECURE_ENDPOINT.config];
-    const { warnings, ...credentials } = resolveCredentials(Object.fromEntries(keys.map((key) => [key, read(key)])));
+    const config = Object.fromEntries(CREDENTIAL_CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(key)]));
+    const { warnings, ...credentials } = resolveCredentials(config);
     for (const warning of warnings) void pulumi.log.warn(warning);
     client = new DigitalOceanClient({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
   }

@@ -14,6 +14,8 @@ export interface Clock {
   readonly scale: number;
 }
 
+export const MINUTE_MS = 60_000;
+
 function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {

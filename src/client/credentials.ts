@@ -39,6 +39,10 @@ interface Setting {
 }
 
 const TOKEN_KEYS = { config: "digitalocean:token", env: ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"] } as const;
+const ENDPOINT_KEYS = { config: "digitalocean:apiEndpoint", env: "DIGITALOCEAN_API_URL" } as const;
+
+/** The stack config keys `resolveCredentials` reads (the keys `@pulumi/digitalocean` uses, and `ALLOW_INSECURE_ENDPOINT`'s). */
+export const CREDENTIAL_CONFIG_KEYS = [TOKEN_KEYS.config, ENDPOINT_KEYS.config, ALLOW_INSECURE_ENDPOINT.config] as const;
 
 function tokenSetting(config: Settings, env: NodeJS.ProcessEnv): Setting | undefined {
   return (
@@ -68,7 +72,7 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
   const token = tokenSetting(config, env);
   if (!token) throw new MissingTokenError();
   const tokenSource = token.place === "the stack config" ? `stack config ${token.key}` : `the environment variable ${token.key}`;
-  const endpoint = fromConfig("digitalocean:apiEndpoint") ?? fromEnv("DIGITALOCEAN_API_URL");
+  const endpoint = fromConfig(ENDPOINT_KEYS.config) ?? fromEnv(ENDPOINT_KEYS.env);
   const allowInsecure = insecureAllowance(fromConfig(ALLOW_INSECURE_ENDPOINT.config) ?? fromEnv(ALLOW_INSECURE_ENDPOINT.env));
   const allowInsecureEndpoint = allowInsecure !== undefined;
   if (!endpoint)

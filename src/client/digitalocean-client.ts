@@ -17,7 +17,7 @@ import {
   ValidationError,
   errorFromResponse,
 } from "./errors";
-import { tagIdentity } from "../provider/tag-identity";
+import { tagIdentity } from "./tag-identity";
 import { header } from "./headers";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { redactUrlsIn } from "./redact-urls";
@@ -72,12 +72,11 @@ export interface CreateCustomImageRequest {
 
 export interface CreateCustomImageOptions {
   /**
-   * One of `tags` that only this import carries (the provider's import marker): the one way to
-   * tell, after an ambiguous failure, whether DigitalOcean created the image.
+   * Looks for the image this import would have created (the provider's finds it by its import
+   * marker, a tag only this import carries): the one way to tell, after an ambiguous failure,
+   * whether DigitalOcean created it.
    */
-  identifyingTag?: string;
-  /** Called each time the image is looked for by `identifyingTag` after an ambiguous failure. */
-  onLookup?: () => void;
+  findExisting?: () => Promise<Image | undefined>;
 }
 
 export interface UpdateImageRequest {
@@ -150,8 +149,6 @@ export class DigitalOceanClient {
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly log: ClientLogger;
-  /** Images this process created or adopted, so that no later lookup adopts one of them again. */
-  readonly claimed = new Set<number>();
 
   constructor(options: DigitalOceanClientOptions) {
     if (!options.token?.trim()) throw new MissingTokenError();
@@ -276,16 +273,11 @@ export class DigitalOceanClient {
      * would import the image twice, and DigitalOcean offers no idempotency key. So it is repeated
      * by got only when the server certainly did not act (429, connection refused; see
      * `RetryPolicy.unsentStatusCodes`). After an ambiguous failure (reset, timeout, 5xx) the image
-     * is looked for by `identifyingTag`, a tag the POST carries and no other image does: found, it
-     * is adopted; certainly not created, the POST is sent again. Name, url and age identify
-     * nothing (another stack, another resource or an earlier import may share them all), so
-     * without an identifying tag an ambiguous failure is thrown as it is.
+     * is looked for with `findExisting`: found, it is adopted; certainly not created, the POST is
+     * sent again. Name, url and age identify nothing (another stack, another resource or an
+     * earlier import may share them all), so without a finder an ambiguous failure is thrown as it is.
      */
     createCustom: async (request: CreateCustomImageRequest, options: CreateCustomImageOptions = {}): Promise<Image> => {
-      const { identifyingTag } = options;
-      if (identifyingTag !== undefined && !request.tags?.includes(identifyingTag)) {
-        throw new RangeError(`identifyingTag ${JSON.stringify(identifyingTag)} must be one of the request's tags`);
-      }
       const extraScopes = request.tags?.length ? [IMPORT_TAGS_SCOPE] : [];
       const send = async () =>
         imageFromWire(
@@ -297,21 +289,9 @@ export class DigitalOceanClient {
             })
           ).image,
         );
-      const image =
-        identifyingTag === undefined
-          ? await send()
-          : await this.postWithoutDuplicates(
-              send,
-              async () => {
-                options.onLookup?.();
-                return (await this.images.list({ tagName: identifyingTag })).find(
-                  (image) => image.tags.includes(identifyingTag) && !this.claimed.has(image.id),
-                );
-              },
-              `import of image "${request.name}"`,
-            );
-      this.claimed.add(image.id);
-      return image;
+      return options.findExisting === undefined
+        ? send()
+        : this.postWithoutDuplicates(send, options.findExisting, `import of image "${request.name}"`);
     },
 
     /** Changes name, description and distribution; an empty description clears it. */

@@ -38,8 +38,9 @@ export class DigitalOceanError extends Error {
   readonly apiMessage?: string;
   readonly networkCode?: string;
 
-  constructor(details: ErrorDetails, summary?: string) {
-    super(describe(details, summary));
+  // `options` is ES2022's `ErrorOptions` spelt out: a program compiled with an older `lib` reads these declarations too.
+  constructor(details: ErrorDetails, summary?: string, options?: { cause?: unknown }) {
+    super(describe(details, summary), options);
     this.name = new.target.name;
     this.code = details.apiCode ?? (new.target as typeof DigitalOceanError).defaultCode;
     this.method = details.method;
@@ -57,9 +58,26 @@ export class DigitalOceanError extends Error {
    */
   restate(operation: string): this {
     const request = `${requestLabel(this)} failed: `;
-    if (this.message.startsWith(request)) this.message = `${operation} failed: ${this.message.slice(request.length)}`;
-    return this;
+    return this.message.startsWith(request) ? retold(this, `${operation} failed: ${this.message.slice(request.length)}`) : this;
   }
+}
+
+/**
+ * `error` told in other words (what the caller was doing, what to do next): a new error of the
+ * same class, `code` and fields, with `error` as its `cause`. An error is never changed once thrown:
+ * one failed listing or poll rejects several callers with the same error, and each names its own
+ * step in the error it throws.
+ */
+export function retold<T extends Error>(error: T, message: string): T {
+  // `new Error(message, { cause })` with the class's prototype: the subclasses' constructors take
+  // other arguments (an image id, a wait's duration), which the fields copied below already hold.
+  const told = Reflect.construct(Error, [message, { cause: error }], error.constructor) as T;
+  return Object.assign(told, { ...error });
+}
+
+/** An error's message, or what was thrown, as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function describe(details: ErrorDetails, summary?: string): string {
@@ -111,8 +129,8 @@ export class UnauthorizedError extends DigitalOceanError {
 export class ForbiddenError extends DigitalOceanError {
   static override readonly defaultCode = "forbidden";
   readonly requiredScopes: readonly string[];
-  constructor(details: ErrorDetails, summary?: string) {
-    super(details, summary);
+  constructor(details: ErrorDetails, summary?: string, options?: { cause?: unknown }) {
+    super(details, summary, options);
     this.requiredScopes = details.requiredScopes ?? [];
   }
 }
@@ -158,8 +176,10 @@ export class MissingTokenError extends DigitalOceanError {
 export class WaitTimeoutError extends DigitalOceanError {
   static override readonly defaultCode = "wait_timeout";
   readonly imageId: number;
-  constructor(what: string, imageId: number, waitedMs: number, lastStatus: string) {
-    super({}, `Timed out after ${formatDuration(waitedMs)} waiting for ${what} (last status "${lastStatus}")`);
+  /** `lastProblem`: why the last checks failed, when they did (a 503, a reset). */
+  constructor(what: string, imageId: number, waitedMs: number, lastStatus: string, lastProblem?: string) {
+    const problem = lastProblem ? ` (${lastProblem})` : "";
+    super({}, `Timed out after ${formatDuration(waitedMs)} waiting for ${what} (last status "${lastStatus}")${problem}`);
     this.imageId = imageId;
   }
 }
@@ -170,8 +190,8 @@ export class WaitTimeoutError extends DigitalOceanError {
  */
 export abstract class ImageEndedError extends DigitalOceanError {
   readonly imageId: number;
-  constructor(imageId: number, message: string, apiMessage?: string) {
-    super({ apiMessage }, message);
+  constructor(imageId: number, message: string, apiMessage?: string, options?: { cause?: unknown }) {
+    super({ apiMessage }, message, options);
     this.imageId = imageId;
   }
 }
@@ -220,11 +240,6 @@ const classByStatus: Record<number, typeof DigitalOceanError> = {
 export function errorFromResponse(details: ErrorDetails & { status: number }): DigitalOceanError {
   const ErrorClass = classByStatus[details.status] ?? (details.status >= 500 ? ServerError : DigitalOceanError);
   return new ErrorClass(details);
-}
-
-/** The same error (class, code, fields) as a new object, for one caller to name its own context in. */
-export function copyOfError<T>(error: T): T {
-  return Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as T;
 }
 
 export function formatDuration(ms: number): string {

@@ -6,7 +6,7 @@ import {
   NotFoundError,
   UnauthorizedError,
   WaitTimeoutError,
-  copyOfError,
+  errorMessage,
 } from "./errors";
 import type { RateBudget } from "./rate-budget";
 import type { Action, Image } from "./wire";
@@ -240,9 +240,7 @@ export class ImageWaiter {
   private expire(now: number): void {
     for (const wait of [...this.images, ...this.actions] as Wait<unknown>[]) {
       if (now < wait.deadline) continue;
-      const timeout = new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, wait.lastStatus);
-      if (wait.lastProblem) timeout.message += ` (${wait.lastProblem})`;
-      wait.reject(timeout);
+      wait.reject(new WaitTimeoutError(wait.what, wait.imageId, now - wait.startedAt, wait.lastStatus, wait.lastProblem));
     }
   }
 
@@ -386,10 +384,9 @@ export class ImageWaiter {
   private failedCheck<T>(waits: Wait<T>[], error: unknown): void {
     for (const wait of waits) {
       // A token refused (revoked, expired, a scope taken away) does not recover by itself: waiting
-      // until the deadline (an hour by default) would only delay the failure. Each wait gets its
-      // own copy, since callers prefix their context to the message.
+      // until the deadline (an hour by default) would only delay the failure.
       if (error instanceof UnauthorizedError || error instanceof ForbiddenError) {
-        wait.reject(copyOfError(error));
+        wait.reject(error);
         continue;
       }
       if (error instanceof NotFoundError && ++wait.notFound >= 2) {
@@ -404,7 +401,7 @@ export class ImageWaiter {
         );
         continue;
       }
-      wait.lastProblem = `last check failed: ${error instanceof Error ? error.message : String(error)}`;
+      wait.lastProblem = `last check failed: ${errorMessage(error)}`;
     }
   }
 }

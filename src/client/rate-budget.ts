@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Clock } from "./clock";
+import { type Clock, MINUTE_MS } from "./clock";
 import { type Headers, numericHeader, retryAfterMs } from "./headers";
 
 /**
@@ -110,7 +110,6 @@ export interface RateBudgetSnapshot {
   throttledMs: number;
 }
 
-const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 /**
  * Once `ratelimit-reset` has passed with the hourly budget at its reserve, one request goes out to

@@ -11,8 +11,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
-import { hasAuthority, redactUrl } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
+import { hasAuthority, redactUrl } from "../client/redact-urls";
+import { tagIdentity } from "../client/tag-identity";
 import { unreachableHostKind } from "./unreachable-host";
 import {
   type CustomImageInputs,

@@ -13,7 +13,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { sameDistribution } from "./digitalocean-enums";
 import { importing } from "./importing";
 import { sameImageSource } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
+import { tagIdentity } from "../client/tag-identity";
 import {
   type CustomImageInputs,
   DEFAULT_CREATE_TIMEOUT_MINUTES,

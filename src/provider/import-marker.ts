@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { CreateCustomImageRequest, DigitalOceanClient } from "../client/digitalocean-client";
+import { errorMessage } from "../client/errors";
+import { tagIdentity } from "../client/tag-identity";
+import type { Image } from "../client/wire";
 import type { Runtime } from "./lifecycle";
 import { imageSourceId } from "./presigned-url";
-import { tagIdentity } from "./tag-identity";
 import type { CustomImageInputs } from "./types";
 
 /**
@@ -34,7 +37,7 @@ export function importMarker(inputs: Pick<CustomImageInputs, "name" | "url" | "r
   return `${IMPORT_MARKER_PREFIX}${createHash("sha256").update(identity).digest("hex").slice(0, 24)}`;
 }
 
-/** Any spelling: DigitalOcean's tag names are case-insensitive (see tag-identity.ts). */
+/** Any spelling: DigitalOcean's tag names are case-insensitive (see src/client/tag-identity.ts). */
 export function isImportMarker(tag: string): boolean {
   return tagIdentity(tag).startsWith(IMPORT_MARKER_PREFIX);
 }
@@ -45,10 +48,100 @@ export function newScopeNonce(): string {
 }
 
 /**
+ * Images this host process imported or adopted, per client: no later create adopts one of them
+ * again, nor deletes it as a late copy of its own import.
+ */
+const claimedImages = new WeakMap<DigitalOceanClient, Set<number>>();
+
+/** Images whose import POST got no clear answer at first, per client: a copy of them may be unseen (see `removeMarker`). */
+const uncertainImports = new WeakMap<DigitalOceanClient, Set<number>>();
+
+function idsOf(map: WeakMap<DigitalOceanClient, Set<number>>, client: DigitalOceanClient): Set<number> {
+  let ids = map.get(client);
+  if (!ids) map.set(client, (ids = new Set()));
+  return ids;
+}
+
+const claimed = (client: DigitalOceanClient) => idsOf(claimedImages, client);
+
+const markedImages = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
+
+/**
+ * The account's images that carry an import marker, listed once per host process: an image left
+ * by an interrupted run existed before this deployment started (Pulumi locks the stack), so one
+ * listing answers every create of the deployment, however many start and whenever.
+ */
+function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
+  let listing = markedImages.get(client);
+  if (!listing) {
+    listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));
+    // A failed listing is not kept: the next create tries again.
+    listing.catch(() => markedImages.delete(client));
+    markedImages.set(client, listing);
+  }
+  return listing;
+}
+
+/** The image an interrupted earlier create left behind with `marker`, claimed; undefined when there is none. */
+export async function adoptLeftImage(client: DigitalOceanClient, marker: string): Promise<Image | undefined> {
+  const left = (await imagesWithMarkers(client)).find(
+    (image) => image.tags.includes(marker) && !claimed(client).has(image.id) && image.status !== "deleted",
+  );
+  if (left) claimed(client).add(left.id);
+  return left;
+}
+
+/**
+ * Imports with `marker` among the tags, so that after an ambiguous failure the client finds the
+ * image the POST may have created by the marker alone (name, url and age identify nothing).
+ */
+export async function importMarked(client: DigitalOceanClient, request: CreateCustomImageRequest, marker: string): Promise<Image> {
+  let uncertain = false;
+  const image = await client.images.createCustom(
+    { ...request, tags: [...(request.tags ?? []), marker] },
+    {
+      findExisting: async () => {
+        uncertain = true;
+        return (await client.images.list({ tagName: marker })).find(
+          (image) => image.tags.includes(marker) && !claimed(client).has(image.id),
+        );
+      },
+    },
+  );
+  claimed(client).add(image.id);
+  if (uncertain) idsOf(uncertainImports, client).add(image.id);
+  return image;
+}
+
+/**
+ * An import POST that timed out may still be carried out after the client sent it again: any
+ * other image with this resource's marker is such a late copy, known to nobody, and is deleted
+ * with `deleteImage`. A failure to look is only warned about: the create itself succeeded.
+ */
+export async function deleteLateCopies(
+  runtime: Runtime,
+  imageId: number,
+  marker: string,
+  deleteImage: (runtime: Runtime, id: number) => Promise<void>,
+): Promise<void> {
+  try {
+    const copies = (await runtime.client.images.list({ tagName: marker })).filter((copy) => !claimed(runtime.client).has(copy.id));
+    for (const copy of copies) {
+      runtime.log.warn(
+        `Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`,
+      );
+      await deleteImage(runtime, copy.id);
+    }
+  } catch (error) {
+    runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
+  }
+}
+
+/**
  * Takes `marker` off image `imageId`, the image `create` is about to hand to Pulumi.
  *
- * When the import POST got no clear answer at first (`uncertain`: the client looked for the image
- * by the marker and sent the POST again), DigitalOcean may have made, or may still make, a copy
+ * When its import POST got no clear answer at first (the client looked for the image by the
+ * marker, see `importMarked`), DigitalOcean may have made, or may still make, a copy
  * carrying the marker that the create's look for late copies did not see: whether listings show
  * an image still importing, and whether a tag's `resources.images.count` counts it, are both
  * undocumented (packages/emulator/digitalocean-openapi/SOURCE.md, question 2). Deleting the tag
@@ -57,9 +150,9 @@ export function newScopeNonce(): string {
  * resource adopts it and by which the user, warned, finds it once imported. The tag's count,
  * when it says more images than none, says that a copy is there.
  */
-export async function removeMarker(runtime: Runtime, imageId: number, marker: string, uncertain: boolean): Promise<void> {
+export async function removeMarker(runtime: Runtime, imageId: number, marker: string): Promise<void> {
   const { client } = runtime;
-  if (!uncertain) return client.tags.delete(marker);
+  if (!idsOf(uncertainImports, client).has(imageId)) return client.tags.delete(marker);
   await client.tags.unassignResources(marker, [{ resourceId: imageId, resourceType: "image" }]);
   const others = await client.tags.get(marker).then(
     (tag) => tag.resources?.images?.count,

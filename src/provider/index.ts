@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { ALLOW_INSECURE_ENDPOINT, findToken, resolveCredentials } from "../client/credentials";
+import { CREDENTIAL_CONFIG_KEYS, findToken, resolveCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
@@ -24,11 +24,10 @@ import type { CustomImageInputs, CustomImageOutputs } from "./types";
  * every CustomImage of a deployment shares one client, one rate budget and one image waiter.
  */
 
-/** Stack config keys this provider reads, besides `digitalocean:token` and `digitalocean:apiEndpoint`. */
+/** Stack config keys this provider reads, besides the credentials' (`CREDENTIAL_CONFIG_KEYS`). */
 export const CONFIG = {
   requestTimeoutSeconds: "digitalocean-custom-image:requestTimeoutSeconds",
   pollIntervalSeconds: "digitalocean-custom-image:pollIntervalSeconds",
-  allowInsecureEndpoint: ALLOW_INSECURE_ENDPOINT.config,
   /** Tests and benchmarks only: "scale,origin,realStart" of a scaled clock shared with the emulator. */
   clock: "digitalocean-custom-image:clock",
 } as const;
@@ -50,7 +49,7 @@ const pulumiLog: ProviderLog = {
  * it until an operation needs the API.
  */
 export function configure(request: { config: ConfigSource }): Promise<void> {
-  const keys = ["digitalocean:token", "digitalocean:apiEndpoint", ...Object.values(CONFIG)];
+  const keys = [...CREDENTIAL_CONFIG_KEYS, ...Object.values(CONFIG)];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
   tokenChecked = false;

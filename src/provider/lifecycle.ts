@@ -1,3 +1,4 @@
+import { MINUTE_MS } from "../client/clock";
 import type { DigitalOceanClient } from "../client/digitalocean-client";
 import {
   DigitalOceanError,
@@ -9,17 +10,26 @@ import {
   TimeoutError,
   ValidationError,
   WaitTimeoutError,
-  copyOfError,
+  errorMessage,
   formatDuration,
+  retold,
 } from "../client/errors";
 import type { ImageWaiter } from "../client/image-waiter";
-import type { Image } from "../client/wire";
+import type { Action, Image } from "../client/wire";
 import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
-import { redactUrl } from "./presigned-url";
-import { type ImportScope, importMarker, isImportMarker, removeMarker } from "./import-marker";
+import { redactUrl } from "../client/redact-urls";
+import {
+  type ImportScope,
+  adoptLeftImage,
+  deleteLateCopies,
+  importMarked,
+  importMarker,
+  isImportMarker,
+  removeMarker,
+} from "./import-marker";
 import { importing } from "./importing";
-import { tagIdentity } from "./tag-identity";
+import { tagIdentity } from "../client/tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
 import {
   ADOPTING,
@@ -57,13 +67,12 @@ export class ResourceInitError extends Error {
     readonly id: string,
     readonly properties: object,
     readonly reasons: string[] = [message],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "ResourceInitError";
   }
 }
-
-const MINUTE_MS = 60_000;
 
 /**
  * Inputs as stored, then everything DigitalOcean computes; never an `undefined` value (it breaks gRPC structs).
@@ -71,21 +80,23 @@ const MINUTE_MS = 60_000;
  * first region may not be it (an update whose program put a new region first).
  */
 export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image, importRegion?: string): CustomImageOutputs {
+  const wanted = inputs.regions ?? [];
+  // An import still running lists no region yet; it is on its way to the first one. Only that
+  // one is shown, never the regions it is still to be transferred to: state that claimed them
+  // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
+  // (and dropping a region never reached propose a replacement).
+  const regions = importing(image.status)
+    ? importRegion === undefined
+      ? (inputs.regions ?? image.regions).slice(0, 1)
+      : [importRegion]
+    : orderedRegions(wanted, image.regions);
   const outputs: Record<string, unknown> = {
     ...inputs,
     name: image.name,
     description: image.description,
     distribution: image.distribution,
     tags: image.tags.filter((tag) => !isImportMarker(tag)),
-    // An import still running lists no region yet; it is on its way to the first one. Only that
-    // one is shown, never the regions it is still to be transferred to: state that claimed them
-    // would, once a refresh cleared the partial failure, make the next `up` see nothing to do
-    // (and dropping a region never reached propose a replacement).
-    regions: importing(image.status)
-      ? importRegion === undefined
-        ? (inputs.regions ?? image.regions).slice(0, 1)
-        : [importRegion]
-      : orderedRegions(inputs.regions ?? [], image.regions),
+    regions,
     imageId: image.id,
     status: image.status,
     errorMessage: image.errorMessage,
@@ -95,13 +106,11 @@ export function toOutputs(inputs: Partial<CustomImageInputs>, image: Image, impo
     slug: image.slug,
     type: image.type,
     public: image.public,
+    // The program's regions, kept while `regions` leaves some out (an import or a transfer still
+    // under way when the image was recorded), so that `read` takes a region reached later for the
+    // program's own, not for a transfer made outside Pulumi.
+    requestedRegions: wanted.some((region) => !regions.includes(region)) ? wanted : undefined,
   };
-  // The program's regions, kept while `regions` leaves some out (an import or a transfer still
-  // under way when the image was recorded), so that `read` takes a region reached later for the
-  // program's own, not for a transfer made outside Pulumi.
-  const wanted = inputs.regions ?? [];
-  if (wanted.some((region) => !(outputs.regions as string[]).includes(region))) outputs.requestedRegions = wanted;
-  else delete outputs.requestedRegions;
   for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   return outputs as unknown as CustomImageOutputs;
 }
@@ -151,7 +160,7 @@ const REFRESH_THEN_UP = "`pulumi refresh` to remove it from the stack; the next 
 export async function create(runtime: Runtime, inputs: CustomImageInputs & ImportScope): Promise<{ id: string; outs: CustomImageOutputs }> {
   const [importRegion] = inputs.regions;
   const marker = importMarker(inputs);
-  let found: Awaited<ReturnType<typeof adoptOrImport>>;
+  let found: { image: Image; history: ImageHistory };
   try {
     found = await adoptOrImport(runtime, inputs, marker);
   } catch (error) {
@@ -160,23 +169,21 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
     const what = `importing ${label(inputs)} from ${redactUrl(inputs.url)} into ${importRegion}`;
     throw error instanceof DigitalOceanError && error.method !== undefined ? error.restate(what) : withContext(error, what);
   }
-  const { image, history, uncertain } = found;
+  const { image, history } = found;
   let outs: CustomImageOutputs | undefined;
   let failure: unknown;
   try {
-    outs = await converge(runtime, inputs, image, history, false, importRegion!);
+    outs = await converge(runtime, inputs, image, { history, recorded: false, importRegion: importRegion! });
   } catch (error) {
     failure = error;
   }
-  // An import POST that timed out may still be carried out after the client sent it again: any
-  // other image with this resource's marker is such a late copy, known to nobody.
-  await deleteLateCopies(runtime, image.id, marker);
+  await deleteLateCopies(runtime, image.id, marker, deleteImage);
   // Pulumi records the image as soon as this returns (or throws a partial failure), so the
   // marker must go first: a recorded image that still carried it could be adopted by a later
   // replacement. If DigitalOcean refused to remove it, the image stays unrecorded and the next
   // `pulumi up` adopts it.
   try {
-    await removeMarker(runtime, image.id, marker, uncertain);
+    await removeMarker(runtime, image.id, marker);
   } catch (error) {
     // A plain failure left no image (a failed import, cleaned up): there is nothing to adopt, and
     // the reason (DigitalOcean's, for a failed import) is what the user needs. The marker tags
@@ -214,83 +221,54 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   return { id: String(image.id), outs: outs! };
 }
 
-async function deleteLateCopies(runtime: Runtime, imageId: number, marker: string): Promise<void> {
-  try {
-    const copies = (await runtime.client.images.list({ tagName: marker })).filter(
-      (copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id),
-    );
-    for (const copy of copies) {
-      runtime.log.warn(
-        `Deleting image ${copy.id}, a second copy of image ${imageId} made by an import request DigitalOcean carried out after it had timed out`,
-      );
-      await deleteImage(runtime, copy.id);
-    }
-  } catch (error) {
-    runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
-  }
-}
-
-const markedImages = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
-
-/**
- * The account's images that carry an import marker, listed once per host process: an image left
- * by an interrupted run existed before this deployment started (Pulumi locks the stack), so one
- * listing answers every create of the deployment, however many start and whenever.
- */
-function imagesWithMarkers(client: DigitalOceanClient): Promise<Image[]> {
-  let listing = markedImages.get(client);
-  if (!listing) {
-    listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));
-    // A failed listing is not kept: the next create tries again.
-    listing.catch(() => markedImages.delete(client));
-    markedImages.set(client, listing);
-  }
-  // Every create waiting on a failed listing gets its error: each a copy of its own, to name its import in.
-  return listing.catch((error: unknown) => {
-    throw copyOfError(error);
-  });
-}
-
 /** Adopts the image an interrupted earlier create left behind (see import-marker.ts), or imports it. */
 async function adoptOrImport(
   runtime: Runtime,
   inputs: CustomImageInputs,
   marker: string,
-): Promise<{ image: Image; history: ImageHistory; uncertain: boolean }> {
-  const { client } = runtime;
-  const left = (await imagesWithMarkers(client)).find(
-    (image) => image.tags.includes(marker) && !client.claimed.has(image.id) && image.status !== "deleted",
-  );
+): Promise<{ image: Image; history: ImageHistory }> {
+  const left = await adoptLeftImage(runtime.client, marker);
   if (left) {
-    client.claimed.add(left.id);
     runtime.log.warn(
       `Adopting ${label(inputs, left.id)}, imported by an earlier run that was interrupted before Pulumi recorded it (status ${left.status})`,
     );
-    return { image: left, history: "existing", uncertain: false };
+    return { image: left, history: "existing" };
   }
   // The marker is the only thing that is this resource's: after an ambiguous POST, an image with
   // the same name (another stack's, another resource's, the one a replacement replaces) is not.
-  let uncertain = false;
-  const image = await client.images.createCustom(
+  const image = await importMarked(
+    runtime.client,
     {
       name: inputs.name,
       url: inputs.url,
       region: inputs.regions[0]!,
       distribution: inputs.distribution,
       description: inputs.description,
-      tags: [...(inputs.tags ?? []), marker],
+      tags: inputs.tags,
     },
-    {
-      identifyingTag: marker,
-      onLookup: () => {
-        uncertain = true;
-      },
-    },
+    marker,
   );
   runtime.log.info(
     `Importing ${label(inputs, image.id)} into ${inputs.regions[0]}: DigitalOcean accepted the import (status ${image.status})`,
   );
-  return { image, history: "fresh", uncertain };
+  return { image, history: "fresh" };
+}
+
+/**
+ * `fresh`: an image this call just imported, which has no transfers and no extra tags yet.
+ * `existing`: an image that may have both (an update, or an interrupted create adopted).
+ */
+type ImageHistory = "fresh" | "existing";
+
+interface ConvergeOptions {
+  history: ImageHistory;
+  /**
+   * Pulumi's state already names the image (an update), so a failure is reported as such; a
+   * create's image is recorded only by the partial failure `fail` throws.
+   */
+  recorded: boolean;
+  /** The region the import went into, recorded while it runs (see `toOutputs`). */
+  importRegion: string;
 }
 
 /**
@@ -299,24 +277,11 @@ async function adoptOrImport(
  * parallel transfers. Used by `create` after the POST, and by `update`, which also resumes a
  * create that was interrupted (a timed-out wait recorded as a partial failure).
  */
-/**
- * `fresh`: an image this call just imported, which has no transfers and no extra tags yet.
- * `existing`: an image that may have both (an update, or an interrupted create adopted).
- */
-type ImageHistory = "fresh" | "existing";
-
-/**
- * `recorded`: Pulumi's state already names the image (an update), so a failure is reported as
- * such; a create's image is recorded only by the partial failure `fail` throws.
- * `importRegion`: the region the import went into, recorded while it runs (see `toOutputs`).
- */
 async function converge(
   runtime: Runtime,
   inputs: CustomImageInputs,
   image: Image,
-  history: ImageHistory,
-  recorded: boolean,
-  importRegion: string,
+  { history, recorded, importRegion }: ConvergeOptions,
 ): Promise<CustomImageOutputs> {
   const { client } = runtime;
   const fail = async (error: unknown, what: string, current: Image): Promise<never> => {
@@ -338,12 +303,14 @@ async function converge(
     ) {
       const next = recorded ? `Run ${REFRESH_THEN_UP}` : "Nothing was recorded; run `pulumi up` again to import it again.";
       const why = error instanceof ImageDeletedError ? "" : " The image no longer exists: it was deleted outside Pulumi.";
-      throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`);
+      throw new ImageDeletedError(current.id, `${failure.message}.${why} ${next}`, undefined, { cause: error });
     }
     throw new ResourceInitError(
       `${failure.message}. Pulumi has recorded the image; run \`pulumi up\` again to resume.`,
       String(current.id),
       toOutputs(inputs, latest ?? current, importRegion),
+      undefined,
+      { cause: error },
     );
   };
 
@@ -414,7 +381,7 @@ async function waitForImport(runtime: Runtime, inputs: CustomImageInputs, image:
       : error.apiMessage
         ? "Nothing was left behind; check the url, then run `pulumi up` again."
         : "Nothing was left behind; run `pulumi up` again to import it anew.";
-    throw new ImportFailedError(image.id, `${error.message.replace(/\.+$/, "")}. ${next}`, error.apiMessage);
+    throw new ImportFailedError(image.id, `${error.message.replace(/\.+$/, "")}. ${next}`, error.apiMessage, { cause: error });
   }
 }
 
@@ -448,10 +415,7 @@ async function transfer(
   history: ImageHistory,
 ): Promise<void> {
   const timeoutMs = (inputs.transferTimeoutMinutes ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) * MINUTE_MS;
-  const running =
-    history === "existing"
-      ? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress")
-      : [];
+  const running = history === "existing" ? await runningTransfers(runtime, image.id) : [];
   const toTransfer = await transfersUnderWay(runtime, image.id, regions, running, timeoutMs);
   const results = await Promise.allSettled(
     toTransfer.regions.map(async (region) => {
@@ -495,8 +459,7 @@ export async function read(
     const advice = "Check the id: `doctl compute image list-user` lists the account's custom images.";
     if (!cause) throw new NotFoundError({}, `${what}: DigitalOcean reports it as deleted. ${advice}`);
     // The 404 keeps its method, path and request id; its message names the lookup.
-    cause.message = `${what}: ${cause.message.replace(/\.$/, "")}. ${advice}`;
-    throw cause;
+    throw retold(cause, `${what}: ${cause.message.replace(/\.$/, "")}. ${advice}`);
   };
   let image: Image;
   try {
@@ -525,15 +488,18 @@ export async function update(
   try {
     image = await runtime.client.images.get(Number(id));
   } catch (error) {
-    const failure = withContext(error, `updating ${label(inputs, Number(id))}`);
-    if (error instanceof NotFoundError)
-      failure.message += `. The image no longer exists (deleted outside Pulumi, or a failed import DigitalOcean has removed). Run ${REFRESH_THEN_UP}`;
-    throw failure;
+    const what = `updating ${label(inputs, Number(id))}`;
+    if (!(error instanceof NotFoundError)) throw withContext(error, what);
+    throw retold(
+      error,
+      `${what}: ${error.message}. The image no longer exists (deleted outside Pulumi, or a failed import DigitalOcean has removed). Run ${REFRESH_THEN_UP}`,
+    );
   }
   warnAboutExtraRegions(runtime, inputs, image);
   // State edited by hand may hold anything; the program's first region is the best guess then.
   const [recordedFirst] = Array.isArray(recorded.regions) ? recorded.regions : [];
-  return converge(runtime, inputs, image, "existing", true, typeof recordedFirst === "string" ? recordedFirst : inputs.regions[0]!);
+  const importRegion = typeof recordedFirst === "string" ? recordedFirst : inputs.regions[0]!;
+  return converge(runtime, inputs, image, { history: "existing", recorded: true, importRegion });
 }
 
 /**
@@ -575,9 +541,7 @@ function mayHaveActed(error: unknown): boolean {
 /** Waits for the import and transfers of an image that DigitalOcean refused to delete; false when none runs. */
 async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: ValidationError): Promise<boolean> {
   const image = await runtime.client.images.get(id);
-  const transfers = (await runtime.client.imageActions.list(id)).filter(
-    (action) => action.type === "transfer" && action.status === "in-progress",
-  );
+  const transfers = await runningTransfers(runtime, id);
   if (!importing(image.status) && transfers.length === 0) return false;
   const work = importing(image.status) ? "its import" : `${transfers.length} transfer(s)`;
   runtime.log.info(
@@ -603,21 +567,21 @@ async function waitForWorkUnderWay(runtime: Runtime, id: number, refusal: Valida
   return true;
 }
 
+/** The image's transfers that DigitalOcean reports as still running. */
+async function runningTransfers(runtime: Runtime, imageId: number): Promise<Action[]> {
+  return (await runtime.client.imageActions.list(imageId)).filter(
+    (action) => action.type === "transfer" && action.status === "in-progress",
+  );
+}
+
 /** A wait that ended because the import or transfer failed, or the image went: nothing runs any more. */
 function endedOrRethrow(error: unknown): void {
   if (!(error instanceof ImportFailedError || error instanceof ImageDeletedError)) throw error;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Prefixes what was being done, keeping the error's class and code; waits already name their image. */
+/** Names what was being done, keeping the error's class and code (see `retold`); waits already name their image. */
 function withContext(error: unknown, what: string): Error {
   if (error instanceof WaitTimeoutError || error instanceof ImportFailedError) return error;
-  if (error instanceof DigitalOceanError) {
-    if (!error.message.startsWith(what)) error.message = `${what}: ${error.message}`;
-    return error;
-  }
-  return new Error(`${what}: ${errorMessage(error)}`);
+  if (error instanceof DigitalOceanError) return retold(error, `${what}: ${error.message}`);
+  return new Error(`${what}: ${errorMessage(error)}`, { cause: error });
 }

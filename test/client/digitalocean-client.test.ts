@@ -2,12 +2,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { API_ENDPOINT_SOURCES } from "../../src/client/credentials";
-import {
-  type CreateCustomImageOptions,
-  type CreateCustomImageRequest,
-  DigitalOceanClient,
-  USER_AGENT,
-} from "../../src/client/digitalocean-client";
+import { DigitalOceanClient, USER_AGENT } from "../../src/client/digitalocean-client";
 import {
   DigitalOceanError,
   ImageDeletedError,
@@ -22,6 +17,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../src/client/errors";
+import { importMarked } from "../../src/provider/import-marker";
 import { closedPortUrl } from "../helpers/closed-port";
 import { reply, withServer } from "../helpers/http-server";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
@@ -508,17 +504,15 @@ describe("retries", () => {
 });
 
 describe("imports are never duplicated", () => {
-  /** An import carrying a tag that only it carries, by which the client identifies it after an ambiguous failure. */
-  const markedImport = (name: string, marker = `marker-${name}`): [CreateCustomImageRequest, CreateCustomImageOptions] => [
-    { ...importRequest(name), tags: ["base", marker] },
-    { identifyingTag: marker },
-  ];
+  /** An import carrying a tag that only it carries (the provider's import marker), by which it is found after an ambiguous failure. */
+  const markedImport = (client: DigitalOceanClient, name: string, marker = `marker-${name}`) =>
+    importMarked(client, { ...importRequest(name), tags: ["base"] }, marker);
 
   test("an import whose connection reset after DigitalOcean created the image adopts that image instead of importing again", () =>
     withEmulator({}, async (emulator) => {
       const { client, logs } = clientFor(emulator);
       emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(...markedImport("web"));
+      const image = await markedImport(client, "web");
       expect(emulator.audit()).toHaveLength(1);
       expect(emulator.audit()[0]!.id).toBe(image.id);
       expect(emulator.duplicates()).toEqual([]);
@@ -535,7 +529,7 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       emulator.inject({ kind: "delay", ms: 1_000_000 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(...markedImport("web")).catch((error: unknown) => error);
+      const image = await markedImport(client, "web").catch((error: unknown) => error);
       // The delayed request is handled only after the timeout: either the client adopted it, or it
       // sent the import again because nothing existed yet; never both.
       expect(image).not.toBeInstanceOf(Error);
@@ -547,7 +541,7 @@ describe("imports are never duplicated", () => {
       const { client } = clientFor(emulator, { timeoutMs: 100 });
       // Reaches DigitalOcean 150 real ms after it was sent, 50 ms after the client gave up on it.
       emulator.inject({ kind: "delay", ms: 150 / emulator.clock.scale }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(...markedImport("web"));
+      const image = await markedImport(client, "web");
       await emulator.clock.sleep(1_000 / emulator.clock.scale);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
       expect(emulator.requests.filter((request) => request.method === "POST")).toHaveLength(1);
@@ -557,7 +551,7 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const image = await client.images.createCustom(...markedImport("web"));
+      const image = await markedImport(client, "web");
       expect(emulator.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
         "POST /v2/images 503",
         "GET /v2/images 200",
@@ -570,21 +564,21 @@ describe("imports are never duplicated", () => {
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 429, headers: { "retry-after": "1" } }, { method: "POST", path: "/v2/images" });
-      await client.images.createCustom(...markedImport("web"));
+      await markedImport(client, "web");
       expect(emulator.requests.map((request) => `${request.method} ${request.status}`)).toEqual(["POST 429", "POST 202"]);
     }));
 
-  test("after a 503 an image of the same name, url and age created by another client is never adopted: only the identifying tag identifies", () =>
+  test("after a 503 an image of the same name, url and age created by another client is never adopted: only the import marker identifies", () =>
     withEmulator({}, async (emulator) => {
-      const other = await clientFor(emulator).client.images.createCustom(...markedImport("web", "marker-of-another-stack"));
+      const other = await markedImport(clientFor(emulator).client, "web", "marker-of-another-stack");
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "status", status: 503 }, { method: "POST", path: "/v2/images" });
-      const mine = await client.images.createCustom(...markedImport("web"));
+      const mine = await markedImport(client, "web");
       expect(mine.id).not.toBe(other.id);
       expect(emulator.audit().map((entry) => entry.id)).toEqual([other.id, mine.id]);
     }));
 
-  test("without an identifying tag an ambiguous failure is thrown as it is: neither adopted by name nor sent again", () =>
+  test("without a finder an ambiguous failure is thrown as it is: neither adopted by name nor sent again", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
       emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
@@ -593,15 +587,6 @@ describe("imports are never duplicated", () => {
         networkCode: "ECONNRESET",
       });
       expect(routes(emulator)).toEqual(["POST /v2/images"]);
-    }));
-
-  test("an identifying tag that the request does not carry is refused before any request", () =>
-    withEmulator({}, async (emulator) => {
-      const { client } = clientFor(emulator);
-      await expect(client.images.createCustom(importRequest("web"), { identifyingTag: "marker" })).rejects.toThrow(
-        'identifyingTag "marker" must be one of the request\'s tags',
-      );
-      expect(emulator.requests).toEqual([]);
     }));
 
   test("a transfer whose connection reset after DigitalOcean started it is not started twice", () =>

@@ -12,6 +12,7 @@ import { RateBudget } from "../../src/client/rate-budget";
 import { type ManualClock, manualClock } from "../helpers/manual-clock";
 import { defaultRetryPolicy } from "../../src/client/retry-policy";
 import type { Action, Image } from "../../src/client/wire";
+import { importMarked } from "../../src/provider/import-marker";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
 import { VirtualClock } from "../helpers/virtual-clock";
 
@@ -29,8 +30,7 @@ describe("ImageWaiter", () => {
       });
       const waiter = new ImageWaiter(client);
       // Each import carries its own tag, so that a POST timing out on a busy machine is resolved, not thrown.
-      const marked = (name: string) =>
-        client.images.createCustom({ ...request(name), tags: [`tag-${name}`] }, { identifyingTag: `tag-${name}` });
+      const marked = (name: string) => importMarked(client, request(name), `tag-${name}`);
       const images = await Promise.all(Array.from({ length: 100 }, (_, index) => marked(`img-${index}`)));
       const start = emulator.requests.length;
       const done = await Promise.all(images.map((image) => waiter.waitForImage(image.id, { timeoutMs: 30 * MINUTE })));

@@ -27,6 +27,23 @@ const documented = {
   hourly: (resetAt: number) => ({ "ratelimit-limit": "5000", "ratelimit-remaining": "0", "rateLimit-reset": epochSeconds(resetAt) }),
 };
 
+/**
+ * `count` requests started at once on a budget that has seen `headers`; `sent` lists the ones let
+ * through so far, and `advance` moves the clock and lets the released ones run.
+ */
+function concurrentRequests(headers: Record<string, string>, count: number) {
+  const clock = manualClock(START);
+  const budget = new RateBudget(clock);
+  budget.observe(headers);
+  const sent: number[] = [];
+  const requests = Array.from({ length: count }, (_, index) => budget.acquire().then(() => sent.push(index)));
+  const advance = async (ms: number) => {
+    clock.advance(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { budget, sent, requests, advance };
+}
+
 describe("RateBudget", () => {
   test("lets requests through at once while the budget is ample", async () => {
     const clock = new VirtualClock();
@@ -233,35 +250,25 @@ describe("RateBudget", () => {
 
   describe("the hourly reserve once ratelimit-reset has passed", () => {
     test("concurrent requests: exactly one goes out, and the others wait for its answer instead of spending the reserve", async () => {
-      const clock = manualClock(START);
-      const budget = new RateBudget(clock);
-      budget.observe(documented.ordinary(500, START + 10_000));
-      const sent: number[] = [];
-      const requests = Array.from({ length: 20 }, (_, index) => budget.acquire().then(() => sent.push(index)));
-      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      const { budget, sent, requests, advance } = concurrentRequests(documented.ordinary(500, START + 10_000), 20);
 
-      clock.advance(10_000);
-      await settle();
+      await advance(10_000);
       expect(sent).toHaveLength(1);
       for (let second = 0; second < 5; second++) {
-        clock.advance(1_000);
-        await settle();
+        await advance(1_000);
       }
       expect(sent).toHaveLength(1);
 
       // The first request's answer: two more places left the hour's window.
       budget.observe(documented.ordinary(502, START + 20_000));
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(3);
       expect(budget.snapshot().remaining).toBe(500);
 
-      clock.advance(20_000);
-      await settle();
+      await advance(20_000);
       expect(sent).toHaveLength(4);
       budget.observe(documented.ordinary(600, START + 40 * 60_000));
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(20);
       await Promise.all(requests);
     });
@@ -290,29 +297,20 @@ describe("RateBudget", () => {
     });
 
     test("concurrent requests: one probe at a time, each after the hold, never all at once", async () => {
-      const clock = manualClock(START);
-      const budget = new RateBudget(clock);
-      budget.observe(documented.hourly(START - 2_000));
-      const sent: number[] = [];
-      const requests = Array.from({ length: 10 }, (_, index) => budget.acquire().then(() => sent.push(index)));
-      const settle = () => new Promise((resolve) => setImmediate(resolve));
-      await settle();
+      const { budget, sent, requests, advance } = concurrentRequests(documented.hourly(START - 2_000), 10);
+      await advance(0);
       expect(sent).toHaveLength(0);
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(1);
       // The probe's answer: still spent, the reset still past.
       budget.observe(documented.hourly(START - 1_000));
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(1);
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(2);
       // The next answer frees the hour: the rest go when they look again, within a second.
       budget.observe(documented.ordinary(4_000, START + 30 * 60_000));
-      clock.advance(1_000);
-      await settle();
+      await advance(1_000);
       expect(sent).toHaveLength(10);
       await Promise.all(requests);
     });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../tools/shared/example-package";
 import { packedFiles } from "./npm-command";
@@ -22,7 +22,9 @@ describe("the package as npm packs it", () => {
 
   test("ships each source module's JavaScript and declaration, README, LICENSE, CHANGELOG, the docs the README links to and package.json, and nothing else", () => {
     const built = sourceModules().flatMap((module) => [`dist/${module}.js`, `dist/${module}.d.ts`]);
-    const docs = readdirSync(join(REPO_ROOT, "docs")).map((file) => `docs/${file}`);
+    const docs = readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" })
+      .filter((file) => statSync(join(REPO_ROOT, "docs", file)).isFile())
+      .map((file) => `docs/${file}`);
     expect(files).toEqual([...built, ...docs, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort());
   });
 

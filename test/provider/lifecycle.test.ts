@@ -1,4 +1,10 @@
-import { type DigitalOceanError, ImageDeletedError, ImportFailedError, UnexpectedResponseError } from "../../src/client/errors";
+import {
+  type DigitalOceanError,
+  ForbiddenError,
+  ImageDeletedError,
+  ImportFailedError,
+  UnexpectedResponseError,
+} from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { changedInputs, diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
@@ -185,6 +191,13 @@ describe("create", () => {
         expect.stringMatching(/^importing image "web" from \S+ into nyc3 failed: 403 forbidden: /),
         expect.stringMatching(/^importing image "db" from \S+ into nyc3 failed: 403 forbidden: /),
       ]);
+      // Each is a new error about the one listing's, which stays as DigitalOcean's answer made it.
+      const [web, db] = errors as DigitalOceanError[];
+      expect(web!.cause).toBe(db!.cause);
+      expect(web!.cause).toBeInstanceOf(ForbiddenError);
+      expect((web!.cause as Error).message).toMatch(
+        /^DigitalOcean API GET \/v2\/images\?per_page=200&private=true failed: 403 forbidden: /,
+      );
       expect(emulator.requests.filter((request) => request.method === "GET" && request.path === "/v2/images")).toHaveLength(1);
     }));
 

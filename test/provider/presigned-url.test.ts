@@ -1,4 +1,5 @@
-import { redactUrl, sameImageSource } from "../../src/provider/presigned-url";
+import { redactUrl } from "../../src/client/redact-urls";
+import { sameImageSource } from "../../src/provider/presigned-url";
 
 const object = "https://images.s3.us-east-1.amazonaws.com/releases/web.qcow2";
 const space = "https://images.nyc3.digitaloceanspaces.com/releases/web.qcow2";

@@ -9,6 +9,7 @@ import type { ManyStacksFigures } from "./many-stacks";
 import { frontier, SCHEDULES_TRIED } from "./schedule-frontier";
 import type { SingleImportFigures } from "./single-import";
 import type { ToolFigures } from "./tool-figures";
+import { rounded } from "../shared/rounded";
 
 export interface Machine {
   cpu: string;
@@ -607,17 +608,6 @@ function spreadTable(results: BenchResults): string {
       return [figure, ...values.map(format), format(max - min)];
     }),
   );
-}
-
-// ---- JSON ------------------------------------------------------------------------------------
-
-/** Numbers rounded to 3 decimals, so the JSON stays readable. */
-function rounded(value: unknown): unknown {
-  if (typeof value === "number") return Number.isInteger(value) ? value : Math.round(value * 1000) / 1000;
-  if (Array.isArray(value)) return value.map(rounded);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
-  return value;
 }
 
 // ---- the document ----------------------------------------------------------------------------

@@ -20,8 +20,13 @@ export const CORE_FILES: readonly CoreFile[] = [
     file: "src/provider/presigned-url.ts",
     tests: ["test/provider/presigned-url.test.ts", "test/provider/check.test.ts", "test/provider/diff.test.ts"],
   },
+  {
+    file: "src/client/redact-urls.ts",
+    tests: ["test/provider/presigned-url.test.ts", "test/provider/check.test.ts", "test/client/untrusted-responses.test.ts"],
+  },
   { file: "src/client/retry-policy.ts", tests: ["test/client/retry-policy.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/provider/lifecycle.ts", tests: ["test/provider/lifecycle.test.ts"] },
+  { file: "src/provider/import-marker.ts", tests: ["test/provider/lifecycle.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/client/rate-budget.ts", tests: ["test/client/rate-budget.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/client/image-waiter.ts", tests: ["test/client/image-waiter.test.ts"] },
 ];

@@ -24,7 +24,7 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
       "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
   },
   {
-    file: "src/provider/lifecycle.ts",
+    file: "src/provider/import-marker.ts",
     mutator: "MethodExpression",
     line: "listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));",
     original: "images.filter((image) => image.tags.some(isImportMarker))",
@@ -40,15 +40,6 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
     replacement: "false",
     reason:
       "inputs reach the provider through check and gRPC, which leave no key undefined, and imageFromWire fills every image field: no output is undefined to delete",
-  },
-  {
-    file: "src/provider/lifecycle.ts",
-    mutator: "ConditionalExpression",
-    line: "(copy) => copy.id !== imageId && !runtime.client.claimed.has(copy.id),",
-    original: "copy.id !== imageId",
-    replacement: "true",
-    reason:
-      "the create's own image is always in client.claimed (createCustom and adoption add it), so the claimed check alone leaves it out",
   },
   {
     file: "src/provider/lifecycle.ts",
@@ -69,37 +60,11 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
   {
     file: "src/provider/lifecycle.ts",
     mutator: "ConditionalExpression",
-    line: '? (await runtime.client.imageActions.list(image.id)).filter((action) => action.type === "transfer" && action.status === "in-progress")',
-    original: 'action.type === "transfer"',
-    replacement: "true",
-    reason:
-      "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
-  },
-  {
-    file: "src/provider/lifecycle.ts",
-    mutator: "ConditionalExpression",
     line: '(action) => action.type === "transfer" && action.status === "in-progress",',
     original: 'action.type === "transfer"',
     replacement: "true",
     reason:
       "a custom image's only action that is ever in progress is a transfer: a convert (meant for backups and snapshots) completes at once, as the emulator models",
-  },
-  {
-    file: "src/provider/lifecycle.ts",
-    mutator: "ConditionalExpression",
-    line: "if (!error.message.startsWith(what)) error.message = `${what}: ${error.message}`;",
-    original: "!error.message.startsWith(what)",
-    replacement: "true",
-    reason:
-      "no error reaches withContext twice with one `what` (each caller prefixes an error of its own; a shared listing's error is copied first), so the guard never finds the prefix",
-  },
-  {
-    file: "src/provider/lifecycle.ts",
-    mutator: "MethodExpression",
-    line: "if (!error.message.startsWith(what)) error.message = `${what}: ${error.message}`;",
-    original: "error.message.startsWith(what)",
-    replacement: "error.message.endsWith(what)",
-    reason: "as above: no message reaching withContext starts or ends with what the provider was doing",
   },
   {
     file: "src/client/image-waiter.ts",

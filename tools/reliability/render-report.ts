@@ -9,6 +9,7 @@ import type { LoadFigures } from "./load";
 import type { SecretsResults } from "./secrets";
 import { replayCommand, type SoakResults, soakFigures } from "./soak";
 import { SIZES } from "./soak-sequence";
+import { rounded } from "../shared/rounded";
 
 export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift", "soak"] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -374,15 +375,6 @@ function soakSection(results: SoakResults): string[] {
 }
 
 // ---- JSON ------------------------------------------------------------------------------------
-
-/** Numbers rounded to 3 decimals, so the JSON stays readable. */
-function rounded(value: unknown): unknown {
-  if (typeof value === "number") return Number.isInteger(value) ? value : Math.round(value * 1000) / 1000;
-  if (Array.isArray(value)) return value.map(rounded);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
-  return value;
-}
 
 /**
  * The figures, without what the tables print in full: each matrix cell as `ok`, `error:<kind>` or
