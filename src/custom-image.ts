@@ -55,6 +55,20 @@ export interface CustomImageArgs {
   createTimeoutMinutes?: pulumi.Input<number>;
   /** Minutes to wait for each region transfer (default 60, at most 1440). */
   transferTimeoutMinutes?: pulumi.Input<number>;
+  /**
+   * A DigitalOcean API token for this image's account, when it is not the stack's
+   * (`digitalocean:token`): a stack can manage images in two accounts, as `@pulumi/digitalocean`
+   * does with an explicit provider. Always stored as a secret (encrypted in the state's inputs and
+   * outputs, never in `__provider`); read, refresh and delete use the one recorded, so a rotated
+   * token is an in-place update that records it. Give the same `{ token, apiEndpoint }` to every
+   * resource of that account.
+   */
+  token?: pulumi.Input<string>;
+  /**
+   * The API endpoint for `token` (default the stack's `digitalocean:apiEndpoint`, else
+   * https://api.digitalocean.com). Only with `token`: the stack's token is never sent elsewhere.
+   */
+  apiEndpoint?: pulumi.Input<string>;
 }
 
 /**
@@ -88,10 +102,17 @@ const RESOLVED_OUTPUTS = {
 export class CustomImage extends pulumi.dynamic.Resource {
   /** The URL the image was imported from; `undefined` for an image adopted by `CustomImage.get` (DigitalOcean does not report it). */
   declare public readonly url: pulumi.Output<string | undefined>;
+  /**
+   * The program's regions the image is in, in the program's order; while the import runs (a
+   * partial failure), only the region it is imported into. Regions it was transferred to outside
+   * Pulumi are left out (with a warning); for an image adopted by `CustomImage.get`, every region it is in.
+   */
   declare public readonly regions: pulumi.Output<string[]>;
+  /** The image's display name in DigitalOcean. */
   declare public readonly name: pulumi.Output<string>;
   /** `""` when the image has none. */
   declare public readonly description: pulumi.Output<string>;
+  /** The distribution as DigitalOcean reports it (`Unknown` when none was given). */
   declare public readonly distribution: pulumi.Output<string>;
   /** `[]` when the image has none. */
   declare public readonly tags: pulumi.Output<string[]>;
@@ -108,13 +129,24 @@ export class CustomImage extends pulumi.dynamic.Resource {
    * declares no preview support). The provider still records `imageId` in the state.
    */
   public readonly imageId: pulumi.Output<number>;
+  /**
+   * DigitalOcean's status of the image: `available` once `pulumi up` succeeded; `NEW` or `pending`
+   * while an import runs (recorded by a partial failure, which the next `pulumi up` resumes); `retired`.
+   */
   declare public readonly status: pulumi.Output<string>;
+  /** DigitalOcean's reason for a failed import; `""` otherwise. */
   declare public readonly errorMessage: pulumi.Output<string>;
+  /** The image's size in GB; `null` while the import runs (DigitalOcean's `size_gigabytes` is nullable). */
   declare public readonly sizeGigabytes: pulumi.Output<number | null>;
+  /** The smallest droplet disk, in GB, that can use the image; `null` while the import runs (DigitalOcean's `min_disk_size` is nullable). */
   declare public readonly minDiskSize: pulumi.Output<number | null>;
+  /** When DigitalOcean created the image, ISO 8601 (`2026-01-01T00:00:00Z`). */
   declare public readonly createdAt: pulumi.Output<string>;
+  /** Always `null` for a custom image: DigitalOcean gives slugs to its own public images only. */
   declare public readonly slug: pulumi.Output<string | null>;
+  /** DigitalOcean's image type: `custom` for an imported image. */
   declare public readonly type: pulumi.Output<string>;
+  /** Always `false` for a custom image: it is visible to its own account only. */
   declare public readonly public: pulumi.Output<boolean>;
 
   constructor(name: string, args: CustomImageArgs, opts?: pulumi.CustomResourceOptions) {
@@ -127,11 +159,14 @@ export class CustomImage extends pulumi.dynamic.Resource {
         ...RESOLVED_OUTPUTS,
         ...args,
         name: args?.name ?? name,
+        // Secret whatever the program passed: the state holds it encrypted, in inputs and outputs.
+        ...(args?.token === undefined ? {} : { token: pulumi.secret(args.token) }),
         // Scopes the import marker to this stack's resource: the names for people reading the
         // state, the nonce so that no other stack has it (see custom-image-scope.ts).
         __importScope: scope?.nonce.apply((nonce) => `${pulumi.getProject()}/${pulumi.getStack()}/${name}/${nonce}`),
       },
-      opts,
+      // The engine also marks an output secret when the input of the same name was (the host takes no secrets); this says it outright.
+      args?.token === undefined ? opts : { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "token"] },
       "digitalocean",
       "CustomImage",
     );

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import type { Image } from "./client/wire";
+import { accountOf, lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 /** Where `getImage` looks for an image by name. */
@@ -15,6 +16,10 @@ export interface GetImageArgs {
   name?: string;
   /** Where to look for `name` (default `user`: the account's own images). */
   source?: ImageSource;
+  /** A token for another account than the stack's, as CustomImage's `token` (a secret in the Output form, which does not make the result secret). */
+  token?: string;
+  /** The API endpoint for `token`; only with `token`. */
+  apiEndpoint?: string;
 }
 
 const listingFor: Record<ImageSource, Parameters<DigitalOceanClient["images"]["list"]>[0]> = {
@@ -28,10 +33,11 @@ const listingFor: Record<ImageSource, Parameters<DigitalOceanClient["images"]["l
  * One image by id, by slug, or by name (the Pulumi equivalent of `@pulumi/digitalocean`'s
  * `getImage`); fails when a name matches no image or several.
  */
-export async function getImage(args: GetImageArgs, client: DigitalOceanClient = programClient()): Promise<Image> {
+export async function getImage(args: GetImageArgs, client?: DigitalOceanClient): Promise<Image> {
   const given = (["id", "slug", "name"] as const).filter((key) => args[key] !== undefined);
   if (given.length !== 1)
     throw new Error(`getImage: give exactly one of id, slug or name (got ${given.length === 0 ? "none" : given.join(", ")})`);
+  client ??= programClient(accountOf("getImage", args));
   if (args.id !== undefined) return client.images.get(args.id);
   if (args.slug !== undefined) return client.images.get(args.slug);
   const source = args.source ?? "user";
@@ -47,7 +53,11 @@ export async function getImage(args: GetImageArgs, client: DigitalOceanClient = 
 /** `getImage`'s arguments as Pulumi Inputs. */
 export type GetImageOutputArgs = { [K in keyof GetImageArgs]?: pulumi.Input<GetImageArgs[K]> };
 
-/** `getImage` for Output arguments (Pulumi's convention for functions). */
-export function getImageOutput(args: GetImageOutputArgs): pulumi.Output<Image> {
-  return pulumi.output(args).apply((resolved) => getImage(resolved as GetImageArgs));
+/**
+ * `getImage` for Output arguments (Pulumi's convention for functions). `opts.dependsOn` delays the
+ * lookup until those resources exist (see lookup-output.ts); a failed lookup fails the program
+ * with one line, the error's message, as a `pulumi.RunError`.
+ */
+export function getImageOutput(args: GetImageOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<Image> {
+  return lookupOutput("getImage", args, opts, (resolved: GetImageArgs) => getImage(resolved));
 }

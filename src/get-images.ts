@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import { IMAGE_FIELDS, type Image, type ImageField } from "./client/wire";
+import { accountOf, lookupOutput } from "./lookup-output";
 import { programClient } from "./program-client";
 
 export interface ImageFilter {
@@ -35,9 +36,14 @@ export interface GetImagesArgs {
   filters?: ImageFilter[];
   /** Client-side sort keys, first one first. */
   sorts?: ImageSort[];
+  /** A token for another account than the stack's, as CustomImage's `token` (a secret in the Output form, which does not make the result secret). */
+  token?: string;
+  /** The API endpoint for `token`; only with `token`. */
+  apiEndpoint?: string;
 }
 
 export interface GetImagesResult {
+  /** The matching images, sorted by `sorts` (else in DigitalOcean's order); `[]` when none match. */
   images: Image[];
 }
 
@@ -46,9 +52,10 @@ export interface GetImagesResult {
  * everything. Filters and sorts are checked before any request: a key that is not an image field
  * would otherwise match nothing, silently.
  */
-export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanClient = programClient()): Promise<GetImagesResult> {
+export async function getImages(args: GetImagesArgs = {}, client?: DigitalOceanClient): Promise<GetImagesResult> {
   const filters = (args.filters ?? []).map(compileFilter);
   const sorts = (args.sorts ?? []).map(checkSort);
+  client ??= programClient(accountOf("getImages", args));
   const images = await client.images.list({ type: args.type, private: args.private, tagName: args.tagName });
   const keyed = images
     .filter((image) => filters.every((filter) => filter(image)))
@@ -66,9 +73,13 @@ export async function getImages(args: GetImagesArgs = {}, client: DigitalOceanCl
 /** `getImages`'s arguments as Pulumi Inputs. */
 export type GetImagesOutputArgs = { [K in keyof GetImagesArgs]?: pulumi.Input<GetImagesArgs[K]> };
 
-/** `getImages` for Output arguments (Pulumi's convention for functions). */
-export function getImagesOutput(args: GetImagesOutputArgs = {}): pulumi.Output<GetImagesResult> {
-  return pulumi.output(args).apply((resolved) => getImages(resolved as GetImagesArgs));
+/**
+ * `getImages` for Output arguments (Pulumi's convention for functions). `opts.dependsOn` delays the
+ * lookup until those resources exist (see lookup-output.ts); a failed lookup fails the program
+ * with one line, the error's message, as a `pulumi.RunError`.
+ */
+export function getImagesOutput(args: GetImagesOutputArgs = {}, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetImagesResult> {
+  return lookupOutput("getImages", args, opts, (resolved: GetImagesArgs) => getImages(resolved));
 }
 
 const MATCHES = ["exact", "substring", "re"] as const;

@@ -103,6 +103,39 @@ export function resolveCredentials(config: Settings = {}, env: NodeJS.ProcessEnv
   return { token: token.value, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings };
 }
 
+/**
+ * The `token` and `apiEndpoint` a CustomImage or a lookup is given for itself, so that one stack can
+ * manage images in two DigitalOcean accounts (as `@pulumi/digitalocean` does with an explicit
+ * provider). Absent, the stack's credentials apply.
+ */
+export interface AccountCredentials {
+  token?: string;
+  /** Only with `token`: the stack's token is never sent to an endpoint other than the stack's. */
+  apiEndpoint?: string;
+}
+
+/**
+ * `resolveCredentials` for a resource or lookup that gives its own `token` (and maybe
+ * `apiEndpoint`): those win over the stack config and the environment, which still give the
+ * endpoint when `apiEndpoint` is absent, and the plain-http allowance.
+ */
+export function resolveAccountCredentials(
+  account: AccountCredentials,
+  config: Settings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials {
+  if (account.token === undefined) return resolveCredentials(config, env);
+  const own = account.apiEndpoint === undefined ? {} : { "digitalocean:apiEndpoint": account.apiEndpoint };
+  const resolved = resolveCredentials({ ...config, "digitalocean:token": account.token, ...own }, env);
+  return {
+    ...resolved,
+    tokenSource: "the token input",
+    ...(account.apiEndpoint === undefined ? {} : { apiEndpointSource: "was set by the apiEndpoint input" }),
+    // The token was given where the resource is: which places the stack's settings came from says nothing about it.
+    warnings: resolved.warnings.filter((warning) => !warning.startsWith("The DigitalOcean token comes from")),
+  };
+}
+
 function setting(raw: string | undefined, key: string, place: Setting["place"]): Setting | undefined {
   const value = raw?.trim();
   return value ? { value, key, place } : undefined;

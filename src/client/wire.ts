@@ -10,22 +10,35 @@ import { redactUrlsIn } from "./redact-urls";
 
 /** An image as DigitalOcean describes it (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Images). */
 export interface Image {
+  /** The image id. */
   id: number;
+  /** The display name. */
   name: string;
   /** `base`, `snapshot`, `backup`, `custom` or `admin`. */
   type: string;
+  /** The distribution (`Ubuntu`, `Unknown`, ...). */
   distribution: string;
+  /** The slug of one of DigitalOcean's public images (`ubuntu-24-04-x64`); `null` for others (nullable in DigitalOcean's API). */
   slug: string | null;
+  /** Whether every account can use it (DigitalOcean's own images). */
   public: boolean;
+  /** The region slugs it is available in; `[]` while an import runs. */
   regions: string[];
+  /** When it was created, ISO 8601. */
   createdAt: string;
+  /** The smallest droplet disk, in GB, that can use it; `null` until known (nullable in DigitalOcean's API). */
   minDiskSize: number | null;
+  /** Its size in GB; `null` until known (nullable in DigitalOcean's API). */
   sizeGigabytes: number | null;
+  /** `""` when it has none. */
   description: string;
+  /** `[]` when it has none (DigitalOcean's `null`). */
   tags: string[];
   /** `NEW`, `pending`, `available`, `deleted` or `retired`. */
   status: string;
+  /** DigitalOcean's reason for a failed import; `""` otherwise. */
   errorMessage: string;
+  /** Fields DigitalOcean adds that this package does not map, as received. */
   [extra: string]: unknown;
 }
 

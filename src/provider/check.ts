@@ -9,6 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalDistribution, DISTRIBUTIONS, REGION_SLUGS } from "./digitalocean-enums";
+import { checkedEndpoint } from "../client/credentials";
 import { describeType, hiddenCharacter, quoteText } from "../client/text";
 import { IMPORT_MARKER_PREFIX, isImportMarker } from "./import-marker";
 import { hasAuthority, redactUrl } from "../client/redact-urls";
@@ -119,6 +120,8 @@ const PROPERTY_CHECKS: { readonly [P in keyof Required<CustomImageInputs>]: (val
   tags: checkTags,
   createTimeoutMinutes: (value, report) => checkTimeout("createTimeoutMinutes", value, report, DEFAULT_CREATE_TIMEOUT_MINUTES),
   transferTimeoutMinutes: (value, report) => checkTimeout("transferTimeoutMinutes", value, report, DEFAULT_TRANSFER_TIMEOUT_MINUTES),
+  token: checkToken,
+  apiEndpoint: checkApiEndpoint,
 };
 
 /** The names a CustomImage accepts as inputs, in the order `check` returns them. */
@@ -158,8 +161,42 @@ export function check(_olds: Record<string, unknown>, news: Record<string, unkno
     failures.push({ property, reason: unknownPropertyReason(property) });
   }
   for (const property of PASS_THROUGH) if (news[property] !== undefined) inputs[property] = news[property];
+  if (inputs.apiEndpoint !== undefined && (news.token ?? undefined) === undefined) {
+    failures.push({
+      property: "apiEndpoint",
+      reason:
+        "apiEndpoint is given without token: the stack's DigitalOcean token is never sent to an endpoint other than the stack's. " +
+        "Give this resource's token too (a secret), or set the stack's endpoint with `pulumi config set digitalocean:apiEndpoint <url>`",
+    });
+  }
 
   return { inputs, failures, warnings };
+}
+
+/** A token is never repeated in a message, not even in part: it is a credential. */
+function checkToken(value: unknown, report: PropertyReport): unknown {
+  if (value === undefined || value === UNKNOWN) return value;
+  const allowed = "a DigitalOcean API token (a secret: `config.requireSecret(...)`)";
+  if (typeof value !== "string") return report.fail(`token must be ${allowed}, got ${describeType(value)}`);
+  const token = value.trim();
+  if (token === "") return report.fail(`token must be ${allowed}, not empty or only whitespace`);
+  if (URL_FORBIDDEN_CHARACTERS.test(token)) {
+    return report.fail(`token must be ${allowed}: it contains whitespace, ${HIDDEN_TEXT} (the value is not repeated here)`);
+  }
+  return token;
+}
+
+/** Checked as the stack's `digitalocean:apiEndpoint` is, except plain http, which the provider checks against the stack's allowance. */
+function checkApiEndpoint(value: unknown, report: PropertyReport): unknown {
+  if (value === undefined || value === UNKNOWN) return value;
+  if (typeof value !== "string")
+    return report.fail(`apiEndpoint must be an https URL such as https://api.digitalocean.com, got ${describeType(value)}`);
+  try {
+    const url = checkedEndpoint(value.trim(), "apiEndpoint", true);
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  } catch (error) {
+    return report.fail((error as Error).message);
+  }
 }
 
 function checkUrl(value: unknown, report: PropertyReport): unknown {

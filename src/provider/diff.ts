@@ -52,6 +52,10 @@ const COMPARISONS: { readonly [P in keyof Required<CustomImageInputs>]: (old: un
     (old ?? DEFAULT_CREATE_TIMEOUT_MINUTES) === (news ?? DEFAULT_CREATE_TIMEOUT_MINUTES) ? "none" : "update",
   transferTimeoutMinutes: (old, news) =>
     (old ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) === (news ?? DEFAULT_TRANSFER_TIMEOUT_MINUTES) ? "none" : "update",
+  // Credentials change nothing in DigitalOcean, but read and delete use the state's: a rotated
+  // token is recorded by an update, or the next delete would send the revoked one.
+  token: (old, news) => (old === news ? "none" : "update"),
+  apiEndpoint: (old, news) => (old === news ? "none" : "update"),
 };
 
 /**
@@ -67,6 +71,8 @@ const WHEN_UNKNOWN: { readonly [P in keyof Required<CustomImageInputs>]: InputCh
   tags: "update",
   createTimeoutMinutes: "update",
   transferTimeoutMinutes: "update",
+  token: "update",
+  apiEndpoint: "update",
 };
 
 const INPUT_NAMES = Object.keys(COMPARISONS) as (keyof CustomImageInputs)[];

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
-import { CREDENTIAL_CONFIG_KEYS, findToken, resolveCredentials } from "../client/credentials";
+import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAccountCredentials } from "../client/credentials";
 import { DigitalOceanClient } from "../client/digitalocean-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
@@ -16,7 +16,8 @@ import {
   read as readImage,
   update as updateImage,
 } from "./lifecycle";
-import type { CustomImageInputs, CustomImageOutputs } from "./types";
+import { quoteText } from "../client/text";
+import { type CustomImageInputs, type CustomImageOutputs, UNKNOWN } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -36,6 +37,8 @@ type ConfigSource = { get(key: string): string | undefined };
 
 let config: Record<string, string | undefined> = {};
 let runtime: Runtime | undefined;
+/** Runtimes of resources that give their own `token` (another account), by endpoint and token. */
+const accountRuntimes = new Map<string, Runtime>();
 let tokenChecked = false;
 
 const pulumiLog: ProviderLog = {
@@ -52,35 +55,59 @@ export function configure(request: { config: ConfigSource }): Promise<void> {
   const keys = [...CREDENTIAL_CONFIG_KEYS, ...Object.values(CONFIG)];
   config = Object.fromEntries(keys.map((key) => [key, request.config.get(key)]));
   runtime = undefined;
+  accountRuntimes.clear();
   tokenChecked = false;
   return Promise.resolve();
 }
 
-/** The shared client and waiter, built on first use from the config (or the environment). */
-export function getRuntime(): Runtime {
-  if (!runtime) {
-    const { token, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings } = resolveCredentials(config);
-    const clock = clockFromSpec(config[CONFIG.clock]);
-    const log = pulumiLog;
-    for (const warning of warnings) log.warn(warning);
-    const client = new DigitalOceanClient({
-      token,
-      tokenSource,
-      apiEndpoint,
-      apiEndpointSource,
-      allowInsecureEndpoint,
-      clock,
-      timeoutMs: seconds(config[CONFIG.requestTimeoutSeconds], CONFIG.requestTimeoutSeconds) ?? 30_000,
-      logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
-    });
-    const maxIntervalMs = seconds(config[CONFIG.pollIntervalSeconds], CONFIG.pollIntervalSeconds);
-    const waiter = new ImageWaiter(
-      client,
-      maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(defaultImageWaiterOptions.minIntervalMs, maxIntervalMs) },
-    );
-    runtime = { client, waiter, log };
+/**
+ * The shared client and waiter, built on first use from the config (or the environment); for a
+ * resource that gives its own `token` (and `apiEndpoint`), one per account, shared by every
+ * resource of that account: DigitalOcean's rate limits are per token.
+ */
+export function getRuntime(account: AccountCredentials = {}): Runtime {
+  if (account.token === undefined) return (runtime ??= newRuntime(account));
+  const key = JSON.stringify([account.apiEndpoint ?? null, account.token]);
+  let own = accountRuntimes.get(key);
+  if (!own) {
+    own = newRuntime(account);
+    accountRuntimes.set(key, own);
   }
-  return runtime;
+  return own;
+}
+
+/** The `token` and `apiEndpoint` inputs a resource's inputs or recorded outputs hold. */
+function accountOf(props: Record<string, unknown>): AccountCredentials {
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  const token = text(props.token);
+  const apiEndpoint = text(props.apiEndpoint);
+  return { ...(token === undefined ? {} : { token }), ...(apiEndpoint === undefined ? {} : { apiEndpoint }) };
+}
+
+function newRuntime(account: AccountCredentials): Runtime {
+  const { token, tokenSource, apiEndpoint, apiEndpointSource, allowInsecureEndpoint, warnings } = resolveAccountCredentials(
+    account,
+    config,
+  );
+  const clock = clockFromSpec(config[CONFIG.clock]);
+  const log = pulumiLog;
+  for (const warning of warnings) log.warn(warning);
+  const client = new DigitalOceanClient({
+    token,
+    tokenSource,
+    apiEndpoint,
+    apiEndpointSource,
+    allowInsecureEndpoint,
+    clock,
+    timeoutMs: seconds(config[CONFIG.requestTimeoutSeconds], CONFIG.requestTimeoutSeconds) ?? 30_000,
+    logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
+  });
+  const maxIntervalMs = seconds(config[CONFIG.pollIntervalSeconds], CONFIG.pollIntervalSeconds);
+  const waiter = new ImageWaiter(
+    client,
+    maxIntervalMs === undefined ? {} : { maxIntervalMs, minIntervalMs: Math.min(defaultImageWaiterOptions.minIntervalMs, maxIntervalMs) },
+  );
+  return { client, waiter, log };
 }
 
 function seconds(value: string | undefined, key: string): number | undefined {
@@ -104,8 +131,11 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
-  for (const warning of result.warnings) pulumiLog.warn(warning);
-  warnOnceIfNoToken();
+  // The host logs with no resource, so Pulumi shows these under the stack: each names its image.
+  const name =
+    typeof result.inputs.name === "string" && result.inputs.name !== UNKNOWN ? quoteText(result.inputs.name) : "(name not known yet)";
+  for (const warning of result.warnings) pulumiLog.warn(`image ${name}: ${warning}`);
+  if (news.token === undefined) warnOnceIfNoToken();
   return { inputs: result.inputs, failures: result.failures };
 }
 
@@ -127,11 +157,11 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
 }
 
 export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return keepProvider(createImage(getRuntime(), inputs), inputs);
+  return keepProvider(createImage(getRuntime(accountOf(inputs)), inputs), inputs);
 }
 
 export async function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-  return readImage(getRuntime(), id, props);
+  return readImage(getRuntime(accountOf(props)), id, props);
 }
 
 export async function update(
@@ -139,7 +169,7 @@ export async function update(
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await keepProvider(updateImage(getRuntime(), id, news, olds), news) };
+  return { outs: await keepProvider(updateImage(getRuntime(accountOf(news)), id, news, olds), news) };
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -148,7 +178,8 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
   return { id: nonce, outs: { nonce } };
 }
 
-async function deleteResource(id: string): Promise<void> {
-  await deleteImage(getRuntime(), Number(id));
+/** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
+async function deleteResource(id: string, props: Record<string, unknown> = {}): Promise<void> {
+  await deleteImage(getRuntime(accountOf(props)), Number(id));
 }
 export { deleteResource as delete };

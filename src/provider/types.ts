@@ -21,18 +21,34 @@ export interface CustomImageInputs {
   createTimeoutMinutes?: number;
   /** How long each region transfer is waited for, in minutes. */
   transferTimeoutMinutes?: number;
+  /**
+   * This resource's DigitalOcean API token, for an image in another account than the stack's.
+   * CustomImage sends it as a secret; read, update and delete use it from the state's outputs.
+   */
+  token?: string;
+  /** This resource's API endpoint; only with `token`. */
+  apiEndpoint?: string;
 }
 
 /** Everything `create`, `update` and `read` return: the inputs plus what DigitalOcean computes. */
 export interface CustomImageOutputs extends CustomImageInputs {
+  /** The image id. */
   imageId: number;
+  /** DigitalOcean's status: `NEW`, `pending`, `available`, `deleted` or `retired`. */
   status: string;
+  /** DigitalOcean's reason for a failed import; `""` otherwise. */
   errorMessage: string;
+  /** Size in GB; `null` while the import runs (nullable in DigitalOcean's API). */
   sizeGigabytes: number | null;
+  /** Smallest droplet disk in GB; `null` while the import runs (nullable in DigitalOcean's API). */
   minDiskSize: number | null;
+  /** When DigitalOcean created the image, ISO 8601. */
   createdAt: string;
+  /** Always `null` for a custom image (nullable in DigitalOcean's API: only its public images have one). */
   slug: string | null;
+  /** `custom`. */
   type: string;
+  /** Always `false` for a custom image. */
   public: boolean;
   /**
    * The program's regions, present only while `regions` leaves some of them out (an import or a

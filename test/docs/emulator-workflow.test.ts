@@ -184,7 +184,9 @@ describe("the README's workflow that runs a stack against the emulator", () => {
       expect({ ok: again.ok, kinds: kinds(again) }).toEqual({ ok: true, kinds: ["same"] });
 
       const stopped = await bash(stop.run!);
-      expect(stopped.stdout).toMatch(/DigitalOcean emulator stopped: \d+ requests, 1 import, 0 duplicate imports, 0 spec violations\n/);
+      expect(stopped.stdout).toMatch(
+        /DigitalOcean emulator stopped: \d+ requests, 1 import, 1 image left, 0 orphans, 0 duplicate imports, 0 spec violations\n/,
+      );
       const report = JSON.parse(readFileSync(join(runnerTemp, "emulator-report.json"), "utf8")) as {
         audit: { id: number; fate: string }[];
         violations: unknown[];

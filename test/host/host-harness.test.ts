@@ -119,7 +119,7 @@ describe("the provider host harness", () => {
         transferTimeoutMinutes: 60,
         __provider: news.__provider,
       });
-      expect(host.logs.join("\n")).toMatch(/warning: \[runtime\] regions\[2\] "nyc3" repeats regions\[0\]/);
+      expect(host.logs.join("\n")).toMatch(/warning: \[runtime\] image "basic": regions\[2\] "nyc3" repeats regions\[0\]/);
       expect(emulator.requests).toEqual([]);
     });
   });

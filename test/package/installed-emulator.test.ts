@@ -101,6 +101,7 @@ describe("the emulator's packed package installed next to the provider's into an
       "--no-rate-limit",
       "--no-public-images",
       "--report",
+      "--log",
     ])
       expect(help.stdout).toContain(flag);
     expect(await run(join(project, BIN), ["--version"], project)).toEqual({ stdout: `${emulatorManifest.version}\n`, stderr: "" });
@@ -110,7 +111,9 @@ describe("the emulator's packed package installed next to the provider's into an
     const { status, stdout, code } = await runBin(project, ["--time-factor", "0.01"]);
     expect(status).toBe(200);
     expect(stdout).toMatch(/DigitalOcean emulator listening on http:\/\/127\.0\.0\.1:\d+ \(token: test-token\)\n/);
-    expect(stdout).toContain("DigitalOcean emulator stopped: 1 request, 0 imports, 0 duplicate imports, 0 spec violations\n");
+    expect(stdout).toContain(
+      "DigitalOcean emulator stopped: 1 request, 0 imports, 0 images left, 0 orphans, 0 duplicate imports, 0 spec violations\n",
+    );
     expect(code).toBe(0);
   });
 

@@ -49,6 +49,8 @@ describe("check accepts valid inputs", () => {
       tags: ["web", "env:prod", "team_a-b"],
       createTimeoutMinutes: 90,
       transferTimeoutMinutes: 1.5,
+      token: "dop_v1_second_account",
+      apiEndpoint: "https://api.digitalocean.com/v2-proxy",
     };
     const result = checkInputs(news);
     expect(result).toEqual({ inputs: news, failures: [], warnings: [] });
@@ -544,5 +546,33 @@ describe("check never prints a URL's secrets", () => {
   test("shows the scheme, host and path it rejected", () => {
     const result = checkWith({ url: "ftp://user:pw@example.com/images/web.img?token=t" });
     expect(result.failures[0]?.reason).toContain(`"ftp://example.com/images/web.img"`);
+  });
+});
+
+describe("check of a resource's own credentials (token, apiEndpoint)", () => {
+  test.each([
+    [
+      "an endpoint with a trailing slash, as the stack's is",
+      { token: "t", apiEndpoint: "https://api.example.com/" },
+      "https://api.example.com",
+    ],
+    ["a loopback endpoint on plain http (an emulator)", { token: "t", apiEndpoint: "http://127.0.0.1:8080" }, "http://127.0.0.1:8080"],
+  ])("normalises %s", (_, credentials, apiEndpoint) => {
+    const result = checkInputs({ url: "https://example.com/a.img", regions: ["nyc3"], name: "a", ...credentials });
+    expect(result.failures).toEqual([]);
+    expect(result.inputs).toMatchObject({ token: "t", apiEndpoint });
+  });
+
+  test.each([
+    [{ apiEndpoint: "https://api.example.com" }, "apiEndpoint", "apiEndpoint is given without token"],
+    [{ token: "t", apiEndpoint: "api.example.com" }, "apiEndpoint", "apiEndpoint is not a URL"],
+    [{ token: "t", apiEndpoint: "https://user:pw@api.example.com" }, "apiEndpoint", "must not carry a user name or password"],
+    [{ token: "" }, "token", "not empty or only whitespace"],
+    [{ token: ["dop_v1_x"] }, "token", "got a list"],
+    [{ token: "dop_v1_a\u200bb" }, "token", "the value is not repeated here"],
+  ])("fails %j on %s: %s", (credentials, property, reason) => {
+    const result = checkInputs({ url: "https://example.com/a.img", regions: ["nyc3"], name: "a", ...credentials });
+    expect(result.failures).toEqual([{ property, reason: expect.stringContaining(reason) }]);
+    expect(JSON.stringify(result.failures)).not.toContain("dop_v1");
   });
 });

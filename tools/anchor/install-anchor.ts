@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * `npm run engine:install -- --anchor`: the plugin of `@pulumi/digitalocean` (the anchor), at the
@@ -32,7 +33,7 @@ export function downloadOutcome(stdout: string): { dir: string } | { error: stri
 }
 
 export function installAnchor(cliDir: string, log: (line: string) => void): void {
-  const version = `v${anchorVersion(readFileSync(join(__dirname, "..", "..", "package-lock.json"), "utf8"))}`;
+  const version = `v${anchorVersion(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"))}`;
   const scratch = mkdtempSync(join(tmpdir(), "anchor-"));
   try {
     const download = spawnSync("go", ["mod", "download", "-json", `${ANCHOR_MODULE}@${version}`], { cwd: scratch, encoding: "utf8" });

@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { runMain } from "../shared/run-main";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
@@ -11,7 +12,8 @@ import { concurrentImports } from "./concurrent-imports";
 import { manyStacks } from "./many-stacks";
 import { multiRegion } from "./multi-region";
 import { preview } from "./preview";
-import { type BenchResults, type Lag, machine, renderReport, type RunResults } from "./render-report";
+import { type BenchResults, type Lag, renderReport, type RunResults } from "./render-report";
+import { machine } from "../shared/report";
 import { singleImports } from "./single-import";
 import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "./terraform-replay";
 import { warmUp } from "./warm-up";
@@ -117,7 +119,4 @@ function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain(() => main(process.argv.slice(2)), progress, 1);

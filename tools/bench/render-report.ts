@@ -1,4 +1,4 @@
-import { cpus, release, totalmem, type } from "node:os";
+import { type Machine, markdownTable, rounded } from "../shared/report";
 import type { BenchPlan } from "./bench-plan";
 import type { ConcurrentImportsFigures } from "./concurrent-imports";
 import type { MultiRegionFigures } from "./multi-region";
@@ -9,26 +9,6 @@ import type { ManyStacksFigures } from "./many-stacks";
 import { frontier, SCHEDULES_TRIED } from "./schedule-frontier";
 import type { SingleImportFigures } from "./single-import";
 import type { ToolFigures } from "./tool-figures";
-import { rounded } from "../shared/rounded";
-
-export interface Machine {
-  cpu: string;
-  cores: number;
-  memoryGiB: number;
-  os: string;
-  node: string;
-}
-
-export function machine(): Machine {
-  const cores = cpus();
-  return {
-    cpu: cores[0]?.model.trim() ?? "unknown",
-    cores: cores.length,
-    memoryGiB: totalmem() / 2 ** 30,
-    os: `${type()} ${release()}`,
-    node: process.version,
-  };
-}
 
 /** How late the bench process's timers fired during a scenario (real ms). */
 export interface Lag {
@@ -298,11 +278,6 @@ function manyStacksRows(stacks: ManyStacksFigures): Row[] {
     row("wall time, first deployment's start to last create's return", seconds(stacks.wallSeconds)),
     row(`peak memory of the ${plan.deployments} hosts, summed (VmHWM)`, megabytes(stacks.hostsPeakRssMb)),
   ];
-}
-
-export function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
 /** The lone-image schedules tried, worked out from the schedules (see schedule-frontier.ts), and the chosen one as measured. */

@@ -6,6 +6,7 @@ import { EngineDemoError, engineDemo } from "./engine-demo";
 import { exampleDir } from "../shared/example-package";
 import { startEmulatorStack } from "../runner/emulator-stack";
 import { type RunResult, runProgram, type Operation, type StepKind } from "../runner/program-runner";
+import { CUSTOM_IMAGE_TYPE } from "../provider-host/engine-values";
 
 /**
  * `npm run demo`: examples/basic, unchanged, through preview → up → a new description (update in
@@ -19,7 +20,7 @@ import { type RunResult, runProgram, type Operation, type StepKind } from "../ru
 const SCALE = 0.02;
 const IMPORT_MS = 90_000;
 const PROJECT = "custom-image-basic";
-const URN_TYPE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
+const URN_TYPE = CUSTOM_IMAGE_TYPE;
 
 export class DemoError extends Error {
   override name = "DemoError";

@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import yaml from "js-yaml";
 import type { PulumiCli } from "./engine-cli";
 import { offlineEnv } from "./offline-env";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * One stack of one installed program, driven through the real Pulumi CLI with the offline settings.
@@ -13,7 +14,6 @@ import { offlineEnv } from "./offline-env";
  * and `--client`; every command's output is kept, so a test can search all of it for a token.
  */
 
-const REPO_ROOT = join(__dirname, "..", "..");
 const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const PROGRAM_SERVER = join(__dirname, "program-server.ts");
 /** Commands that need a language runtime: they take `--client`. */

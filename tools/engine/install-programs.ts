@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * Installs the programs the engine suite runs the way a user installs this package: `npm pack`
@@ -11,7 +12,6 @@ import { join } from "node:path";
  * with the program's own tsconfig.json into bin/index.js.
  */
 
-const REPO_ROOT = join(__dirname, "..", "..");
 /** The programs written for the engine suite's specs, beside them. */
 const PROGRAMS_DIR = join(REPO_ROOT, "test", "engine", "programs");
 const SOURCES: Record<string, string> = {

@@ -6,6 +6,8 @@ import { type Operation, runProgram, type RunResult } from "../runner/program-ru
 import { startEmulatorStack } from "../runner/emulator-stack";
 import type { PulumiCli } from "./engine-cli";
 import { type CliResult, customImages, EngineStack, imageSteps } from "./engine-stack";
+import { CUSTOM_IMAGE_TYPE } from "../provider-host/engine-values";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * One scenario list run through tools/runner and through the real CLI, each against its own
@@ -13,8 +15,7 @@ import { type CliResult, customImages, EngineStack, imageSteps } from "./engine-
  * outputs after the step and the emulator's requests (method and path, ids normalised).
  */
 
-const REPO_ROOT = join(__dirname, "..", "..");
-const IMAGE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
+const IMAGE = CUSTOM_IMAGE_TYPE;
 
 export interface ScenarioStep {
   label: string;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SavedImage } from "pulumi-digitalocean-custom-image-emulator";
 import type { CliResult, StackExport, StateResource } from "./engine-stack";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * State fixtures: stacks written by a released version of this package through the real CLI,
@@ -11,7 +12,7 @@ import type { CliResult, StackExport, StateResource } from "./engine-stack";
  * state-fixtures.engine.ts imports every one into a fresh stack of the current package.
  */
 
-export const STATE_FIXTURES_DIR = join(__dirname, "..", "..", "test", "fixtures", "state");
+export const STATE_FIXTURES_DIR = join(REPO_ROOT, "test", "fixtures", "state");
 
 export interface StateFixtureFile {
   /** What the stack went through, in words. */

@@ -8,6 +8,7 @@ import { customImages, EngineStack, type StackExport } from "./engine-stack";
 import { installPrograms, type InstalledPrograms } from "./install-programs";
 import { DEFAULT_PASSPHRASE } from "./offline-env";
 import { disturbing, leftovers, plannedChanges, scrubState, STATE_FIXTURES_DIR, type StateFixtureFile } from "./state-fixtures";
+import { REPO_ROOT } from "../shared/example-package";
 
 /**
  * `npm run fixtures:state`: writes test/fixtures/state/<package version>/ with the real Pulumi CLI,
@@ -17,7 +18,6 @@ import { disturbing, leftovers, plannedChanges, scrubState, STATE_FIXTURES_DIR, 
  * scenario has succeeded; other versions' folders are never touched.
  */
 
-const REPO_ROOT = join(__dirname, "..", "..");
 /** Real ms per simulated ms, as the engine suite's scenarios: a 30 s import takes 30 ms. */
 const SCALE = 0.001;
 

@@ -1,4 +1,4 @@
-import { type Machine, markdownTable } from "../bench/render-report";
+import { type Machine, markdownTable } from "../shared/report";
 import { GOAL_PERCENT } from "./core-files";
 
 /** A mutant as Stryker's JSON report (mutation-testing-report-schema) describes it. */

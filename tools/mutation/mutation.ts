@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
+import { runMain } from "../shared/run-main";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
-import { machine } from "../bench/render-report";
+import { machine } from "../shared/report";
 import { REPO_ROOT } from "../shared/example-package";
 import { CORE_FILES, type CoreFile, GOAL_PERCENT, QUICK_SAMPLE } from "./core-files";
 import { changedLineRanges, type LineRange } from "./changed-lines";
@@ -199,10 +200,4 @@ async function main(args: string[]): Promise<number> {
   return 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    progress(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(2);
-  },
-);
+runMain(() => main(process.argv.slice(2)), progress);

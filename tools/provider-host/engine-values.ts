@@ -43,7 +43,10 @@ export function engineProperties(properties: Record<string, unknown>): Record<st
   return engineValue(properties) as Record<string, JavaScriptValue>;
 }
 
+/** The type the engine gives a CustomImage: the SDK's dynamic-resource type with the module and name CustomImage declares. */
+export const CUSTOM_IMAGE_TYPE = "pulumi-nodejs:dynamic/digitalocean:CustomImage";
+
 /** The URN the engine gives a CustomImage named `name` in the example project. */
 export function customImageUrn(name: string, { stack = "dev", project = "custom-image-basic" } = {}): string {
-  return `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/digitalocean:CustomImage::${name}`;
+  return `urn:pulumi:${stack}::${project}::${CUSTOM_IMAGE_TYPE}::${name}`;
 }

@@ -1,26 +1,18 @@
 import { newScopeNonce } from "../../src/provider/import-marker";
-import { customImageUrn, UNKNOWN } from "../provider-host/engine-values";
+import * as steps from "../engine-model/step-generator";
+import type { ResourceState, StepResult } from "../engine-model/step-generator";
+import { CUSTOM_IMAGE_TYPE, customImageUrn, UNKNOWN } from "../provider-host/engine-values";
 import { type DiffResult, type ProviderHost, ProviderHostError } from "../provider-host/provider-host";
 
 /**
- * The part of Pulumi's engine these suites need, for CustomImage resources only, with the rules of
- * pulumi/pulumi's step generator (pkg/resource/deploy/step_generator.go): Check with the old
- * inputs, Diff against the old outputs, Update a resource with init errors even without a diff,
- * replace create-before-delete (the replacement checked against no old inputs), record a partial
- * failure (`ErrorResourceInitFailed`) with its id and outputs and clear it on a clean refresh, keep the old state when a step fails
- * plainly, and forget a resource that Read reports gone. tools/runner/ does the same for whole
- * programs; here each resource is driven on its own so that a suite can fault one step.
+ * The part of Pulumi's engine these suites need, for CustomImage resources only: the step
+ * generator's model (tools/engine-model/step-generator.ts), which tools/runner/ runs over whole
+ * programs, driven here one resource at a time so that a suite can fault one step. An `up` of one
+ * resource is a whole program, so the original of a create-before-delete replacement is deleted
+ * at the end of that `up`; until then, and after its delete fails, it waits in `pendingDeletes`.
  */
 
-export interface ResourceState {
-  urn: string;
-  id: string;
-  /** The checked inputs it was last created or updated with. */
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  /** Set when the last create or update was a partial failure: the next `up` updates it whatever the diff. */
-  initErrors?: string[];
-}
+export type { ResourceState };
 
 export type Action = "create" | "update" | "replace" | "same" | "refresh" | "gone" | "delete" | "check";
 
@@ -113,22 +105,10 @@ export class Engine {
     const urn = this.urn(name);
     const old = this.resources.get(urn);
     const host = this.host();
-    let checked;
-    try {
-      checked = await host.check(urn, old?.inputs ?? {}, news);
-    } catch (error) {
-      return failed("check", error);
-    }
-    if (checked.failures.length > 0) {
-      return {
-        ok: false,
-        action: "check",
-        message: checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"),
-        partial: false,
-        error: checked.failures,
-      };
-    }
-    if (!old) return this.create(urn, checked.inputs, "create");
+    const checked = await check(host, urn, old?.inputs ?? {}, news);
+    if (!checked.ok) return checked.outcome;
+    const resource = { urn, type: CUSTOM_IMAGE_TYPE, custom: true };
+    if (!old) return this.apply(urn, "create", await steps.create(host, resource, checked.inputs));
 
     let diff: DiffResult;
     try {
@@ -136,47 +116,33 @@ export class Engine {
     } catch (error) {
       return failed("update", error);
     }
-    if (diff.replaces.length > 0) {
-      // A replacement is checked as a new resource, created, and only then is the original deleted.
-      // Until it is deleted, the original stays in the state beside its replacement.
-      const fresh = await host.check(urn, {}, news);
-      this.resources.delete(urn);
-      this.pendingDeletes.push(old);
-      const created = await this.create(urn, fresh.inputs, "replace");
-      if (created.ok || this.resources.has(urn))
-        this.replacements.push({ original: Number(old.id), replacement: Number(this.resources.get(urn)!.id) });
-      if (!created.ok) {
-        if (!this.resources.has(urn)) {
-          this.pendingDeletes.splice(this.pendingDeletes.indexOf(old), 1);
-          this.resources.set(urn, old);
-        }
-        return created;
-      }
+    const planned = steps.plan(old, checked.inputs, diff);
+    if (planned.kind === "same") return { ok: true, action: "same", id: old.id, diff };
+    if (planned.kind === "update") {
+      const updated = this.apply(urn, "update", await steps.update(host, old, checked.inputs));
+      return updated.ok ? { ...updated, diff } : updated;
+    }
+
+    // A replacement is checked again as a new resource.
+    const fresh = await check(host, urn, {}, news);
+    if (!fresh.ok) return fresh.outcome;
+    const replaced = this.apply(urn, "replace", await steps.replace(host, old, resource, fresh.inputs, planned.deleteBeforeReplace));
+    if (replaced.ok || this.resources.get(urn) !== old) {
+      const replacement = this.resources.get(urn);
+      if (replacement) this.replacements.push({ original: Number(old.id), replacement: Number(replacement.id) });
+    }
+    if (!replaced.ok) return replaced;
+    // The program is this one resource, so it has finished: the original's delete is due.
+    const original = this.pendingDeletes.find((pending) => pending === old);
+    if (original) {
       try {
-        await host.delete(old.id, urn, old.outputs, old.inputs);
+        await host.delete(original.id, urn, original.outputs, original.inputs);
       } catch (error) {
         return failed("replace", error);
       }
-      this.pendingDeletes.splice(this.pendingDeletes.indexOf(old), 1);
-      return { ...created, diff };
+      this.pendingDeletes.splice(this.pendingDeletes.indexOf(original), 1);
     }
-    if (diff.changes === "none" && !old.initErrors) return { ok: true, action: "same", id: old.id, diff };
-    try {
-      const { properties } = await host.update(old.id, urn, old.outputs, checked.inputs, old.inputs);
-      this.resources.set(urn, { urn, id: old.id, inputs: checked.inputs, outputs: properties });
-      return { ok: true, action: "update", id: old.id, diff };
-    } catch (error) {
-      if (error instanceof ProviderHostError && error.initFailed) {
-        this.resources.set(urn, {
-          urn,
-          id: error.initFailed.id,
-          inputs: checked.inputs,
-          outputs: error.initFailed.properties,
-          initErrors: error.initFailed.reasons,
-        });
-      }
-      return failed("update", error);
-    }
+    return { ...replaced, diff };
   }
 
   /** `pulumi refresh` of one resource: Read with the state's outputs and inputs. */
@@ -184,19 +150,14 @@ export class Engine {
     const urn = this.urn(name);
     const old = this.resources.get(urn);
     if (!old) return { ok: true, action: "same" };
-    try {
-      const read = await this.host().read(old.id, urn, old.outputs, old.inputs);
-      if (read.id === "") {
-        this.resources.delete(urn);
-        return { ok: true, action: "gone", id: old.id };
-      }
-      // A clean read clears a partial failure's init errors, as Pulumi's refresh step does.
-      const { initErrors: _cleared, ...kept } = old;
-      this.resources.set(urn, { ...kept, id: read.id, outputs: read.properties });
-      return { ok: true, action: "refresh", id: read.id };
-    } catch (error) {
-      return failed("refresh", error);
+    const refreshed = await steps.refresh(this.host(), old);
+    if (!refreshed.ok) return failed("refresh", refreshed.error);
+    if (!refreshed.state) {
+      this.resources.delete(urn);
+      return { ok: true, action: "gone", id: old.id };
     }
+    this.resources.set(urn, refreshed.state);
+    return { ok: true, action: "refresh", id: refreshed.state.id };
   }
 
   /** `pulumi destroy` of one resource (and of any pending delete it left). */
@@ -226,24 +187,31 @@ export class Engine {
     }
   }
 
-  private async create(urn: string, inputs: Record<string, unknown>, action: "create" | "replace"): Promise<Outcome> {
-    try {
-      const { id, properties } = await this.host().create(urn, inputs);
-      this.resources.set(urn, { urn, id, inputs, outputs: properties });
-      return { ok: true, action, id };
-    } catch (error) {
-      if (error instanceof ProviderHostError && error.initFailed) {
-        this.resources.set(urn, {
-          urn,
-          id: error.initFailed.id,
-          inputs,
-          outputs: error.initFailed.properties,
-          initErrors: error.initFailed.reasons,
-        });
-      }
-      return failed(action, error);
-    }
+  /** Records what a step of the model left: the resource's state, and a replaced original pending deletion. */
+  private apply(urn: string, action: Action, result: StepResult): Outcome {
+    if (result.state) this.resources.set(urn, result.state);
+    else this.resources.delete(urn);
+    if (result.original) this.pendingDeletes.push(result.original);
+    return result.ok ? { ok: true, action, id: result.state.id } : failed(action, result.error);
   }
+}
+
+/** Check, with every failure in one message (`property: reason` a line). */
+async function check(
+  host: ProviderHost,
+  urn: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ ok: true; inputs: Record<string, unknown> } | { ok: false; outcome: Outcome }> {
+  let checked;
+  try {
+    checked = await host.check(urn, olds, news);
+  } catch (error) {
+    return { ok: false, outcome: failed("check", error) };
+  }
+  if (checked.failures.length === 0) return { ok: true, inputs: checked.inputs };
+  const message = checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n");
+  return { ok: false, outcome: { ok: false, action: "check", message, partial: false, error: checked.failures } };
 }
 
 function failed(action: Action, error: unknown): Outcome {

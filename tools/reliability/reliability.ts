@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
+import { runMain } from "../shared/run-main";
 import { join } from "node:path";
-import { machine } from "../bench/render-report";
+import { machine } from "../shared/report";
 import { REPO_ROOT } from "../shared/example-package";
 import { badInputs } from "./bad-inputs";
 import { crashes } from "./crashes";
@@ -124,10 +125,4 @@ function progress(message: string): void {
   process.stderr.write(`[reliability] ${message}\n`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(2);
-  },
-);
+runMain(() => main(process.argv.slice(2)), progress);

@@ -1,5 +1,5 @@
 import { defaultRetryPolicy } from "../../src/client/retry-policy";
-import type { Machine } from "../bench/render-report";
+import { type Machine, markdownTable, rounded } from "../shared/report";
 import type { BadInputResults } from "./bad-inputs";
 import type { CrashResults } from "./crashes";
 import type { DriftResults } from "./drift";
@@ -9,7 +9,6 @@ import type { LoadFigures } from "./load";
 import type { SecretsResults } from "./secrets";
 import { replayCommand, type SoakResults, soakFigures } from "./soak";
 import { SIZES } from "./soak-sequence";
-import { rounded } from "../shared/rounded";
 
 export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift", "soak"] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -54,11 +53,6 @@ const cell = (text: string, limit = 400) => {
   return short.replace(/\|/g, "\\|").replace(/\n/g, " ");
 };
 const verdict = (ok: boolean) => (ok ? "✓" : "✗ **failed**");
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
 
 // ---- 1. fault matrix -------------------------------------------------------------------------
 

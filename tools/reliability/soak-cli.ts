@@ -1,4 +1,5 @@
 import { SIZES, SOAK_FAULTS, type SoakSize } from "./soak-sequence";
+import { runMain } from "../shared/run-main";
 import { readFileSync } from "node:fs";
 import { runSequence, soak, soakFigures } from "./soak";
 
@@ -89,10 +90,4 @@ function progress(message: string): void {
   process.stderr.write(`[soak] ${message}\n`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(2);
-  },
-);
+runMain(() => main(process.argv.slice(2)), progress);

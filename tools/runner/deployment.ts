@@ -1,17 +1,17 @@
-import { isDeepStrictEqual } from "node:util";
-import { type CheckResult, type ProviderHost, ProviderHostError } from "../provider-host/provider-host";
+import * as steps from "../engine-model/step-generator";
+import type { NewResource, ProviderCalls, StepResult } from "../engine-model/step-generator";
+import { type CheckResult, ProviderHostError } from "../provider-host/provider-host";
 import type { RegisterMessage } from "./child-protocol";
 import { seconds } from "./plan-printer";
 import { propertyDiff } from "./property-diff";
 import type { ResourceState, StackState } from "./state-file";
 
 /**
- * What Pulumi's engine does with each resource of a deployment, for dynamic resources only, with
- * the rules of pulumi/pulumi's step generator (pkg/resource/deploy/step_generator.go) that matter
- * here: check with the old inputs, diff against the old outputs, update a resource with init
- * errors even without a diff, re-check a replacement against no old inputs, create a replacement
- * before deleting the original unless told otherwise, delete what the program no longer declares
- * only when the program succeeded, and keep whatever a failed step leaves in the state.
+ * What Pulumi's engine does with each resource of a deployment, for dynamic resources only: each
+ * registration goes through the step generator's model (tools/engine-model/step-generator.ts);
+ * around it, the deployment deletes what the program no longer declares, and the originals of
+ * create-before-delete replacements, only when the program succeeded, and keeps whatever a failed
+ * step leaves in the state.
  */
 
 export type StepKind = "create" | "update" | "replace" | "delete" | "same" | "read" | "discard";
@@ -46,7 +46,7 @@ export interface Step {
 export type StepListener = (step: Step, phase: "instant" | "start" | "done" | "failed") => void;
 
 /** The provider calls a deployment makes, as tools/provider-host/provider-host.ts sends them to the real host. */
-export type ProviderCalls = Pick<ProviderHost, "check" | "diff" | "create" | "read" | "update" | "delete">;
+export type { ProviderCalls };
 
 export interface DeploymentOptions {
   host: ProviderCalls;
@@ -114,13 +114,10 @@ export class Deployment {
       this.keep(message.seq, old);
       throw this.fail(message, errorText(error));
     });
-    // DIFF_UNKNOWN: the engine falls back to comparing old and new inputs.
-    const changed = diff.changes === "unknown" ? !isDeepStrictEqual(old.inputs, checked.inputs) : diff.changes === "some";
-    const diffs = changed ? displayedDiff(old, checked.inputs) : [];
-    if (changed && diff.replaces.length > 0) {
-      return this.replace(message, old, diffs, diff.replaces, diff.deleteBeforeReplace || message.options.deleteBeforeReplace);
-    }
-    if (changed || old.initErrors) return this.update(message, old, checked.inputs, diffs);
+    const planned = steps.plan(old, checked.inputs, diff, message.options.deleteBeforeReplace);
+    const diffs = planned.kind === "replace" || (planned.kind === "update" && planned.changed) ? displayedDiff(old, checked.inputs) : [];
+    if (planned.kind === "replace") return this.replace(message, old, diffs, planned.replaces, planned.deleteBeforeReplace);
+    if (planned.kind === "update") return this.update(message, old, checked.inputs, diffs);
 
     this.keep(message.seq, { ...old, inputs: checked.inputs });
     this.record({ ...this.step("same", message), id: old.id }, "instant");
@@ -164,24 +161,21 @@ export class Deployment {
       const step = { ...this.stepOf("same", resource), id: resource.id };
       this.record(step, "start");
       const started = performance.now();
-      try {
-        const read = await this.host.read(resource.id, resource.urn, resource.outputs, resource.inputs);
-        step.durationMs = performance.now() - started;
-        if (!read.id) {
-          step.kind = "delete";
-          this.record(step, "done");
-          continue;
-        }
-        step.diffs = propertyDiff(resource.outputs, read.properties);
-        if (step.diffs.length > 0) step.kind = "update";
-        // A read that succeeds clears init errors (RefreshStep.Apply in pulumi/pulumi).
-        const { initErrors: _cleared, ...refreshed } = resource;
-        resources.push({ ...refreshed, id: read.id, outputs: read.properties, inputs: read.inputs ?? resource.inputs });
-        this.record(step, "done");
-      } catch (error) {
+      const refreshed = await steps.refresh(this.host, resource);
+      if (!refreshed.ok) {
         resources.push(resource);
-        this.recordFailure(step, errorText(error));
+        this.recordFailure(step, errorText(refreshed.error));
+        continue;
       }
+      step.durationMs = performance.now() - started;
+      if (!refreshed.state) {
+        step.kind = "delete";
+      } else {
+        step.diffs = propertyDiff(resource.outputs, refreshed.state.outputs);
+        if (step.diffs.length > 0) step.kind = "update";
+        resources.push(refreshed.state);
+      }
+      this.record(step, "done");
     }
     return { ...this.old, resources };
   }
@@ -219,11 +213,10 @@ export class Deployment {
       this.record(step, "instant");
       return { id: "", state: inputs };
     }
-    const created = await this.run(step, message, inputs, () => this.host.create(message.urn, inputs));
+    const created = await this.run(step, message, () => steps.create(this.host, this.base(message), inputs));
     step.newId = created.id;
-    this.keep(message.seq, { ...this.base(message), id: created.id, inputs, outputs: created.properties });
     this.record(step, "done");
-    return { id: created.id, state: created.properties };
+    return { id: created.id, state: created.outputs };
   }
 
   private async update(message: RegisterMessage, old: ResourceState, inputs: Record<string, unknown>, diffs: string[]) {
@@ -234,17 +227,9 @@ export class Deployment {
       // dynamic-provider host): the inputs as outputs, so every other output is unknown. The id stays known.
       return { id: old.id, state: inputs };
     }
-    const updated = await this.run(
-      step,
-      message,
-      inputs,
-      () => this.host.update(old.id, message.urn, old.outputs, inputs, old.inputs),
-      old,
-    );
-    const { initErrors: _resumed, ...state } = old;
-    this.keep(message.seq, { ...state, inputs, outputs: updated.properties });
+    const updated = await this.run(step, message, () => steps.update(this.host, old, inputs));
     this.record(step, "done");
-    return { id: old.id, state: updated.properties };
+    return { id: old.id, state: updated.outputs };
   }
 
   private async replace(message: RegisterMessage, old: ResourceState, diffs: string[], replaces: string[], deleteBeforeReplace: boolean) {
@@ -255,43 +240,12 @@ export class Deployment {
       this.record(step, "instant");
       return { id: "", state: inputs };
     }
-    this.record(step, "start");
-    const started = performance.now();
-    if (deleteBeforeReplace) {
-      this.onNote(`deleting the original ${old.id} first (deleteBeforeReplace)`);
-      try {
-        await this.host.delete(old.id, old.urn, old.outputs, old.inputs);
-      } catch (error) {
-        this.keep(message.seq, old);
-        throw this.failStep(step, errorText(error));
-      }
-    }
-    this.onNote(deleteBeforeReplace ? "creating the replacement" : `creating the replacement before deleting the original ${old.id}`);
-    let created: { id: string; properties: Record<string, unknown> };
-    try {
-      created = await this.host.create(message.urn, inputs);
-    } catch (error) {
-      const initFailed = error instanceof ProviderHostError ? error.initFailed : undefined;
-      if (initFailed) {
-        this.keep(message.seq, {
-          ...this.base(message),
-          id: initFailed.id,
-          inputs,
-          outputs: initFailed.properties,
-          initErrors: initFailed.reasons,
-        });
-        if (!deleteBeforeReplace) this.replaced.push(old);
-      } else if (!deleteBeforeReplace) {
-        this.keep(message.seq, old);
-      }
-      throw this.failStep(step, partialFailureText(error));
-    }
-    if (!deleteBeforeReplace) this.replaced.push(old);
+    const created = await this.run(step, message, () =>
+      steps.replace(this.host, old, this.base(message), inputs, deleteBeforeReplace, this.onNote),
+    );
     step.newId = created.id;
-    step.durationMs = performance.now() - started;
-    this.keep(message.seq, { ...this.base(message), id: created.id, inputs, outputs: created.properties });
     this.record(step, "done");
-    return { id: created.id, state: created.properties };
+    return { id: created.id, state: created.outputs };
   }
 
   /** `Resource.get`: the engine reads the resource, in preview too, and never owns it. */
@@ -318,39 +272,19 @@ export class Deployment {
   }
 
   /**
-   * Runs the provider call of a create or update; the caller records the step done. A partial failure (the provider's ResourceInitError, sent as
-   * ErrorResourceInitFailed) records the resource with its init errors, as the engine does; any
-   * other failure leaves the old state as it was.
+   * Runs a create, update or replace of the model; the caller records the step done. Whatever the
+   * step leaves is kept in the state (a partial failure's resource with its init errors; after a
+   * plain failure, the old state as it was), and a replaced original waits for `finish`.
    */
-  private async run<T>(
-    step: Step,
-    message: RegisterMessage,
-    inputs: Record<string, unknown>,
-    call: () => Promise<T>,
-    old?: ResourceState,
-  ): Promise<T> {
+  private async run(step: Step, message: RegisterMessage, call: () => Promise<StepResult>): Promise<ResourceState> {
     this.record(step, "start");
     const started = performance.now();
-    try {
-      const result = await call();
-      step.durationMs = performance.now() - started;
-      return result;
-    } catch (error) {
-      step.durationMs = performance.now() - started;
-      const initFailed = error instanceof ProviderHostError ? error.initFailed : undefined;
-      if (initFailed) {
-        this.keep(message.seq, {
-          ...(old ?? this.base(message)),
-          id: initFailed.id,
-          inputs,
-          outputs: initFailed.properties,
-          initErrors: initFailed.reasons,
-        });
-      } else if (old) {
-        this.keep(message.seq, old);
-      }
-      throw this.failStep(step, partialFailureText(error));
-    }
+    const result = await call();
+    step.durationMs = performance.now() - started;
+    if (result.state) this.keep(message.seq, result.state);
+    if (result.original) this.replaced.push(result.original);
+    if (!result.ok) throw this.failStep(step, partialFailureText(result.error));
+    return result.state;
   }
 
   /** Deletes a resource no longer wanted; a component or a read resource is only forgotten. Returns false when it failed. */
@@ -393,7 +327,7 @@ export class Deployment {
     this.registered.set(state.urn, { seq, state });
   }
 
-  private base(message: RegisterMessage): Pick<ResourceState, "urn" | "type" | "custom" | "parent"> {
+  private base(message: RegisterMessage): NewResource {
     return { urn: message.urn, type: message.type, custom: message.custom, ...(message.parent ? { parent: message.parent } : {}) };
   }
 

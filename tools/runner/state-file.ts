@@ -1,4 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { ResourceState } from "../engine-model/step-generator";
+
+export type { ResourceState };
 
 /**
  * The runner's state between runs: a small JSON file in the spirit of Pulumi's checkpoint
@@ -12,26 +15,6 @@ export interface StackState {
   resources: ResourceState[];
   /** The stack's outputs from the last `up` (engine wire form: unknowns never, secrets as signature objects). */
   outputs: Record<string, unknown>;
-}
-
-export interface ResourceState {
-  urn: string;
-  type: string;
-  /** False for components and the root stack: no provider, nothing to create or delete. */
-  custom: boolean;
-  /** The provider's id; "" for components. */
-  id: string;
-  parent?: string;
-  /** The inputs after `check`, `__provider` included. */
-  inputs: Record<string, unknown>;
-  /** What create, update or read returned, `__provider` included. */
-  outputs: Record<string, unknown>;
-  /** A partial failure's reasons: the resource exists but its create or update did not finish. The next `up` updates it. */
-  initErrors?: string[];
-  /** Read with `Resource.get`: the program does not own it, so the runner never deletes it. */
-  external?: boolean;
-  /** Replaced (create before delete) and still to be deleted: the next `up` retries the delete. */
-  pendingDelete?: boolean;
 }
 
 export function emptyState(project: string, stack: string): StackState {

@@ -18,8 +18,10 @@ export type CliCommand =
   | {
       kind: "run";
       options: EmulatorOptions & { port: number; tokens: string[] };
-      /** Where to write the audit, duplicates and violations as JSON when the emulator stops. */
+      /** Where to write the report (report.ts) as JSON when the emulator stops, and on SIGUSR2. */
       reportFile?: string;
+      /** Where to write a line per request while it runs: a file (appended to), or `-` for stderr. */
+      log?: string;
     };
 
 /**
@@ -68,7 +70,12 @@ const FLAGS = {
   report: {
     type: "string",
     value: "<file>",
-    help: "when stopped, write every import (audit), duplicate import and spec violation there as JSON (image URLs without query or userinfo)",
+    help: "write the summary, every import, orphan, duplicate import and spec violation there as JSON when stopped, and on SIGUSR2 (URLs without query)",
+  },
+  log: {
+    type: "string",
+    value: "<file|->",
+    help: "a line per request while it runs (time, method, path, status, real ms, request id), appended to the file; - for stderr",
   },
   help: { type: "boolean", short: "h", help: "print this help" },
   version: { type: "boolean", short: "v", help: "print the version" },
@@ -91,6 +98,7 @@ export function usage(version: string): string {
     ...rows,
     "",
     "It prints `DigitalOcean emulator listening on <url>` when ready and runs until SIGINT or SIGTERM.",
+    "While it runs, GET <url>/_emulator/report (or images, actions, requests, violations) answers what it saw, as JSON.",
     "Point a stack at it: pulumi config set digitalocean:apiEndpoint <url>, and give it one of its tokens.",
     "",
   ].join("\n");
@@ -170,5 +178,11 @@ export function parseCli(args: readonly string[], env: Readonly<Record<string, s
   if (errorMessageUrl !== undefined) options.errorMessageUrl = errorMessageUrl;
   const listingPages = choice("listing-pages", values["listing-pages"], ["live", "snapshot"] as const);
   if (listingPages !== undefined) options.listingPages = listingPages;
-  return { kind: "run", options, ...(values.report ? { reportFile: values.report } : {}) };
+  if (values.log === "") throw new CliUsageError("--log must name a file, or - for stderr");
+  return {
+    kind: "run",
+    options,
+    ...(values.report ? { reportFile: values.report } : {}),
+    ...(values.log === undefined ? {} : { log: values.log }),
+  };
 }

@@ -2,23 +2,22 @@
  * The `digitalocean-images-emulator` bin (`npm run emulator -- <options>` in this repository): runs
  * the emulator until SIGINT or SIGTERM. `--help` lists the options (cli-options.ts).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CliUsageError, parseCli, usage } from "./cli-options";
-import { startEmulator, type Emulator } from "./emulator";
-import { emulatorReport } from "./report";
+import { startEmulator, type RequestLogEntry } from "./emulator";
+import { emulatorReport, summaryLine } from "./report";
+import { requestLogLine } from "./request-log";
 
 // src/ in the repository and dist/ in the package are both one folder below package.json.
 const VERSION = (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 
-function summary(emulator: Emulator): string {
-  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-  return [
-    count(emulator.requests.length, "request"),
-    count(emulator.audit().length, "import"),
-    count(emulator.duplicates().length, "duplicate import"),
-    count(emulator.violations.length, "spec violation"),
-  ].join(", ");
+/** Where `--log` lines go: stderr for `-`, else the file, appended to. */
+function requestLog(target: string | undefined): ((entry: RequestLogEntry, realMs: number) => void) | undefined {
+  if (target === undefined) return undefined;
+  const out = target === "-" ? process.stderr : createWriteStream(target, { flags: "a" });
+  // The time a program reads is the `date` header's: the system clock's (cli-options.ts sets `clientClock: "system"`).
+  return (entry, realMs) => void out.write(`${requestLogLine(entry, new Date(Date.now() - realMs).toISOString(), realMs)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -27,7 +26,8 @@ async function main(): Promise<void> {
   if (command.kind === "version") return void process.stdout.write(`${VERSION}\n`);
 
   const { port } = command.options;
-  const emulator = await startEmulator(command.options).catch((error: unknown) => {
+  const onRequest = requestLog(command.log);
+  const emulator = await startEmulator({ ...command.options, ...(onRequest ? { onRequest } : {}) }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
     throw new CliUsageError(`--port ${port}: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one`);
   });
@@ -38,14 +38,24 @@ async function main(): Promise<void> {
       ? "token: test-token"
       : `${tokens.length} token${tokens.length === 1 ? "" : "s"} given`;
   console.log(`DigitalOcean emulator listening on ${emulator.url} (${which})`);
+  const writeReport = () => {
+    if (command.reportFile) writeFileSync(command.reportFile, `${JSON.stringify(emulatorReport(emulator), null, 2)}\n`);
+  };
+  // A CI job can take the report mid-run (`kill -USR2 <pid>`), or GET <url>/_emulator/report.
+  process.on("SIGUSR2", () => {
+    try {
+      writeReport();
+      console.log(`DigitalOcean emulator report written: ${summaryLine(emulatorReport(emulator).summary)}`);
+    } catch (error) {
+      console.error(`DigitalOcean emulator could not write its report: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
   const stop = () => {
     emulator
       .close()
       .then(() => {
-        if (command.reportFile) {
-          writeFileSync(command.reportFile, `${JSON.stringify(emulatorReport(emulator), null, 2)}\n`);
-        }
-        console.log(`DigitalOcean emulator stopped: ${summary(emulator)}`);
+        writeReport();
+        console.log(`DigitalOcean emulator stopped: ${summaryLine(emulatorReport(emulator).summary)}`);
         process.exit(0);
       })
       .catch((error: unknown) => {

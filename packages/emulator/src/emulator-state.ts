@@ -5,6 +5,7 @@ import type { ProgramTime } from "./program-time";
 import { PUBLIC_IMAGE_REGIONS, type PublicImageSeed } from "./public-images";
 import { isRegionSlug, regionWire } from "./regions";
 import { DISTRIBUTIONS, UNKNOWN_OS } from "../../../src/provider/digitalocean-enums";
+import { isImportMarker } from "../../../src/provider/import-marker";
 import { isoSeconds, type ActionWire, type ImageStatus, type ImageWire, type ImportAcceptedWire, type TagWire } from "./wire";
 
 /**
@@ -130,6 +131,11 @@ interface ImportRecord {
   tags: string[];
   endsAt: number;
   plan: ImportPlan;
+  /**
+   * The earliest image not deleted that carried one of this import's markers when it was requested:
+   * the same resource imported twice while the first copy was still unknown to Pulumi.
+   */
+  repeats?: number;
   /** Set once the import's time is up (and it was not deleted before). */
   outcome?: "available" | "failed";
   settled: boolean;
@@ -224,6 +230,7 @@ export class EmulatorState {
     const plan = planImport(request.url, this.options.importDurationMs, this.importFailures, this.options.errorMessageUrl === "full");
     (request.tags ?? []).forEach(assertTagName);
     const tags = this.canonicalTags(request.tags ?? []);
+    const repeats = this.markedEarlier(tags, now);
     const id = this.nextImageId++;
     const image: CustomImageRecord = {
       id,
@@ -236,7 +243,15 @@ export class EmulatorState {
       minDiskSize: null,
       sizeGigabytes: null,
       errorMessage: "",
-      import: { url: request.url, region: request.region, tags: [...tags], endsAt: now + plan.durationMs, plan, settled: false },
+      import: {
+        url: request.url,
+        region: request.region,
+        tags: [...tags],
+        endsAt: now + plan.durationMs,
+        plan,
+        settled: false,
+        ...(repeats === undefined ? {} : { repeats }),
+      },
     };
     this.images.set(id, image);
     tags.forEach((tag) => this.noteTagged(tag, id));
@@ -468,6 +483,39 @@ export class EmulatorState {
     });
   }
 
+  /**
+   * Imports a client repeated by mistake: one whose POST carried an import marker (a tag starting
+   * `pulumi-import:`) that an image not yet deleted still carried, so the same resource was
+   * imported twice while the first copy was unknown to Pulumi (the provider removes the marker
+   * before Pulumi records an image). A replacement (its original's marker is gone by then) and
+   * another stack's import of the same name and URL (another marker) are not. An import without a
+   * marker (a client other than the provider) counts as in `duplicates()`: same name and URL.
+   */
+  duplicateImports(): DuplicateImport[] {
+    this.settle();
+    const byName = new Map(this.duplicates().map((duplicate) => [duplicate.id, duplicate]));
+    return this.customImages().flatMap((image) => {
+      const { url, tags, repeats } = image.import;
+      if (repeats !== undefined) return [{ id: image.id, duplicateOf: repeats, name: image.name, url }];
+      const unmarked = byName.get(image.id);
+      return unmarked && !tags.some(isImportMarker) ? [unmarked] : [];
+    });
+  }
+
+  /**
+   * Custom images not deleted that still carry an import marker: imported, and never handed to
+   * Pulumi, so no stack's state names them (the next `pulumi up` of their resource adopts them).
+   */
+  orphans(): AuditEntry[] {
+    const now = this.settle();
+    const marked = new Set(
+      this.customImages()
+        .filter((image) => statusOf(image, now) !== "deleted" && image.tags.some(isImportMarker))
+        .map((image) => image.id),
+    );
+    return this.audit().filter((entry) => marked.has(entry.id));
+  }
+
   mutateImage(id: number, patch: Partial<ImagePatch>): void {
     this.settle();
     const image = this.requireCustom(id);
@@ -564,6 +612,15 @@ export class EmulatorState {
       if (action.type === "transfer" && !action.fails && alive && !image.regions.includes(action.region)) image.regions.push(action.region);
     }
     return now;
+  }
+
+  /** The earliest image not deleted at `now` that carries one of the import markers in `tags`. */
+  private markedEarlier(tags: readonly string[], now: number): number | undefined {
+    const markers = tags.filter(isImportMarker).map(tagKey);
+    if (markers.length === 0) return undefined;
+    return this.customImages().find(
+      (image) => statusOf(image, now) !== "deleted" && image.tags.some((tag) => markers.includes(tagKey(tag))),
+    )?.id;
   }
 
   private customImages(): CustomImageRecord[] {

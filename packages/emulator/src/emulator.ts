@@ -22,7 +22,8 @@ import { RateLimiter, type RateDecision, type RateLimit } from "./rate-limiter";
 import { missingScopes, requiredScopes, type ScopedToken } from "./scopes";
 import { loadSpecValidator, type SpecValidator } from "./spec-validator";
 import { actionTypeError, isToleratedResponseIssue, tolerate } from "./tolerances";
-import type { ImageWire } from "./wire";
+import { inspect, INSPECTION_PREFIX } from "./inspection";
+import type { ActionWire, ImageWire } from "./wire";
 
 export type {
   AuditEntry,
@@ -42,6 +43,9 @@ export type { ScopedToken } from "./scopes";
 export type { ActionWire, ImageStatus, ImageWire, TagWire } from "./wire";
 export { DURATION_MARKER } from "./import-plan";
 export { SPEC_PATH } from "./spec-validator";
+export { emulatorReport, summaryLine, type EmulatorReport, type EmulatorSummary, type ReportedImport } from "./report";
+export { INSPECTION_PREFIX, type InspectedRequest } from "./inspection";
+export { requestLogLine } from "./request-log";
 
 /** All durations are simulated milliseconds on `clock`. */
 export interface EmulatorOptions {
@@ -91,6 +95,12 @@ export interface EmulatorOptions {
   errorMessageUrl?: ErrorMessageUrl;
   /** `live`: each page of a listing is cut from the account as it is then (offset pagination); `snapshot`: as it was at page 1. */
   listingPages?: ListingPages;
+  /**
+   * Called once each request is over (answered, reset, or left hanging until the client gave up),
+   * with the real milliseconds it took: the command's `--log` writes a line for each. Not called
+   * for the inspection endpoint (`/_emulator/...`).
+   */
+  onRequest?: (entry: RequestLogEntry, realMs: number) => void;
 }
 
 export interface RequestLogEntry {
@@ -132,6 +142,11 @@ export interface Violation {
   path: string;
   status?: number;
   errors: string[];
+  /**
+   * Set on a request without an accepted token to a route the spec does not have (a port scan, a
+   * `curl /`): anyone can send one, so it says nothing about the program under test.
+   */
+  withoutToken?: true;
 }
 
 export interface Emulator {
@@ -165,6 +180,16 @@ export interface Emulator {
   audit(): AuditEntry[];
   /** Imports repeated while an earlier image with the same name and URL was not deleted. */
   duplicates(): DuplicateImport[];
+  /**
+   * Imports repeated by mistake: while an earlier image not deleted still carried the same import
+   * marker; without a marker, as `duplicates()`. Replacements and other stacks' imports of the same
+   * name and URL are not among them (see the README, "Gating CI on a run").
+   */
+  duplicateImports(): DuplicateImport[];
+  /** Custom images not deleted that still carry an import marker: imported, never handed to Pulumi. */
+  orphans(): AuditEntry[];
+  /** Image actions (transfers, conversions), as `GET /v2/actions` answers them. */
+  actions(): ActionWire[];
   /** The image as GET would answer it now (also while it lingers deleted); undefined when gone. */
   getImage(id: number): ImageWire | undefined;
   /** Changes a custom image behind the client's back (drift); tags are created as needed. */
@@ -231,6 +256,7 @@ class EmulatorServer implements Emulator {
   private closed: Promise<void> | undefined;
   private readonly state: EmulatorState;
   private readonly time: ProgramTime;
+  private readonly onRequest: EmulatorOptions["onRequest"];
 
   constructor(
     private readonly spec: SpecValidator,
@@ -243,6 +269,7 @@ class EmulatorServer implements Emulator {
       ),
     );
     this.time = programTime(this.clock, options.clientClock ?? "shared");
+    this.onRequest = options.onRequest;
     const rateLimit = options.rateLimit ?? DEFAULTS.rateLimit;
     this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit, this.time);
     const seeds = options.publicImages;
@@ -263,7 +290,9 @@ class EmulatorServer implements Emulator {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         // `handle` answers every error it expects; anything else is a bug worth seeing in tests.
-        this.violations.push({ kind: "internal", method: request.method ?? "", path: request.url ?? "", errors: [String(error)] });
+        // The path without its query, as every violation names it.
+        const path = (request.url ?? "").split("?")[0] ?? "";
+        this.violations.push({ kind: "internal", method: request.method ?? "", path, errors: [String(error)] });
         if (!response.headersSent) response.writeHead(500).end();
       });
     });
@@ -318,6 +347,18 @@ class EmulatorServer implements Emulator {
     return this.state.duplicates();
   }
 
+  duplicateImports(): DuplicateImport[] {
+    return this.state.duplicateImports();
+  }
+
+  orphans(): AuditEntry[] {
+    return this.state.orphans();
+  }
+
+  actions(): ActionWire[] {
+    return this.state.listActions();
+  }
+
   getImage(id: number): ImageWire | undefined {
     return this.state.peekImage(id);
   }
@@ -349,10 +390,17 @@ class EmulatorServer implements Emulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const at = this.clock.now();
-    const raw = await readBody(request, MAX_REQUEST_BODY_BYTES);
-    if (raw === undefined) return; // the client went away while sending
+    const started = performance.now();
     // Concatenated, not resolved: a path starting `//` must not become a host.
     const url = new URL(`${this.url}${request.url ?? "/"}`);
+    if (url.pathname.startsWith(INSPECTION_PREFIX)) {
+      // Read-only, and not part of the run: neither logged nor counted.
+      request.resume();
+      this.send(response, undefined, inspect(this, request.method ?? "GET", url.pathname));
+      return;
+    }
+    const raw = await readBody(request, MAX_REQUEST_BODY_BYTES);
+    if (raw === undefined) return; // the client went away while sending
     const entry: RequestLogEntry = {
       method: request.method ?? "GET",
       path: url.pathname,
@@ -364,6 +412,10 @@ class EmulatorServer implements Emulator {
       at,
     };
     this.requests.push(entry);
+    if (this.onRequest) {
+      const report = this.onRequest;
+      response.once("close", () => report(entry, performance.now() - started));
+    }
     if (raw === TOO_LARGE) {
       const tooLarge = new ApiError(413, "request_entity_too_large", `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`);
       const reply = this.error(tooLarge, entry.requestId, undefined);
@@ -429,7 +481,13 @@ class EmulatorServer implements Emulator {
     const known = token !== undefined && this.tokens.has(token);
     const matched = this.spec.match(method, path);
     if (!matched) {
-      this.violations.push({ kind: "request", method, path, errors: [`no operation of the spec matches ${method} ${path}`] });
+      this.violations.push({
+        kind: "request",
+        method,
+        path,
+        errors: [`no operation of the spec matches ${method} ${path}`],
+        ...(known ? {} : { withoutToken: true as const }),
+      });
       return this.error(ApiError.notFound(), requestId, this.peekRate(known ? token : ANONYMOUS));
     }
     const { operationId, params } = matched;
@@ -534,8 +592,8 @@ class EmulatorServer implements Emulator {
     }
   }
 
-  private send(response: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
-    entry.status = reply.status;
+  private send(response: ServerResponse, entry: RequestLogEntry | undefined, reply: Reply): void {
+    if (entry) entry.status = reply.status;
     if (response.destroyed) return;
     // Node would write the real time; the emulator's answers say the time their other headers and bodies are written in.
     const headers: Record<string, string> = { date: new Date(this.time.epochMs(this.clock.now())).toUTCString(), ...reply.headers };

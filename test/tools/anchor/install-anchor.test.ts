@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { anchorVersion, downloadOutcome } from "../../../tools/anchor/install-anchor";
+import { REPO_ROOT } from "../../../tools/shared/example-package";
 
 describe("the anchor's version", () => {
   it("is the @pulumi/digitalocean version package-lock.json resolves, the one the SDK asks the CLI for", () => {
-    const installed = JSON.parse(readFileSync(join(__dirname, "../../../node_modules/@pulumi/digitalocean/package.json"), "utf8")) as {
+    const installed = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@pulumi/digitalocean/package.json"), "utf8")) as {
       version: string;
     };
-    expect(anchorVersion(readFileSync(join(__dirname, "../../../package-lock.json"), "utf8"))).toBe(installed.version);
+    expect(anchorVersion(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"))).toBe(installed.version);
   });
 
   it("is refused with what to run when the lock file resolves no @pulumi/digitalocean", () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliResult, StackExport } from "../../../tools/engine/engine-stack";
-import { exampleDir } from "../../../tools/shared/example-package";
+import { exampleDir, REPO_ROOT } from "../../../tools/shared/example-package";
 import { customImages } from "../../../tools/engine/engine-stack";
 import {
   disturbing,
@@ -15,7 +15,6 @@ import {
   withPlaceholders,
 } from "../../../tools/engine/state-fixtures";
 
-const REPO_ROOT = join(__dirname, "..", "..", "..");
 const VALUES = {
   "digitalocean:apiEndpoint": "http://127.0.0.1:41234",
   "digitalocean-custom-image:clock": "0.001,1795979209726.1,1795979209726.2",
