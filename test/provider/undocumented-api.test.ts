@@ -110,13 +110,15 @@ describe("a late copy of an import still importing when the create ends, which l
         emulator.inject({ kind: "status-then-process", status: 504, afterMs: LATE_MS }, { method: "POST", path: "/v2/images" });
         if (count === "unanswered") emulator.inject({ kind: "status", status: 403 }, { method: "GET", path: /^\/v2\/tags\// });
         const { id } = await create(runtime, wanted);
-        const [copy] = emulator.audit().filter((image) => image.id !== Number(id));
-        expect(copy).toBeDefined();
+        const others = emulator.audit().filter((image) => image.id !== Number(id));
         expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
         if (pendingImages === "listed") {
-          expect(copy!.status).toBe("deleted");
+          // Listed, the copy is deleted; on a slow machine the client's look may even find it first and adopt it.
+          expect(others.filter((image) => image.status !== "deleted")).toEqual([]);
           return;
         }
+        const [copy] = others;
+        expect(copy).toBeDefined();
         // Unseen, the copy cannot be deleted; it keeps the marker so that it can be found once imported.
         expect(emulator.getImage(copy!.id)!.tags).toContain(marker);
         expect(lines).toContainEqual(
