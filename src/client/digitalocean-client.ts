@@ -24,7 +24,7 @@ import { redactUrlsIn } from "./redact-urls";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
 import { boundedText, describeType, withoutSecret } from "./text";
 import { IMPORT_TAGS_SCOPE, OPERATION_SCOPES, type OperationId } from "./token-scopes";
-import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire } from "./wire";
+import { type Action, type Image, type Tag, actionFromWire, fromWire, imageFromWire, toWire, wireObject } from "./wire";
 
 export type LogLevel = "debug" | "info" | "warn";
 export type ClientLogger = (level: LogLevel, message: string) => void;
@@ -398,6 +398,15 @@ export class DigitalOceanClient {
         idempotent: true,
       });
     },
+
+    /** The tag with the count of resources of each type that carry it (`tags_get`). */
+    get: async (name: string): Promise<Tag> =>
+      fromWire<Tag>(
+        wireObject(
+          (await this.request<{ tag: unknown }>("GET", `v2/tags/${encodeURIComponent(name)}`, { operation: "tags_get" })).tag,
+          "a tag",
+        ),
+      ),
 
     /** Deletes the tag (untagging everything that carries it); a tag already gone is success. */
     delete: async (name: string): Promise<void> => {

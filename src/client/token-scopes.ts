@@ -15,6 +15,7 @@ export const OPERATION_SCOPES = {
   imageActions_get: ["image:read"],
   tags_list: ["tag:read"],
   tags_create: ["tag:create"],
+  tags_get: ["tag:read"],
   tags_delete: ["tag:delete"],
   // "you must have both `tag:create` and `<resource type>:update` scopes" (tags_assign_resources); likewise `tag:delete` to untag.
   tags_assign_resources: ["tag:create", "image:update"],

@@ -77,6 +77,8 @@ export interface Action {
 
 export interface Tag {
   name: string;
+  /** How many images carry the tag, and the last one tagged (as GET /v2/tags/{name} answers). */
+  resources?: { images?: { count?: number; lastTaggedUri?: string } };
   [extra: string]: unknown;
 }
 

@@ -53,11 +53,16 @@ export function newScopeNonce(): string {
  */
 const claimedImages = new WeakMap<DigitalOceanClient, Set<number>>();
 
-function claimed(client: DigitalOceanClient): Set<number> {
-  let ids = claimedImages.get(client);
-  if (!ids) claimedImages.set(client, (ids = new Set()));
+/** Images whose import POST got no clear answer at first, per client: a copy of them may be unseen (see `removeMarker`). */
+const uncertainImports = new WeakMap<DigitalOceanClient, Set<number>>();
+
+function idsOf(map: WeakMap<DigitalOceanClient, Set<number>>, client: DigitalOceanClient): Set<number> {
+  let ids = map.get(client);
+  if (!ids) map.set(client, (ids = new Set()));
   return ids;
 }
+
+const claimed = (client: DigitalOceanClient) => idsOf(claimedImages, client);
 
 const markedImages = new WeakMap<DigitalOceanClient, Promise<Image[]>>();
 
@@ -91,14 +96,20 @@ export async function adoptLeftImage(client: DigitalOceanClient, marker: string)
  * image the POST may have created by the marker alone (name, url and age identify nothing).
  */
 export async function importMarked(client: DigitalOceanClient, request: CreateCustomImageRequest, marker: string): Promise<Image> {
+  let uncertain = false;
   const image = await client.images.createCustom(
     { ...request, tags: [...(request.tags ?? []), marker] },
     {
-      findExisting: async () =>
-        (await client.images.list({ tagName: marker })).find((image) => image.tags.includes(marker) && !claimed(client).has(image.id)),
+      findExisting: async () => {
+        uncertain = true;
+        return (await client.images.list({ tagName: marker })).find(
+          (image) => image.tags.includes(marker) && !claimed(client).has(image.id),
+        );
+      },
     },
   );
   claimed(client).add(image.id);
+  if (uncertain) idsOf(uncertainImports, client).add(image.id);
   return image;
 }
 
@@ -124,4 +135,36 @@ export async function deleteLateCopies(
   } catch (error) {
     runtime.log.warn(`Could not check for late copies of image ${imageId}: ${errorMessage(error)}`);
   }
+}
+
+/**
+ * Takes `marker` off image `imageId`, the image `create` is about to hand to Pulumi.
+ *
+ * When its import POST got no clear answer at first (the client looked for the image by the
+ * marker, see `importMarked`), DigitalOcean may have made, or may still make, a copy
+ * carrying the marker that the create's look for late copies did not see: whether listings show
+ * an image still importing, and whether a tag's `resources.images.count` counts it, are both
+ * undocumented (packages/emulator/digitalocean-openapi/SOURCE.md, question 2). Deleting the tag
+ * would untag such a copy for good: an image in no state that nothing can find. So then only this
+ * image is untagged and the tag stays: the copy keeps the marker, by which the next create of the
+ * resource adopts it and by which the user, warned, finds it once imported. The tag's count,
+ * when it says more images than none, says that a copy is there.
+ */
+export async function removeMarker(runtime: Runtime, imageId: number, marker: string): Promise<void> {
+  const { client } = runtime;
+  if (!idsOf(uncertainImports, client).has(imageId)) return client.tags.delete(marker);
+  await client.tags.unassignResources(marker, [{ resourceId: imageId, resourceType: "image" }]);
+  const others = await client.tags.get(marker).then(
+    (tag) => tag.resources?.images?.count,
+    () => undefined,
+  );
+  const copies =
+    others !== undefined && others > 0
+      ? `${others} other image(s) carry its import marker tag ${marker} that no listing showed (a copy still importing)`
+      : `DigitalOcean may still carry one out, making a copy that carries its import marker tag ${marker}`;
+  runtime.log.warn(
+    `An import request for image ${imageId} got no clear answer at first, and ${copies}. The tag stays on such a copy so that it can be found: ` +
+      `once its import has ended, \`doctl compute image list-user --format ID,Name,Status,Tags\` lists it with ${marker}; delete it with ` +
+      `\`doctl compute image delete <id>\`, then the tag with \`doctl compute tag delete ${marker}\` (image ${imageId} no longer carries it).`,
+  );
 }

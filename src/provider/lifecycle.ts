@@ -19,7 +19,15 @@ import type { Action, Image } from "../client/wire";
 import { quoteText } from "../client/text";
 import { sameDistribution } from "./digitalocean-enums";
 import { redactUrl } from "../client/redact-urls";
-import { type ImportScope, adoptLeftImage, deleteLateCopies, importMarked, importMarker, isImportMarker } from "./import-marker";
+import {
+  type ImportScope,
+  adoptLeftImage,
+  deleteLateCopies,
+  importMarked,
+  importMarker,
+  isImportMarker,
+  removeMarker,
+} from "./import-marker";
 import { importing } from "./importing";
 import { tagIdentity } from "../client/tag-identity";
 import { transferDescription, transfersUnderWay } from "./transfers-under-way";
@@ -172,9 +180,10 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
   await deleteLateCopies(runtime, image.id, marker, deleteImage);
   // Pulumi records the image as soon as this returns (or throws a partial failure), so the
   // marker must go first: a recorded image that still carried it could be adopted by a later
-  // replacement. If it cannot go, the image stays unrecorded and the next `pulumi up` adopts it.
+  // replacement. If DigitalOcean refused to remove it, the image stays unrecorded and the next
+  // `pulumi up` adopts it.
   try {
-    await runtime.client.tags.delete(marker);
+    await removeMarker(runtime, image.id, marker);
   } catch (error) {
     // A plain failure left no image (a failed import, cleaned up): there is nothing to adopt, and
     // the reason (DigitalOcean's, for a failed import) is what the user needs. The marker tags
@@ -184,6 +193,24 @@ export async function create(runtime: Runtime, inputs: CustomImageInputs & Impor
         `Could not remove the import marker tag ${marker}, which tags no image now (${errorMessage(error)}); the next \`pulumi up\` of this resource removes it`,
       );
       throw failure;
+    }
+    // A removal that got no answer may still be carried out (the request waited in a queue, a
+    // gateway gave up on it): the image would then carry no marker and be in no state, found by
+    // nothing. So it is recorded, as a partial failure: the next `pulumi up` updates it, and the
+    // update removes every tag the program does not list, the marker too if it is still there.
+    if (mayHaveActed(error)) {
+      const unsure = `removing its import marker tag ${marker} got no clear answer (${errorMessage(error)}), so DigitalOcean may still carry it out`;
+      if (failure instanceof ResourceInitError) {
+        runtime.log.warn(
+          `${label(inputs, image.id)}: ${unsure}; the next \`pulumi up\`, which resumes it, removes the marker if it is still there`,
+        );
+        throw failure;
+      }
+      throw new ResourceInitError(
+        `${label(inputs, image.id)} is imported, but ${unsure}. Pulumi has recorded the image; run \`pulumi up\` again: it removes the marker if it is still there.`,
+        String(image.id),
+        outs!,
+      );
     }
     throw new Error(
       `${label(inputs, image.id)} could not be handed to Pulumi: removing its import marker tag ${marker} failed (${errorMessage(error)}). ` +
@@ -488,7 +515,7 @@ export async function deleteImage(runtime: Runtime, id: number, waitedForWork = 
     if (error instanceof NotFoundError) return;
     if (error instanceof ValidationError && /already deleted/i.test(error.apiMessage ?? "")) return;
     // After a timeout, a reset or a 5xx DigitalOcean may have deleted it all the same: look.
-    if (error instanceof TimeoutError || error instanceof NetworkError || error instanceof ServerError) {
+    if (mayHaveActed(error)) {
       const gone = await runtime.client.images.get(id).then(
         (image) => image.status === "deleted",
         (lookup: unknown) => lookup instanceof NotFoundError,
@@ -504,6 +531,11 @@ export async function deleteImage(runtime: Runtime, id: number, waitedForWork = 
     }
     throw withContext(error, `deleting image ${id}`);
   }
+}
+
+/** Whether DigitalOcean may have carried out a request that failed: it got no answer (a timeout, a reset), or a 5xx (a gateway that gave up on it). */
+function mayHaveActed(error: unknown): boolean {
+  return error instanceof TimeoutError || error instanceof NetworkError || error instanceof ServerError;
 }
 
 /** Waits for the import and transfers of an image that DigitalOcean refused to delete; false when none runs. */

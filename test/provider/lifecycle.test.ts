@@ -218,22 +218,67 @@ describe("create", () => {
       ).toHaveLength(2);
     }));
 
-  test("when its import marker cannot be removed, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
+  test("when DigitalOcean refuses to remove its import marker, fails with a plain error saying the image is not recorded, and the next create adopts it", () =>
     withEmulator({}, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
-      emulator.inject({ kind: "status", status: 500 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+      emulator.inject({ kind: "status", status: 403 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/ });
       const error = (await create(runtime, inputs()).catch((caught: unknown) => caught)) as Error;
       const [image] = emulator.audit();
       expect(error).not.toBeInstanceOf(ResourceInitError);
       expect(error.message).toMatch(
         new RegExp(
-          `^image "web" \\(${image!.id}\\) could not be handed to Pulumi: removing its import marker tag pulumi-import:\\S+ failed \\(.*500.*\\)\\. Pulumi has not recorded the image; run \`pulumi up\` again with the same program: it adopts the image\\.$`,
+          `^image "web" \\(${image!.id}\\) could not be handed to Pulumi: removing its import marker tag pulumi-import:\\S+ failed \\(.*403.*\\)\\. Pulumi has not recorded the image; run \`pulumi up\` again with the same program: it adopts the image\\.$`,
         ),
       );
       // The next `pulumi up` runs in a new host process.
       const next = runtimeFor(emulator).runtime;
       expect((await create(next, inputs())).id).toBe(String(image!.id));
       expect(emulator.audit()).toHaveLength(1);
+    }));
+
+  test.each([
+    ["carried out after the gateway's 504s", { kind: "status-then-process" as const, status: 504 as const, afterMs: 1_000 }],
+    ["never carried out (500s)", { kind: "status" as const, status: 500 as const }],
+  ])(
+    "when removing its import marker gets no clear answer (%s), records the image as a partial failure, and the next update leaves no marker on it",
+    (_what, fault) =>
+      withEmulator({}, async (emulator) => {
+        const { runtime } = runtimeFor(emulator);
+        // Every attempt got's retry policy makes (a DELETE is retried five times after a 5xx).
+        emulator.inject(fault, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+        const wanted = inputs();
+        const error = await partialFailure(
+          create(runtime, wanted),
+          new RegExp(
+            `^image "web" \\(\\d+\\) is imported, but removing its import marker tag ${importMarker(wanted)} got no clear answer \\(.*${fault.status}.*\\), so DigitalOcean may still carry it out\\. Pulumi has recorded the image; run \`pulumi up\` again: it removes the marker if it is still there\\.$`,
+          ),
+        );
+        expect(error.id).toBe(String(emulator.audit()[0]!.id));
+        expect(error.properties).toMatchObject({ imageId: Number(error.id), status: "available", tags: ["base"] });
+        // The next `pulumi up` updates the recorded image (it has init errors), in a new host process.
+        await emulator.clock.sleep(2_000);
+        await update(runtimeFor(emulator).runtime, error.id, wanted, error.properties);
+        expect(emulator.getImage(Number(error.id))!.tags).toEqual(["base"]);
+        expect(emulator.audit()).toHaveLength(1);
+      }),
+  );
+
+  test("a create that ends as a partial failure and whose marker removal gets no clear answer stays a partial failure and warns about the marker", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      emulator.inject({ kind: "status", status: 503 }, { method: "DELETE", path: /^\/v2\/tags\/pulumi-import/, count: 6 });
+      const wanted = inputs({ createTimeoutMinutes: 2 });
+      const error = await partialFailure(
+        create(runtime, wanted),
+        /waiting for the import of image \d+.*run `pulumi up` again to resume\.$/,
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^warn: image "web" \\(${error.id}\\): removing its import marker tag ${importMarker(wanted)} got no clear answer \\(.*503.*\\), so DigitalOcean may still carry it out; the next \`pulumi up\`, which resumes it, removes the marker if it is still there$`,
+          ),
+        ),
+      );
     }));
 
   test("a failed import whose import marker cannot be removed fails with DigitalOcean's reason, warns about the marker, and the next create with the url checked imports", () =>

@@ -89,6 +89,53 @@ describe("listings, which may or may not show images still NEW or pending", () =
   );
 });
 
+describe("a late copy of an import still importing when the create ends, which listings may not show", () => {
+  // The import POST meets a gateway's 504 and is carried out three minutes later, after the client
+  // looked for its image, found none and sent the POST again: the copy imports three minutes behind.
+  const LATE_MS = 3 * 60_000;
+
+  // The tag's image count, whether or not it includes images still importing, only words the
+  // warning: a count that says nothing (here, a lookup DigitalOcean refuses) leaves the copy as safe.
+  test.each([
+    ["listed", "answered", ""],
+    ["unlisted", "answered", "1 other image\\(s\\) carry its import marker tag"],
+    ["unlisted", "unanswered", "DigitalOcean may still carry one out, making a copy that carries its import marker tag"],
+  ] as const)(
+    "(%s, tag count %s) is deleted when a listing shows it, else keeps the import marker, and the create warns how to find and delete it",
+    (pendingImages, count, warning) =>
+      withEmulator({ pendingImages, importDurationMs: 10 * 60_000 }, async (emulator) => {
+        const { runtime, lines } = runtimeFor(emulator);
+        const wanted = inputs();
+        const marker = importMarker(wanted);
+        emulator.inject({ kind: "status-then-process", status: 504, afterMs: LATE_MS }, { method: "POST", path: "/v2/images" });
+        if (count === "unanswered") emulator.inject({ kind: "status", status: 403 }, { method: "GET", path: /^\/v2\/tags\// });
+        const { id } = await create(runtime, wanted);
+        const others = emulator.audit().filter((image) => image.id !== Number(id));
+        expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
+        if (pendingImages === "listed") {
+          // Listed, the copy is deleted; on a slow machine the client's look may even find it first and adopt it.
+          expect(others.filter((image) => image.status !== "deleted")).toEqual([]);
+          return;
+        }
+        const [copy] = others;
+        expect(copy).toBeDefined();
+        // Unseen, the copy cannot be deleted; it keeps the marker so that it can be found once imported.
+        expect(emulator.getImage(copy!.id)!.tags).toContain(marker);
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            new RegExp(
+              `^warn: An import request for image ${id} got no clear answer at first, and ${warning} ${marker}.*\`doctl compute image delete <id>\`, then the tag with \`doctl compute tag delete ${marker}\``,
+            ),
+          ),
+        );
+        await emulator.clock.sleep(LATE_MS);
+        // The step the warning gives: once imported, the copy is listed by the marker, and only it.
+        const listed = await clientFor(emulator).client.images.list({ tagName: marker });
+        expect(listed.map((image) => image.id)).toEqual([copy!.id]);
+      }),
+  );
+});
+
 describe("an error_message that may quote the import url whole", () => {
   const url = "https://unreachable.example/web.qcow2.gz?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=secretsig";
 

@@ -358,9 +358,11 @@ function killedInsideTheWindow(checks: Expectations): Promise<ScenarioResult> {
 }
 
 /**
- * If the marker cannot be removed, create fails plainly and the image stays unrecorded with its
- * marker, so that no recorded image ever carries one: the next up adopts it, and a later
- * replacement (one that only drops a region keeps the same marker) imports a new image.
+ * If DigitalOcean refuses to remove the marker, create fails plainly and the image stays
+ * unrecorded with its marker, so that no recorded image ever carries one: the next up adopts it,
+ * and a later replacement (one that only drops a region keeps the same marker) imports a new
+ * image. (A removal that gets no answer may still be carried out: that image is recorded, see
+ * the soak's saved sequence marker-removal-carried-out-late.json.)
  */
 function markerLeftBehindThenReplaced(checks: Expectations): Promise<ScenarioResult> {
   return scenario(
@@ -369,7 +371,7 @@ function markerLeftBehindThenReplaced(checks: Expectations): Promise<ScenarioRes
     checks,
     async (stack, step, expect) => {
       const program = (regions: string[]) => programInputs("leftover", { url: url("leftover"), regions });
-      const outage = stack.emulator.inject({ kind: "status", status: 500 }, { method: "DELETE", path: MARKER_REMOVAL, count: 100 });
+      const outage = stack.emulator.inject({ kind: "status", status: 403 }, { method: "DELETE", path: MARKER_REMOVAL, count: 100 });
       const first = await stack.engine.up("leftover", await program(["nyc3", "ams3"]));
       outage.cancel();
       const marked = aliveNamed(stack, "leftover").map((entry) => entry.id);

@@ -108,7 +108,10 @@ export interface Ownership {
   orphans: { entry: AuditEntry; owner?: Owner }[];
   /** Live images no state names that still carry an import marker: the next `up` of their resource adopts them. */
   awaitingAdoption: { entry: AuditEntry; owner?: Owner; marker: string }[];
-  /** Two live images of one resource with the same name and URL, neither made by an engine replacement of the other. */
+  /**
+   * Two live images of one resource with the same name and URL, neither made by an engine
+   * replacement of the other, the earlier not awaiting deletion in the resource's state.
+   */
   duplicates: (DuplicateImport & { owner: Owner })[];
 }
 
@@ -160,6 +163,12 @@ export function ownership(
     const owner = ownerOf(byId.get(duplicate.id));
     if (!owner || !same(owner, ownerOf(byId.get(duplicate.duplicateOf)))) return [];
     if (replacements.some((pair) => pair.original === duplicate.duplicateOf && pair.replacement === duplicate.id)) return [];
+    // An original its resource's state keeps pending deletion (Pulumi's `Delete: true`) is on its
+    // way out whatever became of the replacement that replaced it: Pulumi deletes it after the next
+    // `up` whose program succeeds (step_generator.go GenerateDeletes), or at destroy. An image the
+    // resource imports meanwhile, once that replacement is gone (deleted outside Pulumi, then
+    // dropped by a refresh), is the engine's create, not a second import of the provider's.
+    if (claims.some((claim) => claim.pending && claim.id === duplicate.duplicateOf && same(claim, owner))) return [];
     return [{ ...duplicate, owner }];
   });
   return { foreign, shared, orphans, awaitingAdoption, duplicates };

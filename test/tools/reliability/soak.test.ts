@@ -1,7 +1,11 @@
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { importMarker } from "../../../src/provider/import-marker";
 import { clientFor, withEmulator } from "../../helpers/emulator-fixture";
 import { ownership, type Owner } from "../../../tools/reliability/invariants";
+import { runSequence } from "../../../tools/reliability/soak";
+import { REPO_ROOT } from "../../../tools/shared/example-package";
 import {
   applyChange,
   type DeclaredResource,
@@ -68,6 +72,33 @@ describe("the soak's ownership invariants", () => {
     });
   });
 
+  it("do not count an image a resource imports while its state keeps an earlier image pending deletion as a second import", async () => {
+    await withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      const owners = new Map<string, Owner>([[markerOf("prod", "db", "web"), { stack: "prod", resource: "db" }]]);
+      const importOnce = async () => {
+        const marker = markerOf("prod", "db", "web");
+        await client.tags.create(marker);
+        const { id } = await client.images.createCustom({ name: "web", url: program("web").url, region: "nyc3", tags: [marker] });
+        await client.tags.unassignResources(marker, [{ resourceId: id, resourceType: "image" }]);
+        return id;
+      };
+      // A replacement that failed partially left its original pending deletion (Pulumi's
+      // `Delete: true`); the replacement was deleted outside Pulumi and dropped by a refresh, and
+      // the next up imported the resource anew.
+      const original = await importOnce();
+      const next = await importOnce();
+      const pendingOriginal = { stack: "prod", resource: "db", id: original, pending: true };
+      const current = { stack: "prod", resource: "db", id: next, pending: false };
+
+      expect(ownership(emulator, [current, pendingOriginal], owners, []).duplicates).toEqual([]);
+      expect(ownership(emulator, [current, { ...pendingOriginal, pending: false }], owners, []).duplicates.map((d) => d.id)).toEqual([
+        next,
+      ]);
+      expect(ownership(emulator, [current], owners, []).duplicates.map((d) => d.id)).toEqual([next]);
+    });
+  });
+
   it("records the tags each import POST carried in the emulator's audit", async () => {
     await withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);
@@ -119,4 +150,30 @@ describe("the soak's sequences", () => {
     expect(resources[1]!.program.description).toBe("");
     expect(applyChange(resources, undefined)).toBe(resources);
   });
+});
+
+/**
+ * Sequences that reproduced a defect, minimised by hand (tools/reliability/soak-sequences/), each
+ * replayed as `npm run soak -- --sequence FILE` does: it must find no violation.
+ */
+describe("the soak's saved sequences", () => {
+  const SAVED = [
+    {
+      file: "original-pending-delete-outlives-its-replacement.json",
+      behaviour: "an original kept pending deletion after its replacement was deleted outside Pulumi is no second import of its resource",
+    },
+    {
+      file: "marker-removal-carried-out-late.json",
+      behaviour: "an image whose marker removal DigitalOcean carried out after the request timed out is recorded, not orphaned",
+    },
+  ];
+  it.each(SAVED)(
+    "$behaviour ($file)",
+    async ({ file }) => {
+      const path = join(REPO_ROOT, "tools", "reliability", "soak-sequences", file);
+      const report = await runSequence(JSON.parse(readFileSync(path, "utf8")), path);
+      expect(report.violations).toEqual([]);
+    },
+    300_000,
+  );
 });
