@@ -22,7 +22,12 @@ export const CORE_FILES: readonly CoreFile[] = [
   },
   {
     file: "src/client/redact-urls.ts",
-    tests: ["test/provider/presigned-url.test.ts", "test/provider/check.test.ts", "test/client/untrusted-responses.test.ts"],
+    tests: [
+      "test/client/redact-urls.test.ts",
+      "test/provider/presigned-url.test.ts",
+      "test/provider/check.test.ts",
+      "test/client/untrusted-responses.test.ts",
+    ],
   },
   { file: "src/client/retry-policy.ts", tests: ["test/client/retry-policy.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/provider/lifecycle.ts", tests: ["test/provider/lifecycle.test.ts"] },
