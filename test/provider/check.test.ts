@@ -579,3 +579,51 @@ describe("check of a resource's own credentials (token, apiEndpoint)", () => {
     expect(JSON.stringify(result.failures)).not.toContain("dop_v1");
   });
 });
+
+describe("a resource's own token and apiEndpoint, a file instead of a url, and the import option", () => {
+  const reasonFor = (result: ReturnType<typeof checkWith>, property: string) =>
+    result.failures.find((failure) => failure.property === property)?.reason;
+
+  test("keeps a token without its surrounding whitespace", () => {
+    expect(checkWith({ token: "  dop_v1_abc  " }).inputs.token).toBe("dop_v1_abc");
+  });
+
+  test("says what a token must be when it is not a string", () => {
+    expect(reasonFor(checkWith({ token: 42 }), "token")).toMatch(/^token must be a DigitalOcean API token \(a secret/);
+  });
+
+  test("says what apiEndpoint must be when it is not a string", () => {
+    expect(reasonFor(checkWith({ token: "t", apiEndpoint: 42 }), "apiEndpoint")).toMatch(
+      /^apiEndpoint must be an https URL such as https:\/\/api\.digitalocean\.com, got/,
+    );
+  });
+
+  test("keeps apiEndpoint without surrounding whitespace or trailing slashes", () => {
+    expect(checkWith({ token: "t", apiEndpoint: "  https://api.example.com/v2//  " }).inputs.apiEndpoint).toBe(
+      "https://api.example.com/v2",
+    );
+  });
+
+  test("takes an apiEndpoint on plain http to any host, which the provider weighs against the stack's allowance", () => {
+    const result = checkWith({ token: "t", apiEndpoint: "http://images-api.internal:8080" });
+    expect(result.failures).toEqual([]);
+    expect(result.inputs.apiEndpoint).toBe("http://images-api.internal:8080");
+  });
+
+  test("refuses apiEndpoint without token and says the two ways out", () => {
+    expect(reasonFor(checkWith({ apiEndpoint: "https://api.example.com" }), "apiEndpoint")).toMatch(
+      /Give this resource's token too \(a secret\), or set the stack's endpoint with `pulumi config set digitalocean:apiEndpoint <url>`$/,
+    );
+  });
+
+  test("asks for no url when a file is given", () => {
+    const result = checkInputs({ file: "/images/web.qcow2", spaces: { bucket: "images", region: "nyc3" }, regions: ["nyc3"] });
+    expect(reasonFor(result, "url")).toBeUndefined();
+  });
+
+  test("refuses an import option that is no image id, naming the option", () => {
+    expect(reasonFor(checkWith({ __importId: "web" }), "import")).toMatch(
+      /^the import resource option must be the id of a DigitalOcean custom image/,
+    );
+  });
+});

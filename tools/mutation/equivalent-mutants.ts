@@ -24,6 +24,23 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
       "in checkDescription the unknown-value placeholder is a string under the length limit, so the checks that follow return it unchanged too",
   },
   {
+    file: "src/provider/check.ts",
+    mutator: "ConditionalExpression",
+    line: "if (value === undefined || value === UNKNOWN) return value;",
+    original: "value === UNKNOWN",
+    replacement: "false",
+    reason:
+      "in checkToken the unknown-value placeholder is a non-empty string without whitespace or hidden characters, so the checks that follow return it unchanged too",
+  },
+  {
+    file: "src/provider/check.ts",
+    mutator: "MethodExpression",
+    line: 'const url = checkedEndpoint(value.trim(), "apiEndpoint", true);',
+    original: "value.trim()",
+    replacement: "value",
+    reason: "URL parsing drops leading and trailing spaces itself, so the endpoint parses to the same origin and path",
+  },
+  {
     file: "src/provider/import-marker.ts",
     mutator: "MethodExpression",
     line: "listing = client.images.list({ private: true }).then((images) => images.filter((image) => image.tags.some(isImportMarker)));",
