@@ -421,10 +421,14 @@ function unknownPropertyReason(property: string): string {
   return `"${property}" is not an input of CustomImage.${hint} Valid inputs: ${INPUT_PROPERTY_NAMES.join(", ")}`;
 }
 
-/** A valid name that differs from a misspelt one only in case or by a letter or two (`region`, `Tags`). */
+/**
+ * A valid name that differs from a misspelt one only in case or by a letter or two (`region`,
+ * `Tags`), and begins with the same letter: two letters are half of a short name, so `size` is
+ * no misspelling of `file`.
+ */
 function closestPropertyName(property: string): string | undefined {
   const folded = property.toLowerCase();
-  return INPUT_PROPERTY_NAMES.find((name) => editDistance(name.toLowerCase(), folded) <= 2);
+  return INPUT_PROPERTY_NAMES.find((name) => name[0]!.toLowerCase() === folded[0] && editDistance(name.toLowerCase(), folded) <= 2);
 }
 
 /** Levenshtein distance. */

@@ -515,6 +515,8 @@ describe("check rejects unknown property names", () => {
     ["tag", /Did you mean "tags"\?/],
     ["nmae", /Did you mean "name"\?/],
     ["regoins", /Did you mean "regions"\?/],
+    ["size", /not an input of CustomImage\. Valid/],
+    ["fiel", /Did you mean "file"\?/],
     ["id", /not an input of CustomImage\. Valid/],
     ["os", /not an input of CustomImage\. Valid/],
     ["image_id", /not an input of CustomImage\. Valid/],

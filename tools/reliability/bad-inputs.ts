@@ -1,3 +1,4 @@
+import { INPUT_PROPERTY_NAMES } from "../../src/provider/check";
 import { customImageUrn } from "../provider-host/engine-values";
 import type { Expectations } from "./expectations";
 import { programInputs, withStack } from "./stack";
@@ -32,7 +33,8 @@ const madeUpRegions = (count: number) =>
     { length: count },
     (_, index) => `${String.fromCharCode(97 + (index % 26), 97 + (Math.floor(index / 26) % 26), 120 + (Math.floor(index / 676) % 3))}9`,
   );
-const VALID_NAMES = /Valid inputs: url, regions, name, description, distribution, tags, createTimeoutMinutes, transferTimeoutMinutes/;
+/** The list as check gives it, from the one place that names the inputs. */
+const VALID_NAMES = new RegExp(`Valid inputs: ${INPUT_PROPERTY_NAMES.join(", ")}$`);
 
 export const BAD_INPUTS: BadInput[] = [
   { what: "url missing", inputs: { url: undefined }, property: "url", allowed: URL_ALLOWED },
