@@ -319,3 +319,34 @@ describe("diff reads only inputs", () => {
     expect([olds, news]).toEqual([oldsCopy, newsCopy]);
   });
 });
+
+describe("the inputs of a second account and of a file", () => {
+  const base = { url, regions: ["nyc3"], name: "web" };
+  test.each<[string, Record<string, unknown>, Record<string, unknown>, string[], string[]]>([
+    [
+      "the same token and apiEndpoint change nothing",
+      { token: "t1", apiEndpoint: "https://a.example" },
+      { token: "t1", apiEndpoint: "https://a.example" },
+      [],
+      [],
+    ],
+    ["a rotated token is an update", { token: "t1" }, { token: "t2" }, ["token"], []],
+    [
+      "another apiEndpoint is an update",
+      { token: "t", apiEndpoint: "https://a.example" },
+      { token: "t", apiEndpoint: "https://b.example" },
+      ["apiEndpoint"],
+      [],
+    ],
+    [
+      "the same bytes at another path, with no url either side, change nothing",
+      { url: undefined, file: "/a/web.img", fileSha256: "ab" },
+      { url: undefined, file: "/b/web.img", fileSha256: "ab" },
+      [],
+      [],
+    ],
+    ["new bytes replace", { url: undefined, fileSha256: "ab" }, { url: undefined, fileSha256: "cd" }, ["fileSha256"], ["fileSha256"]],
+  ])("%s", (_case, olds, news, changes, replaces) => {
+    expect(changedInputs({ ...base, ...olds }, { ...base, ...news })).toEqual({ changes, replaces });
+  });
+});
