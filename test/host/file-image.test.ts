@@ -1,9 +1,8 @@
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startS3Server, type S3Server } from "../../tools/s3-server/s3-server";
 import { NO_CHANGE, replacing, URN, withHostAndEmulator, type HostFixture } from "./host-fixture";
+import { useS3Bucket } from "../helpers/s3-bucket";
 
 /**
  * A CustomImage from a local file through Pulumi's dynamic-provider host, as the engine drives it:
@@ -12,34 +11,19 @@ import { NO_CHANGE, replacing, URN, withHostAndEmulator, type HostFixture } from
  * in what the engine records.
  */
 describe("a CustomImage from a file, through the provider host", () => {
-  let server: S3Server;
-  let s3: S3Client;
-  let dir: string;
-  const bucket = "images-staging";
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    s3 = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    dir = mkdtempSync(join(tmpdir(), "host-file-"));
-  }, 90_000);
-
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const storage = useS3Bucket("host-file-");
+  const { bucket } = storage;
 
   function imageFile(name: string, fill: number): string {
     const bytes = Buffer.alloc(6 << 20, fill);
     bytes.write("QFI\xfb", 0, "latin1");
-    const path = join(dir, name);
+    const path = join(storage.dir, name);
     writeFileSync(path, bytes);
     return path;
   }
 
   async function objects(): Promise<string[]> {
-    return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map(({ Key }) => Key!);
+    return ((await storage.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map(({ Key }) => Key!);
   }
 
   const withFixture = (body: (fixture: HostFixture) => Promise<void>) =>
@@ -47,9 +31,9 @@ describe("a CustomImage from a file, through the provider host", () => {
       {
         emulator: { fetchLoopbackImports: true },
         config: {
-          "digitalocean:spacesAccessId": server.credentials.accessKeyId,
-          "digitalocean:spacesSecretKey": server.credentials.secretAccessKey,
-          "digitalocean:spacesEndpoint": server.endpoint,
+          "digitalocean:spacesAccessId": storage.server.credentials.accessKeyId,
+          "digitalocean:spacesSecretKey": storage.server.credentials.secretAccessKey,
+          "digitalocean:spacesEndpoint": storage.server.endpoint,
         },
       },
       body,
@@ -89,8 +73,8 @@ describe("a CustomImage from a file, through the provider host", () => {
 
   it("fails Check on a missing file and on a file DigitalOcean would refuse, uploading nothing", () =>
     withFixture(async (fixture) => {
-      const missing = join(dir, "missing.qcow2");
-      const archive = join(dir, "app.ova");
+      const missing = join(storage.dir, "missing.qcow2");
+      const archive = join(storage.dir, "app.ova");
       writeFileSync(archive, Buffer.concat([Buffer.alloc(257), Buffer.from("ustar"), Buffer.alloc(512)]));
       for (const [file, reason] of [
         [missing, `file "${missing}" does not exist`],

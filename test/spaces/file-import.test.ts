@@ -1,6 +1,5 @@
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImportFailedError } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
@@ -10,35 +9,20 @@ import type { CustomImageInputs } from "../../src/provider/types";
 import { checkFileContent } from "../../src/spaces/file-content-check";
 import { createFromFile, deleteLeftObject, objectKey, type FileInputs } from "../../src/spaces/file-import";
 import { SpacesError } from "../../src/spaces/spaces-error";
-import { startS3Server, type S3Server } from "../../tools/s3-server/s3-server";
 import { withEmulator } from "../helpers/emulator-fixture";
 import { runtimeFor } from "../helpers/provider-runtime";
+import { useS3Bucket } from "../helpers/s3-bucket";
 
 type FileImageInputs = CustomImageInputs & FileInputs;
 
 describe("a CustomImage from a local file, uploaded to a local S3-compatible server", () => {
-  let server: S3Server;
-  let s3: S3Client;
-  let dir: string;
-  const bucket = "images-staging";
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    s3 = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    dir = mkdtempSync(join(tmpdir(), "file-import-"));
-  }, 90_000);
-
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const storage = useS3Bucket("file-import-");
+  const { bucket } = storage;
 
   const config = () => ({
-    "digitalocean:spacesAccessId": server.credentials.accessKeyId,
-    "digitalocean:spacesSecretKey": server.credentials.secretAccessKey,
-    "digitalocean:spacesEndpoint": server.endpoint,
+    "digitalocean:spacesAccessId": storage.server.credentials.accessKeyId,
+    "digitalocean:spacesSecretKey": storage.server.credentials.secretAccessKey,
+    "digitalocean:spacesEndpoint": storage.server.endpoint,
   });
 
   let files = 0;
@@ -47,7 +31,7 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
     files += 1;
     const bytes = Buffer.alloc(size, files);
     bytes.write("QFI\xfb", 0, "latin1");
-    const path = join(dir, `app-${files}.qcow2`);
+    const path = join(storage.dir, `app-${files}.qcow2`);
     writeFileSync(path, bytes);
     return path;
   }
@@ -61,7 +45,7 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
   }
 
   async function keys(): Promise<string[]> {
-    const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const listing = await storage.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     return (listing.Contents ?? []).map(({ Key }) => Key!);
   }
 
@@ -74,7 +58,7 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
       expect(outs).not.toHaveProperty("url");
       expect(objectKey(wanted)).toBe(`pulumi-custom-images/${wanted.fileSha256}/${wanted.file.split("/").pop()}`);
       const sent = emulator.requests.find(({ method, path }) => method === "POST" && path === "/v2/images")!.body as { url: string };
-      expect(sent.url).toMatch(new RegExp(`^${server.endpoint}/${bucket}/${objectKey(wanted)}\\?.*X-Amz-Signature=`));
+      expect(sent.url).toMatch(new RegExp(`^${storage.server.endpoint}/${bucket}/${objectKey(wanted)}\\?.*X-Amz-Signature=`));
       expect(new URL(sent.url).searchParams.get("X-Amz-Expires")).toBe("3600");
       expect(JSON.stringify([outs, lines])).not.toContain("X-Amz-Signature");
       expect(lines).toContainEqual(
@@ -169,6 +153,8 @@ describe("a CustomImage from a local file, uploaded to a local S3-compatible ser
       await expect(createFromFile(runtime, config(), wanted, importAfterDelete)).rejects.toThrow(
         /Failed to download image from URL: http:\/\/127\.0\.0\.1:\d+\/images-staging\/pulumi-custom-images\/[0-9a-f]{64}\/app-\d+\.qcow2 \(the server answered HTTP 404 NoSuchKey\)/,
       );
-      await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(wanted) }))).rejects.toMatchObject({ name: "NotFound" });
+      await expect(storage.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(wanted) }))).rejects.toMatchObject({
+        name: "NotFound",
+      });
     }));
 });
