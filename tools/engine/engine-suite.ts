@@ -2,6 +2,7 @@ import { type EmulatorStack, startEmulatorStack } from "../runner/emulator-stack
 import { accounting, accountingProblems } from "../reliability/invariants";
 import type { Emulator, EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
 import type { PulumiCli } from "./engine-cli";
+import { exampleConfig } from "../shared/example-package";
 import { type CliResult, customImages, displayedDiff, EngineStack, imageSteps, type StackExport, type Step } from "./engine-stack";
 
 export { customImages, displayedDiff, imageSteps, type Step };
@@ -26,7 +27,8 @@ export interface EngineFixture extends EmulatorStack {
 
 /**
  * A fresh emulator (on a scaled clock shared with the provider through the stack config) and a new
- * stack of `program`, initialised with that config; the token set with `config set --secret`.
+ * stack of `program`, initialised with that config, an example's required config (its `imageUrl`)
+ * under `options.config`; the token and that config set with `config set --secret`.
  */
 export async function startEngineFixture(
   program: string,
@@ -46,7 +48,8 @@ export async function startEngineFixture(
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
   const stack = new EngineStack({ cli, programDir: dir, stack: options.stack, passphrase: options.passphrase });
   try {
-    await stack.init({ ...emulatorStack.config, ...options.config }, emulatorStack.secretKeys);
+    const example = exampleConfig(program);
+    await stack.init({ ...emulatorStack.config, ...example.config, ...options.config }, [...emulatorStack.secretKeys, ...example.secretKeys]);
   } catch (error) {
     await emulatorStack.emulator.close();
     stack.dispose();

@@ -7,7 +7,7 @@ import { startEmulatorStack } from "../runner/emulator-stack";
 import type { PulumiCli } from "./engine-cli";
 import { type CliResult, customImages, EngineStack, imageSteps } from "./engine-stack";
 import { CUSTOM_IMAGE_TYPE } from "../provider-host/engine-values";
-import { REPO_ROOT } from "../shared/example-package";
+import { exampleConfig, REPO_ROOT } from "../shared/example-package";
 
 /**
  * One scenario list run through tools/runner and through the real CLI, each against its own
@@ -188,9 +188,10 @@ function runnerConfigValue(value: string | string[]): string {
 
 async function runRunner(scenario: Scenario): Promise<Observation[]> {
   const { emulator, config, secretKeys } = await startEmulatorStack(0.001);
+  const example = exampleConfig(scenario.program);
   const dir = mkdtempSync(join(tmpdir(), "runner-vs-engine-"));
   const stateFile = join(dir, "state.json");
-  const stackConfig: Record<string, string> = { ...config };
+  const stackConfig: Record<string, string> = { ...config, ...example.config };
   const observations: Observation[] = [];
   let imageId = 0;
   try {
@@ -203,7 +204,7 @@ async function runRunner(scenario: Scenario): Promise<Observation[]> {
         programDir: scenario.repoDir,
         operation: step.operation,
         config: stackConfig,
-        secretKeys,
+        secretKeys: [...secretKeys, ...example.secretKeys],
         stateFile,
       });
       if (!result.ok) throw new Error(`runner, ${scenario.name}, ${step.label}: ${result.errors.join("; ")}`);
@@ -222,13 +223,14 @@ async function runCli(scenario: Scenario, cli: PulumiCli, programDir: string): P
   const stack = new EngineStack({ cli, programDir });
   const observations: Observation[] = [];
   try {
-    await stack.init(config, secretKeys);
+    const example = exampleConfig(scenario.program);
+    await stack.init({ ...config, ...example.config }, [...secretKeys, ...example.secretKeys]);
     let imageId = 0;
     for (const step of scenario.steps) {
       for (const [key, value] of Object.entries(step.config ?? {})) {
         if (Array.isArray(value))
           for (const [index, element] of value.entries()) await stack.configSet(`${scenario.project}:${key}[${index}]`, element);
-        else await stack.configSet(`${scenario.project}:${key}`, value);
+        else await stack.configSet(`${scenario.project}:${key}`, value, example.secretKeys.includes(`${scenario.project}:${key}`));
       }
       for (const key of step.remove ?? []) await stack.configRemove(`${scenario.project}:${key}`);
       step.outOfBand?.(emulator, imageId);
