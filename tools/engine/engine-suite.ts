@@ -21,6 +21,7 @@ export function engineSetup(): { cli: PulumiCli; programs: InstalledPrograms } {
   return { cli, programs };
 }
 
+/** `config` and `secretKeys`: the whole stack config the stack was initialised with. */
 export interface EngineFixture extends EmulatorStack {
   stack: EngineStack;
 }
@@ -47,15 +48,17 @@ export async function startEngineFixture(
   if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
   const stack = new EngineStack({ cli, programDir: dir, stack: options.stack, passphrase: options.passphrase });
+  const example = exampleConfig(program);
+  const config = { ...emulatorStack.config, ...example.config, ...options.config };
+  const secretKeys = [...emulatorStack.secretKeys, ...example.secretKeys];
   try {
-    const example = exampleConfig(program);
-    await stack.init({ ...emulatorStack.config, ...example.config, ...options.config }, [...emulatorStack.secretKeys, ...example.secretKeys]);
+    await stack.init(config, secretKeys);
   } catch (error) {
     await emulatorStack.emulator.close();
     stack.dispose();
     throw error;
   }
-  return { ...emulatorStack, stack };
+  return { emulator: emulatorStack.emulator, config, secretKeys, stack };
 }
 
 export async function closeEngineFixture(fixture: EngineFixture | undefined): Promise<void> {
