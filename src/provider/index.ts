@@ -23,7 +23,8 @@ import {
   update as updateImage,
 } from "./lifecycle";
 import { naming, withSubject } from "../client/log-subject";
-import { type CustomImageInputs, type CustomImageOutputs, IMPORT_ID, UNKNOWN } from "./types";
+import { accountOf as lookupAccount } from "../lookup-output";
+import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, IMPORT_ID, UNKNOWN } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -191,7 +192,12 @@ async function createImageResource(inputs: CustomImageInputs & Record<string, un
 }
 
 export function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-  return withSubject(subjectOf(props, id), () => readImage(getRuntime(accountOf(props)), id, props));
+  return withSubject(subjectOf(props, id), async () => {
+    // A `CustomImage.get`'s token and apiEndpoint come from the program unchecked (Pulumi does not
+    // call `check` before a read): checked here, before any request, as the lookups check theirs.
+    const account = props[ADOPTING] === true ? lookupAccount("CustomImage.get", props) : accountOf(props);
+    return readImage(getRuntime(account), id, props);
+  });
 }
 
 export async function update(
