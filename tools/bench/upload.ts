@@ -75,7 +75,13 @@ async function timed(body: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** The peak RSS of a child node process that loads the built provider's upload and sends `path` (dist/ must be built). */
+/**
+ * The peak RSS of a child node process that loads the built provider's upload and sends `path`
+ * (dist/ must be built). On Linux it is the child's own high-water mark (VmHWM, from
+ * /proc/self/status): `maxRSS` (getrusage's `ru_maxrss`) survives the exec, so the child of this
+ * process, which has just uploaded hundreds of MiB, reported this process's RSS instead (a child
+ * of a node process holding 200 MiB reports 204 MiB of `maxRSS` and 42 MiB of VmHWM).
+ */
 async function uploadInChild(
   endpoint: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
@@ -87,11 +93,19 @@ async function uploadInChild(
     const { S3Client } = require("@aws-sdk/client-s3");
     const { loadS3Library } = require("./dist/spaces/s3-library");
     const { uploadFile } = require("./dist/spaces/multipart-upload");
+    const { readFileSync } = require("node:fs");
+    const peakKiB = () => {
+      try {
+        return Number(/^VmHWM:\s*(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+      } catch {
+        return process.resourceUsage().maxRSS;
+      }
+    };
     const library = loadS3Library();
     const client = new library.s3.S3Client(${JSON.stringify({ endpoint, region: "nyc3", forcePathStyle: true, credentials })});
-    const baseline = process.resourceUsage().maxRSS;
+    const baseline = peakKiB();
     uploadFile(library, { client, bucket: ${JSON.stringify(bucket)}, key: "rss" }, ${JSON.stringify(path)}, ${size}).then(() =>
-      console.log(JSON.stringify({ baseline, peak: process.resourceUsage().maxRSS, S3Client: typeof S3Client })));
+      console.log(JSON.stringify({ baseline, peak: peakKiB(), S3Client: typeof S3Client })));
   `;
   // Without NODE_OPTIONS: tsx's loader, which `npm run bench` runs under, would count in the figure.
   const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
