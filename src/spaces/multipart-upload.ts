@@ -46,7 +46,12 @@ export interface UploadResult {
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 
-export const UPLOAD_DEFAULTS = { partBytes: 8 * 1024 * 1024, concurrency: 4 } as const;
+/**
+ * 16 MiB parts rather than 8: a part streams through two small buffers whatever its size, but each
+ * request leaves the SDK's garbage behind, and the heap grew with their number (a 2 GiB upload
+ * peaked 9 MiB higher with 8 MiB parts).
+ */
+export const UPLOAD_DEFAULTS = { partBytes: 16 * 1024 * 1024, concurrency: 4 } as const;
 
 export function partBytesFor(size: number, wanted: number = UPLOAD_DEFAULTS.partBytes): number {
   const atLeast = Math.ceil(size / MAX_PARTS);

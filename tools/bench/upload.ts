@@ -96,7 +96,7 @@ async function uploadInChild(
     const { readFileSync } = require("node:fs");
     const peakKiB = () => {
       try {
-        return Number(/^VmHWM:\s*(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+        return Number(/^VmHWM:\\s*(\\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
       } catch {
         return process.resourceUsage().maxRSS;
       }
