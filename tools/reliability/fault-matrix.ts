@@ -4,6 +4,7 @@ import type { Outcome } from "./engine";
 import { Expectations, mapLimit } from "./expectations";
 import { accounting, accountingProblems, stateDisagreements } from "./invariants";
 import { programInputs, type Stack, until, withStack } from "./stack";
+import { type UploadFaultRow, uploadFaults } from "./upload-faults";
 
 /**
  * Suite 1: every fault on every operation, through the SDK's host against the emulator.
@@ -293,6 +294,8 @@ export interface FaultMatrixResults {
   requestTimeoutMs: number;
   isolation: IsolationResult;
   cells: CellResult[];
+  /** The rows of a CustomImage with `file`: its upload under faults (upload-faults.ts). */
+  uploads: UploadFaultRow[];
   faults: { key: string; label: string }[];
   operations: { key: string; label: string }[];
   realSeconds: number;
@@ -360,10 +363,15 @@ export async function faultMatrix(
   ]);
   const failure = [isolated, ...laneRuns].find((run) => run.status === "rejected");
   if (failure) throw failure.reason;
+  // After the lanes, whose 400 ms request timeout the S3 server's start would eat into.
+  const uploadStarted = performance.now();
+  const uploads = await uploadFaults(checks, stacks);
+  log(`upload rows: ${uploads.length}, ${((performance.now() - uploadStarted) / 1000).toFixed(1)} s`);
   return {
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     isolation: (isolated as PromiseFulfilledResult<IsolationResult>).value,
     cells: laneRuns.flatMap((run) => (run as PromiseFulfilledResult<CellResult[]>).value),
+    uploads,
     faults: FAULTS.map(({ key, label }) => ({ key, label })),
     operations: OPERATIONS.map(({ key, label }) => ({ key, label })),
     realSeconds: (performance.now() - started) / 1000,
