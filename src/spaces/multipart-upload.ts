@@ -8,8 +8,8 @@ import type { S3Library } from "./s3-library";
  * Uploads a file to one object in parts, several at once, resuming an upload that a killed
  * `pulumi up` left unfinished: the object key holds the file's SHA-256, so an unfinished multipart
  * upload of that key holds parts of these very bytes, and the parts it lists are not sent again.
- * Each part is streamed from the file, never held whole: memory is a few stream chunks per part in
- * flight whatever the file's or the part's size.
+ * Each part is streamed from the file, never held whole: memory is two 256 KiB buffers per part in
+ * flight (part-body.ts) whatever the file's or the part's size.
  */
 export interface UploadOptions {
   /** Bytes per part; S3 allows 5 MiB to 5 GiB and at most 10,000 parts, so a larger file gets larger parts. */
