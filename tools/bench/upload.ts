@@ -198,8 +198,8 @@ export async function uploadScenario(plan: UploadPlan): Promise<UploadFigures> {
   }
 }
 
-/** The goals the issue set for the upload. */
-export const UPLOAD_GOALS = { throughputRatio: 0.9, peakRssMiB: 100 } as const;
+/** The goals the issue set for the upload: its RSS bound is 100 MB (decimal), 95.4 MiB. */
+export const UPLOAD_GOALS = { throughputRatio: 0.9, peakRssMiB: 100e6 / MIB } as const;
 
 export function renderUpload(figures: UploadFigures): string[] {
   const fixed = (value: number, digits = 1) => value.toFixed(digits);
@@ -216,7 +216,7 @@ export function renderUpload(figures: UploadFigures): string[] {
     `| the provider's upload, MiB/s | ${list(figures.providerMiBPerSecond)} | |`,
     `| the AWS SDK's \`Upload\` (lib-storage), MiB/s | ${list(figures.libraryMiBPerSecond)} | |`,
     `| provider ÷ \`Upload\`, of the medians | ${fixed(figures.throughputRatio, 2)} | ≥ ${UPLOAD_GOALS.throughputRatio}: ${met(figures.throughputRatio >= UPLOAD_GOALS.throughputRatio)} |`,
-    `| peak RSS of a node process uploading ${plan.rssFileMiB} MiB with the built provider | ${fixed(figures.peakRssMiB, 0)} MiB (${fixed(figures.baselineRssMiB, 0)} MiB once node and the SDK are loaded, before the upload) | ≤ ${UPLOAD_GOALS.peakRssMiB} MiB: ${met(figures.peakRssMiB <= UPLOAD_GOALS.peakRssMiB)} |`,
+    `| peak RSS of a node process uploading ${plan.rssFileMiB} MiB with the built provider | ${fixed(figures.peakRssMiB)} MiB (${fixed(figures.baselineRssMiB)} MiB once node and the SDK are loaded, before the upload) | ≤ 100 MB (${fixed(UPLOAD_GOALS.peakRssMiB)} MiB): ${met(figures.peakRssMiB <= UPLOAD_GOALS.peakRssMiB)} |`,
     `| SHA-256 of the file, MiB/s: the provider (streamed) / \`sha256sum\` | ${fixed(figures.hashMiBPerSecond, 0)} / ${fixed(figures.sha256sumMiBPerSecond, 0)} | |`,
     `| a second \`up\` of the unchanged file | \`check\` hashes it in ${fixed(figures.unchanged.checkSeconds, 2)} s, no request; a create finding the object sends ${figures.unchanged.createRequests.join(", ") || "nothing"} (${figures.unchanged.sentBytes} bytes of body) | no upload, one HEAD at most |`,
     "",
