@@ -43,25 +43,32 @@ async function main(args: string[]): Promise<void> {
     repeat === undefined ? "" : `--repeat ${repeat}`,
   ].filter(Boolean);
   const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
-  // Read before hours of measuring: an anchor run can only be written around a full run's figures.
-  const stored = existsSync(REPORT) ? storedResults(readFileSync(REPORT, "utf8")) : undefined;
-
   if (anchor) {
-    if (write && !stored) throw new Error(`${REPORT} holds no figures of a full run to keep: run \`npm run bench -- --write\` first`);
+    // Checked before minutes of measuring, read again after them (a full run may have written meanwhile).
+    if (write && !stored()) throw new Error(`${REPORT} holds no figures of a full run to keep: run \`npm run bench -- --write\` first`);
     const results = await anchorBench({ ...ANCHOR_PLAN, ...(repeat === undefined ? {} : { repeat }) }, command, progress);
     if (!write) {
       process.stdout.write(`${renderAnchorSection(results).join("\n")}\n`);
       return;
     }
-    return writeReport({ ...stored!, anchor: results });
+    const full = stored();
+    if (!full) throw new Error(`${REPORT} lost the figures of its full run while the anchor was measured`);
+    return writeReport({ ...full, anchor: results });
   }
   const plan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...(repeat === undefined ? {} : { repeat }) };
-  const results: BenchResults = { ...(await run(plan, command)), ...(stored?.anchor ? { anchor: stored.anchor } : {}) };
+  const measured = await run(plan, command);
+  const kept = stored()?.anchor;
+  const results: BenchResults = { ...measured, ...(kept ? { anchor: kept } : {}) };
   if (!write) {
     process.stdout.write(renderReport(results));
     return;
   }
   writeReport(results);
+}
+
+/** The figures docs/PERFORMANCE.md was rendered from, if it has them. */
+function stored(): BenchResults | undefined {
+  return existsSync(REPORT) ? storedResults(readFileSync(REPORT, "utf8")) : undefined;
 }
 
 function writeReport(results: BenchResults): void {
