@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
 import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAccountCredentials } from "../client/credentials";
-import { DigitalOceanClient } from "../client/digitalocean-client";
+import { loadClient } from "../client/load-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { adopt } from "./adopt";
@@ -97,7 +97,7 @@ function newRuntime(account: AccountCredentials): Runtime {
   const clock = clockFromSpec(config[CONFIG.clock]);
   const log = pulumiLog;
   for (const warning of warnings) log.warn(warning);
-  const client = new DigitalOceanClient({
+  const client = new (loadClient())({
     token,
     tokenSource,
     apiEndpoint,
