@@ -113,11 +113,7 @@ async function oneUp(
     if (index < 0) throw new Error(`the bench program imported ${url}, which scenario ${scenario.key} does not list`);
     return scenario.importsMs[index]!;
   };
-  const transferMs = (region: string) => {
-    const duration = scenario.transfersMs[region];
-    if (duration === undefined) throw new Error(`scenario ${scenario.key} has no transfer duration for ${region}`);
-    return duration;
-  };
+  const transferMs = () => scenario.transferMs;
   const { emulator, config, secretKeys } = await startEmulatorStack(1, { importDurationMs: importMs, transferDurationMs: transferMs });
   const stack = new EngineStack({ cli, programDir, stack: `${scenario.key}-${provider}` });
   const watch = watchForImport(emulator, posted);

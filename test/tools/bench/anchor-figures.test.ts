@@ -117,7 +117,7 @@ describe("the anchor bench's figures of one pulumi up", () => {
     expect(byKey["import-5min"]!.importsMs).toEqual([300_000]);
     expect(byKey.concurrent!.importsMs).toHaveLength(10);
     expect(byKey["four-regions"]!.regions).toHaveLength(4);
-    expect(Object.keys(byKey["four-regions"]!.transfersMs)).toEqual(byKey["four-regions"]!.regions.slice(1));
+    expect(byKey["four-regions"]!.transferMs).toBeGreaterThan(0);
     const urls = ANCHOR_PLAN.scenarios.flatMap((scenario) => scenario.importsMs.map((_, index) => benchUrl(scenario, index)));
     expect(new Set(urls).size).toBe(urls.length);
   });
