@@ -3,6 +3,7 @@
  * a second under load (tools/anchor/README.md): a program that declares a CustomImage, and a host
  * that only checks and diffs (a preview), load neither.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- each load goes through jest.isolateModules' fresh registry, which a static import cannot */
 
 const loaded = new Set<string>();
 
