@@ -55,6 +55,20 @@ export interface SpacesSession {
   keySource: string;
 }
 
+/**
+ * The client computes and checks no checksum an operation does not require. Since
+ * @aws-sdk/client-s3 3.729 its default (`WHEN_SUPPORTED`) adds `x-amz-checksum-crc32` and
+ * `x-amz-sdk-checksum-algorithm` to uploads, streams a body as aws-chunked with a trailing
+ * checksum, and signs checksum parameters into presigned urls. S3-compatible services refuse
+ * these: Cloudflare R2 answers 501 and Backblaze B2 400 (aws/aws-sdk-js-v3#6810, the SDK's own
+ * announcement, and its comments), AWS itself refuses a part's CRC32 that CreateMultipartUpload
+ * did not declare (romange/helio#152), and Ceph RGW, on which Spaces runs, gained the flexible
+ * checksums only in recent releases (ceph/ceph#49986, `src/rgw/rgw_cksum.h`). Nothing public says
+ * which RGW Spaces runs, so each part carries the long-supported `Content-MD5` instead
+ * (multipart-upload.ts), and the body is sent as it is (`x-amz-content-sha256: UNSIGNED-PAYLOAD`).
+ */
+export const S3_CLIENT_CHECKSUMS = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const;
+
 export function openSession(inputs: FileInputs, config: Record<string, string | undefined>): SpacesSession {
   const library = loadS3Library();
   const settings = resolveSpacesSettings(inputs.spaces.region, config);
@@ -63,6 +77,7 @@ export function openSession(inputs: FileInputs, config: Record<string, string | 
     region: inputs.spaces.region,
     forcePathStyle: settings.custom,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    ...S3_CLIENT_CHECKSUMS,
   });
   return { library, client, bucket: inputs.spaces.bucket, key: objectKey(inputs), keySource: settings.keySource };
 }
@@ -79,6 +94,12 @@ export function spacesFailure(error: unknown, session: SpacesSession, doing: str
     return new SpacesError(
       "spaces_access_denied",
       `${doing} failed: Spaces refused the access key from ${session.keySource} (${name ?? `HTTP ${status}`}); check both keys, and that they may write to ${where}`,
+    );
+  }
+  if (name === "BadDigest" || name === "InvalidDigest") {
+    return new SpacesError(
+      "spaces_bad_digest",
+      `${doing} failed: Spaces refused a part whose bytes did not match their Content-MD5 (${name}): they changed on the way; run \`pulumi up\` again, which sends only the parts not stored`,
     );
   }
   const detail =
