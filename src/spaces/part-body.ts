@@ -34,7 +34,7 @@ export class PartReader {
   async md5(start: number, length: number): Promise<string> {
     await this.writing;
     const hash = createHash("md5");
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const chunk = await this.fill(this.slots[0], start + done, Math.min(this.slots[0].length, length - done));
       hash.update(chunk);
       done += chunk.length;
