@@ -8,7 +8,7 @@ import type { CustomImageInputs, CustomImageOutputs } from "../provider/types";
 import { DEFAULT_CREATE_TIMEOUT_MINUTES } from "../provider/types";
 import { hashFile } from "./image-file";
 import { isNotFound, objectExists, uploadFile, type UploadProgress } from "./multipart-upload";
-import { loadS3Library, type S3Library } from "./s3-library";
+import { loadS3Library, S3_CLIENT_CHECKSUMS, type S3Library } from "./s3-library";
 import { SpacesError } from "./spaces-error";
 import { resolveSpacesSettings } from "./spaces-settings";
 
@@ -54,20 +54,6 @@ export interface SpacesSession {
   key: string;
   keySource: string;
 }
-
-/**
- * The client computes and checks no checksum an operation does not require. Since
- * @aws-sdk/client-s3 3.729 its default (`WHEN_SUPPORTED`) adds `x-amz-checksum-crc32` and
- * `x-amz-sdk-checksum-algorithm` to uploads, streams a body as aws-chunked with a trailing
- * checksum, and signs checksum parameters into presigned urls. S3-compatible services refuse
- * these: Cloudflare R2 answers 501 and Backblaze B2 400 (aws/aws-sdk-js-v3#6810, the SDK's own
- * announcement, and its comments), AWS itself refuses a part's CRC32 that CreateMultipartUpload
- * did not declare (romange/helio#152), and Ceph RGW, on which Spaces runs, gained the flexible
- * checksums only in recent releases (ceph/ceph#49986, `src/rgw/rgw_cksum.h`). Nothing public says
- * which RGW Spaces runs, so each part carries the long-supported `Content-MD5` instead
- * (multipart-upload.ts), and the body is sent as it is (`x-amz-content-sha256: UNSIGNED-PAYLOAD`).
- */
-export const S3_CLIENT_CHECKSUMS = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const;
 
 export function openSession(inputs: FileInputs, config: Record<string, string | undefined>): SpacesSession {
   const library = loadS3Library();
