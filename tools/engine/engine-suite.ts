@@ -110,3 +110,13 @@ export function accountProblems(
 export function requestLines(emulator: Emulator, from = 0): string[] {
   return emulator.requests.slice(from).map((request) => `${request.method} ${request.path}`);
 }
+
+/** Resolves once the emulator has accepted an import (its 202): the image exists, and no state names it yet. */
+export async function importAccepted(emulator: Emulator, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!emulator.requests.some((request) => request.method === "POST" && request.path === "/v2/images" && request.status === 202)) {
+    if (Date.now() > deadline) throw new Error(`no import reached the emulator within ${timeoutMs / 1000} s`);
+    // Another process (the CLI's provider) sends the request: nothing to inject a clock into.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -92,6 +92,13 @@ export const FAULTS: FaultKind[] = [
   },
 ];
 
+/** The fault of FAULTS called `key`, made for `context`; throws naming the keys when there is none. */
+export function faultByKey(key: string, context: FaultContext): Fault {
+  const kind = FAULTS.find((candidate) => candidate.key === key);
+  if (!kind) throw new Error(`no fault ${key} in the reliability suite (${FAULTS.map((candidate) => candidate.key).join(", ")})`);
+  return kind.fault(context);
+}
+
 type Lane = "import" | "wait" | "shared";
 
 /**
