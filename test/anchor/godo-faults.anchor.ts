@@ -1,6 +1,6 @@
 import { systemClock } from "../../src/client/clock";
 import type { Emulator, Fault, FaultMatch } from "pulumi-digitalocean-custom-image-emulator";
-import { FAULTS } from "../../tools/reliability/fault-matrix";
+import { faultByKey } from "../../tools/reliability/fault-matrix";
 import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle, type Step } from "../../tools/anchor/godo-lifecycle-runner";
 
 /**
@@ -11,12 +11,8 @@ import { buildGodoLifecycle, withRealTimeEmulator, type GodoLifecycle, type Step
  */
 
 const IMAGE_PATH = /^\/v2\/images\/\d+$/;
-const fault = (key: string): Fault => {
-  const kind = FAULTS.find((candidate) => candidate.key === key);
-  if (!kind) throw new Error(`no fault ${key} in the reliability suite`);
-  // The anchor's client sets no request timeout; "late" is 1.5 × a 2 s one, in real time.
-  return kind.fault({ clock: systemClock, scale: 1, requestTimeoutMs: 2_000 });
-};
+// The anchor's client sets no request timeout; "late" is 1.5 × a 2 s one, in real time.
+const fault = (key: string): Fault => faultByKey(key, { clock: systemClock, scale: 1, requestTimeoutMs: 2_000 });
 
 interface Cell {
   name: string;

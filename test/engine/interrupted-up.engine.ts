@@ -1,19 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import type { Emulator } from "pulumi-digitalocean-custom-image-emulator";
-import { accountProblems, customImages, describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
+import { accountProblems, customImages, describeEngine, engineFixtures, importAccepted } from "../../tools/engine/engine-suite";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, long enough to interrupt. */
 const SLOW_IMPORTS = { scale: 0.01, emulator: { importDurationMs: 600_000 } };
-
-/** Resolves once the emulator has accepted an import: the image exists, and no state names it yet. */
-async function importStarted(emulator: Emulator): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!emulator.requests.some((request) => request.method === "POST" && request.path === "/v2/images" && request.status === 202)) {
-    if (Date.now() > deadline) throw new Error("no import reached the emulator within 60 s");
-    // Another process (the provider host) sends the request: nothing to inject a clock into.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
   const fixtures = engineFixtures();
@@ -43,7 +32,7 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
     const { stack, emulator } = fixtures.current;
     let cli: ChildProcess | undefined;
     const running = stack.up([], { allowFailure: true, onStart: (child) => (cli = child) });
-    await importStarted(emulator);
+    await importAccepted(emulator);
     process.kill(-cli!.pid!, "SIGKILL");
     expect((await running).signal).toBe("SIGKILL");
 
@@ -70,7 +59,7 @@ describeEngine("an interrupted pulumi up, as a cancelled CI job", () => {
       onStart: (child) => (cli = child),
       onOutput: (text) => /\^C received/.test(text) && acknowledged(),
     });
-    await importStarted(emulator);
+    await importAccepted(emulator);
     process.kill(-cli!.pid!, "SIGINT");
     await firstAcknowledged;
     process.kill(-cli!.pid!, "SIGINT");

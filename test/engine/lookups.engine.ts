@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { clientFor } from "../helpers/emulator-fixture";
 import { customImages, describeEngine, engineFixtures } from "../../tools/engine/engine-suite";
 
@@ -45,7 +48,7 @@ describeEngine("adopting and looking up images through the real CLI", () => {
     expect(emulator.violations).toEqual([]);
   });
 
-  it("pulumi import fails in the dynamic-provider host, which gets no serialized provider, and imports nothing", async () => {
+  it("pulumi import fails in the dynamic-provider host, which gets no serialized provider, and imports nothing, also from a file with the image's inputs and outputs", async () => {
     await fixtures.start("lookups");
     const { stack, emulator } = fixtures.current;
     const id = await existingImage();
@@ -53,6 +56,20 @@ describeEngine("adopting and looking up images through the real CLI", () => {
     const result = await stack.pulumi(["import", TYPE, "imported", String(id), "--yes", "--generate-code=false"], { allowFailure: true });
     expect(result.code).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).toMatch(/Preview failed: code must be a string, not undefined/);
+
+    // With `outputs` in an import file the engine skips the provider's Read, but it still checks the
+    // file's `inputs` through the provider, and the host finds no serialized provider there either.
+    const inputs = { url: "https://example.com/images/by-hand.qcow2.gz", regions: ["nyc3"], name: "made-by-hand" };
+    const file = join(mkdtempSync(join(tmpdir(), "custom-image-import-file-")), "import.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ resources: [{ type: TYPE, name: "imported", id: String(id), inputs, outputs: { ...inputs, imageId: id } }] }),
+    );
+    const fromFile = await stack.pulumi(["import", "--file", file, "--yes", "--generate-code=false"], { allowFailure: true });
+    rmSync(dirname(file), { recursive: true, force: true });
+    expect(fromFile.code).not.toBe(0);
+    expect(`${fromFile.stdout}${fromFile.stderr}`).toMatch(/code must be a string, not undefined/);
+
     expect(customImages(await stack.exportState())).toEqual([]);
     expect(emulator.requests.slice(before)).toEqual([]);
   });

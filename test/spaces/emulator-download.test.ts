@@ -1,8 +1,8 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startEmulator, type Emulator, type EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
-import { startS3Server, type S3Server } from "../../tools/s3-server/s3-server";
 import { manualClock, type ManualClock } from "../helpers/manual-clock";
+import { useS3Bucket } from "../helpers/s3-bucket";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON bodies
 type Json = any;
@@ -12,20 +12,8 @@ type Json = any;
  * verdict on a presigned url (a real one, checking Signature V4) decides the import.
  */
 describe("an import from a presigned url on a local S3-compatible server", () => {
-  let server: S3Server;
-  let s3: S3Client;
-  const bucket = "images-staging";
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    s3 = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  }, 90_000);
-
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
-  });
+  const storage = useS3Bucket("emulator-download-");
+  const { bucket } = storage;
 
   async function withEmulator(options: EmulatorOptions, run: (emulator: Emulator, clock: ManualClock) => Promise<void>): Promise<void> {
     const clock = manualClock();
@@ -55,8 +43,8 @@ describe("an import from a presigned url on a local S3-compatible server", () =>
   }
 
   async function upload(key: string): Promise<string> {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from("QFI\xfb image bytes", "latin1") }));
-    return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 });
+    await storage.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from("QFI\xfb image bytes", "latin1") }));
+    return getSignedUrl(storage.s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 });
   }
 
   function tampered(url: string): string {
@@ -66,7 +54,7 @@ describe("an import from a presigned url on a local S3-compatible server", () =>
     return parsed.href;
   }
 
-  const location = (key: string) => `${server.endpoint}/${bucket}/${key}`;
+  const location = (key: string) => `${storage.server.endpoint}/${bucket}/${key}`;
 
   it("succeeds when the server serves the object to the presigned url", async () => {
     await withEmulator({ fetchLoopbackImports: true }, async (emulator, clock) => {
@@ -87,7 +75,7 @@ describe("an import from a presigned url on a local S3-compatible server", () =>
 
   it("fails when the presigned url has expired", async () => {
     await upload("expired.qcow2");
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: "expired.qcow2" }), {
+    const url = await getSignedUrl(storage.s3, new GetObjectCommand({ Bucket: bucket, Key: "expired.qcow2" }), {
       expiresIn: 60,
       signingDate: new Date(Date.now() - 3_600_000),
     });
@@ -100,7 +88,7 @@ describe("an import from a presigned url on a local S3-compatible server", () =>
 
   it("fails when the object was deleted before the download", async () => {
     const url = await upload("deleted.qcow2");
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "deleted.qcow2" }));
+    await storage.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "deleted.qcow2" }));
     await withEmulator({ fetchLoopbackImports: true }, async (emulator, clock) => {
       expect((await importFrom(emulator, clock, url)).error_message).toBe(
         `Failed to download image from URL: ${location("deleted.qcow2")} (the server answered HTTP 404 NoSuchKey).`,

@@ -1,109 +1,43 @@
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { uploadFile } from "../../src/spaces/multipart-upload";
 import { loadS3Library } from "../../src/spaces/s3-library";
-import { startS3Server, type S3Server } from "../../tools/s3-server/s3-server";
+import { isComplete, isPart, SLOW_DOWN, startFaultProxy } from "../../tools/s3-server/fault-proxy";
 import { REPO_ROOT } from "../../tools/shared/example-package";
+import { useS3Bucket } from "../helpers/s3-bucket";
 
 const MIB = 1 << 20;
 
-/** What the fault proxy does to one request: pass it on, reset the connection half-way through its body, never answer it, or answer it itself. */
-type Verdict = "pass" | "reset" | "hold" | { status: number; body: string };
-
-/**
- * A forwarding proxy in front of the real S3 server, which answers every request itself (the
- * Host header is passed on as signed), except those `decide` picks for a fault.
- */
-async function faultProxy(
-  target: string,
-  decide: (request: IncomingMessage) => Verdict,
-): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
-  const seen: string[] = [];
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const verdict = decide(request);
-    seen.push(`${typeof verdict === "string" ? verdict : verdict.status} ${request.method} ${request.url}`);
-    if (verdict === "reset") {
-      let received = 0;
-      request.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > MIB) request.socket.destroy();
-      });
-      return;
-    }
-    if (verdict === "hold") {
-      request.resume();
-      return;
-    }
-    if (verdict !== "pass") {
-      request.resume();
-      request.on("end", () => response.writeHead(verdict.status, { "content-type": "application/xml" }).end(verdict.body));
-      return;
-    }
-    const upstream = httpRequest(`${target}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on("error", () => response.destroy());
-    request.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const isPart = (request: IncomingMessage) => request.method === "PUT" && /[?&]partNumber=/.test(request.url ?? "");
-const isComplete = (request: IncomingMessage) => request.method === "POST" && /[?&]uploadId=/.test(request.url ?? "");
-
 describe("the upload under faults, against the real S3 server behind a fault proxy", () => {
-  let server: S3Server;
-  let dir: string;
-  const bucket = "faults";
+  const storage = useS3Bucket("upload-faults-");
+  const { bucket } = storage;
   const library = loadS3Library();
-  let direct: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    direct = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
-    await direct.send(new CreateBucketCommand({ Bucket: bucket }));
-    dir = mkdtempSync(join(tmpdir(), "upload-faults-"));
-  }, 90_000);
-
-  afterAll(async () => {
-    direct?.destroy();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   function file(name: string, mib: number): { path: string; size: number; sha256: string } {
     const bytes = Buffer.alloc(mib * MIB);
     for (let offset = 0; offset < bytes.length; offset += MIB) bytes.writeUInt32LE(offset / MIB + 1, offset);
-    const path = join(dir, name);
+    const path = join(storage.dir, name);
     writeFileSync(path, bytes);
     return { path, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
   }
 
   async function stored(key: string): Promise<string> {
-    const answer = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const answer = await storage.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return createHash("sha256")
       .update(await answer.Body!.transformToByteArray())
       .digest("hex");
   }
 
-  const clientVia = (url: string) => new S3Client({ endpoint: url, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
+  const clientVia = (url: string) =>
+    new S3Client({ endpoint: url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials });
 
-  it("survives a connection reset in the middle of a part: the SDK sends that part again", async () => {
+  it("survives a connection reset in the middle of a part: that part is sent again", async () => {
     const source = file("reset.raw", 12);
     let resets = 0;
-    const proxy = await faultProxy(server.endpoint, (request) => (isPart(request) && resets++ === 0 ? "reset" : "pass"));
+    const proxy = await startFaultProxy(storage.server.endpoint, (request) => (isPart(request) && resets++ === 0 ? "reset" : "pass"));
     const client = clientVia(proxy.url);
     try {
       const result = await uploadFile(library, { client, bucket, key: "reset" }, source.path, source.size, {
@@ -122,8 +56,9 @@ describe("the upload under faults, against the real S3 server behind a fault pro
   it("survives a 503 on the request that completes the upload", async () => {
     const source = file("complete.raw", 6);
     let refused = 0;
-    const slowDown = { status: 503, body: "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>" };
-    const proxy = await faultProxy(server.endpoint, (request) => (isComplete(request) && refused++ === 0 ? slowDown : "pass"));
+    const proxy = await startFaultProxy(storage.server.endpoint, (request) =>
+      isComplete(request) && refused++ === 0 ? SLOW_DOWN : "pass",
+    );
     const client = clientVia(proxy.url);
     try {
       await uploadFile(library, { client, bucket, key: "complete" }, source.path, source.size, { partBytes: 5 * MIB });
@@ -139,12 +74,12 @@ describe("the upload under faults, against the real S3 server behind a fault pro
     const source = file("killed.raw", 30);
     // The proxy never answers a part after the third: the process is killed waiting, with three stored.
     let parts = 0;
-    const proxy = await faultProxy(server.endpoint, (request) => (isPart(request) && ++parts > 3 ? "hold" : "pass"));
+    const proxy = await startFaultProxy(storage.server.endpoint, (request) => (isPart(request) && ++parts > 3 ? "hold" : "pass"));
     const script = `
       const { loadS3Library } = require("./dist/spaces/s3-library");
       const { uploadFile } = require("./dist/spaces/multipart-upload");
       const library = loadS3Library();
-      const client = new library.s3.S3Client(${JSON.stringify({ endpoint: proxy.url, region: "nyc3", forcePathStyle: true, credentials: server.credentials })});
+      const client = new library.s3.S3Client(${JSON.stringify({ endpoint: proxy.url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials })});
       uploadFile(library, { client, bucket: "${bucket}", key: "killed" }, ${JSON.stringify(source.path)}, ${source.size}, {
         partBytes: ${5 * MIB}, concurrency: 1, onProgress: ({ storedBytes }) => console.log(storedBytes),
       });
@@ -171,7 +106,9 @@ describe("the upload under faults, against the real S3 server behind a fault pro
       await proxy.close();
     }
 
-    const result = await uploadFile(library, { client: direct, bucket, key: "killed" }, source.path, source.size, { partBytes: 5 * MIB });
+    const result = await uploadFile(library, { client: storage.s3, bucket, key: "killed" }, source.path, source.size, {
+      partBytes: 5 * MIB,
+    });
     expect(result).toEqual({ outcome: "uploaded", sentParts: 3, resumedParts: 3 });
     expect(await stored("killed")).toBe(source.sha256);
   }, 60_000);

@@ -75,7 +75,13 @@ async function timed(body: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** The peak RSS of a child node process that loads the built provider's upload and sends `path` (dist/ must be built). */
+/**
+ * The peak RSS of a child node process that loads the built provider's upload and sends `path`
+ * (dist/ must be built). On Linux it is the child's own high-water mark (VmHWM, from
+ * /proc/self/status): `maxRSS` (getrusage's `ru_maxrss`) survives the exec, so the child of this
+ * process, which has just uploaded hundreds of MiB, reported this process's RSS instead (a child
+ * of a node process holding 200 MiB reports 204 MiB of `maxRSS` and 42 MiB of VmHWM).
+ */
 async function uploadInChild(
   endpoint: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
@@ -87,11 +93,19 @@ async function uploadInChild(
     const { S3Client } = require("@aws-sdk/client-s3");
     const { loadS3Library } = require("./dist/spaces/s3-library");
     const { uploadFile } = require("./dist/spaces/multipart-upload");
+    const { readFileSync } = require("node:fs");
+    const peakKiB = () => {
+      try {
+        return Number(/^VmHWM:\\s*(\\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+      } catch {
+        return process.resourceUsage().maxRSS;
+      }
+    };
     const library = loadS3Library();
     const client = new library.s3.S3Client(${JSON.stringify({ endpoint, region: "nyc3", forcePathStyle: true, credentials })});
-    const baseline = process.resourceUsage().maxRSS;
+    const baseline = peakKiB();
     uploadFile(library, { client, bucket: ${JSON.stringify(bucket)}, key: "rss" }, ${JSON.stringify(path)}, ${size}).then(() =>
-      console.log(JSON.stringify({ baseline, peak: process.resourceUsage().maxRSS, S3Client: typeof S3Client })));
+      console.log(JSON.stringify({ baseline, peak: peakKiB(), S3Client: typeof S3Client })));
   `;
   // Without NODE_OPTIONS: tsx's loader, which `npm run bench` runs under, would count in the figure.
   const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
@@ -184,8 +198,8 @@ export async function uploadScenario(plan: UploadPlan): Promise<UploadFigures> {
   }
 }
 
-/** The goals the issue set for the upload. */
-export const UPLOAD_GOALS = { throughputRatio: 0.9, peakRssMiB: 100 } as const;
+/** The goals the issue set for the upload: its RSS bound is 100 MB (decimal), 95.4 MiB. */
+export const UPLOAD_GOALS = { throughputRatio: 0.9, peakRssMiB: 100e6 / MIB } as const;
 
 export function renderUpload(figures: UploadFigures): string[] {
   const fixed = (value: number, digits = 1) => value.toFixed(digits);
@@ -202,7 +216,7 @@ export function renderUpload(figures: UploadFigures): string[] {
     `| the provider's upload, MiB/s | ${list(figures.providerMiBPerSecond)} | |`,
     `| the AWS SDK's \`Upload\` (lib-storage), MiB/s | ${list(figures.libraryMiBPerSecond)} | |`,
     `| provider ÷ \`Upload\`, of the medians | ${fixed(figures.throughputRatio, 2)} | ≥ ${UPLOAD_GOALS.throughputRatio}: ${met(figures.throughputRatio >= UPLOAD_GOALS.throughputRatio)} |`,
-    `| peak RSS of a node process uploading ${plan.rssFileMiB} MiB with the built provider | ${fixed(figures.peakRssMiB, 0)} MiB (${fixed(figures.baselineRssMiB, 0)} MiB once node and the SDK are loaded, before the upload) | ≤ ${UPLOAD_GOALS.peakRssMiB} MiB: ${met(figures.peakRssMiB <= UPLOAD_GOALS.peakRssMiB)} |`,
+    `| peak RSS of a node process uploading ${plan.rssFileMiB} MiB with the built provider | ${fixed(figures.peakRssMiB)} MiB (${fixed(figures.baselineRssMiB)} MiB once node and the SDK are loaded, before the upload) | ≤ 100 MB (${fixed(UPLOAD_GOALS.peakRssMiB)} MiB): ${met(figures.peakRssMiB <= UPLOAD_GOALS.peakRssMiB)} |`,
     `| SHA-256 of the file, MiB/s: the provider (streamed) / \`sha256sum\` | ${fixed(figures.hashMiBPerSecond, 0)} / ${fixed(figures.sha256sumMiBPerSecond, 0)} | |`,
     `| a second \`up\` of the unchanged file | \`check\` hashes it in ${fixed(figures.unchanged.checkSeconds, 2)} s, no request; a create finding the object sends ${figures.unchanged.createRequests.join(", ") || "nothing"} (${figures.unchanged.sentBytes} bytes of body) | no upload, one HEAD at most |`,
     "",

@@ -4,6 +4,7 @@ import type { Outcome } from "./engine";
 import { Expectations, mapLimit } from "./expectations";
 import { accounting, accountingProblems, stateDisagreements } from "./invariants";
 import { programInputs, type Stack, until, withStack } from "./stack";
+import { type UploadFaultRow, uploadFaults } from "./upload-faults";
 
 /**
  * Suite 1: every fault on every operation, through the SDK's host against the emulator.
@@ -90,6 +91,13 @@ export const FAULTS: FaultKind[] = [
     waitsOnly: true,
   },
 ];
+
+/** The fault of FAULTS called `key`, made for `context`; throws naming the keys when there is none. */
+export function faultByKey(key: string, context: FaultContext): Fault {
+  const kind = FAULTS.find((candidate) => candidate.key === key);
+  if (!kind) throw new Error(`no fault ${key} in the reliability suite (${FAULTS.map((candidate) => candidate.key).join(", ")})`);
+  return kind.fault(context);
+}
 
 type Lane = "import" | "wait" | "shared";
 
@@ -293,6 +301,8 @@ export interface FaultMatrixResults {
   requestTimeoutMs: number;
   isolation: IsolationResult;
   cells: CellResult[];
+  /** The rows of a CustomImage with `file`: its upload under faults (upload-faults.ts). */
+  uploads: UploadFaultRow[];
   faults: { key: string; label: string }[];
   operations: { key: string; label: string }[];
   realSeconds: number;
@@ -312,7 +322,17 @@ export function errorKind(message: string): string {
   return "error";
 }
 
-export async function faultMatrix(checks: Expectations, log: (line: string) => void): Promise<FaultMatrixResults> {
+/**
+ * `stacks` starts the stacks (tests pass one whose host never starts). The isolation check and
+ * the three lanes run at once; every one of them settles before the suite ends, and the first
+ * failure (a host that did not start in time…) is the suite's, never a rejection left unhandled
+ * while the others run, which would end the whole reliability run.
+ */
+export async function faultMatrix(
+  checks: Expectations,
+  log: (line: string) => void,
+  stacks: typeof withStack = withStack,
+): Promise<FaultMatrixResults> {
   const started = performance.now();
   const cells = OPERATIONS.flatMap((op) =>
     FAULTS.filter((fault) => !fault.waitsOnly || op.isWait).flatMap((fault) => VARIANTS.map((variant) => ({ op, fault, variant }))),
@@ -328,10 +348,10 @@ export async function faultMatrix(checks: Expectations, log: (line: string) => v
   ];
   let requests = 0;
   let violations = 0;
-  const isolated = isolation(checks);
-  const results = await Promise.all(
-    lanes.map(({ lane, concurrency }) =>
-      withStack(options, async (stack) => {
+  const [isolated, ...laneRuns] = await Promise.allSettled([
+    isolation(checks, stacks),
+    ...lanes.map(({ lane, concurrency }) =>
+      stacks(options, async (stack) => {
         const mine = cells.filter((cell) => laneOf(cell.op, cell.fault) === lane);
         const laneStarted = performance.now();
         const laneResults = await mapLimit(mine, concurrency, ({ op, fault, variant }) => runCell(stack, op, fault, variant, checks));
@@ -347,11 +367,18 @@ export async function faultMatrix(checks: Expectations, log: (line: string) => v
         return laneResults;
       }),
     ),
-  );
+  ]);
+  const failure = [isolated, ...laneRuns].find((run) => run.status === "rejected");
+  if (failure) throw failure.reason;
+  // After the lanes, whose 400 ms request timeout the S3 server's start would eat into.
+  const uploadStarted = performance.now();
+  const uploads = await uploadFaults(checks, stacks);
+  log(`upload rows: ${uploads.length}, ${((performance.now() - uploadStarted) / 1000).toFixed(1)} s`);
   return {
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    isolation: await isolated,
-    cells: results.flat(),
+    isolation: (isolated as PromiseFulfilledResult<IsolationResult>).value,
+    cells: laneRuns.flatMap((run) => (run as PromiseFulfilledResult<CellResult[]>).value),
+    uploads,
     faults: FAULTS.map(({ key, label }) => ({ key, label })),
     operations: OPERATIONS.map(({ key, label }) => ({ key, label })),
     realSeconds: (performance.now() - started) / 1000,
@@ -370,9 +397,9 @@ const ISOLATION_TIMEOUT_MS = 1000;
  * the same create with nothing hanging. On a slower clock than the cells (0.02), so that the real
  * time the host and this process take, shared with the other lanes, stays small in simulated time.
  */
-async function isolation(checks: Expectations): Promise<IsolationResult> {
+async function isolation(checks: Expectations, stacks: typeof withStack): Promise<IsolationResult> {
   const options = { scale: 0.02, config: { "digitalocean-custom-image:requestTimeoutSeconds": String(ISOLATION_TIMEOUT_MS / 1000) } };
-  return withStack(options, async (stack) => {
+  return stacks(options, async (stack) => {
     const { engine, emulator, clock } = stack;
     const importSeconds = 60;
     const timedCreate = async (name: string) => {

@@ -9,6 +9,7 @@ import type { LoadFigures } from "./load";
 import type { SecretsResults } from "./secrets";
 import { replayCommand, type SoakResults, soakFigures } from "./soak";
 import { SIZES } from "./soak-sequence";
+import type { UploadFaultRow } from "./upload-faults";
 
 export const SUITES = ["faults", "inputs", "secrets", "crashes", "load", "drift", "soak"] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -110,12 +111,42 @@ function faultSection(results: FaultMatrixResults): string[] {
       : ["Every cell met every expectation.", ""]),
     isolationLine(results),
     "",
+    ...uploadRows(results),
     ...notFoundNote(results),
     "**Error messages as the user reads them** (one per operation, and one of each other kind)",
     "",
     markdownTable(
       ["operation: kind", "cell", "message"],
       [...examples].map(([key, example]) => [key, `${example.fault} (${example.variant})`, cell(example.message ?? "", 500)]),
+    ),
+    "",
+  ];
+}
+
+/** What each upload row must show, beside what every row checks. */
+const UPLOAD_EXPECTED: Record<UploadFaultRow["variant"], string> = {
+  once: "absorbed: the `up` succeeds",
+  persistent: "the `up` fails saying which upload to which bucket failed and how; the next sends no part again",
+  kill: "the engine sees the host die after a part was stored; the next `up` sends only the parts not stored",
+};
+
+/** The rows of a CustomImage with `file`, whose faults are on the upload to Spaces. */
+function uploadRows(results: FaultMatrixResults): string[] {
+  if (!results.uploads?.length) return [];
+  return [
+    "**The upload of a `file`** to a local S3-compatible server (tools/s3-server/) behind a fault proxy, through the host, the emulator downloading the object from its presigned url. " +
+      "Each row runs `up` under the fault, then `up` without it, then destroy, and checks that DigitalOcean holds one image, that the state names only live images and destroy leaves nothing, and that no object or unfinished multipart upload is left in the bucket.",
+    "",
+    markdownTable(
+      ["fault", "expected", "first `up`", "parts stored / sent by the next `up`", "next `up`", "expectations"],
+      results.uploads.map((row) => [
+        `${row.label} (${row.variant === "kill" ? "once" : row.variant})`,
+        UPLOAD_EXPECTED[row.variant],
+        row.ok ? "✓" : `✗ ${cell(row.message ?? "", 300)}`,
+        `${row.storedBefore} of ${row.parts} / ${row.sentAfter}`,
+        row.recovered ? "✓" : "✗",
+        row.problems.length === 0 ? "✓ all met" : `✗ ${cell(row.problems.join("; "), 400)}`,
+      ]),
     ),
     "",
   ];
