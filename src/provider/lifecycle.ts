@@ -471,7 +471,17 @@ export async function read(
   // DigitalOcean keeps answering for a deleted image for a while: it is gone all the same.
   if (image.status === "deleted") return gone();
   warnAboutExtraRegions(runtime, inputs, image);
-  return { id, props: toOutputs(inputs, image) };
+  // An import still running shows no region in DigitalOcean's answer: the state names where it runs.
+  return { id, props: toOutputs(inputs, image, recordedImportRegion(recorded)) };
+}
+
+/**
+ * The first region of `recorded` outputs: while the import runs, the region it runs in, which the
+ * program may no longer list first. Undefined for state edited by hand to hold something else.
+ */
+function recordedImportRegion(recorded: Partial<CustomImageOutputs>): string | undefined {
+  const [first] = Array.isArray(recorded.regions) ? recorded.regions : [];
+  return typeof first === "string" ? first : undefined;
 }
 
 /**
@@ -497,8 +507,7 @@ export async function update(
   }
   warnAboutExtraRegions(runtime, inputs, image);
   // State edited by hand may hold anything; the program's first region is the best guess then.
-  const [recordedFirst] = Array.isArray(recorded.regions) ? recorded.regions : [];
-  const importRegion = typeof recordedFirst === "string" ? recordedFirst : inputs.regions[0]!;
+  const importRegion = recordedImportRegion(recorded) ?? inputs.regions[0]!;
   return converge(runtime, inputs, image, { history: "existing", recorded: true, importRegion });
 }
 

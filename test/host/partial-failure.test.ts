@@ -150,6 +150,23 @@ describe("a create whose wait for the import runs out of time", () => {
       expect(diff.replaces).toEqual([]);
     }));
 
+  test("a refresh after such a resumed wait keeps the region the import runs in, and going back to the old program still replaces nothing", () =>
+    withHostAndEmulator(slowImport, async (fixture) => {
+      const { inputs, initFailed } = await timedOutCreate(fixture);
+      const program = { regions: ["ams3", "nyc3"], createTimeoutMinutes: 2 };
+      const again = await failureOf(fixture.update(recorded(initFailed, inputs), program));
+      const { inputs: checked } = await fixture.host.check(URN, inputs, await fixture.inputs(program));
+
+      const refreshed = await fixture.host.read(initFailed.id, URN, again.initFailed!.properties, checked);
+
+      expect(refreshed.properties).toMatchObject({ regions: ["nyc3"], requestedRegions: ["ams3", "nyc3"], status: "pending" });
+      const { diff } = await fixture.preview(
+        { id: refreshed.id, inputs: checked, outputs: refreshed.properties },
+        { createTimeoutMinutes: 2 },
+      );
+      expect(diff.replaces).toEqual([]);
+    }));
+
   test("Delete with the recorded outputs deletes the image", () =>
     withHostAndEmulator(slowImport, async (fixture) => {
       const { inputs, initFailed } = await timedOutCreate(fixture);

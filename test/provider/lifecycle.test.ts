@@ -680,6 +680,27 @@ describe("a resumed import whose wait runs out again", () => {
       });
     }));
 
+  test("a refresh keeps the region the import runs in, so that going back to the old program still replaces nothing", () =>
+    withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const importTimedOut = /^Timed out after 1m\d*s? waiting for the import of image \d+ to become available/;
+      const first = await partialFailure(create(runtime, inputs({ createTimeoutMinutes: 1 })), importTimedOut);
+      const again = await partialFailure(
+        update(runtime, first.id, inputs({ regions: ["ams3", "nyc3"], createTimeoutMinutes: 1 }), first.properties),
+        importTimedOut,
+      );
+
+      const refreshed = await read(runtime, again.id, again.properties);
+
+      expect(refreshed.props).toMatchObject({
+        regions: ["nyc3"],
+        requestedRegions: ["ams3", "nyc3"],
+        status: expect.stringMatching(/^(NEW|pending)$/),
+      });
+      const back = inputs({ createTimeoutMinutes: 1 }) as unknown as Record<string, unknown>;
+      expect(diff(again.id, refreshed.props as Record<string, unknown>, back).replaces).toEqual([]);
+    }));
+
   test.each([
     ["as one string", "nyc3"],
     ["as a list whose first region is not a string", [null]],
