@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
 import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAccountCredentials } from "../client/credentials";
-import { DigitalOceanClient } from "../client/digitalocean-client";
+import { loadClient } from "../client/load-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { adopt } from "./adopt";
@@ -111,7 +111,7 @@ function newRuntime(account: AccountCredentials): Runtime {
   const log = pulumiLog;
   // About the stack's config, not the resource whose operation happens to build the runtime.
   for (const warning of warnings) void pulumi.log.warn(warning);
-  const client = new DigitalOceanClient({
+  const client = new (loadClient())({
     token,
     tokenSource,
     apiEndpoint,
