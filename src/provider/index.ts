@@ -11,6 +11,7 @@ import { afterResumedImport, createFromFile, deleteLeftObject, type FileInputs }
 import { SPACES_KEYS } from "../spaces/spaces-settings";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
+import { watchingEngine } from "./engine-watch";
 import { diff as diffInputs } from "./diff";
 import {
   type ProviderLog,
@@ -164,7 +165,15 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
   return result;
 }
 
-export async function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+/**
+ * Writes run watching the engine (see engine-watch.ts): a host that outlives a killed CLI exits
+ * instead of carrying on with an operation no engine will record.
+ */
+export function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  return watchingEngine(() => createResource(inputs));
+}
+
+async function createResource(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const runtime = getRuntime(accountOf(inputs));
   if (inputs[IMPORT_ID] !== undefined) return keepProvider(adopt(runtime, inputs), inputs);
   if (inputs.file !== undefined)
@@ -176,7 +185,15 @@ export async function read(id: string, props: Partial<CustomImageOutputs> & Reco
   return readImage(getRuntime(accountOf(props)), id, props);
 }
 
-export async function update(
+export function update(
+  id: string,
+  olds: CustomImageOutputs,
+  news: CustomImageInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  return watchingEngine(() => updateResource(id, olds, news));
+}
+
+async function updateResource(
   id: string,
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
@@ -194,9 +211,11 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
 }
 
 /** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
-async function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
-  const runtime = getRuntime(accountOf(props));
-  await deleteImage(runtime, Number(id));
-  await deleteLeftObject(runtime, config, props);
+function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
+  return watchingEngine(async () => {
+    const runtime = getRuntime(accountOf(props));
+    await deleteImage(runtime, Number(id));
+    await deleteLeftObject(runtime, config, props);
+  });
 }
 export { deleteResource as delete };
