@@ -75,8 +75,21 @@ export const unrefSchedule: Schedule = (ms, run) => {
 };
 
 function exitHost(address: EngineAddress): void {
-  process.stderr.write(`digitalocean-custom-image: the Pulumi engine at ${address.host}:${address.port} is gone; exiting\n`);
-  process.exit(1);
+  try {
+    process.stderr.write(`digitalocean-custom-image: the Pulumi engine at ${address.host}:${address.port} is gone; exiting\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+
+/**
+ * Once the CLI is gone, a write to the host's stdout or stderr (pipes the CLI read) fails with
+ * EPIPE. Unhandled, that error reaches the host's uncaught-error handler, which writes it to
+ * stderr and so fails again: a loop that keeps the host busy (seen: ~7,000 failed writes a
+ * second) and starves the probe's timer. Handling the streams' errors here breaks that loop.
+ */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 }
 
 /**
@@ -144,6 +157,7 @@ let hostWatch: EngineWatch | null | undefined;
 export function watchingEngine<T>(operation: () => Promise<T>): Promise<T> {
   if (hostWatch === undefined) {
     const address = hostEngineAddress();
+    if (address !== undefined) ignoreBrokenPipes();
     hostWatch = address === undefined ? null : new EngineWatch({ address });
   }
   return hostWatch === null ? operation() : hostWatch.during(operation);
