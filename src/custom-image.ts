@@ -84,6 +84,13 @@ export interface CustomImageArgs {
 }
 
 /**
+ * What `CustomImage.get` takes besides the id: an image in another DigitalOcean account than the
+ * stack's is read with that account's `token` and `apiEndpoint`, as `CustomImageArgs` takes them
+ * (the token kept secret in the state the same way).
+ */
+export type CustomImageGetArgs = Pick<CustomImageArgs, "token" | "apiEndpoint">;
+
+/**
  * Every declared output but `imageId`, each passed as `undefined` in the props bag: the SDK
  * resolves only the keys of that bag, so an output missing from it is `undefined` in the program
  * whatever the state holds, while an `undefined` value is sent as absent, so an input the program
@@ -203,12 +210,14 @@ export class CustomImage extends pulumi.dynamic.Resource {
 
   /**
    * Looks up an existing image by id (read-only in this program); fails if no image has that id.
-   * To manage an existing image, give `new CustomImage` the `import` option instead. `pulumi
-   * import` cannot work for dynamic providers, because the host needs the serialized provider
-   * that only a program supplies.
+   * `args.token` and `args.apiEndpoint` read it from another account than the stack's, as
+   * `CustomImageArgs`' do; refreshes use them too. To manage an existing image, give `new
+   * CustomImage` the `import` option instead. `pulumi import` cannot work for dynamic providers,
+   * because the host needs the serialized provider that only a program supplies.
    */
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): CustomImage {
+  static get(name: string, id: pulumi.Input<pulumi.ID>, args: CustomImageGetArgs = {}, opts?: pulumi.CustomResourceOptions): CustomImage {
     // The marker tells the provider's `read` that this is a lookup, where a missing image is an error.
-    return new CustomImage(name, { url: undefined, regions: undefined, [ADOPTING]: true } as unknown as CustomImageArgs, { ...opts, id });
+    const lookup = { url: undefined, regions: undefined, token: args.token, apiEndpoint: args.apiEndpoint, [ADOPTING]: true };
+    return new CustomImage(name, lookup as unknown as CustomImageArgs, { ...opts, id });
   }
 }

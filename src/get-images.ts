@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import type { DigitalOceanClient } from "./client/digitalocean-client";
 import { IMAGE_FIELDS, type Image, type ImageField } from "./client/wire";
 import { accountOf, lookupOutput } from "./lookup-output";
@@ -100,7 +100,7 @@ function compileFilter(filter: ImageFilter, index: number): (image: Image) => bo
     if (match === "substring") return (text) => text.includes(wanted);
     if (match === "exact") return (text) => text === wanted;
     try {
-      const pattern = RE2JS.compile(wanted);
+      const pattern = loadRe2().compile(wanted);
       return (text) => pattern.test(text);
     } catch (error) {
       throw new Error(
@@ -138,4 +138,10 @@ function compare(a: unknown, b: unknown): number {
   if (b === null || b === undefined) return -1;
   if (typeof a === "number" && typeof b === "number") return a - b;
   return String(a).localeCompare(String(b));
+}
+
+/** re2js, loaded by the first `re` filter: every program that imports this package would otherwise load it (tools/anchor/README.md). */
+function loadRe2(): typeof RE2JS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return (require("re2js") as { RE2JS: typeof RE2JS }).RE2JS;
 }

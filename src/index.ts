@@ -5,7 +5,7 @@
  * CONTRIBUTING.md's "Releases"). The DigitalOcean client the provider is built on is exported from
  * `pulumi-digitalocean-custom-image/client`, without that promise.
  */
-export { CustomImage, type CustomImageArgs } from "./custom-image";
+export { CustomImage, type CustomImageArgs, type CustomImageGetArgs } from "./custom-image";
 export { getImage, getImageOutput, type GetImageArgs, type GetImageOutputArgs, type ImageSource } from "./get-image";
 export {
   getImages,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DigitalOceanClient } from "./client/digitalocean-client";
+import type { DigitalOceanClient } from "./client/digitalocean-client";
+import { loadClient } from "./client/load-client";
 import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, resolveAccountCredentials } from "./client/credentials";
 
 /** By account: the stack's (no token given) under `[null, null]`. */
@@ -18,7 +19,7 @@ export function programClient(account: AccountCredentials = {}): DigitalOceanCli
     const config = Object.fromEntries(CREDENTIAL_CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(key)]));
     const { warnings, ...credentials } = resolveAccountCredentials(own, config);
     for (const warning of warnings) void pulumi.log.warn(warning);
-    client = new DigitalOceanClient({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
+    client = new (loadClient())({ ...credentials, logger: (level, message) => level === "warn" && void pulumi.log.warn(message) });
     clients.set(key, client);
   }
   return client;

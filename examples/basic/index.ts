@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CustomImage } from "pulumi-digitalocean-custom-image";
 
-// `pulumi config set imageUrl ...` / `pulumi config set description ...` change the image between runs:
-// a new url replaces it, a new description updates it in place.
+// `pulumi config set --secret imageUrl ...` / `pulumi config set description ...` change the image
+// between runs: a new url replaces it, a new description updates it in place.
 const config = new pulumi.Config();
 
 const image = new CustomImage("basic", {
-  url: config.get("imageUrl") ?? "https://example.com/images/flatcar.qcow2.gz",
+  // Read as a secret: a presigned url's signature is then encrypted in the state.
+  url: config.requireSecret("imageUrl"),
   regions: ["nyc3"],
   distribution: "Unknown",
   description: config.get("description") ?? "Flatcar Container Linux, imported by Pulumi",

@@ -7,7 +7,8 @@ const config = new pulumi.Config();
 const extraRegions = config.getObject<string[]>("extraRegions") ?? [];
 
 const image = new CustomImage("multi-region", {
-  url: config.get("imageUrl") ?? "https://example.com/images/ubuntu-24.04-golden.qcow2.gz",
+  // Read as a secret: a presigned url's signature is then encrypted in the state.
+  url: config.requireSecret("imageUrl"),
   // Imported into nyc3, then transferred to the others in parallel.
   regions: ["nyc3", "lon1", "fra1", ...extraRegions],
   distribution: "Ubuntu",

@@ -19,6 +19,7 @@ import {
 } from "./errors";
 import { tagIdentity } from "./tag-identity";
 import { header } from "./headers";
+import { currentSubject, naming } from "./log-subject";
 import { type RateBudget, type RateBudgetOptions, type RateTicket, sharedRateBudget } from "./rate-budget";
 import { redactUrlsIn } from "./redact-urls";
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryDelay, retryLimit } from "./retry-policy";
@@ -95,6 +96,8 @@ export type ImageActionRequest = { type: "transfer"; region: string } | { type: 
 type RequestContext = {
   idempotent?: boolean;
   failures: Record<string, number>;
+  /** The subject of the work that sent the request (log-subject.ts), taken when it was sent: got's hooks run in no caller's context. */
+  subject?: string;
 };
 
 interface RequestOptions {
@@ -219,7 +222,10 @@ export class DigitalOceanClient {
             const retry = limit < policy.limit ? sameFailures : attemptCount;
             log(
               "warn",
-              `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`,
+              naming(
+                `retrying ${error.options.method} ${pathOf(error.options.url)} in ${Math.round(delay)}ms after ${reason} (retry ${retry} of ${limit})`,
+                context.subject,
+              ),
             );
           }
           return delay > 0 ? Math.max(1, delay * clock.scale) : 0;
@@ -234,7 +240,10 @@ export class DigitalOceanClient {
             if (ticket.waitedMs > 0)
               log(
                 "warn",
-                `${request.method} ${pathOf(request.url)} waited ${Math.round(ticket.waitedMs)}ms for the token's rate limit (${RATE_LIMIT_TEXT})`,
+                naming(
+                  `${request.method} ${pathOf(request.url)} waited ${Math.round(ticket.waitedMs)}ms for the token's rate limit (${RATE_LIMIT_TEXT})`,
+                  (request.context as RequestContext).subject,
+                ),
               );
           },
         ],
@@ -353,7 +362,9 @@ export class DigitalOceanClient {
         if (underWay === undefined) throw error;
         this.log(
           "warn",
-          `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`,
+          naming(
+            `transfer of image ${imageId} to ${region}: DigitalOcean answered that the image is already being transferred there (${error.apiMessage}), so a request that failed earlier was carried out after all; continuing with that transfer (action ${underWay.id})`,
+          ),
         );
         return underWay;
       }
@@ -429,7 +440,7 @@ export class DigitalOceanClient {
   private async request<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     let response: Response<unknown>;
     try {
-      const context: RequestContext = { idempotent: options.idempotent, failures: {} };
+      const context: RequestContext = { idempotent: options.idempotent, failures: {}, subject: currentSubject() };
       response = await secretsOf(this).http<unknown>(path, { method, json: options.json, context });
     } catch (error) {
       const scrub = (text: string) => withoutSecret(text, secretsOf(this).token);
@@ -468,7 +479,9 @@ export class DigitalOceanClient {
       if (new Set(totals).size <= 1 || read >= LISTING_READS) return items;
       this.log(
         "info",
-        `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`,
+        naming(
+          `GET /${firstPage.split("?", 1)[0]} changed while its ${totals.length} pages were read (meta.total ${totals.join(", ")}): reading it again so that no item is missed`,
+        ),
       );
     }
   }
@@ -551,14 +564,18 @@ export class DigitalOceanClient {
         if (existing !== undefined) {
           this.log(
             "warn",
-            `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`,
+            naming(
+              `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`,
+            ),
           );
           return existing;
         }
         const delay = backoffDelay(this.policy, attempt, Math.random());
         this.log(
           "warn",
-          `${what}: the request failed (${error.message}) and nothing it would have created was found, so DigitalOcean is taken not to have carried it out; sending it again in ${Math.round(delay)}ms`,
+          naming(
+            `${what}: the request failed (${error.message}) and nothing it would have created was found, so DigitalOcean is taken not to have carried it out; sending it again in ${Math.round(delay)}ms`,
+          ),
         );
         await this.clock.sleep(delay);
       }

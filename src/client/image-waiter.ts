@@ -9,6 +9,7 @@ import {
   errorMessage,
 } from "./errors";
 import type { RateBudget } from "./rate-budget";
+import { currentSubject, withSubject } from "./log-subject";
 import type { Action, Image } from "./wire";
 
 /**
@@ -102,6 +103,8 @@ interface Wait<T> {
   notFound: number;
   /** Why the last check told nothing, for the timeout's message. */
   lastProblem?: string;
+  /** The subject of the work that began the wait (log-subject.ts): its checks and progress are logged as about it. */
+  subject?: string;
   options: WaitOptions;
   resolve: (value: T) => void;
   reject: (error: Error) => void;
@@ -168,6 +171,7 @@ export class ImageWaiter {
         lastStatus,
         lastReportAt: now,
         notFound: 0,
+        subject: currentSubject(),
         options,
         resolve,
         reject,
@@ -267,7 +271,7 @@ export class ImageWaiter {
     if (waits.length > this.listingPages) {
       try {
         this.stats.listings++;
-        const images = await this.client.images.list({ private: true });
+        const images = await about(waits, () => this.client.images.list({ private: true }));
         this.listingPages = Math.max(1, Math.ceil(images.length / 200));
         for (const image of images) found.set(image.id, image);
       } catch {
@@ -283,7 +287,7 @@ export class ImageWaiter {
         if (!image) {
           try {
             this.stats.gets++;
-            image = await this.client.images.get(wait.imageId);
+            image = await about([wait], () => this.client.images.get(wait.imageId));
           } catch (error) {
             return this.failedCheck([wait], error);
           }
@@ -317,10 +321,10 @@ export class ImageWaiter {
           // its actions instead of one GET each.
           if (waits.length > 1) {
             this.stats.listings++;
-            actions = await this.client.imageActions.list(imageId);
+            actions = await about(waits, () => this.client.imageActions.list(imageId));
           } else {
             this.stats.gets++;
-            actions = [await this.client.imageActions.get(imageId, waits[0]!.action!.id)];
+            actions = [await about(waits, () => this.client.imageActions.get(imageId, waits[0]!.action!.id))];
           }
         } catch (error) {
           if (error instanceof NotFoundError) return this.actionsNotFound(imageId, waits, error);
@@ -349,7 +353,7 @@ export class ImageWaiter {
     let image: Image;
     try {
       this.stats.gets++;
-      image = await this.client.images.get(imageId);
+      image = await about(waits, () => this.client.images.get(imageId));
     } catch (error) {
       return this.failedCheck(waits, error);
     }
@@ -371,7 +375,7 @@ export class ImageWaiter {
     if (status !== wait.lastStatus || now - wait.lastReportAt >= this.options.progressEveryMs) {
       wait.lastStatus = status;
       wait.lastReportAt = now;
-      wait.options.onProgress?.(status, now - wait.startedAt);
+      withSubject(wait.subject, () => wait.options.onProgress?.(status, now - wait.startedAt));
     }
   }
 
@@ -404,4 +408,13 @@ export class ImageWaiter {
       wait.lastProblem = `last check failed: ${errorMessage(error)}`;
     }
   }
+}
+
+/**
+ * Runs a check for `waits` as about their subjects: one shared check (a listing) is about every
+ * image it answers for, so its messages name them all.
+ */
+function about<T>(waits: readonly Pick<Wait<unknown>, "subject">[], check: () => Promise<T>): Promise<T> {
+  const subjects = [...new Set(waits.flatMap((wait) => (wait.subject === undefined ? [] : [wait.subject])))];
+  return withSubject(subjects.length === 0 ? undefined : subjects.join(", "), check);
 }

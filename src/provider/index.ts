@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clockFromSpec } from "../client/clock";
 import { type AccountCredentials, CREDENTIAL_CONFIG_KEYS, findToken, resolveAccountCredentials } from "../client/credentials";
-import { DigitalOceanClient } from "../client/digitalocean-client";
+import { loadClient } from "../client/load-client";
 import { MissingTokenError } from "../client/errors";
 import { ImageWaiter, defaultImageWaiterOptions } from "../client/image-waiter";
 import { adopt } from "./adopt";
@@ -19,11 +19,13 @@ import {
   ResourceInitError,
   create as createImage,
   deleteImage,
+  label,
   read as readImage,
   update as updateImage,
 } from "./lifecycle";
-import { quoteText } from "../client/text";
-import { type CustomImageInputs, type CustomImageOutputs, IMPORT_ID, UNKNOWN } from "./types";
+import { naming, withSubject } from "../client/log-subject";
+import { accountOf as lookupAccount } from "../lookup-output";
+import { ADOPTING, type CustomImageInputs, type CustomImageOutputs, IMPORT_ID, UNKNOWN } from "./types";
 
 /**
  * The provider implementation that the serialized shim (see custom-image.ts) loads by package name
@@ -47,10 +49,21 @@ let runtime: Runtime | undefined;
 const accountRuntimes = new Map<string, Runtime>();
 let tokenChecked = false;
 
+/**
+ * The provider's log: each message about a resource names it (log-subject.ts), since the host logs
+ * with no resource and Pulumi shows the messages under the stack.
+ */
 const pulumiLog: ProviderLog = {
-  info: (message) => void pulumi.log.info(message),
-  warn: (message) => void pulumi.log.warn(message),
+  info: (message) => void pulumi.log.info(naming(message)),
+  warn: (message) => void pulumi.log.warn(naming(message)),
 };
+
+/** How messages about the image `props` describe name it: its name as the program gave it (by default the resource's), and its id once it has one. */
+function subjectOf(props: Record<string, unknown>, id?: string): string {
+  if (typeof props.name === "string" && props.name !== UNKNOWN)
+    return label({ name: props.name }, id === undefined ? undefined : Number(id));
+  return id === undefined ? "image (name not known yet)" : `image ${id}`;
+}
 
 /**
  * Called by the host once per distinct provider text with the whole stack config. The host caches
@@ -97,8 +110,9 @@ function newRuntime(account: AccountCredentials): Runtime {
   );
   const clock = clockFromSpec(config[CONFIG.clock]);
   const log = pulumiLog;
-  for (const warning of warnings) log.warn(warning);
-  const client = new DigitalOceanClient({
+  // About the stack's config, not the resource whose operation happens to build the runtime.
+  for (const warning of warnings) void pulumi.log.warn(warning);
+  const client = new (loadClient())({
     token,
     tokenSource,
     apiEndpoint,
@@ -106,7 +120,9 @@ function newRuntime(account: AccountCredentials): Runtime {
     allowInsecureEndpoint,
     clock,
     timeoutMs: seconds(config[CONFIG.requestTimeoutSeconds], CONFIG.requestTimeoutSeconds) ?? 30_000,
-    logger: (level, message) => (level === "warn" ? log.warn(message) : level === "info" ? log.info(message) : undefined),
+    // The client names its subject itself, as it was when the request was sent (its retries are logged from got's hooks).
+    logger: (level, message) =>
+      level === "warn" ? void pulumi.log.warn(message) : level === "info" ? void pulumi.log.info(message) : undefined,
   });
   const maxIntervalMs = seconds(config[CONFIG.pollIntervalSeconds], CONFIG.pollIntervalSeconds);
   const waiter = new ImageWaiter(
@@ -137,11 +153,10 @@ function keepProvider<T>(operation: Promise<T>, props: Record<string, unknown>):
 
 export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(olds, news);
-  await checkFileContent(result, pulumiLog);
-  // The host logs with no resource, so Pulumi shows these under the stack: each names its image.
-  const name =
-    typeof result.inputs.name === "string" && result.inputs.name !== UNKNOWN ? quoteText(result.inputs.name) : "(name not known yet)";
-  for (const warning of result.warnings) pulumiLog.warn(`image ${name}: ${warning}`);
+  await withSubject(subjectOf(result.inputs), async () => {
+    await checkFileContent(result, pulumiLog);
+    for (const warning of result.warnings) pulumiLog.warn(warning);
+  });
   if (news.token === undefined) warnOnceIfNoToken();
   return { inputs: result.inputs, failures: result.failures };
 }
@@ -170,10 +185,10 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
  * instead of carrying on with an operation no engine will record.
  */
 export function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return watchingEngine(() => createResource(inputs));
+  return watchingEngine(() => withSubject(subjectOf(inputs), () => createImageResource(inputs)));
 }
 
-async function createResource(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+async function createImageResource(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const runtime = getRuntime(accountOf(inputs));
   if (inputs[IMPORT_ID] !== undefined) return keepProvider(adopt(runtime, inputs), inputs);
   if (inputs.file !== undefined)
@@ -181,8 +196,13 @@ async function createResource(inputs: CustomImageInputs & Record<string, unknown
   return keepProvider(createImage(runtime, inputs), inputs);
 }
 
-export async function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-  return readImage(getRuntime(accountOf(props)), id, props);
+export function read(id: string, props: Partial<CustomImageOutputs> & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  return withSubject(subjectOf(props, id), async () => {
+    // A `CustomImage.get`'s token and apiEndpoint come from the program unchecked (Pulumi does not
+    // call `check` before a read): checked here, before any request, as the lookups check theirs.
+    const account = props[ADOPTING] === true ? lookupAccount("CustomImage.get", props) : accountOf(props);
+    return readImage(getRuntime(account), id, props);
+  });
 }
 
 export function update(
@@ -190,18 +210,14 @@ export function update(
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return watchingEngine(() => updateResource(id, olds, news));
-}
-
-async function updateResource(
-  id: string,
-  olds: CustomImageOutputs,
-  news: CustomImageInputs & Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const runtime = getRuntime(accountOf(news));
-  const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
-  await afterResumedImport(runtime, config, news, olds.status);
-  return { outs };
+  return watchingEngine(() =>
+    withSubject(subjectOf(news, id), async () => {
+      const runtime = getRuntime(accountOf(news));
+      const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
+      await afterResumedImport(runtime, config, news, olds.status);
+      return { outs };
+    }),
+  );
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -212,10 +228,12 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
 
 /** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
 function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
-  return watchingEngine(async () => {
-    const runtime = getRuntime(accountOf(props));
-    await deleteImage(runtime, Number(id));
-    await deleteLeftObject(runtime, config, props);
-  });
+  return watchingEngine(() =>
+    withSubject(subjectOf(props, id), async () => {
+      const runtime = getRuntime(accountOf(props));
+      await deleteImage(runtime, Number(id));
+      await deleteLeftObject(runtime, config, props);
+    }),
+  );
 }
 export { deleteResource as delete };

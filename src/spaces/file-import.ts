@@ -8,7 +8,7 @@ import type { CustomImageInputs, CustomImageOutputs } from "../provider/types";
 import { DEFAULT_CREATE_TIMEOUT_MINUTES } from "../provider/types";
 import { hashFile } from "./image-file";
 import { isNotFound, objectExists, uploadFile, type UploadProgress } from "./multipart-upload";
-import { loadS3Library, type S3Library } from "./s3-library";
+import { loadS3Library, S3_CLIENT_CHECKSUMS, type S3Library } from "./s3-library";
 import { SpacesError } from "./spaces-error";
 import { resolveSpacesSettings } from "./spaces-settings";
 
@@ -63,6 +63,7 @@ export function openSession(inputs: FileInputs, config: Record<string, string | 
     region: inputs.spaces.region,
     forcePathStyle: settings.custom,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    ...S3_CLIENT_CHECKSUMS,
   });
   return { library, client, bucket: inputs.spaces.bucket, key: objectKey(inputs), keySource: settings.keySource };
 }
@@ -79,6 +80,12 @@ export function spacesFailure(error: unknown, session: SpacesSession, doing: str
     return new SpacesError(
       "spaces_access_denied",
       `${doing} failed: Spaces refused the access key from ${session.keySource} (${name ?? `HTTP ${status}`}); check both keys, and that they may write to ${where}`,
+    );
+  }
+  if (name === "BadDigest" || name === "InvalidDigest") {
+    return new SpacesError(
+      "spaces_bad_digest",
+      `${doing} failed: Spaces refused a part whose bytes did not match their Content-MD5 (${name}): they changed on the way; run \`pulumi up\` again, which sends only the parts not stored`,
     );
   }
   const detail =

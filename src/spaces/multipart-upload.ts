@@ -89,7 +89,7 @@ export async function uploadFile(
       for (let number = pending.shift(); number !== undefined && !failed; number = pending.shift()) {
         const length = partLength(number, partBytes, size);
         const start = (number - 1) * partBytes;
-        const checksum = await reader.crc32(start, length);
+        const contentMd5 = await reader.md5(start, length);
         const answer = await sendPart(client, async () => {
           const body = await reader.body(start, length);
           try {
@@ -101,7 +101,7 @@ export async function uploadFile(
                 PartNumber: number,
                 Body: body,
                 ContentLength: length,
-                ChecksumCRC32: checksum,
+                ContentMD5: contentMd5,
               }),
             );
           } finally {

@@ -1,13 +1,13 @@
+import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
 
 /** Bytes read from the file at a time. */
 const CHUNK_BYTES = 256 * 1024;
 
 /**
  * Reads the parts of one file for one upload worker, through two buffers of 256 KiB that it
- * reuses for every part: its checksum, then its body. A worker's parts hold 512 KiB whatever
+ * reuses for every part: its MD5, then its body. A worker's parts hold 512 KiB whatever
  * their size, and make no garbage: a stream that allocates a chunk per read (as
  * `fs.createReadStream` does) leaves tens of MiB of them for V8, which collects them only once
  * they add up, to a C allocator that does not give all of it back.
@@ -27,22 +27,19 @@ export class PartReader {
   }
 
   /**
-   * The part's CRC32, base64 of its big-endian bytes as S3's `x-amz-checksum-crc32` header takes
-   * it: the SDK computes no checksum of a part whose header is set, so it neither reads the body
-   * twice nor switches to a chunked upload with a trailing checksum (which not every S3-compatible
-   * service accepts), and the server checks the bytes it received against it.
+   * The part's MD5, base64 as S3's `Content-MD5` header takes it: the server checks the bytes it
+   * received against it (BadDigest otherwise). Every S3-compatible service has long taken this
+   * header, unlike the newer `x-amz-checksum-*` ones (see `S3_CLIENT_CHECKSUMS` in file-import.ts).
    */
-  async crc32(start: number, length: number): Promise<string> {
+  async md5(start: number, length: number): Promise<string> {
     await this.writing;
-    let value = 0;
+    const hash = createHash("md5");
     for (let done = 0; done < length;) {
       const chunk = await this.fill(this.slots[0], start + done, Math.min(this.slots[0].length, length - done));
-      value = crc32(chunk, value);
+      hash.update(chunk);
       done += chunk.length;
     }
-    const bytes = Buffer.alloc(4);
-    bytes.writeUInt32BE(value >>> 0);
-    return bytes.toString("base64");
+    return hash.digest("base64");
   }
 
   /** The part as a request body; the next call waits until this body's writing has ended. */

@@ -10,6 +10,22 @@ export interface S3Library {
   presigner: typeof Presigner;
 }
 
+/**
+ * The client computes and checks no checksum an operation does not require. Since
+ * @aws-sdk/client-s3 3.729 its default (`WHEN_SUPPORTED`) adds `x-amz-checksum-crc32` and
+ * `x-amz-sdk-checksum-algorithm` to uploads, streams a body as aws-chunked with a trailing
+ * checksum, and signs checksum parameters into presigned urls. S3-compatible services refuse
+ * these: Cloudflare R2 answers 501 and Backblaze B2 400 (aws/aws-sdk-js-v3#6810, the SDK's own
+ * announcement, and its comments), AWS itself refuses a part's CRC32 that CreateMultipartUpload
+ * did not declare (romange/helio#152), and Ceph RGW, on which Spaces runs, gained the flexible
+ * checksums only in recent releases (ceph/ceph#49986, `src/rgw/rgw_cksum.h`). Nothing public says
+ * which RGW Spaces runs, so each part carries the long-supported `Content-MD5` instead
+ * (multipart-upload.ts), and the body is sent as it is (`x-amz-content-sha256: UNSIGNED-PAYLOAD`).
+ * Every client that `uploadFile` is given needs these: with the default, the SDK sends a part
+ * with a `Content-MD5` as aws-chunked with a trailing CRC32, which S3Proxy refuses (BadDigest).
+ */
+export const S3_CLIENT_CHECKSUMS = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const;
+
 export const S3_PACKAGES = ["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner"] as const;
 
 /** Thrown when `file` is used without the S3 client installed, naming what to install. */

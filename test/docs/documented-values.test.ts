@@ -53,9 +53,20 @@ describe("the figures the documents state", () => {
   });
 
   test("a lone import's requests against Terraform's, and an hour-long import's, as measured", () => {
-    const ratio = goalRow("one image: requests ≤ 3× Terraform's");
-    expect(readme).toContain("a lone import costs about 2.5 times Terraform's requests");
-    for (const figure of ratio.figures) expect(Math.abs(figure - 2.5)).toBeLessThan(0.25);
+    // The ratio as the real plugin measured it in real time (the anchor section, every run): the
+    // replay's, on a scaled clock, grows with the machine's load.
+    const lone = performance
+      .split("\n")
+      .filter((line) => /^\| one import of [^|]+ \| requests \|/.test(line))
+      .flatMap((line) =>
+        line
+          .split("|")[5]!
+          .split("/")
+          .map((cell) => Number.parseFloat(cell)),
+      );
+    expect(lone.length).toBeGreaterThanOrEqual(3);
+    expect(readme).toContain("a lone import costs about 2 to 2.5 times Terraform's requests");
+    for (const figure of lone) expect(figure >= 1.95 && figure <= 2.55).toBe(true);
     const hour = goalRow("one image: an hour-long import in ≤ 300 requests");
     expect(readme).toContain("an hour-long one about 250 requests");
     for (const figure of hour.figures) expect(Math.abs(figure - 250)).toBeLessThan(25);

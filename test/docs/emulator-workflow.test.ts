@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { load } from "js-yaml";
 import { parseCli } from "../../packages/emulator/src/cli-options";
 import { resolveCredentials } from "../../src/client/credentials";
-import { exampleDir, REPO_ROOT } from "../../tools/shared/example-package";
+import { exampleConfig, exampleDir, REPO_ROOT } from "../../tools/shared/example-package";
 import { userEnvironment } from "../package/npm-command";
 import { runProgram } from "../../tools/runner/program-runner";
 
@@ -169,7 +169,11 @@ describe("the README's workflow that runs a stack against the emulator", () => {
         `DigitalOcean emulator listening on http://127.0.0.1:${port} (token: test-token)`,
       );
 
-      const { config, secretKeys } = stackConfig(onPort(pulumi.run!));
+      // The README leaves the program's own config to the reader; examples/basic's is its image url.
+      const readme = stackConfig(onPort(pulumi.run!));
+      const example = exampleConfig("basic");
+      const config = { ...readme.config, ...example.config };
+      const secretKeys = [...readme.secretKeys, ...example.secretKeys];
       const stateFile = join(runnerTemp, "state.json");
       const operation = (name: "preview" | "up") =>
         runProgram({ programDir: exampleDir("basic"), operation: name, stack: "emulator", config, secretKeys, stateFile });

@@ -44,7 +44,7 @@ describeEngine("examples/basic through the real CLI", () => {
     expect(emulator.getImage(firstId)?.description).toBe("Flatcar, patched");
     await expectNoChanges();
 
-    await stack.configSet(`${PROJECT}:imageUrl`, "https://example.com/images/flatcar-4152.qcow2.gz");
+    await stack.configSet(`${PROJECT}:imageUrl`, "https://example.com/images/flatcar-4152.qcow2.gz", true);
     const before = emulator.requests.length;
     const replaced = await stack.up();
     expect(ops(replaced)).toEqual(["create-replacement basic", "replace basic", "delete-replaced basic"]);

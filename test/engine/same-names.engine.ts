@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { startEmulatorStack } from "../../tools/runner/emulator-stack";
 import { customImages, describeEngine, engineSetup } from "../../tools/engine/engine-suite";
 import { EngineStack } from "../../tools/engine/engine-stack";
+import { exampleConfig } from "../../tools/shared/example-package";
 
 /** 600 simulated seconds at 0.01: each import takes 6 s of real time, so the two overlap. */
 const SCALE = 0.01;
@@ -20,7 +21,8 @@ describeEngine("two stacks with the same project, stack and resource names in tw
     cpSync(programs.dirs["basic"]!, twin, { recursive: true });
     const stacks = [new EngineStack({ cli, programDir: programs.dirs["basic"]! }), new EngineStack({ cli, programDir: twin })];
     try {
-      for (const stack of stacks) await stack.init(config, secretKeys);
+      const example = exampleConfig("basic");
+      for (const stack of stacks) await stack.init({ ...config, ...example.config }, [...secretKeys, ...example.secretKeys]);
       await Promise.all(stacks.map((stack) => stack.up()));
       const ids = await Promise.all(stacks.map(async (stack) => customImages(await stack.exportState()).map((image) => Number(image.id))));
       expect(ids.map((each) => each.length)).toEqual([1, 1]);

@@ -1,5 +1,5 @@
 import { accountProblems, customImages, describeEngine, engineFixtures, requestLines } from "../../tools/engine/engine-suite";
-import { fillPlaceholders, listStateFixtures, plannedChanges, upgradePlan } from "../../tools/engine/state-fixtures";
+import { fillPlaceholders, listStateFixtures, plannedChanges, providerConfigPlan, upgradePlan } from "../../tools/engine/state-fixtures";
 
 const WRITES = /^(POST|PUT|PATCH|DELETE) /;
 
@@ -8,7 +8,8 @@ const WRITES = /^(POST|PUT|PATCH|DELETE) /;
  * `npm run fixtures:state`) is imported into a fresh stack of the package as it is now, against an
  * emulator holding the images that state describes. Preview and refresh then plan exactly what the
  * writing version planned, which for a stack at rest is nothing, besides the CustomImageScope each
- * image of an older state gets (`upgradePlan`), and send DigitalOcean no write.
+ * image of an older state gets (`upgradePlan`) and the default provider's update for config keys
+ * its stack did not have (`providerConfigPlan`), and send DigitalOcean no write.
  */
 describeEngine("state written by every released version, under this one", () => {
   const fixtures = engineFixtures();
@@ -26,8 +27,9 @@ describeEngine("state written by every released version, under this one", () => 
         const result = await stack.preview(plan.length === 0 ? ["--expect-no-changes"] : [], { allowFailure: true });
         return { code: result.code, plan: plannedChanges(result) };
       };
-      const plan = upgradePlan(fixture.state, fixture.plan);
-      const planAfterRefresh = upgradePlan(fixture.state, fixture.planAfterRefresh);
+      const providerPlan = providerConfigPlan(fixture.state, config);
+      const plan = [...providerPlan, ...upgradePlan(fixture.state, fixture.plan)];
+      const planAfterRefresh = [...providerPlan, ...upgradePlan(fixture.state, fixture.planAfterRefresh)];
       expect(await previewPlan(plan)).toEqual({ code: 0, plan });
       const refreshed = await stack.refresh();
       expect(refreshed.events.filter((event) => event.diagnosticEvent?.severity === "error")).toEqual([]);

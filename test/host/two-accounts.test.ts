@@ -1,4 +1,7 @@
 import { startEmulator } from "pulumi-digitalocean-custom-image-emulator";
+import { customImageUrn } from "../../tools/provider-host/engine-values";
+import { serializedProvider } from "../../tools/provider-host/provider-host";
+import { ADOPTING } from "../../src/provider/types";
 import { failureOf, routes, TOKEN, URN, withHostAndEmulator } from "./host-fixture";
 
 /**
@@ -83,6 +86,47 @@ describe("a CustomImage with its own token and apiEndpoint", () => {
         expect(error.message).toContain("the token input");
         expect(error.message).not.toContain(SECOND_TOKEN);
         expect(fixture.emulator.requests).toEqual([]);
+      } finally {
+        await second.close();
+      }
+    }));
+
+  // What `CustomImage.get(name, id, { token, apiEndpoint })` sends: no outputs, its inputs with the adoption marker.
+  test("CustomImage.get with the second account's token and apiEndpoint reads the image there, and a refresh reads it with the recorded ones", () =>
+    withHostAndEmulator({}, async (fixture) => {
+      const second = await startEmulator({ clock: fixture.clock, tokens: [SECOND_TOKEN] });
+      try {
+        const account = { token: SECOND_TOKEN, apiEndpoint: second.url };
+        const theirs = await fixture.create({ ...account, name: "theirs" });
+        const urn = customImageUrn("theirs-read");
+        const lookup = { name: "theirs-read", ...account, [ADOPTING]: true, __provider: await serializedProvider() };
+        const before = second.requests.length;
+
+        const read = await fixture.host.read(theirs.id, urn, {}, lookup);
+        expect(read).toMatchObject({
+          id: theirs.id,
+          properties: { imageId: Number(theirs.id), name: "theirs", status: "available", ...account },
+        });
+        const refreshed = await fixture.host.read(theirs.id, urn, read.properties, lookup);
+        expect(refreshed.properties).toMatchObject({ imageId: Number(theirs.id), ...account });
+
+        expect(routes(second.requests.slice(before))).toEqual([`GET /v2/images/${theirs.id}`, `GET /v2/images/${theirs.id}`]);
+        expect(second.requests.every((request) => request.headers.authorization === `Bearer ${SECOND_TOKEN}`)).toBe(true);
+        expect(fixture.emulator.requests).toEqual([]);
+        expect(fixture.host.logs.join("\n")).not.toContain(SECOND_TOKEN);
+      } finally {
+        await second.close();
+      }
+    }));
+
+  test("CustomImage.get with an apiEndpoint but no token fails naming both, before any request", () =>
+    withHostAndEmulator({}, async (fixture) => {
+      const second = await startEmulator({ clock: fixture.clock, tokens: [SECOND_TOKEN] });
+      try {
+        const lookup = { name: "theirs-read", apiEndpoint: second.url, [ADOPTING]: true, __provider: await serializedProvider() };
+        const error = await failureOf(fixture.host.read("200000001", customImageUrn("theirs-read"), {}, lookup));
+        expect(error.message).toContain("CustomImage.get: apiEndpoint is given without token");
+        expect([...fixture.emulator.requests, ...second.requests]).toEqual([]);
       } finally {
         await second.close();
       }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { customImages } from "../../tools/engine/engine-stack";
 import { listStateFixtures, type StateFixture, upgradePlan } from "../../tools/engine/state-fixtures";
-import { exampleDir } from "../../tools/shared/example-package";
+import { exampleConfig, exampleDir } from "../../tools/shared/example-package";
 import { startEmulatorStack } from "../../tools/runner/emulator-stack";
 import { runProgram, type RunResult } from "../../tools/runner/program-runner";
 import { saveState, type StackState } from "../../tools/runner/state-file";
@@ -48,8 +48,16 @@ describe("state written by every released version, through the program runner", 
         const stateFile = join(dir, "state.json");
         const project = fixture.state.deployment.resources![0]!.urn.split("::")[1]!;
         saveState(stateFile, runnerState(fixture, project));
+        const example = exampleConfig(fixture.program);
         const run = (operation: "preview" | "refresh") =>
-          runProgram({ programDir, operation, stack: fixture.stack, config: { ...config, ...fixture.config }, secretKeys, stateFile });
+          runProgram({
+            programDir,
+            operation,
+            stack: fixture.stack,
+            config: { ...config, ...example.config, ...fixture.config },
+            secretKeys: [...secretKeys, ...example.secretKeys],
+            stateFile,
+          });
 
         const before = await run("preview");
         expect({ errors: before.errors, plan: plannedSteps(before) }).toEqual({

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { crc32 } from "node:zlib";
 import { errorType } from "../../src/spaces/multipart-upload";
 import { PartReader } from "../../src/spaces/part-body";
 
@@ -23,11 +22,10 @@ describe("PartReader, the parts of a file read through two reused buffers", () =
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const expectedCrc = (start: number, length: number) => {
-    const value = Buffer.alloc(4);
-    value.writeUInt32BE(crc32(bytes.subarray(start, start + length)) >>> 0);
-    return value.toString("base64");
-  };
+  const expectedMd5 = (start: number, length: number) =>
+    createHash("md5")
+      .update(bytes.subarray(start, start + length))
+      .digest("base64");
 
   /** Collects what `pipe` writes, calling back late so that a buffer reused too early would show. */
   function slowSink(): { sink: Writable; received: Buffer[] } {
@@ -48,7 +46,7 @@ describe("PartReader, the parts of a file read through two reused buffers", () =
     return { sink, received };
   }
 
-  it("gives each part's CRC32 as S3's header takes it, and pipes exactly its bytes", async () => {
+  it("gives each part's MD5 as S3's Content-MD5 header takes it, and pipes exactly its bytes", async () => {
     const handle = await open(path, "r");
     try {
       const reader = new PartReader(handle, path, 600 * KIB);
@@ -56,7 +54,7 @@ describe("PartReader, the parts of a file read through two reused buffers", () =
         [0, 600 * KIB],
         [600 * KIB, bytes.length - 600 * KIB],
       ] as const) {
-        expect(await reader.crc32(start, length)).toBe(expectedCrc(start, length));
+        expect(await reader.md5(start, length)).toBe(expectedMd5(start, length));
         const { sink, received } = slowSink();
         const body = await reader.body(start, length);
         const finished = new Promise((resolve) => sink.on("finish", resolve));
@@ -84,7 +82,7 @@ describe("PartReader, the parts of a file read through two reused buffers", () =
   it("says the file changed when it ends before the part", async () => {
     const handle = await open(path, "r");
     try {
-      await expect(new PartReader(handle, path, 600 * KIB).crc32(bytes.length - 10, 20)).rejects.toThrow(
+      await expect(new PartReader(handle, path, 600 * KIB).md5(bytes.length - 10, 20)).rejects.toThrow(
         `${path} changed while it was uploaded: it ended ${bytes.length} bytes in`,
       );
     } finally {

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { uploadFile } from "../../src/spaces/multipart-upload";
-import { loadS3Library } from "../../src/spaces/s3-library";
+import { loadS3Library, S3_CLIENT_CHECKSUMS } from "../../src/spaces/s3-library";
 import { isComplete, isPart, SLOW_DOWN, startFaultProxy } from "../../tools/s3-server/fault-proxy";
 import { REPO_ROOT } from "../../tools/shared/example-package";
 import { useS3Bucket } from "../helpers/s3-bucket";
@@ -32,7 +32,7 @@ describe("the upload under faults, against the real S3 server behind a fault pro
   }
 
   const clientVia = (url: string) =>
-    new S3Client({ endpoint: url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials });
+    new S3Client({ endpoint: url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials, ...S3_CLIENT_CHECKSUMS });
 
   it("survives a connection reset in the middle of a part: that part is sent again", async () => {
     const source = file("reset.raw", 12);
@@ -79,7 +79,7 @@ describe("the upload under faults, against the real S3 server behind a fault pro
       const { loadS3Library } = require("./dist/spaces/s3-library");
       const { uploadFile } = require("./dist/spaces/multipart-upload");
       const library = loadS3Library();
-      const client = new library.s3.S3Client(${JSON.stringify({ endpoint: proxy.url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials })});
+      const client = new library.s3.S3Client(${JSON.stringify({ endpoint: proxy.url, region: "nyc3", forcePathStyle: true, credentials: storage.server.credentials, ...S3_CLIENT_CHECKSUMS })});
       uploadFile(library, { client, bucket: "${bucket}", key: "killed" }, ${JSON.stringify(source.path)}, ${source.size}, {
         partBytes: ${5 * MIB}, concurrency: 1, onProgress: ({ storedBytes }) => console.log(storedBytes),
       });

@@ -1,10 +1,10 @@
 /** `npm run bench`'s arguments; `env` stands for `process.env` (BENCH_QUICK=1 is `--quick`). */
-const USAGE = "usage: npm run bench [-- --quick] [-- --write] [-- --repeat N]";
+const USAGE = "usage: npm run bench [-- --quick | --anchor] [-- --write] [-- --repeat N]";
 
 export function parseArgs(
   args: string[],
   env: Record<string, string | undefined> = process.env,
-): { quick: boolean; write: boolean; repeat?: number } {
+): { quick: boolean; anchor: boolean; write: boolean; repeat?: number } {
   let repeat: number | undefined;
   const rest: string[] = [];
   for (let index = 0; index < args.length; index++) {
@@ -16,7 +16,11 @@ export function parseArgs(
         throw new Error(`--repeat must be a whole number of runs, 1 or more, got ${JSON.stringify(value ?? "")}; ${USAGE}`);
     } else rest.push(arg);
   }
-  const unknown = rest.filter((arg) => arg !== "--quick" && arg !== "--write");
+  const unknown = rest.filter((arg) => !["--quick", "--anchor", "--write"].includes(arg));
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(" ")}; ${USAGE}`);
-  return { quick: rest.includes("--quick") || env.BENCH_QUICK === "1", write: rest.includes("--write"), repeat };
+  const quick = rest.includes("--quick") || env.BENCH_QUICK === "1";
+  const anchor = rest.includes("--anchor");
+  // The anchor's side runs in real time: there is no small variant of it on a faster clock.
+  if (quick && anchor) throw new Error(`--anchor runs in real time and has no quick variant (BENCH_QUICK=1 counts as --quick); ${USAGE}`);
+  return { quick, anchor, write: rest.includes("--write"), repeat };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { runMain } from "../shared/run-main";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -12,7 +12,10 @@ import { concurrentImports } from "./concurrent-imports";
 import { manyStacks } from "./many-stacks";
 import { multiRegion } from "./multi-region";
 import { preview } from "./preview";
-import { type BenchResults, type Lag, renderReport, type RunResults } from "./render-report";
+import { type BenchResults, type Lag, renderReport, type RunResults, storedResults } from "./render-report";
+import { anchorBench } from "./anchor-bench";
+import { ANCHOR_PLAN } from "./anchor-figures";
+import { renderAnchorSection } from "./render-anchor";
 import { machine } from "../shared/report";
 import { singleImports } from "./single-import";
 import { ACTION_WAIT, IMPORT_WAIT, stateChangeSchedule } from "./terraform-replay";
@@ -23,24 +26,56 @@ import { warmUp } from "./warm-up";
  * `npm run bench` prints the report (markdown with a JSON appendix) on stdout and progress on
  * stderr; `-- --write` also writes it to docs/PERFORMANCE.md; `-- --quick` (or BENCH_QUICK=1)
  * runs the small variant CI runs; `-- --repeat N` runs every scenario N times (default 3). It is
- * not a test: it fails only when a run errors.
+ * not a test: it fails only when a run errors. `-- --anchor` runs the anchor's side instead
+ * (anchor-bench.ts: the real CLI, real time, default 1 run); with `--write` it rewrites the report
+ * around the replay's figures kept in its JSON appendix, as a full `--write` keeps the anchor's.
  */
 
-async function main(args: string[]): Promise<void> {
-  const { quick, write, repeat } = parseArgs(args);
-  if (quick && write) throw new Error("--write records the full run in docs/PERFORMANCE.md; run it without --quick");
-  const plan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...(repeat === undefined ? {} : { repeat }) };
-  const flags = [quick ? "--quick" : "", write ? "--write" : "", repeat === undefined ? "" : `--repeat ${repeat}`].filter(Boolean);
-  const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
+const REPORT = join(REPO_ROOT, "docs", "PERFORMANCE.md");
 
-  const results = await run(plan, command);
+async function main(args: string[]): Promise<void> {
+  const { quick, anchor, write, repeat } = parseArgs(args);
+  if (quick && write) throw new Error("--write records the full run in docs/PERFORMANCE.md; run it without --quick");
+  const flags = [
+    anchor ? "--anchor" : "",
+    quick ? "--quick" : "",
+    write ? "--write" : "",
+    repeat === undefined ? "" : `--repeat ${repeat}`,
+  ].filter(Boolean);
+  const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
+  if (anchor) {
+    // Checked before minutes of measuring, read again after them (a full run may have written meanwhile).
+    if (write && !stored()) throw new Error(`${REPORT} holds no figures of a full run to keep: run \`npm run bench -- --write\` first`);
+    const results = await anchorBench({ ...ANCHOR_PLAN, ...(repeat === undefined ? {} : { repeat }) }, command, progress);
+    if (!write) {
+      process.stdout.write(`${renderAnchorSection(results).join("\n")}\n`);
+      return;
+    }
+    const full = stored();
+    if (!full) throw new Error(`${REPORT} lost the figures of its full run while the anchor was measured`);
+    return writeReport({ ...full, anchor: results });
+  }
+  const plan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...(repeat === undefined ? {} : { repeat }) };
+  const measured = await run(plan, command);
+  const kept = stored()?.anchor;
+  const results: BenchResults = { ...measured, ...(kept ? { anchor: kept } : {}) };
+  if (!write) {
+    process.stdout.write(renderReport(results));
+    return;
+  }
+  writeReport(results);
+}
+
+/** The figures docs/PERFORMANCE.md was rendered from, if it has them. */
+function stored(): BenchResults | undefined {
+  return existsSync(REPORT) ? storedResults(readFileSync(REPORT, "utf8")) : undefined;
+}
+
+function writeReport(results: BenchResults): void {
   const report = renderReport(results);
   process.stdout.write(report);
-  if (write) {
-    const path = join(REPO_ROOT, "docs", "PERFORMANCE.md");
-    writeFileSync(path, report);
-    progress(`wrote ${path}`);
-  }
+  writeFileSync(REPORT, report);
+  progress(`wrote ${REPORT}`);
 }
 
 async function run(plan: BenchPlan, command: string): Promise<BenchResults> {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { hashFile } from "../../src/spaces/image-file";
 import { UPLOAD_DEFAULTS, uploadFile } from "../../src/spaces/multipart-upload";
-import { loadS3Library } from "../../src/spaces/s3-library";
+import { loadS3Library, S3_CLIENT_CHECKSUMS } from "../../src/spaces/s3-library";
 import { REPO_ROOT } from "../shared/example-package";
 import { startS3Server } from "../s3-server/s3-server";
 
@@ -102,7 +102,7 @@ async function uploadInChild(
       }
     };
     const library = loadS3Library();
-    const client = new library.s3.S3Client(${JSON.stringify({ endpoint, region: "nyc3", forcePathStyle: true, credentials })});
+    const client = new library.s3.S3Client(${JSON.stringify({ endpoint, region: "nyc3", forcePathStyle: true, credentials, ...S3_CLIENT_CHECKSUMS })});
     const baseline = peakKiB();
     uploadFile(library, { client, bucket: ${JSON.stringify(bucket)}, key: "rss" }, ${JSON.stringify(path)}, ${size}).then(() =>
       console.log(JSON.stringify({ baseline, peak: peakKiB(), S3Client: typeof S3Client })));
@@ -126,7 +126,13 @@ async function bestMiBPerSecond(mib: number, runs: number, body: () => Promise<u
 export async function uploadScenario(plan: UploadPlan): Promise<UploadFigures> {
   const server = await startS3Server();
   const dir = mkdtempSync(join(tmpdir(), "bench-upload-"));
-  const client = new S3Client({ endpoint: server.endpoint, region: "nyc3", forcePathStyle: true, credentials: server.credentials });
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: "nyc3",
+    forcePathStyle: true,
+    credentials: server.credentials,
+    ...S3_CLIENT_CHECKSUMS,
+  });
   try {
     const bucket = "bench";
     await client.send(new CreateBucketCommand({ Bucket: bucket }));

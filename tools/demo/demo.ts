@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPulumiCli, noCliReason } from "../engine/engine-cli";
 import { EngineDemoError, engineDemo } from "./engine-demo";
-import { exampleDir } from "../shared/example-package";
+import { exampleConfig, exampleDir } from "../shared/example-package";
 import { startEmulatorStack } from "../runner/emulator-stack";
 import { type RunResult, runProgram, type Operation, type StepKind } from "../runner/program-runner";
 import { CUSTOM_IMAGE_TYPE } from "../provider-host/engine-values";
@@ -32,10 +32,11 @@ function expectThat(condition: boolean, what: string, result?: RunResult): asser
 
 export async function demo(print: (line: string) => void = console.log): Promise<void> {
   const { emulator, config, secretKeys } = await startEmulatorStack(SCALE, { importDurationMs: IMPORT_MS });
+  const example = exampleConfig("basic");
   const stateDir = mkdtempSync(join(tmpdir(), "custom-image-demo-"));
   const stateFile = join(stateDir, "state.json");
   const programConfig: Record<string, string> = {
-    [`${PROJECT}:imageUrl`]: "https://example.com/images/flatcar.qcow2.gz",
+    ...example.config,
     [`${PROJECT}:description`]: "Flatcar Container Linux, imported by Pulumi",
   };
   let section = 0;
@@ -49,7 +50,7 @@ export async function demo(print: (line: string) => void = console.log): Promise
       programDir: exampleDir("basic"),
       operation,
       config: { ...config, ...programConfig },
-      secretKeys,
+      secretKeys: [...secretKeys, ...example.secretKeys],
       stateFile,
       print,
     });
@@ -65,7 +66,9 @@ export async function demo(print: (line: string) => void = console.log): Promise
       `DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.`,
     );
 
-    let result = await run("preview", "Preview a new stack: the plan creates one image, and nothing reaches DigitalOcean");
+    let result = await run("preview", "Preview a new stack: the plan creates one image, and nothing reaches DigitalOcean", [
+      `pulumi config set --secret imageUrl ${programConfig[`${PROJECT}:imageUrl`]}`,
+    ]);
     expectThat(kinds(result).join() === "create", `preview planned ${kinds(result).join() || "nothing"} instead of one create`);
     expectThat(emulator.requests.length === 0, `preview sent ${emulator.requests.length} request(s) to DigitalOcean`);
 
@@ -98,7 +101,7 @@ export async function demo(print: (line: string) => void = console.log): Promise
 
     programConfig[`${PROJECT}:imageUrl`] = "https://example.com/images/flatcar-4152.qcow2.gz";
     result = await run("up", "Up with a new url: a replacement, created before the old image is deleted", [
-      `pulumi config set imageUrl ${programConfig[`${PROJECT}:imageUrl`]}`,
+      `pulumi config set --secret imageUrl ${programConfig[`${PROJECT}:imageUrl`]}`,
     ]);
     const secondId = imageId(result);
     const replace = imageStep(result)[0];

@@ -3,6 +3,7 @@ import { startEmulatorStack } from "../runner/emulator-stack";
 import type { PulumiCli } from "../engine/engine-cli";
 import { customImages, EngineStack } from "../engine/engine-stack";
 import { installPrograms } from "../engine/install-programs";
+import { exampleConfig } from "../shared/example-package";
 
 /**
  * `npm run demo` when a Pulumi CLI is available: examples/basic, installed from the packed tarball,
@@ -35,8 +36,9 @@ export async function engineDemo(cli: PulumiCli, print: (text: string) => void =
     print(
       `DigitalOcean emulator on ${emulator.url}; simulated time runs ${1 / SCALE}× faster, an import takes ${IMPORT_MS / 1000} s of it.\n`,
     );
-    title("A new stack with the offline settings; the token set as a secret");
-    await stack.init(config, secretKeys);
+    title("A new stack with the offline settings; the token and the image url set as secrets");
+    const example = exampleConfig("basic");
+    await stack.init({ ...config, ...example.config }, [...secretKeys, ...example.secretKeys]);
 
     title("Preview: the plan creates one image, and nothing reaches DigitalOcean");
     await stack.preview();
@@ -56,7 +58,7 @@ export async function engineDemo(cli: PulumiCli, print: (text: string) => void =
     );
 
     title("A new url: a replacement, the new image created before the old one is deleted");
-    await stack.configSet(`${PROJECT}:imageUrl`, "https://example.com/images/flatcar-4152.qcow2.gz");
+    await stack.configSet(`${PROJECT}:imageUrl`, "https://example.com/images/flatcar-4152.qcow2.gz", true);
     await stack.up();
     const secondId = await imageId();
     check(

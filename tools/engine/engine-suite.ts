@@ -2,6 +2,7 @@ import { type EmulatorStack, startEmulatorStack } from "../runner/emulator-stack
 import { accounting, accountingProblems } from "../reliability/invariants";
 import type { Emulator, EmulatorOptions } from "pulumi-digitalocean-custom-image-emulator";
 import type { PulumiCli } from "./engine-cli";
+import { exampleConfig } from "../shared/example-package";
 import { type CliResult, customImages, displayedDiff, EngineStack, imageSteps, type StackExport, type Step } from "./engine-stack";
 
 export { customImages, displayedDiff, imageSteps, type Step };
@@ -20,13 +21,15 @@ export function engineSetup(): { cli: PulumiCli; programs: InstalledPrograms } {
   return { cli, programs };
 }
 
+/** `config` and `secretKeys`: the whole stack config the stack was initialised with. */
 export interface EngineFixture extends EmulatorStack {
   stack: EngineStack;
 }
 
 /**
  * A fresh emulator (on a scaled clock shared with the provider through the stack config) and a new
- * stack of `program`, initialised with that config; the token set with `config set --secret`.
+ * stack of `program`, initialised with that config, an example's required config (its `imageUrl`)
+ * under `options.config`; the token and that config set with `config set --secret`.
  */
 export async function startEngineFixture(
   program: string,
@@ -45,14 +48,17 @@ export async function startEngineFixture(
   if (!dir) throw new Error(`no installed program "${program}"; installed: ${Object.keys(programs.dirs).join(", ")}`);
   const emulatorStack = await startEmulatorStack(options.scale ?? 0.001, options.emulator);
   const stack = new EngineStack({ cli, programDir: dir, stack: options.stack, passphrase: options.passphrase });
+  const example = exampleConfig(program);
+  const config = { ...emulatorStack.config, ...example.config, ...options.config };
+  const secretKeys = [...emulatorStack.secretKeys, ...example.secretKeys];
   try {
-    await stack.init({ ...emulatorStack.config, ...options.config }, emulatorStack.secretKeys);
+    await stack.init(config, secretKeys);
   } catch (error) {
     await emulatorStack.emulator.close();
     stack.dispose();
     throw error;
   }
-  return { ...emulatorStack, stack };
+  return { emulator: emulatorStack.emulator, config, secretKeys, stack };
 }
 
 export async function closeEngineFixture(fixture: EngineFixture | undefined): Promise<void> {

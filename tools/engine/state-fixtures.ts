@@ -137,6 +137,19 @@ export function upgradePlan(state: StackExport, plan: readonly string[]): string
   return [...upgraded, ...plan.filter((step) => !upgraded.includes(step))];
 }
 
+/**
+ * `["update default"]` when `config`, the stack config the state is imported under, has a key the
+ * stack that wrote it did not have (the default provider's inputs are the whole stack config),
+ * else `[]`. The examples read `imageUrl` with `requireSecret` since 0.1.0's fixtures were written,
+ * so a stack of theirs now sets a key those stacks left at its default: the engine updates the
+ * default provider, which makes no request and changes no resource.
+ */
+export function providerConfigPlan(state: StackExport, config: Record<string, string>): string[] {
+  const provider = (state.deployment.resources ?? []).find((resource) => resource.urn.endsWith("::default"));
+  const recorded = Object.keys(provider?.inputs ?? {});
+  return provider && Object.keys(config).some((key) => !recorded.includes(key)) ? ["update default"] : [];
+}
+
 /** Steps no upgrade may plan for a stack: a new image, a replacement, a deletion. */
 export const DISTURBING_OPS = ["create", "create-replacement", "replace", "delete", "delete-replaced", "discard", "import"] as const;
 

@@ -8,7 +8,7 @@ import { customImages, EngineStack, type StackExport } from "./engine-stack";
 import { installPrograms, type InstalledPrograms } from "./install-programs";
 import { DEFAULT_PASSPHRASE } from "./offline-env";
 import { disturbing, leftovers, plannedChanges, scrubState, STATE_FIXTURES_DIR, type StateFixtureFile } from "./state-fixtures";
-import { REPO_ROOT } from "../shared/example-package";
+import { exampleConfig, REPO_ROOT } from "../shared/example-package";
 
 /**
  * `npm run fixtures:state`: writes test/fixtures/state/<package version>/ with the real Pulumi CLI,
@@ -97,7 +97,8 @@ async function runScenario(
   const { emulator, config, secretKeys } = await startEmulatorStack(SCALE);
   const stack = new EngineStack({ cli, programDir, passphrase: DEFAULT_PASSPHRASE });
   try {
-    await stack.init({ ...config, ...scenario.config }, secretKeys);
+    const example = exampleConfig(scenario.program);
+    await stack.init({ ...config, ...example.config, ...scenario.config }, [...secretKeys, ...example.secretKeys]);
     scenario.arrange?.(emulator);
     const up = await stack.up([], { allowFailure: scenario.upFails });
     if (scenario.upFails && up.code === 0) throw new Error(`${scenario.fixtures[0]!.name}: \`pulumi up\` was meant to fail and succeeded`);

@@ -1,8 +1,12 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PassThrough, Transform } from "node:stream";
 
-/** What the fault proxy does to one request: pass it on, reset the connection after 1 MiB of its body, never answer it, or answer it itself. */
-export type Verdict = "pass" | "reset" | "hold" | { status: number; body: string };
+/**
+ * What the fault proxy does to one request: pass it on, pass it on with the first byte of its body
+ * flipped, reset the connection after 1 MiB of its body, never answer it, or answer it itself.
+ */
+export type Verdict = "pass" | "corrupt" | "reset" | "hold" | { status: number; body: string };
 
 export interface FaultProxy {
   url: string;
@@ -46,7 +50,7 @@ export async function startFaultProxy(target: string, decide: (request: Incoming
       request.resume();
       return;
     }
-    if (verdict !== "pass") {
+    if (typeof verdict !== "string") {
       request.resume();
       request.on("end", () => response.writeHead(verdict.status, { "content-type": "application/xml" }).end(verdict.body));
       return;
@@ -57,7 +61,7 @@ export async function startFaultProxy(target: string, decide: (request: Incoming
       answer.pipe(response);
     });
     upstream.on("error", () => response.destroy());
-    request.pipe(upstream);
+    request.pipe(verdict === "corrupt" ? flipFirstByte() : new PassThrough()).pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -70,4 +74,20 @@ export async function startFaultProxy(target: string, decide: (request: Incoming
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body with its first byte changed, its length kept: what a fault on the way would do. */
+function flipFirstByte(): Transform {
+  let first = true;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (first && chunk.length > 0) {
+        first = false;
+        const copy = Buffer.from(chunk);
+        copy[0] = copy[0]! ^ 0xff;
+        return callback(null, copy);
+      }
+      callback(null, chunk);
+    },
+  });
 }

@@ -22,6 +22,23 @@ export function exampleDir(name = "basic"): string {
 }
 
 /**
+ * The stack config each example requires besides the provider's: `imageUrl`, which the examples
+ * read with `config.requireSecret` because a user's url may be presigned. Harnesses set it as a
+ * user does, with `pulumi config set --secret`, to the url the examples defaulted to before, which
+ * the images of the state fixtures (test/fixtures/state/) were imported from.
+ */
+const EXAMPLE_SECRETS: Record<string, Record<string, string>> = {
+  basic: { "custom-image-basic:imageUrl": "https://example.com/images/flatcar.qcow2.gz" },
+  "multi-region": { "custom-image-multi-region:imageUrl": "https://example.com/images/ubuntu-24.04-golden.qcow2.gz" },
+};
+
+/** `examples/<name>`'s required config (none for another program), each key a secret. */
+export function exampleConfig(name: string): { config: Record<string, string>; secretKeys: string[] } {
+  const config = EXAMPLE_SECRETS[name] ?? {};
+  return { config, secretKeys: Object.keys(config) };
+}
+
+/**
  * Makes `<dir>/node_modules/pulumi-digitalocean-custom-image` point at the repository root, as
  * `npm install` in that folder would. Idempotent and safe when several Jest workers race; throws
  * when the name is taken by something else (a published copy installed from the registry).

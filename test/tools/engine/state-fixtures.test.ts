@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliResult, StackExport } from "../../../tools/engine/engine-stack";
-import { exampleDir, REPO_ROOT } from "../../../tools/shared/example-package";
+import { exampleConfig, exampleDir, REPO_ROOT } from "../../../tools/shared/example-package";
 import { customImages } from "../../../tools/engine/engine-stack";
 import {
   disturbing,
@@ -9,6 +9,7 @@ import {
   leftovers,
   listStateFixtures,
   plannedChanges,
+  providerConfigPlan,
   scrubState,
   STATE_FIXTURES_DIR,
   upgradePlan,
@@ -111,6 +112,32 @@ describe("plans", () => {
   ])("upgradePlan: %s", (_what, written, plan, expected) => {
     expect(upgradePlan(written, plan)).toEqual(expected);
   });
+
+  const withProvider = (inputs: Record<string, unknown>) =>
+    ({
+      version: 3,
+      deployment: {
+        resources: [{ urn: "urn:pulumi:dev::p::pulumi:providers:pulumi-nodejs::default", type: "pulumi:providers:pulumi-nodejs", inputs }],
+      },
+    }) as unknown as StackExport;
+  test.each<[string, StackExport, Record<string, string>, string[]]>([
+    ["the same keys plan nothing", withProvider({ "a:token": "x", "p:imageUrl": "u" }), { "a:token": "y", "p:imageUrl": "u" }, []],
+    [
+      "fewer keys plan nothing (a key removed is no new input)",
+      withProvider({ "a:token": "x", "p:imageUrl": "u" }),
+      { "a:token": "x" },
+      [],
+    ],
+    [
+      "a key the stack did not have updates the default provider",
+      withProvider({ "a:token": "x" }),
+      { "a:token": "x", "p:imageUrl": "u" },
+      ["update default"],
+    ],
+    ["a state without a default provider plans nothing for it", state(resource("CustomImage", "basic")), { "p:imageUrl": "u" }, []],
+  ])("providerConfigPlan: %s", (_what, written, config, expected) => {
+    expect(providerConfigPlan(written, config)).toEqual(expected);
+  });
 });
 
 describe("the committed state fixtures", () => {
@@ -131,6 +158,17 @@ describe("the committed state fixtures", () => {
       expect(disturbing([...fixture.plan, ...fixture.planAfterRefresh])).toEqual([]);
       expect(fixture.images.map(({ image }) => String(image.id))).toEqual(customImages(fixture.state).map((image) => image.id));
       expect(fixture.state.deployment.resources?.every((resource) => resource.urn.startsWith(`urn:pulumi:${fixture.stack}::`))).toBe(true);
+    },
+  );
+
+  // The harnesses give an example the url it defaulted to when these fixtures were written
+  // (exampleConfig): another url would replace every image the upgrade check imports.
+  test.each(fixtures.map((fixture) => [fixture.id, fixture] as const))(
+    "%s: the url its program is given is the one its images were imported from",
+    (_id, fixture) => {
+      const config = { ...exampleConfig(fixture.program).config, ...fixture.config };
+      const url = Object.entries(config).find(([key]) => key.endsWith(":imageUrl"))?.[1];
+      expect(fixture.images.map((image) => image.url)).toEqual(fixture.images.map(() => url));
     },
   );
 
