@@ -3,13 +3,15 @@ import {
   ForbiddenError,
   ImageDeletedError,
   ImportFailedError,
+  NotFoundError,
   UnexpectedResponseError,
+  WaitTimeoutError,
 } from "../../src/client/errors";
 import { check } from "../../src/provider/check";
 import { changedInputs, diff } from "../../src/provider/diff";
 import { ResourceInitError, create, deleteImage, read, update } from "../../src/provider/lifecycle";
 import { importMarker } from "../../src/provider/import-marker";
-import type { CustomImageInputs } from "../../src/provider/types";
+import { ADOPTING, type CustomImageInputs, type CustomImageOutputs } from "../../src/provider/types";
 import type { AuditEntry, Emulator } from "pulumi-digitalocean-custom-image-emulator";
 import { ImageWaiter } from "../../src/client/image-waiter";
 import { clientFor, withEmulator } from "../helpers/emulator-fixture";
@@ -331,6 +333,9 @@ describe("create", () => {
           `^Timed out after 2m(\\d+s)? waiting for the import of image ${imageId} to become available \\(last status "(NEW|pending)"\\)\\. Pulumi has recorded the image; run \`pulumi up\` again to resume\\.$`,
         ),
       );
+      // The wait's own error stays reachable, with its class, code and image id.
+      expect(partial.cause).toBeInstanceOf(WaitTimeoutError);
+      expect(partial.cause).toMatchObject({ code: "wait_timeout", imageId });
       noUndefined(partial.properties);
     }));
 
@@ -345,6 +350,10 @@ describe("create", () => {
       expect(error.message).toBe(
         `waiting for the import of image "web" (${image!.id}): Image ${image!.id} is gone (deleted outside Pulumi, or its import failed and DigitalOcean has removed it) while waiting for the import of image ${image!.id} to become available (404 at two checks in a row). Nothing was recorded; run \`pulumi up\` again to import it again.`,
       );
+      // The error the wait ended with stays reachable as the cause, with its own class and image id.
+      expect(error.cause).toBeInstanceOf(ImageDeletedError);
+      expect(error.cause).toMatchObject({ imageId: image!.id });
+      expect((error.cause as Error).message).toMatch(new RegExp(`^Image ${image!.id} is gone `));
       expect(emulator.audit()).toEqual([expect.objectContaining({ id: image!.id, fate: "deleted" })]);
     }));
 
@@ -451,6 +460,31 @@ describe("an interrupted create", () => {
       const partial = (await create(runtime, inputs({ createTimeoutMinutes: 2 })).catch((caught: unknown) => caught)) as ResourceInitError;
       expect(partial).toBeInstanceOf(ResourceInitError);
       expect(emulator.getImage(Number(partial.id))!.tags).toEqual(["base"]);
+    }));
+
+  test("marks an import the same way in every version, so that an import a deployment left interrupted is adopted after an upgrade too", () => {
+    // The marker is stored in DigitalOcean as a tag: a changed formula would not find the images
+    // an earlier version left, and the next \`up\` would import a second copy.
+    const scoped = { ...inputs(), __importScope: "app/dev/web/0123456789abcdef0123456789abcdef" };
+    expect(importMarker(scoped)).toBe("pulumi-import:c5a9e61ec262538da5358a24");
+  });
+
+  test("two creates of the same image in one process, the second's import request reset after DigitalOcean acted: the second finds its own image by the marker, not the first's, and deletes neither", () =>
+    withEmulator({ importDurationMs: 5 * 60_000, transferDurationMs: 5 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      // The first also transfers (same marker: the marker names the first region only), so it
+      // still carries the marker when the second looks for its own image by it.
+      const first = create(runtime, inputs({ regions: ["nyc3", "lon1"] }));
+      await untilRequest(emulator, "POST", /^\/v2\/images$/);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      const [a, b] = await Promise.all([first, create(runtime, inputs())]);
+      expect(a.id).not.toBe(b.id);
+      expect(emulator.audit()).toEqual([
+        expect.objectContaining({ id: Number(a.id), fate: "available" }),
+        expect.objectContaining({ id: Number(b.id), fate: "available" }),
+      ]);
+      expect(emulator.getImage(Number(b.id))?.regions).toEqual(["nyc3"]);
+      expect(lines.filter((line) => line.startsWith("warn: Deleting"))).toEqual([]);
     }));
 
   test("two creates of the same image in one process never adopt each other's import, nor delete it as a late copy", () =>
@@ -646,7 +680,10 @@ describe("a resumed import whose wait runs out again", () => {
       });
     }));
 
-  test("with state edited by hand to hold regions as one string, records the program's first region", () =>
+  test.each([
+    ["as one string", "nyc3"],
+    ["as a list whose first region is not a string", [null]],
+  ])("with state edited by hand to hold regions %s, records the program's first region", (_case, regions) =>
     withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const first = await partialFailure(
@@ -656,12 +693,13 @@ describe("a resumed import whose wait runs out again", () => {
       const again = await partialFailure(
         update(runtime, first.id, inputs({ regions: ["nyc3", "ams3"], createTimeoutMinutes: 1 }), {
           ...first.properties,
-          regions: "nyc3" as never,
+          regions: regions as never,
         }),
         /^Timed out after 1m\d*s? waiting for the import/,
       );
       expect(again.properties).toMatchObject({ regions: ["nyc3"] });
-    }));
+    }),
+  );
 });
 
 describe("read", () => {
@@ -749,6 +787,68 @@ describe("read", () => {
       const adopted = await read(runtime, id, {});
       expect(adopted).toMatchObject({ id, props: { imageId: Number(id), name: "web", status: "available", tags: ["base"] } });
       noUndefined(adopted.props);
+    }));
+
+  // The engine takes a Read without id for success, so CustomImage.get (the program's inputs,
+  // marked ADOPTING) must fail where a refresh reports the image gone.
+  const getting = { name: "adopted", [ADOPTING]: true };
+  const checkTheId = "Check the id: `doctl compute image list-user` lists the account's custom images.";
+
+  test("CustomImage.get of an id DigitalOcean answers 404 for fails naming the id, the request and how to find the right id, as a NotFoundError", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const error = (await read(runtime, "987654", getting).catch((caught: unknown) => caught)) as NotFoundError;
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ code: "not_found", method: "GET", path: "/v2/images/987654", status: 404 });
+      expect(error.message).toMatch(
+        /^CustomImage\.get found no image 987654: DigitalOcean API GET \/v2\/images\/987654 failed: 404 not_found: The resource you were accessing could not be found\. \(request id [0-9a-f-]+\)\. Check the id: /,
+      );
+      expect(error.message.endsWith(checkTheId)).toBe(true);
+      expect(error.cause).toBeInstanceOf(NotFoundError);
+    }));
+
+  test("CustomImage.get answered a 404 without a request id (a proxy's) ends its sentence with one full stop", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const details = { method: "GET", path: "/v2/images/987654", status: 404, apiCode: "not_found" };
+      const proxys = new NotFoundError({ ...details, apiMessage: "The resource you were accessing could not be found." });
+      jest.spyOn(runtime.client.images, "get").mockRejectedValueOnce(proxys);
+      const error = (await read(runtime, "987654", getting).catch((caught: unknown) => caught)) as NotFoundError;
+      expect(error).toMatchObject({ method: "GET", path: "/v2/images/987654", status: 404, code: "not_found" });
+      expect(error.message).toBe(
+        `CustomImage.get found no image 987654: DigitalOcean API GET /v2/images/987654 failed: 404 not_found: The resource you were accessing could not be found. ${checkTheId}`,
+      );
+      expect(error.cause).toBe(proxys);
+    }));
+
+  test("CustomImage.get of an image DigitalOcean still answers for as deleted fails naming the id, as a NotFoundError; a refresh reports it gone", () =>
+    withEmulator({ deletedLingerMs: 60 * 60_000 }, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      emulator.deleteImageOutOfBand(Number(id));
+      const error = (await read(runtime, id, getting).catch((caught: unknown) => caught)) as NotFoundError;
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error.message).toBe(`CustomImage.get found no image ${id}: DigitalOcean reports it as deleted. ${checkTheId}`);
+      expect(await read(runtime, id, outs)).toEqual({ props: {} });
+    }));
+
+  test("a refresh while the import still runs keeps the image in the import's region alone and the program's regions recorded", () =>
+    withEmulator({ importDurationMs: 10 * 60_000 }, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs({ regions: ["nyc3", "lon1"], createTimeoutMinutes: 2 });
+      const partial = await partialFailure(create(runtime, wanted), /^Timed out after 2m/);
+      const refreshed = await read(runtime, partial.id, partial.properties as Partial<CustomImageOutputs>);
+      expect(refreshed).toMatchObject({
+        id: partial.id,
+        props: { regions: ["nyc3"], requestedRegions: ["nyc3", "lon1"], status: expect.stringMatching(/^(NEW|pending)$/) },
+      });
+      // The next `up` resumes the import and transfers to lon1 in place.
+      expect(diff(partial.id, refreshed.props as Record<string, unknown>, wanted as unknown as Record<string, unknown>)).toEqual({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      expect(lines.filter((line) => line.startsWith("warn:"))).toEqual([]);
     }));
 });
 
@@ -1310,6 +1410,17 @@ describe("read, step by step", () => {
       const { id, outs } = await create(runtime, inputs());
       emulator.inject({ kind: "status", status: 503 }, { method: "GET", path: `/v2/images/${id}`, count: 10 });
       await expect(read(runtime, id, outs)).rejects.toMatchObject({ name: "ServerError", status: 503 });
+    }));
+
+  test("a refresh that fails with an error that is not DigitalOcean's names the image, and keeps that error, stack and all, as the cause", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime } = runtimeFor(emulator);
+      const { id, outs } = await create(runtime, inputs());
+      const bug = new TypeError("Cannot read properties of undefined (reading 'regions')");
+      jest.spyOn(runtime.client.images, "get").mockRejectedValueOnce(bug);
+      const error = (await read(runtime, id, outs).catch((caught: unknown) => caught)) as Error;
+      expect(error.message).toBe(`reading image ${id}: Cannot read properties of undefined (reading 'regions')`);
+      expect(error.cause).toBe(bug);
     }));
 });
 

@@ -30,6 +30,8 @@ export const CORE_FILES: readonly CoreFile[] = [
     ],
   },
   { file: "src/client/retry-policy.ts", tests: ["test/client/retry-policy.test.ts", "test/client/digitalocean-client.test.ts"] },
+  // CustomImage.get's failures (read with ADOPTING) are stated in lifecycle.test.ts too: test/lookups
+  // covers getImage and getImages, which do not call lifecycle.ts, and test/host runs it in a child process.
   { file: "src/provider/lifecycle.ts", tests: ["test/provider/lifecycle.test.ts"] },
   { file: "src/provider/import-marker.ts", tests: ["test/provider/lifecycle.test.ts", "test/client/digitalocean-client.test.ts"] },
   { file: "src/client/rate-budget.ts", tests: ["test/client/rate-budget.test.ts", "test/client/digitalocean-client.test.ts"] },

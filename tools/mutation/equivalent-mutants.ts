@@ -50,13 +50,13 @@ export const EQUIVALENT_MUTANTS: readonly EquivalentMutant[] = [
       "adoption looks for the create's own marker among the images anyway; the filter only keeps the listing held for the process small",
   },
   {
-    file: "src/provider/lifecycle.ts",
-    mutator: "ConditionalExpression",
-    line: "for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];",
-    original: "value === undefined",
-    replacement: "false",
+    file: "src/provider/import-marker.ts",
+    mutator: "StringLiteral",
+    line: 'const identity = JSON.stringify([inputs.__importScope ?? "", inputs.name, imageSourceId(inputs.url), inputs.regions[0]]);',
+    original: '""',
+    replacement: '"Stryker was here!"',
     reason:
-      "inputs reach the provider through check and gRPC, which leave no key undefined, and imageFromWire fills every image field: no output is undefined to delete",
+      "only a create without a scope reads it, and every CustomImage that imports has one (CustomImage.get, which has none, never imports); any constant that is no scope gives such a create the same marker in every run",
   },
   {
     file: "src/provider/lifecycle.ts",

@@ -208,13 +208,7 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
 
     // The engine marshals every later request without secrets: the host's ConfigureResponse says acceptSecrets: false.
     async check(urn, olds, news) {
-      const request = new proto.CheckRequest()
-        .setUrn(urn)
-        .setName(urnName(urn))
-        .setType(urnType(urn))
-        .setOlds(toStruct(olds))
-        .setNews(toStruct(news))
-        .setRandomseed(randomBytes(32));
+      const request = naming(new proto.CheckRequest(), urn).setOlds(toStruct(olds)).setNews(toStruct(news)).setRandomseed(randomBytes(32));
       const response = await unary<proto.CheckResponse>("check", (callback) => client.check(request, callback));
       return {
         inputs: fromStruct(response.getInputs()),
@@ -223,14 +217,7 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
     },
 
     async diff(id, urn, olds, news, oldInputs = olds) {
-      const request = new proto.DiffRequest()
-        .setId(id)
-        .setUrn(urn)
-        .setName(urnName(urn))
-        .setType(urnType(urn))
-        .setOlds(toStruct(olds))
-        .setOldInputs(toStruct(oldInputs))
-        .setNews(toStruct(news));
+      const request = changing(new proto.DiffRequest(), id, urn, { olds, news, oldInputs });
       const response = await unary<proto.DiffResponse>("diff", (callback) => client.diff(request, callback));
       const changes = response.getChanges();
       const { DiffChanges } = proto.DiffResponse;
@@ -242,18 +229,13 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
     },
 
     async create(urn, properties) {
-      const request = new proto.CreateRequest().setUrn(urn).setName(urnName(urn)).setType(urnType(urn)).setProperties(toStruct(properties));
+      const request = naming(new proto.CreateRequest(), urn).setProperties(toStruct(properties));
       const response = await unary<proto.CreateResponse>("create", (callback) => client.create(request, callback));
       return { id: response.getId(), properties: fromStruct(response.getProperties()) };
     },
 
     async read(id, urn, properties, inputs) {
-      const request = new proto.ReadRequest()
-        .setId(id)
-        .setUrn(urn)
-        .setName(urnName(urn))
-        .setType(urnType(urn))
-        .setProperties(toStruct(properties));
+      const request = naming(new proto.ReadRequest().setId(id), urn).setProperties(toStruct(properties));
       if (inputs) request.setInputs(toStruct(inputs));
       const response = await unary<proto.ReadResponse>("read", (callback) => client.read(request, callback));
       const result: ReadResult = { id: response.getId(), properties: fromStruct(response.getProperties()) };
@@ -262,24 +244,13 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
     },
 
     async update(id, urn, olds, news, oldInputs = olds) {
-      const request = new proto.UpdateRequest()
-        .setId(id)
-        .setUrn(urn)
-        .setName(urnName(urn))
-        .setType(urnType(urn))
-        .setOlds(toStruct(olds))
-        .setOldInputs(toStruct(oldInputs))
-        .setNews(toStruct(news));
+      const request = changing(new proto.UpdateRequest(), id, urn, { olds, news, oldInputs });
       const response = await unary<proto.UpdateResponse>("update", (callback) => client.update(request, callback));
       return { properties: fromStruct(response.getProperties()) };
     },
 
     async delete(id, urn, properties, oldInputs = properties) {
-      const request = new proto.DeleteRequest()
-        .setId(id)
-        .setUrn(urn)
-        .setName(urnName(urn))
-        .setType(urnType(urn))
+      const request = naming(new proto.DeleteRequest().setId(id), urn)
         .setProperties(toStruct(properties))
         .setOldInputs(toStruct(oldInputs));
       await unary("delete", (callback) => client.delete(request, callback));
@@ -357,6 +328,35 @@ function toStruct(properties: Record<string, unknown>): Struct {
 
 function fromStruct(struct: Struct | undefined): Record<string, unknown> {
   return struct ? struct.toJavaScript() : {};
+}
+
+/** A request about one resource (each generated setter returns the request itself). */
+interface ResourceRequest<R> {
+  setUrn(value: string): R;
+  setName(value: string): R;
+  setType(value: string): R;
+}
+
+/** Names the resource as the engine does in every resource request: its URN, and the name and type the URN holds. */
+function naming<R extends ResourceRequest<R>>(request: R, urn: string): R {
+  return request.setUrn(urn).setName(urnName(urn)).setType(urnType(urn));
+}
+
+interface ChangeRequest<R> extends ResourceRequest<R> {
+  setId(value: string): R;
+  setOlds(value: Struct): R;
+  setOldInputs(value: Struct): R;
+  setNews(value: Struct): R;
+}
+
+/** Diff and Update: the resource's id, its state (outputs and inputs) and the program's new inputs. */
+function changing<R extends ChangeRequest<R>>(
+  request: R,
+  id: string,
+  urn: string,
+  { olds, news, oldInputs }: { olds: Record<string, unknown>; news: Record<string, unknown>; oldInputs: Record<string, unknown> },
+): R {
+  return naming(request.setId(id), urn).setOlds(toStruct(olds)).setOldInputs(toStruct(oldInputs)).setNews(toStruct(news));
 }
 
 function urnName(urn: string): string {
