@@ -8,7 +8,7 @@ import { connect } from "node:net";
  * has no health check of its own. Left alone it would carry on with an interrupted create for
  * minutes and could remove the import-marker tag that the recovery `up` looks for. While an
  * operation runs, a cheap TCP connect to the engine's address every few seconds tells whether the
- * engine still listens; once it does not, the host exits before any further write, exactly as if
+ * engine still listens; once the connection is refused, the host exits before any further write, exactly as if
  * it had been killed with the CLI, which the design already recovers from (the marker stays and
  * the next `up` adopts the image).
  */
@@ -18,8 +18,16 @@ export interface EngineAddress {
   port: number;
 }
 
-/** Resolves true when something accepts a connection at the address within `timeoutMs`. */
-export type EngineProbe = (address: EngineAddress, timeoutMs: number) => Promise<boolean>;
+/**
+ * What a connection to the engine's address found: `up` when something accepted it, `refused` when
+ * nothing listens there (the one answer that proves the engine gone: on the loopback a live
+ * listener never refuses), `unknown` for anything else (no answer within the timeout, which a
+ * stalled event loop on a loaded machine can cause, or another error).
+ */
+export type EngineProbeAnswer = "up" | "refused" | "unknown";
+
+/** Connects to the address once, giving up after `timeoutMs`. */
+export type EngineProbe = (address: EngineAddress, timeoutMs: number) => Promise<EngineProbeAnswer>;
 
 /** Runs `run` after `ms` milliseconds without keeping the process alive; returns a cancel. */
 export type Schedule = (ms: number, run: () => void) => () => void;
@@ -30,7 +38,7 @@ export interface EngineWatchOptions {
   schedule?: Schedule;
   /** Milliseconds between probes. */
   intervalMs?: number;
-  /** Milliseconds a probe may take before the engine counts as gone. */
+  /** Milliseconds a probe may take; one without an answer proves nothing, and probing goes on. */
   probeTimeoutMs?: number;
   /** Called once when the engine is gone; defaults to exiting the process. */
   onGone?: (address: EngineAddress) => void;
@@ -59,13 +67,13 @@ export const tcpProbe: EngineProbe = (address, timeoutMs) =>
   new Promise((resolve) => {
     const socket = connect({ host: address.host, port: address.port });
     socket.unref();
-    const done = (up: boolean) => {
+    const done = (answer: EngineProbeAnswer) => {
       socket.destroy();
-      resolve(up);
+      resolve(answer);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
+    socket.setTimeout(timeoutMs, () => done("unknown"));
+    socket.once("connect", () => done("up"));
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code === "ECONNREFUSED" ? "refused" : "unknown"));
   });
 
 export const unrefSchedule: Schedule = (ms, run) => {
@@ -113,7 +121,7 @@ export class EngineWatch {
     this.onGone = options.onGone ?? exitHost;
   }
 
-  /** True once a probe found the engine gone. */
+  /** True once a probe found nothing listening at the engine's address. */
   get engineGone(): boolean {
     return this.gone;
   }
@@ -136,8 +144,8 @@ export class EngineWatch {
 
   private async check(): Promise<void> {
     this.cancel = undefined;
-    const up = await this.probe(this.options.address, this.probeTimeoutMs);
-    if (!up) {
+    const answer = await this.probe(this.options.address, this.probeTimeoutMs);
+    if (answer === "refused") {
       if (!this.gone) {
         this.gone = true;
         this.onGone(this.options.address);

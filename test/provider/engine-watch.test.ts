@@ -1,5 +1,12 @@
 import { createServer, type Server } from "node:net";
-import { EngineWatch, type EngineAddress, hostEngineAddress, parseEngineAddress, tcpProbe } from "../../src/provider/engine-watch";
+import {
+  EngineWatch,
+  type EngineAddress,
+  type EngineProbeAnswer,
+  hostEngineAddress,
+  parseEngineAddress,
+  tcpProbe,
+} from "../../src/provider/engine-watch";
 
 /** A schedule the test advances by hand: no real timers. */
 function manualSchedule() {
@@ -27,7 +34,7 @@ function manualSchedule() {
 
 const ADDRESS: EngineAddress = { host: "127.0.0.1", port: 40_123 };
 
-function watchWith(answers: boolean[]) {
+function watchWith(answers: EngineProbeAnswer[]) {
   const clock = manualSchedule();
   const probes: EngineAddress[] = [];
   const gone: EngineAddress[] = [];
@@ -37,7 +44,7 @@ function watchWith(answers: boolean[]) {
     schedule: clock.schedule,
     probe: async (address) => {
       probes.push(address);
-      return answers.shift() ?? true;
+      return answers.shift() ?? "up";
     },
     onGone: (address) => void gone.push(address),
   });
@@ -45,8 +52,8 @@ function watchWith(answers: boolean[]) {
 }
 
 describe("EngineWatch", () => {
-  it("probes every interval while an operation runs and calls onGone once when the engine stops answering", async () => {
-    const { clock, probes, gone, watch } = watchWith([true, true, false]);
+  it("probes every interval while an operation runs and calls onGone once when the engine's address refuses", async () => {
+    const { clock, probes, gone, watch } = watchWith(["up", "up", "refused"]);
     let finish: () => void = () => undefined;
     const running = watch.during(() => new Promise<void>((resolve) => (finish = resolve)));
     await clock.advance(2_999);
@@ -60,6 +67,19 @@ describe("EngineWatch", () => {
     expect(gone).toEqual([ADDRESS]);
     expect(watch.engineGone).toBe(true);
     expect(clock.pending).toBe(0);
+    finish();
+    await running;
+  });
+
+  it("takes a probe without an answer (a stalled event loop, a timeout) for nothing and goes on probing", async () => {
+    const { clock, probes, gone, watch } = watchWith(["unknown", "unknown", "up", "unknown"]);
+    let finish: () => void = () => undefined;
+    const running = watch.during(() => new Promise<void>((resolve) => (finish = resolve)));
+    for (let round = 0; round < 5; round++) await clock.advance(3_000);
+    expect(probes).toHaveLength(5);
+    expect(gone).toEqual([]);
+    expect(watch.engineGone).toBe(false);
+    expect(clock.pending).toBe(1);
     finish();
     await running;
   });
@@ -120,13 +140,13 @@ describe("tcpProbe", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it("answers true while something listens and false once it is closed", async () => {
+  it("answers up while something listens and refused once it is closed", async () => {
     const { port } = server.address() as { port: number };
-    await expect(tcpProbe({ host: "127.0.0.1", port }, 2_000)).resolves.toBe(true);
+    await expect(tcpProbe({ host: "127.0.0.1", port }, 2_000)).resolves.toBe("up");
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const closedPort = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(tcpProbe({ host: "127.0.0.1", port: closedPort }, 2_000)).resolves.toBe(false);
+    await expect(tcpProbe({ host: "127.0.0.1", port: closedPort }, 2_000)).resolves.toBe("refused");
   });
 });
