@@ -11,6 +11,7 @@ import { afterResumedImport, createFromFile, deleteLeftObject, type FileInputs }
 import { SPACES_KEYS } from "../spaces/spaces-settings";
 import { check as checkInputs } from "./check";
 import { newScopeNonce } from "./import-marker";
+import { watchingEngine } from "./engine-watch";
 import { diff as diffInputs } from "./diff";
 import {
   type ProviderLog,
@@ -179,8 +180,12 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
   return result;
 }
 
+/**
+ * Writes run watching the engine (see engine-watch.ts): a host that outlives a killed CLI exits
+ * instead of carrying on with an operation no engine will record.
+ */
 export function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return withSubject(subjectOf(inputs), () => createImageResource(inputs));
+  return watchingEngine(() => withSubject(subjectOf(inputs), () => createImageResource(inputs)));
 }
 
 async function createImageResource(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
@@ -200,17 +205,19 @@ export function read(id: string, props: Partial<CustomImageOutputs> & Record<str
   });
 }
 
-export async function update(
+export function update(
   id: string,
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return withSubject(subjectOf(news, id), async () => {
-    const runtime = getRuntime(accountOf(news));
-    const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
-    await afterResumedImport(runtime, config, news, olds.status);
-    return { outs };
-  });
+  return watchingEngine(() =>
+    withSubject(subjectOf(news, id), async () => {
+      const runtime = getRuntime(accountOf(news));
+      const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
+      await afterResumedImport(runtime, config, news, olds.status);
+      return { outs };
+    }),
+  );
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -221,10 +228,12 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
 
 /** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
 function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
-  return withSubject(subjectOf(props, id), async () => {
-    const runtime = getRuntime(accountOf(props));
-    await deleteImage(runtime, Number(id));
-    await deleteLeftObject(runtime, config, props);
-  });
+  return watchingEngine(() =>
+    withSubject(subjectOf(props, id), async () => {
+      const runtime = getRuntime(accountOf(props));
+      await deleteImage(runtime, Number(id));
+      await deleteLeftObject(runtime, config, props);
+    }),
+  );
 }
 export { deleteResource as delete };

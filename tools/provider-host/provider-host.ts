@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -121,8 +122,17 @@ export interface ProviderHost {
   close(): Promise<void>;
 }
 
-/** The engine starts the host with its own address; the host never dials it. */
-const UNUSED_ENGINE_ADDRESS = "127.0.0.1:1";
+/**
+ * The engine starts the host with its own address. The host never dials it, but the provider
+ * probes it while an operation runs and exits once nothing listens (src/provider/engine-watch.ts),
+ * so each host gets a listener that stands for the engine until the host exits.
+ */
+async function standInEngine(): Promise<{ address: string; close(): void }> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => void server.close() };
+}
 const INIT_FAILED_TYPE = "pulumirpc.ErrorResourceInitFailed";
 /** Credentials a developer's shell may hold; the host must get them only through Configure unless a test says so. */
 const DIGITALOCEAN_ENV = ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_API_URL"];
@@ -143,10 +153,14 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
   }
 
   const started = performance.now();
-  const child = spawn(process.execPath, [hostScript, UNUSED_ENGINE_ADDRESS], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const engine = await standInEngine();
+  const child = spawn(process.execPath, [hostScript, engine.address], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("exit", (code, signal) => {
+      engine.close();
+      resolve({ code, signal });
+    });
   });
 
   let port: number;
