@@ -704,7 +704,7 @@ describe("a resumed import whose wait runs out again", () => {
   test.each([
     ["as one string", "nyc3"],
     ["as a list whose first region is not a string", [null]],
-  ])("with state edited by hand to hold regions %s, records the program's first region", (_case, regions) =>
+  ])("with state edited by hand to hold regions %s, records, and a refresh shows, the program's first region", (_case, regions) =>
     withEmulator({ importDurationMs: 60 * 60_000 }, async (emulator) => {
       const { runtime } = runtimeFor(emulator);
       const first = await partialFailure(
@@ -719,6 +719,8 @@ describe("a resumed import whose wait runs out again", () => {
         /^Timed out after 1m\d*s? waiting for the import/,
       );
       expect(again.properties).toMatchObject({ regions: ["nyc3"] });
+      const refreshed = await read(runtime, again.id, { ...again.properties, regions: regions as never });
+      expect(refreshed.props).toMatchObject({ regions: ["nyc3"] });
     }),
   );
 });
