@@ -78,6 +78,12 @@ export interface CreateCustomImageOptions {
    * whether DigitalOcean created it.
    */
   findExisting?: () => Promise<Image | undefined>;
+  /**
+   * Told, once the import has its image, how many import POSTs may have been carried out: 1
+   * unless an ambiguous failure was followed by nothing found and the POST sent again. Only with
+   * more than one can DigitalOcean still carry out an earlier POST, making a late copy.
+   */
+  onSettled?: (postsSent: number) => void;
 }
 
 export interface UpdateImageRequest {
@@ -298,9 +304,14 @@ export class DigitalOceanClient {
             })
           ).image,
         );
-      return options.findExisting === undefined
-        ? send()
-        : this.postWithoutDuplicates(send, options.findExisting, `import of image "${request.name}"`);
+      if (options.findExisting === undefined) {
+        const image = await send();
+        options.onSettled?.(1);
+        return image;
+      }
+      const { result, posts } = await this.postWithoutDuplicates(send, options.findExisting, `import of image "${request.name}"`);
+      options.onSettled?.(posts);
+      return result;
     },
 
     /** Changes name, description and distribution; an empty description clears it. */
@@ -324,7 +335,7 @@ export class DigitalOceanClient {
      */
     post: async (imageId: number, request: ImageActionRequest): Promise<Action> => {
       const startedAt = this.clock.now();
-      return this.postWithoutDuplicates(
+      const { result } = await this.postWithoutDuplicates(
         async () =>
           actionFromWire(
             await this.request("POST", `v2/images/${imageId}/actions`, { operation: "imageActions_post", json: toWire({ ...request }) }),
@@ -341,6 +352,7 @@ export class DigitalOceanClient {
         },
         `${request.type} of image ${imageId}`,
       );
+      return result;
     },
 
     /**
@@ -552,11 +564,17 @@ export class DigitalOceanClient {
   /**
    * Sends a non-idempotent POST so that it takes effect at most once: after an ambiguous failure,
    * `findExisting` looks for what the POST would have created before the POST is sent again.
+   * `posts`: how many were sent that DigitalOcean may have carried out (each one that answered or
+   * failed ambiguously; got repeats one on its own only when it certainly was not carried out).
    */
-  private async postWithoutDuplicates<T>(send: () => Promise<T>, findExisting: () => Promise<T | undefined>, what: string): Promise<T> {
+  private async postWithoutDuplicates<T>(
+    send: () => Promise<T>,
+    findExisting: () => Promise<T | undefined>,
+    what: string,
+  ): Promise<{ result: T; posts: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await send();
+        return { result: await send(), posts: attempt };
       } catch (error) {
         if (!isAmbiguous(error, this.policy) || attempt > this.policy.limit) throw error;
         // With an answer in hand the request has run its course; without one it may still arrive.
@@ -568,7 +586,7 @@ export class DigitalOceanClient {
               `${what}: the request failed (${error.message}), but what it would have created exists, so DigitalOcean is taken to have carried it out; continuing with that`,
             ),
           );
-          return existing;
+          return { result: existing, posts: attempt };
         }
         const delay = backoffDelay(this.policy, attempt, Math.random());
         this.log(

@@ -53,7 +53,11 @@ export function newScopeNonce(): string {
  */
 const claimedImages = new WeakMap<DigitalOceanClient, Set<number>>();
 
-/** Images whose import POST got no clear answer at first, per client: a copy of them may be unseen (see `removeMarker`). */
+/**
+ * Images whose import POST was sent more than once, per client (after an ambiguous failure nothing
+ * was found, so it was sent again): an earlier POST may yet be carried out, so a copy of them may
+ * be unseen (see `removeMarker`). One POST sent makes one image at most, also when its answer was lost.
+ */
 const uncertainImports = new WeakMap<DigitalOceanClient, Set<number>>();
 
 function idsOf(map: WeakMap<DigitalOceanClient, Set<number>>, client: DigitalOceanClient): Set<number> {
@@ -96,20 +100,17 @@ export async function adoptLeftImage(client: DigitalOceanClient, marker: string)
  * image the POST may have created by the marker alone (name, url and age identify nothing).
  */
 export async function importMarked(client: DigitalOceanClient, request: CreateCustomImageRequest, marker: string): Promise<Image> {
-  let uncertain = false;
+  let posts = 1;
   const image = await client.images.createCustom(
     { ...request, tags: [...(request.tags ?? []), marker] },
     {
-      findExisting: async () => {
-        uncertain = true;
-        return (await client.images.list({ tagName: marker })).find(
-          (image) => image.tags.includes(marker) && !claimed(client).has(image.id),
-        );
-      },
+      findExisting: async () =>
+        (await client.images.list({ tagName: marker })).find((image) => image.tags.includes(marker) && !claimed(client).has(image.id)),
+      onSettled: (sent) => (posts = sent),
     },
   );
   claimed(client).add(image.id);
-  if (uncertain) idsOf(uncertainImports, client).add(image.id);
+  if (posts > 1) idsOf(uncertainImports, client).add(image.id);
   return image;
 }
 
@@ -140,8 +141,8 @@ export async function deleteLateCopies(
 /**
  * Takes `marker` off image `imageId`, the image `create` is about to hand to Pulumi.
  *
- * When its import POST got no clear answer at first (the client looked for the image by the
- * marker, see `importMarked`), DigitalOcean may have made, or may still make, a copy
+ * When its import POST was sent more than once (an ambiguous failure, nothing found by the marker,
+ * the POST sent again; see `importMarked`), DigitalOcean may have made, or may still make, a copy
  * carrying the marker that the create's look for late copies did not see: whether listings show
  * an image still importing, and whether a tag's `resources.images.count` counts it, are both
  * undocumented (packages/emulator/digitalocean-openapi/SOURCE.md, question 2). Deleting the tag

@@ -578,6 +578,28 @@ describe("imports are never duplicated", () => {
       expect(emulator.audit().map((entry) => entry.id)).toEqual([other.id, mine.id]);
     }));
 
+  test.each([
+    ["none", undefined, 1],
+    ["a reset after DigitalOcean acted, the image found", { kind: "reset-after-processing" }, 1],
+    ["a 429, repeated before DigitalOcean acted", { kind: "status", status: 429, headers: { "retry-after": "1" } }, 1],
+    ["a 503, nothing found, the POST sent again", { kind: "status", status: 503 }, 2],
+  ] as const)("tells how many import POSTs DigitalOcean may have carried out (fault: %s)", (_fault, fault, posts) =>
+    withEmulator({}, async (emulator) => {
+      const { client } = clientFor(emulator);
+      if (fault) emulator.inject(fault, { method: "POST", path: "/v2/images" });
+      const told: number[] = [];
+      const image = await client.images.createCustom(
+        { ...importRequest("web"), tags: ["marker-web"] },
+        {
+          findExisting: async () => (await client.images.list({ tagName: "marker-web" }))[0],
+          onSettled: (sent) => told.push(sent),
+        },
+      );
+      expect(told).toEqual([posts]);
+      expect(emulator.audit().map((entry) => entry.id)).toEqual([image.id]);
+    }),
+  );
+
   test("without a finder an ambiguous failure is thrown as it is: neither adopted by name nor sent again", () =>
     withEmulator({}, async (emulator) => {
       const { client } = clientFor(emulator);

@@ -1042,6 +1042,22 @@ describe("create, step by step", () => {
       expect(emulator.audit()).toEqual([expect.objectContaining({ id: Number(id) })]);
     }));
 
+  test("an import request reset after DigitalOcean acted, found by its marker with one POST sent, can make no copy: the marker tag is removed as on any create and no late copy is warned of", () =>
+    withEmulator({}, async (emulator) => {
+      const { runtime, lines } = runtimeFor(emulator);
+      const wanted = inputs();
+      const marker = importMarker(wanted);
+      emulator.inject({ kind: "reset-after-processing" }, { method: "POST", path: "/v2/images" });
+      const { id } = await create(runtime, wanted);
+      expect(emulator.requests.filter((request) => request.method === "POST" && request.path === "/v2/images")).toHaveLength(1);
+      expect(lines.filter((line) => line.includes(marker))).toEqual([]);
+      const markerTag = await clientFor(emulator)
+        .client.tags.get(marker)
+        .catch((caught: unknown) => caught);
+      expect(markerTag).toBeInstanceOf(NotFoundError);
+      expect(emulator.getImage(Number(id))!.tags).toEqual(["base"]);
+    }));
+
   test("deletes, with a warning, a second copy of the image that an import request carried out late made", () =>
     withEmulator({ importDurationMs: 5 * 60_000 }, async (emulator) => {
       const { runtime, lines } = runtimeFor(emulator);
