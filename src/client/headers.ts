@@ -29,3 +29,15 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * Milliseconds from a response to `epochSeconds` by the server's clock (a `ratelimit-reset`):
+ * measured from the response's `Date` when it has one that parses, so that a local clock behind
+ * or ahead of DigitalOcean's neither stretches the wait (a reset already past on the server read
+ * as an hour away) nor cuts it; from `now` otherwise. `Date` is whole seconds, rounded down, so
+ * this errs by up to a second on the long side.
+ */
+export function msUntilServerInstant(headers: Headers | undefined, epochSeconds: number, now: number): number {
+  const date = Date.parse(header(headers, "date") ?? "");
+  return epochSeconds * 1000 - (Number.isNaN(date) ? now : date);
+}

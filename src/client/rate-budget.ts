@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Clock, MINUTE_MS } from "./clock";
-import { type Headers, numericHeader, retryAfterMs } from "./headers";
+import { type Headers, msUntilServerInstant, numericHeader, retryAfterMs } from "./headers";
 
 /**
  * DigitalOcean's request budget for one token: 250 requests per minute and 5,000 per hour
@@ -212,7 +212,8 @@ export class RateBudget {
       this.samples.push({ at: now, remaining });
       this.pruneSamples(now);
     }
-    if (reset !== undefined) this.resetAt = reset * 1000;
+    // By the local clock: a reset read against DigitalOcean's `Date`, not ours, which may lag by an hour.
+    if (reset !== undefined) this.resetAt = now + msUntilServerInstant(headers, reset, now);
     this.holdProbeAfterStaleReset(now);
   }
 

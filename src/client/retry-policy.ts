@@ -1,4 +1,4 @@
-import { type Headers, numericHeader, retryAfterMs } from "./headers";
+import { type Headers, msUntilServerInstant, numericHeader, retryAfterMs } from "./headers";
 
 /**
  * When and how long to wait before retrying a request, written once as data and one pure function.
@@ -147,10 +147,11 @@ function isRetryable(policy: RetryPolicy, attempt: RetryAttempt): boolean {
 
 /**
  * A 429 without `retry-after` is the hourly limit; its `ratelimit-reset` is when the oldest
- * request of the hour expires. A burst-limit 429 carries `retry-after` (see rate-budget.ts).
+ * request of the hour expires, by DigitalOcean's clock (so measured from the response's `Date`). A
+ * burst-limit 429 carries `retry-after` (see rate-budget.ts).
  */
 function hourlyResetWaitMs(attempt: RetryAttempt): number | undefined {
   if (attempt.statusCode !== 429) return undefined;
   const reset = numericHeader(attempt.headers, "ratelimit-reset");
-  return reset !== undefined && reset > 0 ? reset * 1000 - attempt.now : undefined;
+  return reset !== undefined && reset > 0 ? msUntilServerInstant(attempt.headers, reset, attempt.now) : undefined;
 }

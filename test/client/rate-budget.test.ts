@@ -362,6 +362,22 @@ describe("RateBudget", () => {
       expect((await budget.acquire()).at - START).toBe(1_000);
     });
 
+    test("the reset is read against the answer's Date: with the local clock 90 minutes behind DigitalOcean's, a reset past there holds a second, not 90 minutes", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      const server = START + 90 * 60_000;
+      budget.observe({ ...documented.hourly(server - 5_000), date: new Date(server).toUTCString() });
+      expect((await budget.acquire()).at - START).toBe(1_000);
+    });
+
+    test("the reset is read against the answer's Date: with the local clock 90 minutes ahead, requests wait the 30 s left by DigitalOcean's", async () => {
+      const clock = new VirtualClock(START);
+      const budget = new RateBudget(clock);
+      const server = START - 90 * 60_000;
+      budget.observe({ ...documented.hourly(server + 30_000), date: new Date(server).toUTCString() });
+      expect((await budget.acquire()).at - START).toBe(30_000);
+    });
+
     test("an answer exactly at the reserve counts as the hour spent: with its reset past, the next probe waits a second", async () => {
       const clock = new VirtualClock(START);
       const budget = new RateBudget(clock);

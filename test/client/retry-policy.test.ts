@@ -226,6 +226,18 @@ describe("retryDelay", () => {
       expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(defaultRetryPolicy.minResetWaitMs);
     });
 
+    test("measures the reset from the response's Date: a local clock 90 minutes behind DigitalOcean's waits a second, not 90 minutes", () => {
+      const server = now + 90 * 60_000;
+      const headers = { ...pastReset, "ratelimit-reset": String(Math.floor(server / 1000) - 5), date: new Date(server).toUTCString() };
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(defaultRetryPolicy.minResetWaitMs);
+    });
+
+    test("measures the reset from the response's Date: a local clock 90 minutes ahead waits the 30 s left by DigitalOcean's", () => {
+      const server = Math.floor(now / 1000) * 1000 - 90 * 60_000;
+      const headers = { ...pastReset, "ratelimit-reset": String(server / 1000 + 30), date: new Date(server).toUTCString() };
+      expect(retryDelay(defaultRetryPolicy, attempt({ statusCode: 429, headers }))).toBe(30_000);
+    });
+
     test("a later retry whose reset is near waits the backoff when that is longer than the reset", () => {
       const headers = { ...pastReset, "ratelimit-reset": String(Math.floor(now / 1000) + 2) };
       expect(retryDelay(defaultRetryPolicy, attempt({ attempt: 5, random: 0.5, statusCode: 429, headers }))).toBe(

@@ -97,8 +97,9 @@ export const SOAK_FAULTS = [
     }),
   },
   {
-    // An hourly 429 (no retry-after) whose ratelimit-reset is already past by the client's clock:
-    // whole-second rounding and clock skew (issue #21, defect 7).
+    // An hourly 429 (no retry-after) whose ratelimit-reset is already past by DigitalOcean's clock,
+    // and by the client's unless a clock jump left its host behind (then the client must read the
+    // reset against the answer's `date`): whole-second rounding and clock skew (issue #21, defect 7).
     key: "429-hourly-past-reset",
     label: "hourly 429, ratelimit-reset already past",
     fault: ({ clock }: { clock: { now(): number } }) => ({

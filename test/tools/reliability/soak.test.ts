@@ -166,6 +166,11 @@ describe("the soak's saved sequences", () => {
       file: "marker-removal-carried-out-late.json",
       behaviour: "an image whose marker removal DigitalOcean carried out after the request timed out is recorded, not orphaned",
     },
+    {
+      file: "hourly-429-reset-past-on-a-server-clock-ahead.json",
+      behaviour:
+        "an hourly 429 whose reset is past by DigitalOcean's clock, which runs 90 minutes ahead of the host's, holds requests a second, not 90 minutes",
+    },
   ];
   it.each(SAVED)(
     "$behaviour ($file)",
