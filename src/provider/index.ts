@@ -181,11 +181,16 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
 }
 
 /**
- * Writes run watching the engine (see engine-watch.ts): a host that outlives a killed CLI exits
- * instead of carrying on with an operation no engine will record.
+ * A write about the image `props` describe: its messages name the image, and it runs watching the
+ * engine (see engine-watch.ts), so that a host that outlives a killed CLI exits instead of
+ * carrying on with an operation no engine will record.
  */
+function writing<T>(props: Record<string, unknown>, id: string | undefined, work: () => Promise<T>): Promise<T> {
+  return watchingEngine(() => withSubject(subjectOf(props, id), work));
+}
+
 export function create(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  return watchingEngine(() => withSubject(subjectOf(inputs), () => createImageResource(inputs)));
+  return writing(inputs, undefined, () => createImageResource(inputs));
 }
 
 async function createImageResource(inputs: CustomImageInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
@@ -210,14 +215,12 @@ export function update(
   olds: CustomImageOutputs,
   news: CustomImageInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return watchingEngine(() =>
-    withSubject(subjectOf(news, id), async () => {
-      const runtime = getRuntime(accountOf(news));
-      const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
-      await afterResumedImport(runtime, config, news, olds.status);
-      return { outs };
-    }),
-  );
+  return writing(news, id, async () => {
+    const runtime = getRuntime(accountOf(news));
+    const outs = await keepProvider(updateImage(runtime, id, news, olds), news);
+    await afterResumedImport(runtime, config, news, olds.status);
+    return { outs };
+  });
 }
 
 /** `create` of a CustomImageScope (src/custom-image-scope.ts): a nonce for Pulumi to keep, and no request. */
@@ -228,12 +231,10 @@ export async function createScope(): Promise<pulumi.dynamic.CreateResult> {
 
 /** `props` are the recorded outputs: an image of another account is deleted with the token recorded there. */
 function deleteResource(id: string, props: Partial<FileInputs> & Record<string, unknown> = {}): Promise<void> {
-  return watchingEngine(() =>
-    withSubject(subjectOf(props, id), async () => {
-      const runtime = getRuntime(accountOf(props));
-      await deleteImage(runtime, Number(id));
-      await deleteLeftObject(runtime, config, props);
-    }),
-  );
+  return writing(props, id, async () => {
+    const runtime = getRuntime(accountOf(props));
+    await deleteImage(runtime, Number(id));
+    await deleteLeftObject(runtime, config, props);
+  });
 }
 export { deleteResource as delete };
